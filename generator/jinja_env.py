@@ -1,0 +1,86 @@
+"""The one Jinja environment of Paraphe: sandboxed, strict, autoescaped, with the French filters.
+
+Templates are edited by non-programmers: a variable the content lacks fails the build (StrictUndefined), a
+template cannot reach Python internals (sandbox), and content text is escaped and typeset in French on output.
+Markdown prose (`Prose`) printed with `{{p … }}` becomes real Word paragraphs through the render context's
+`_prose` renderer.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from jinja2 import StrictUndefined, pass_context
+from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from . import french
+from .schema import Marqueur, Prose, is_marqueur, is_montant
+
+PROSE_RENDERER_KEY = "_prose"
+
+
+def cellule(value: Any) -> str:
+    """Format a table cell: an amount as « 275 000 € », a marker as its words, nothing as an empty string."""
+    if value is None:
+        return ""
+    if is_montant(value):
+        return french.montant(value)
+    return str(value)
+
+
+def montant(value: Decimal | int | None) -> str:
+    if value is None:
+        return ""
+    return french.montant(value)
+
+
+@pass_context
+def prose(context: Context, value: str, heading_offset: int = 0) -> Any:
+    """Render Markdown prose with the renderer of the output being built (Word paragraphs)."""
+    renderer = context.get(PROSE_RENDERER_KEY)
+    if renderer is None:
+        return value
+    return renderer.render(value, heading_offset)
+
+
+@pass_context
+def _finalize(context: Context, value: Any) -> Any:
+    """Typeset every string that a template prints; render prose printed without the `prose` filter."""
+    if isinstance(value, Prose):
+        return prose(context, value)
+    if isinstance(value, Markup) or hasattr(value, "__html__"):
+        return value
+    if isinstance(value, Marqueur):
+        return french.typographie(value.texte)
+    if isinstance(value, str):
+        return french.typographie(value)
+    return value
+
+
+def create_environment() -> SandboxedEnvironment:
+    """Return the project's Jinja environment: sandboxed, StrictUndefined, autoescape, French filters."""
+    env = SandboxedEnvironment(
+        undefined=StrictUndefined,
+        autoescape=True,
+        finalize=_finalize,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        montant=montant,
+        cellule=cellule,
+        nombre=french.nombre,
+        pourcentage=french.pourcentage,
+        date_longue=french.date_longue,
+        date_courte=french.date_courte,
+        ordinal=french.ordinal,
+        numero_article=french.numero_article,
+        en_lettres=french.montant_en_lettres,
+        montant_jo=french.montant_jo,
+        typo=french.typographie,
+        prose=prose,
+    )
+    env.tests.update(montant=is_montant, marqueur=is_marqueur)
+    return env

@@ -1,0 +1,45 @@
+"""Document kinds: each is declared once (schema, templates, hooks) and the pipeline stages stay unchanged.
+
+A kind is a package `generator/kinds/<name>/` whose `KIND` object says how to read its content folder into
+validated models, what to compute, which declared figures to verify, and which templates render it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import Problems
+from ..load import SourceTree
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of document: how to read, compute, verify and render it."""
+
+    name: str
+    """The value of `type:` in a contract's `contrat.yaml`."""
+    label: str
+    """French name of the kind, for messages: « contrat de relance et de transition écologique »."""
+    read: Callable[[SourceTree, Problems], Any]
+    """Validate a loaded contract folder into the kind's models (None when invalid, problems added)."""
+    compute: Callable[[Any], Any]
+    """Return the computed document (numbers, totals, derived tables) from the validated models."""
+    verify: Callable[[Any, Any, Problems], None]
+    """Add a problem for every declared figure that disagrees with the computed document."""
+    context: Callable[[Any], dict[str, Any]]
+    """Return the template context of the computed document."""
+    templates: dict[str, str]
+    """Output file name (without suffix) → docx template path, relative to the templates folder."""
+
+
+KIND_NAMES = ("crte",)
+
+
+def get_kind(name: str) -> Kind | None:
+    """Return the declared kind of that name, or None when there is none."""
+    if name not in KIND_NAMES:
+        return None
+    return importlib.import_module(f"{__name__}.{name}").KIND

@@ -1,0 +1,19 @@
+"""The CRTE kind: contrat de relance et de transition écologique, with its fiches-projet and maquette."""
+
+from __future__ import annotations
+
+from .. import Kind
+from .compute import compute
+from .context import context
+from .read import read
+from .verify import verify
+
+KIND = Kind(
+    name="crte",
+    label="contrat de relance et de transition écologique",
+    read=read,
+    compute=compute,
+    verify=verify,
+    context=context,
+    templates={"contrat": "crte/contrat.docx"},
+)

@@ -1,0 +1,57 @@
+"""Render stage (Word): a docxtpl template, the project's Jinja environment and a context → .docx bytes."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from docxtpl import DocxTemplate
+from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import SecurityError
+
+from .errors import Location, Problem, TemplateProblem, display_path
+from .jinja_env import PROSE_RENDERER_KEY, create_environment
+from .prose import ProseRenderer
+from .wordml import WordWriter, ask_to_update_fields, fill_table_of_contents
+
+_ENV = None
+
+
+def environment():
+    """Return the process's single Jinja environment (created on first use)."""
+    global _ENV
+    if _ENV is None:
+        _ENV = create_environment()
+    return _ENV
+
+
+def _template_problem(template_path: Path, exc: TemplateError) -> TemplateProblem:
+    where = Location(display_path(template_path))
+    if isinstance(exc, UndefinedError):
+        message = f"le modèle utilise une donnée absente du contenu : {exc.message}"
+    elif isinstance(exc, SecurityError):
+        message = f"opération interdite dans un modèle : {exc.message}"
+    elif isinstance(exc, TemplateSyntaxError):
+        message = f"erreur de syntaxe dans le modèle : {exc.message}"
+    else:
+        message = f"le modèle ne peut pas être rendu : {exc}"
+    return TemplateProblem([Problem(where, message)])
+
+
+def render_docx(template_path: Path, context: dict[str, Any]) -> bytes:
+    """Return the .docx bytes of `template_path` rendered with `context`; raise TemplateProblem on failure."""
+    template = DocxTemplate(str(template_path))
+    document = template.get_docx()
+    writer = WordWriter(document)
+    full_context = dict(context)
+    full_context[PROSE_RENDERER_KEY] = ProseRenderer(writer)
+    try:
+        template.render(full_context, environment())
+    except TemplateError as exc:
+        raise _template_problem(template_path, exc) from exc
+    fill_table_of_contents(template.docx)
+    ask_to_update_fields(template.docx)
+    buffer = io.BytesIO()
+    template.save(buffer)
+    return buffer.getvalue()

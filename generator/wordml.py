@@ -1,0 +1,319 @@
+"""The only layer of Paraphe that touches WordprocessingML.
+
+Everything else speaks in paragraphs, runs, lists, tables, links and fields, through `WordWriter`; this module
+turns them into python-docx proxy objects and, where python-docx has no API (hyperlinks, fields, restarting a
+numbered list), into oxml elements. A `Fragment` is a run of block elements built here that a docxtpl template
+inserts with `{{p … }}`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from docx.document import Document as DocxDocument
+from docx.document import _Body
+from docx.enum.style import WD_STYLE_TYPE
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
+from lxml import etree
+
+# XML 1.0 forbids these characters; a vertical tab pasted from Word would corrupt the document.
+_FORBIDDEN = {c: None for c in list(range(0x00, 0x09)) + [0x0B, 0x0C] + list(range(0x0E, 0x20)) + [0xFFFE, 0xFFFF]}
+
+
+def xml_safe(text: str) -> str:
+    """Return text without the characters XML 1.0 forbids (control characters, NUL)."""
+    return text.translate(_FORBIDDEN)
+
+
+@dataclass
+class Inline:
+    """A piece of text with its character styles, or a link to `url`."""
+
+    text: str
+    styles: tuple[str, ...] = ()
+    url: str | None = None
+    is_line_break: bool = False
+
+
+@dataclass
+class Fragment:
+    """Block elements (paragraphs, tables) ready to replace a `{{p … }}` paragraph of a docxtpl template."""
+
+    elements: list = field(default_factory=list)
+
+    def __html__(self) -> str:
+        return "".join(etree.tostring(e, encoding="unicode") for e in self.elements)
+
+    def __str__(self) -> str:
+        return self.__html__()
+
+    @property
+    def text(self) -> str:
+        """Return the plain text of the fragment, paragraphs separated by new lines (for tests and previews)."""
+        return "\n".join("".join(t.text or "" for t in e.iter(qn("w:t"))) for e in self.elements)
+
+
+class WordWriter:
+    """Builds Word content for one document: styles by name, numbering, relationships all resolved in it."""
+
+    def __init__(self, document: DocxDocument):
+        self.document = document
+        self.part = document.part
+        self._style_ids: dict[tuple[str, int], str] = {}
+
+    # --- styles -------------------------------------------------------------------------------------------
+
+    def has_style(self, name: str) -> bool:
+        return any(s.name == name for s in self.document.styles)
+
+    def _style_id(self, name: str, kind: int) -> str:
+        key = (name, kind)
+        if key not in self._style_ids:
+            self._style_ids[key] = self.part.get_style_id(name, kind)
+        return self._style_ids[key]
+
+    # --- building fragments -------------------------------------------------------------------------------
+
+    def new_fragment(self) -> "FragmentBuilder":
+        return FragmentBuilder(self)
+
+    def _new_list_num(self, style_name: str) -> int:
+        """Return a new numbering instance for the list style's definition, restarting at 1."""
+        style = self.document.styles[style_name]
+        num_pr = style.element.pPr.numPr if style.element.pPr is not None else None
+        if num_pr is None or num_pr.numId is None:
+            raise ValueError(f"le style « {style_name} » n'a pas de numérotation")
+        numbering = self.part.numbering_part.element
+        abstract_id = numbering.num_having_numId(num_pr.numId.val).abstractNumId.val
+        num = numbering.add_num(abstract_id)
+        num.add_lvlOverride(ilvl=0).add_startOverride(1)
+        return num.numId
+
+    def hyperlink_rel(self, url: str) -> str:
+        return self.part.relate_to(url, RT.HYPERLINK, is_external=True)
+
+
+class FragmentBuilder:
+    """Appends paragraphs and tables to a detached body, then hands them over as a `Fragment`."""
+
+    def __init__(self, writer: WordWriter):
+        self.writer = writer
+        self._body = _Body(OxmlElement("w:body"), writer.document._body)
+
+    def paragraph(self, style: str, inlines: Iterable[Inline] = ()) -> Paragraph:
+        paragraph = self._body.add_paragraph(style=style)
+        self.add_inlines(paragraph, inlines)
+        return paragraph
+
+    def add_inlines(self, paragraph: Paragraph, inlines: Iterable[Inline]) -> None:
+        for inline in inlines:
+            if inline.is_line_break:
+                paragraph.add_run().add_break()
+            elif inline.url is not None:
+                self._add_hyperlink(paragraph, inline)
+            else:
+                self._add_run(paragraph, inline.text, inline.styles)
+
+    def _add_run(self, paragraph: Paragraph, text: str, styles: tuple[str, ...]):
+        run = paragraph.add_run(xml_safe(text))
+        if styles:
+            # Word allows one character style per run: the innermost style is applied, and the emphasis the
+            # author asked for around it (bold around italics, say) is kept as the run's bold or italic toggle.
+            run.style = styles[-1]
+            if "Strong" in styles[:-1]:
+                run.bold = True
+            if "Emphasis" in styles[:-1]:
+                run.italic = True
+        return run
+
+    def _add_hyperlink(self, paragraph: Paragraph, inline: Inline) -> None:
+        rel_id = self.writer.hyperlink_rel(inline.url)
+        link = OxmlElement("w:hyperlink")
+        link.set(qn("r:id"), rel_id)
+        link.set(qn("w:history"), "1")
+        paragraph._p.append(link)
+        run = OxmlElement("w:r")
+        link.append(run)
+        rpr = OxmlElement("w:rPr")
+        style = OxmlElement("w:rStyle")
+        style.set(qn("w:val"), self.writer._style_id("Hyperlink", WD_STYLE_TYPE.CHARACTER))
+        rpr.append(style)
+        run.append(rpr)
+        text = OxmlElement("w:t")
+        text.text = xml_safe(inline.text)
+        text.set(qn("xml:space"), "preserve")
+        run.append(text)
+
+    def list_item(self, style: str, inlines: Iterable[Inline], num_id: int | None) -> Paragraph:
+        """Add a list paragraph; `num_id` (from `restart_numbering`) makes a numbered list start again at 1."""
+        paragraph = self.paragraph(style, inlines)
+        if num_id is not None:
+            num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+            num_pr.get_or_add_ilvl().val = 0
+            num_pr.get_or_add_numId().val = num_id
+        return paragraph
+
+    def restart_numbering(self, style: str) -> int:
+        return self.writer._new_list_num(style)
+
+    def toc(self, entries: Iterable[tuple[int, str]], levels: str = "1-3", title: str | None = None) -> None:
+        """Add a table of contents field, pre-filled with `entries` (level, text) until Word updates it."""
+        if title:
+            self.paragraph("TOC Heading", [Inline(title)])
+        entries = list(entries) or [(1, "")]
+        paragraphs = [self.paragraph(f"toc {level}", [Inline(text)]) for level, text in entries]
+        first, last = paragraphs[0]._p, paragraphs[-1]._p
+        begin = [_fld_char("begin"), _instr(f' TOC \\o "{levels}" \\h \\z \\u '), _fld_char("separate")]
+        for index, element in enumerate(begin):
+            first.insert(index + (1 if first.pPr is not None else 0), element)
+        last.append(_fld_char("end"))
+
+    def table(self, rows: int, cols: int, style: str):
+        table = self._body.add_table(rows, cols, self.writer.document._block_width)
+        table.style = style
+        return table
+
+    def build(self) -> Fragment:
+        return Fragment([e for e in self._body._element if e.tag != qn("w:sectPr")])
+
+
+def _run_with(child) -> OxmlElement:
+    run = OxmlElement("w:r")
+    run.append(child)
+    return run
+
+
+def _fld_char(kind: str):
+    element = OxmlElement("w:fldChar")
+    element.set(qn("w:fldCharType"), kind)
+    return _run_with(element)
+
+
+def _instr(text: str):
+    element = OxmlElement("w:instrText")
+    element.set(qn("xml:space"), "preserve")
+    element.text = text
+    return _run_with(element)
+
+
+def add_field(paragraph: Paragraph, instruction: str, placeholder: str = "1") -> None:
+    """Append a field (PAGE, NUMPAGES…) to a paragraph, showing `placeholder` until Word computes it."""
+    p = paragraph._p
+    p.append(_fld_char("begin"))
+    p.append(_instr(f" {instruction} "))
+    p.append(_fld_char("separate"))
+    text = OxmlElement("w:t")
+    text.text = placeholder
+    p.append(_run_with(text))
+    p.append(_fld_char("end"))
+
+
+def ask_to_update_fields(document: DocxDocument) -> None:
+    """Make Word refresh fields (the table of contents, page numbers) when it opens the document."""
+    settings = document.settings.element
+    if settings.find(qn("w:updateFields")) is None:
+        update = OxmlElement("w:updateFields")
+        update.set(qn("w:val"), "true")
+        settings.append(update)
+
+
+def set_paragraph_border(style, *, sides=("top", "left", "bottom", "right"), size: int = 6) -> None:
+    """Give a paragraph style a box (for encadrés): template authoring only."""
+    ppr = style.element.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    for side in sides:
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:val"), "single")
+        edge.set(qn("w:sz"), str(size))
+        edge.set(qn("w:space"), "4")
+        edge.set(qn("w:color"), "auto")
+        borders.append(edge)
+    ppr.append(borders)
+
+
+def set_table_style_borders(style, size: int = 4) -> None:
+    """Give a table style single borders on every edge and inside: template authoring only."""
+    tbl_pr = style.element.find(qn("w:tblPr"))
+    if tbl_pr is None:
+        tbl_pr = OxmlElement("w:tblPr")
+        style.element.append(tbl_pr)
+    borders = OxmlElement("w:tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:val"), "single")
+        edge.set(qn("w:sz"), str(size))
+        edge.set(qn("w:space"), "0")
+        edge.set(qn("w:color"), "auto")
+        borders.append(edge)
+    tbl_pr.append(borders)
+
+
+def _heading_level(paragraph_element, heading_ids: dict[str, int]) -> int | None:
+    ppr = paragraph_element.pPr
+    if ppr is None or ppr.pStyle is None:
+        return None
+    return heading_ids.get(ppr.pStyle.val)
+
+
+def fill_table_of_contents(document: DocxDocument, levels: int = 3) -> int:
+    """Fill the TOC field of the document with its headings (levels 1 to `levels`); return the entry count.
+
+    Word recomputes the entries and their page numbers when it updates the field; until then (and in
+    LibreOffice) the pre-filled titles are what the reader sees.
+    """
+    body = document.element.body
+    heading_ids = {}
+    for level in range(1, levels + 1):
+        try:
+            heading_ids[document.part.get_style_id(f"Heading {level}", WD_STYLE_TYPE.PARAGRAPH)] = level
+        except KeyError:
+            continue
+    for name, level in (("Fiche axe", 3),):
+        if any(s.name == name for s in document.styles):
+            heading_ids[document.part.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH)] = level
+    instr = next((i for i in body.iter(qn("w:instrText")) if i.text and i.text.strip().startswith("TOC")), None)
+    if instr is None:
+        return 0
+    toc_p = instr.getparent().getparent()
+    entries = []
+    for p in body.iter(qn("w:p")):
+        level = _heading_level(p, heading_ids)
+        if level is not None:
+            text = "".join(t.text or "" for t in p.iter(qn("w:t"))).strip()
+            if text:
+                entries.append((level, text))
+    if not entries:
+        return 0
+    # The field paragraph keeps its begin/instr/separate runs and gets the first entry's text; each further
+    # entry is a paragraph of its own; the field's end moves to the last one.
+    end_run = next(r for r in toc_p.iter(qn("w:r")) if r.find(qn("w:fldChar")) is not None
+                   and r.find(qn("w:fldChar")).get(qn("w:fldCharType")) == "end")
+    toc_p.remove(end_run)
+    for t in list(toc_p.iter(qn("w:t"))):
+        t.getparent().getparent().remove(t.getparent())
+    style_ids = {level: document.part.get_style_id(f"toc {level}", WD_STYLE_TYPE.PARAGRAPH)
+                 for level in range(1, levels + 1)}
+    toc_p.get_or_add_pPr().get_or_add_pStyle().val = style_ids[entries[0][0]]
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = xml_safe(entries[0][1])
+    run.append(text)
+    toc_p.append(run)
+    previous = toc_p
+    for level, title in entries[1:]:
+        p = OxmlElement("w:p")
+        p.get_or_add_pPr().get_or_add_pStyle().val = style_ids[level]
+        run = OxmlElement("w:r")
+        text = OxmlElement("w:t")
+        text.text = xml_safe(title)
+        text.set(qn("xml:space"), "preserve")
+        run.append(text)
+        p.append(run)
+        previous.addnext(p)
+        previous = p
+    previous.append(end_run)
+    return len(entries)
