@@ -1,0 +1,102 @@
+"""The command line of Paraphe (in French: its users are legal officers and communications staff)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import BuildFailed, Location, display_path
+from .pipeline import build, contract_roots, read_and_compute
+
+CONTEXT = {"help_option_names": ["-h", "--help", "--aide"]}
+
+
+def _echo_problems(problems, *, err: bool = True) -> None:
+    for problem in problems:
+        click.echo(f"  {problem}", err=err)
+
+
+@click.group(invoke_without_command=True, context_settings=CONTEXT)
+@click.option("--contenu", "content_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("content"),
+              show_default=True, help="Dossier des contrats (un sous-dossier par contrat).")
+@click.option("--sortie", "output_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("output"),
+              show_default=True, help="Dossier où écrire les documents produits.")
+@click.pass_context
+def main(ctx: click.Context, content_dir: Path, output_dir: Path) -> None:
+    """Produit les documents de tous les contrats du dossier de contenu.
+
+    \b
+    Exemples :
+      python build.py                              produit tous les contrats dans output/
+      python build.py verifier crte-lens-lievin    compare les chiffres imprimés aux chiffres calculés
+    """
+    ctx.obj = {"content_dir": content_dir, "output_dir": output_dir}
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(construire)
+
+
+@main.command("construire", context_settings=CONTEXT)
+@click.argument("slugs", nargs=-1)
+@click.pass_context
+def construire(ctx: click.Context, slugs: tuple[str, ...] = ()) -> None:
+    """Produit les documents des contrats nommés (tous par défaut).
+
+    \b
+    Exemple :
+      python build.py construire crte-lens-lievin
+    """
+    content_dir, output_dir = ctx.obj["content_dir"], ctx.obj["output_dir"]
+    roots = contract_roots(content_dir, list(slugs))
+    missing = [r for r in roots if not (r / "contrat.yaml").is_file()]
+    if missing or not roots:
+        for root in missing:
+            click.echo(f"{Location(display_path(root))} : aucun contrat.yaml dans ce dossier", err=True)
+        if not roots:
+            click.echo(f"aucun contrat dans {display_path(content_dir)}", err=True)
+        sys.exit(2)
+    try:
+        written = build(roots, output_dir)
+    except BuildFailed as exc:
+        click.echo(f"{len(exc.problems)} problème(s) : rien n'a été écrit.", err=True)
+        _echo_problems(exc.problems)
+        sys.exit(1)
+    for path in written:
+        click.echo(f"écrit : {display_path(path)}")
+
+
+@main.command("verifier", context_settings=CONTEXT)
+@click.argument("slugs", nargs=-1)
+@click.pass_context
+def verifier(ctx: click.Context, slugs: tuple[str, ...] = ()) -> None:
+    """Vérifie le contenu et compare chaque chiffre imprimé (déclaré) au chiffre calculé.
+
+    Sort avec le code 1 s'il y a une erreur ou un désaccord, 0 sinon.
+
+    \b
+    Exemple :
+      python build.py verifier crte-lens-lievin
+    """
+    content_dir = ctx.obj["content_dir"]
+    status = 0
+    for root in contract_roots(content_dir, list(slugs)):
+        if not (root / "contrat.yaml").is_file():
+            click.echo(f"{Location(display_path(root))} : aucun contrat.yaml dans ce dossier")
+            status = 1
+            continue
+        prepared = read_and_compute(root)
+        problems, findings = prepared.problems, prepared.findings
+        if not problems and not findings:
+            click.echo(f"{root.name} : aucun problème, les chiffres déclarés concordent avec le calcul.")
+            continue
+        status = 1
+        if problems.errors:
+            click.echo(f"{root.name} : {len(problems.errors)} erreur(s) dans le contenu :")
+            _echo_problems(problems.errors, err=False)
+        if problems.warnings:
+            _echo_problems(problems.warnings, err=False)
+        if findings:
+            click.echo(f"{root.name} : {len(findings)} chiffre(s) imprimé(s) en désaccord avec le calcul :")
+            _echo_problems(findings, err=False)
+    sys.exit(status)

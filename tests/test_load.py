@@ -1,0 +1,45 @@
+"""Load stage: YAML with exact decimals and the position of every value."""
+
+from decimal import Decimal
+
+from generator.errors import Problems
+from generator.load import iter_contract_roots, load_contract
+
+
+def test_yaml_floats_are_decimals_and_positions_are_recorded(tmp_path):
+    root = tmp_path / "c"
+    root.mkdir()
+    (root / "contrat.yaml").write_text("type: crte\nmontants:\n  - 0.1\n  - 1234.56\n", encoding="utf-8")
+    problems = Problems()
+    tree = load_contract(root, problems)
+    source = tree.get("contrat.yaml")
+    assert not problems
+    assert source.data["montants"] == [Decimal("0.1"), Decimal("1234.56")]
+    assert source.location(("montants", 1)).line == 4
+    assert source.key_location(("montants",)).line == 2
+    assert source.location(("montants", 5, "absent")).line == 3  # the enclosing list
+
+
+def test_yaml_syntax_error_names_file_and_line(tmp_path):
+    root = tmp_path / "c"
+    root.mkdir()
+    (root / "contrat.yaml").write_text("type: crte\ntitre: [non fermé\nautre: 1\n", encoding="utf-8")
+    problems = Problems()
+    load_contract(root, problems)
+    [problem] = problems.items
+    assert problem.location.path.endswith("contrat.yaml")
+    assert problem.location.line == 3
+    assert "YAML illisible" in problem.message
+
+
+def test_markdown_is_read_and_contracts_are_found(contract_dir):
+    problems = Problems()
+    tree = load_contract(contract_dir, problems)
+    assert "projet/intro.md" in tree.files
+    assert list(iter_contract_roots(contract_dir.parent)) == [contract_dir]
+
+
+def test_digest_changes_with_any_file(contract_dir):
+    before = load_contract(contract_dir, Problems()).digest()
+    (contract_dir / "axes" / "2.md").write_text("Autre texte.\n", encoding="utf-8")
+    assert load_contract(contract_dir, Problems()).digest() != before
