@@ -10,6 +10,7 @@ Rerunning this script overwrites the templates and loses the changes made in Wor
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -22,7 +23,15 @@ from docx.shared import Cm, Pt, RGBColor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from generator.french import typographie  # noqa: E402
 from generator.wordml import WordWriter, add_field, set_paragraph_border, set_table_style_borders  # noqa: E402
+
+_JINJA_TAG = re.compile(r"(\{\{.*?\}\}|\{%.*?%\})")
+
+
+def typeset(text: str) -> str:
+    """Apply French typography to the literal text of a template line, leaving its Jinja tags alone."""
+    return "".join(part if _JINJA_TAG.fullmatch(part) else typographie(part) for part in _JINJA_TAG.split(text))
 
 TEMPLATES = Path(__file__).resolve().parent
 
@@ -100,7 +109,7 @@ class TemplateWriter:
     def p(self, text: str, style: str = "Body Text"):
         paragraph = self.doc.add_paragraph(style=style)
         if text:
-            paragraph.add_run(text)
+            paragraph.add_run(typeset(text))
         return paragraph
 
     def tag(self, text: str):
@@ -116,7 +125,7 @@ class TemplateWriter:
                 paragraph = table.rows[r].cells[c].paragraphs[0]
                 paragraph.style = self.doc.styles[style]
                 if text:
-                    paragraph.add_run(text)
+                    paragraph.add_run(typeset(text))
         return table
 
 

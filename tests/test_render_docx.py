@@ -1,0 +1,100 @@
+"""The rendered CRTE read back as a user would: its text, its tables, its fields."""
+
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from docx import Document
+
+from generator.pipeline import build
+
+from .conftest import REAL_CONTENT, docx_paragraphs, docx_xml
+
+
+@pytest.fixture(scope="module")
+def lens_lievin_docx(tmp_path_factory):
+    output_dir = tmp_path_factory.mktemp("output")
+    [path] = build([REAL_CONTENT / "crte-lens-lievin"], output_dir)
+    return path
+
+
+def amount(text: str) -> Decimal | None:
+    """Read back an amount printed « 9 161 357 € »; None for an empty cell or a marker."""
+    match = re.fullmatch(r"([\d\u202f]+(?:,\d\d)?)\u00a0€", text.strip())
+    return Decimal(match.group(1).replace("\u202f", "").replace(",", ".")) if match else None
+
+
+def test_no_markup_or_template_tag_is_left(lens_lievin_docx):
+    text = "\n".join(docx_paragraphs(lens_lievin_docx))
+    for leftover in ("**", "{{", "{%", "^{", "%}", "}}"):
+        assert leftover not in text, leftover
+
+
+def test_the_document_reads_as_the_contract(lens_lievin_docx):
+    text = "\n".join(docx_paragraphs(lens_lievin_docx))
+    assert "Article 1er – Objet du contrat" in text
+    assert "Article 2 – Ambition du territoire de Lens-Liévin" in text
+    assert "4.1. Intégration des contractualisations et programmes de l\u2019Etat" in text
+    assert "Fait à Lens en 3 exemplaires, le 9 juillet 2021" in text
+    assert "Entre\u00a0:" in text
+    assert ("La Communauté d\u2019Agglomération de Lens-Liévin (ci-après désignée «\u00a0CALL\u00a0»), représentée "
+            "par son Président, M. Sylvain ROBERT, dûment habilité par délibération du conseil communautaire "
+            "en date du 16 juin 2021.") in text
+    assert "Numéro de projet\u00a0: 1.6" in text  # computed, though the seed prints 1.9
+    assert "AXE 2 - BOUGER (Fiches n°\u00a02.1 et 2.2)" in text
+
+
+def test_maquette_has_a_row_per_fiche_and_sums_of_the_fiches(lens_lievin_docx):
+    document = Document(str(lens_lievin_docx))
+    tables = document.tables
+    maquette = next(t for t in tables if t.rows[0].cells[0].text == "ENJEU")
+    rows = [[c.text for c in r.cells] for r in maquette.rows]
+    header, body, total = rows[0], rows[1:-1], rows[-1]
+    assert header[5:8] == ["COUT 2021", "COUT 2022", "COUT TOTAL 2021-2027"]
+    assert len(body) == 27
+    assert [r[1] for r in body][:3] == ["1.1", "1.2", "1.3"]
+    assert total[0] == "TOTAL"
+
+    # Each fiche's échéancier, read back from the document: its DEPENSES line gives the maquette's costs.
+    echeanciers = [t for t in tables if t.rows[0].cells[0].text == "ECHEANCIER DES CP DU PROJET"]
+    assert len(echeanciers) == 27
+    for row, echeancier in zip(body, echeanciers):
+        depenses = [c.text for c in echeancier.rows[1].cells]
+        assert depenses[0] == "DEPENSES"
+        assert (row[5], row[6], row[7]) == (depenses[2], depenses[3], depenses[1]), row[1]
+    for column in (5, 6, 7):
+        expected = sum((amount(r[column]) or Decimal(0) for r in body), Decimal(0))
+        assert amount(total[column]) == expected
+    assert amount(total[7]) > Decimal(100_000_000)
+
+
+def test_fiche_tables_have_their_totals(lens_lievin_docx):
+    document = Document(str(lens_lievin_docx))
+    budgets = [t for t in document.tables if t.rows[0].cells[0].text.startswith("BUDGET D\u2019INVESTISSEMENT")]
+    assert len(budgets) == 27
+    cyclable = budgets[9]  # fiche 2.1
+    lines = [[c.text for c in r.cells] for r in cyclable.rows]
+    assert lines[-1][0] == "Total"
+    depenses = [amount(l[1]) for l in lines[3:-1] if amount(l[1]) is not None]
+    assert amount(lines[-1][1]) == sum(depenses) == Decimal(9705637)
+
+
+def test_sommaire_and_page_numbers_are_fields(lens_lievin_docx):
+    body = docx_xml(lens_lievin_docx)
+    assert 'TOC \\o "1-3"' in body
+    footers = [docx_xml(lens_lievin_docx, f"word/footer{i}.xml") for i in (1,)]
+    assert any(" PAGE " in f for f in footers)
+    settings = docx_xml(lens_lievin_docx, "word/settings.xml")
+    assert "updateFields" in settings
+    text = docx_paragraphs(lens_lievin_docx)
+    start = text.index("SOMMAIRE")
+    assert "Article 1er – Objet du contrat" in text[start:start + 80]
+
+
+def test_fixture_contract_renders_with_its_own_data(contract_dir, tmp_path):
+    [path] = build([contract_dir], tmp_path / "out")
+    text = "\n".join(docx_paragraphs(path))
+    assert "Anne MARTIN" in text and "n° 2017-1234" in text and "1er juin 2017" in text
+    assert "Fiches n°\u00a01.1 et 1.2" in text
+    assert "**" not in text
