@@ -49,9 +49,17 @@ def _iter_prose_refs(contrat: Contrat):
 
 
 def read(tree: SourceTree, problems: Problems) -> DossierCRTE | None:
-    """Return the validated content of a CRTE folder, or None after adding every problem found."""
+    """Return the validated content of a CRTE folder, or None after adding every problem found.
+
+    Every file is validated even when another is invalid, so that one build reports every problem.
+    """
     contrat_source = tree.get("contrat.yaml")
     contrat = validate_source(contrat_source, Contrat, problems)
+    validated = {source.rel_path: validate_source(source, Fiche, problems)
+                 for source in tree.iter_files("fiches", ".yaml")}
+    maquette_rel = contrat.maquette_publiee if contrat else "maquette-publiee.yaml"
+    maquette_source = tree.get(maquette_rel) if maquette_rel else None
+    maquette = validate_source(maquette_source, MaquettePubliee, problems) if maquette_source else None
     if contrat is None:
         return None
 
@@ -67,31 +75,21 @@ def read(tree: SourceTree, problems: Problems) -> DossierCRTE | None:
     for i, axe in enumerate(contrat.axes):
         for j, slug in enumerate(axe.fiches):
             rel = f"fiches/{slug}.yaml"
-            source = tree.get(rel)
             where = contrat_source.location(("axes", i, "fiches", j))
-            if source is None:
+            if rel not in validated:
                 problems.add(where, f"fiche introuvable : « {rel} »")
-                continue
-            if slug in fiches:
+            elif slug in fiches:
                 problems.add(where, f"la fiche « {slug} » est citée deux fois")
-                continue
-            fiche = validate_source(source, Fiche, problems)
-            if fiche is not None:
-                fiches[slug] = FicheSource(slug, fiche, source)
+            elif validated[rel] is not None:
+                fiches[slug] = FicheSource(slug, validated[rel], tree.get(rel))
     listed = {f"fiches/{slug}.yaml" for axe in contrat.axes for slug in axe.fiches}
-    for source in tree.iter_files("fiches", ".yaml"):
-        if source.rel_path not in listed:
-            problems.add(source.location(), "cette fiche n'est rattachée à aucun axe de contrat.yaml : "
-                                            "ajoutez son nom à la liste « fiches » de son axe")
-
-    maquette, maquette_source = None, None
-    if contrat.maquette_publiee:
-        maquette_source = tree.get(contrat.maquette_publiee)
-        if maquette_source is None:
-            problems.add(contrat_source.location(("maquette_publiee",)),
-                         f"fichier introuvable : « {contrat.maquette_publiee} »")
-        else:
-            maquette = validate_source(maquette_source, MaquettePubliee, problems)
+    for rel in validated:
+        if rel not in listed:
+            problems.add(tree.get(rel).location(), "cette fiche n'est rattachée à aucun axe de contrat.yaml : "
+                                                   "ajoutez son nom à la liste « fiches » de son axe")
+    if contrat.maquette_publiee and maquette_source is None:
+        problems.add(contrat_source.location(("maquette_publiee",)),
+                     f"fichier introuvable : « {contrat.maquette_publiee} »")
 
     if sorted(set(contrat.annees)) != list(contrat.annees):
         problems.add(contrat_source.location(("annees",)), "les années doivent être croissantes et distinctes")

@@ -1,0 +1,51 @@
+"""The command line: `python build.py`, `python build.py verifier`, as a user types them."""
+
+import subprocess
+import sys
+
+from .conftest import ROOT, write_contract
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_verifier_exits_1_on_the_seed_and_lists_its_mistakes():
+    result = run("verifier", "crte-lens-lievin")
+    assert result.returncode == 1
+    assert "chiffre(s) imprimé(s) en désaccord avec le calcul" in result.stdout
+    assert "content/crte-lens-lievin/fiches/1-incubateurs-innovation.yaml, ligne 2" in result.stdout
+
+
+def test_verifier_exits_0_on_a_consistent_contract(tmp_path, contract_files):
+    write_contract(tmp_path / "content" / "essai", contract_files)
+    result = run("--contenu", str(tmp_path / "content"), "verifier", "essai")
+    assert result.returncode == 0, result.stdout
+    assert "aucun problème" in result.stdout
+
+
+def test_build_renders_every_contract(tmp_path, contract_files):
+    write_contract(tmp_path / "content" / "essai", contract_files)
+    write_contract(tmp_path / "content" / "autre", contract_files)
+    result = run("--contenu", str(tmp_path / "content"), "--sortie", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "essai" / "contrat.docx").is_file()
+    assert (tmp_path / "out" / "autre" / "contrat.docx").is_file()
+
+
+def test_build_stops_once_with_all_problems_in_french(tmp_path, contract_files):
+    contract_files["fiches/velo.yaml"]["investissement"]["depenses"][0]["montant"] = -3
+    contract_files["contrat.yaml"]["signature"]["exemplaires"] = "trois"
+    write_contract(tmp_path / "content" / "essai", contract_files)
+    result = run("--contenu", str(tmp_path / "content"), "--sortie", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert "2 problème(s) : rien n'a été écrit." in result.stderr
+    assert "montant négatif" in result.stderr and "nombre entier attendu" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_help_is_in_french():
+    result = run("--help")
+    assert "Produit les documents de tous les contrats" in result.stdout
+    assert "Exemples" in result.stdout
