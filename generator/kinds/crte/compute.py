@@ -51,8 +51,14 @@ class EcheancierCalcule:
                 self.recettes, self.recettes_investissement, self.recettes_fonctionnement]
 
     def cout(self, annee: int) -> Cell:
-        """Return the computed expenses of one year (the DEPENSES line)."""
-        return self.depenses.cellules[self.annees.index(annee)]
+        """Return the expenses of one year for the maquette: their amount, or the marker the fiche gives
+        instead (« A évaluer »), or nothing."""
+        index = self.annees.index(annee)
+        return somme([self.depenses_investissement.cellules[index], self.depenses_fonctionnement.cellules[index]])
+
+    def cout_total(self) -> Cell:
+        """Return the whole expenses for the maquette: their amount, or the fiche's marker, or nothing."""
+        return somme(self.depenses_investissement.cellules + self.depenses_fonctionnement.cellules)
 
 
 @dataclass
@@ -75,7 +81,7 @@ class FicheCalculee:
 
     @property
     def cout_total(self) -> Cell:
-        return self.echeancier.depenses.total if self.echeancier else None
+        return self.echeancier.cout_total() if self.echeancier else None
 
 
 @dataclass
@@ -161,19 +167,20 @@ def compute_budget(budget: Budget) -> BudgetCalcule:
     pairs = list(zip_longest(budget.depenses, budget.recettes))
     return BudgetCalcule(
         lignes=pairs,
-        total_depenses=somme([l.montant for l in budget.depenses]) or Decimal(0),
-        total_recettes=somme([l.montant for l in budget.recettes]) or Decimal(0),
+        total_depenses=somme_montants(l.montant for l in budget.depenses),
+        total_recettes=somme_montants(l.montant for l in budget.recettes),
     )
 
 
 def _ligne(libelle: str, par_annee: dict[int, Cell], annees: list[int]) -> LigneEcheancier:
     cellules = [par_annee.get(a) for a in annees]
-    return LigneEcheancier(libelle, cellules, somme(cellules))
+    return LigneEcheancier(libelle, cellules, somme_montants(cellules))
 
 
 def _ligne_totale(libelle: str, rows: list[LigneEcheancier]) -> LigneEcheancier:
-    cellules = [somme(cells) for cells in zip(*(r.cellules for r in rows))]
-    return LigneEcheancier(libelle, cellules, somme(cellules), is_calculee=True)
+    """Return the DEPENSES or RECETTES line: per year, the spreadsheet sum of the detail rows."""
+    cellules = [somme_montants(cells) for cells in zip(*(r.cellules for r in rows))]
+    return LigneEcheancier(libelle, cellules, somme_montants(cellules), is_calculee=True)
 
 
 def compute_echeancier(fiche: Fiche, annees: list[int]) -> EcheancierCalcule | None:
@@ -206,7 +213,7 @@ def compute_fiche(item: FicheSource, axe: AxeCalcule, position: int, annees: lis
         investissement=compute_budget(fiche.investissement),
         fonctionnement=compute_budget(fiche.fonctionnement),
         echeancier=compute_echeancier(fiche, annees),
-        total_financements=somme([l.montant for l in fiche.financements.lignes]) or Decimal(0),
+        total_financements=somme_montants(l.montant for l in fiche.financements.lignes),
     )
 
 
