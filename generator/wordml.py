@@ -8,6 +8,7 @@ inserts with `{{p … }}`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -160,17 +161,16 @@ class FragmentBuilder:
     def restart_numbering(self, style: str) -> int:
         return self.writer._new_list_num(style)
 
-    def toc(self, entries: Iterable[tuple[int, str]], levels: str = "1-3", title: str | None = None) -> None:
-        """Add a table of contents field, pre-filled with `entries` (level, text) until Word updates it."""
-        if title:
-            self.paragraph("TOC Heading", [Inline(title)])
-        entries = list(entries) or [(1, "")]
-        paragraphs = [self.paragraph(f"toc {level}", [Inline(text)]) for level, text in entries]
-        first, last = paragraphs[0]._p, paragraphs[-1]._p
-        begin = [_fld_char("begin"), _instr(f' TOC \\o "{levels}" \\h \\z \\u '), _fld_char("separate")]
-        for index, element in enumerate(begin):
-            first.insert(index + (1 if first.pPr is not None else 0), element)
-        last.append(_fld_char("end"))
+    def toc(self, levels: tuple[int, int] = (1, 3), styles: dict[str, int] | None = None) -> None:
+        """Add a table of contents field over the headings of `levels` and the paragraph `styles` (name →
+        level); `fill_table_of_contents` fills it once the document is rendered, Word refreshes it."""
+        instruction = f' TOC \\o "{levels[0]}-{levels[1]}" '
+        if styles:
+            instruction += '\\t "' + ",".join(f"{name},{level}" for name, level in styles.items()) + '" '
+        paragraph = self.paragraph(f"toc {levels[0]}")
+        for element in (_fld_char("begin"), _instr(instruction + "\\h \\z \\u "), _fld_char("separate"),
+                        _fld_char("end")):
+            paragraph._p.append(element)
 
     def table(self, rows: int, cols: int, style: str):
         table = self._body.add_table(rows, cols, self.writer.document._block_width)
@@ -235,6 +235,14 @@ def set_paragraph_border(style, *, sides=("top", "left", "bottom", "right"), siz
     ppr.append(borders)
 
 
+def repeat_as_header_row(row) -> None:
+    """Make a table row repeat at the top of every page the table runs on: template authoring only."""
+    tr_pr = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    tr_pr.append(header)
+
+
 def set_table_style_borders(style, size: int = 4) -> None:
     """Give a table style single borders on every edge and inside: template authoring only."""
     tbl_pr = style.element.find(qn("w:tblPr"))
@@ -259,25 +267,38 @@ def _heading_level(paragraph_element, heading_ids: dict[str, int]) -> int | None
     return heading_ids.get(ppr.pStyle.val)
 
 
-def fill_table_of_contents(document: DocxDocument, levels: int = 3) -> int:
-    """Fill the TOC field of the document with its headings (levels 1 to `levels`); return the entry count.
+_TOC_LEVELS = re.compile(r'\\o\s+"(\d)-(\d)"')
+_TOC_STYLES = re.compile(r'\\t\s+"([^"]*)"')
 
-    Word recomputes the entries and their page numbers when it updates the field; until then (and in
-    LibreOffice) the pre-filled titles are what the reader sees.
+
+def _toc_styles(document: DocxDocument, instruction: str) -> dict[str, int]:
+    """Return style id → TOC level for the headings and styles a TOC field instruction names."""
+    names: dict[str, int] = {}
+    levels = _TOC_LEVELS.search(instruction)
+    low, high = (int(levels.group(1)), int(levels.group(2))) if levels else (1, 3)
+    for level in range(low, high + 1):
+        names[f"Heading {level}"] = level
+    styles = _TOC_STYLES.search(instruction)
+    if styles:
+        parts = [p.strip() for p in styles.group(1).split(",")]
+        for name, level in zip(parts[::2], parts[1::2]):
+            names[name] = int(level)
+    known = {s.name for s in document.styles}
+    return {document.part.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH): level
+            for name, level in names.items() if name in known}
+
+
+def fill_table_of_contents(document: DocxDocument) -> int:
+    """Fill the document's TOC field with its headings, as Word would; return the number of entries.
+
+    Word recomputes the entries and their page numbers when it updates the field (the document asks it to on
+    opening); until then, and in LibreOffice, the pre-filled titles are what the reader sees.
     """
     body = document.element.body
-    heading_ids = {}
-    for level in range(1, levels + 1):
-        try:
-            heading_ids[document.part.get_style_id(f"Heading {level}", WD_STYLE_TYPE.PARAGRAPH)] = level
-        except KeyError:
-            continue
-    for name, level in (("Fiche axe", 3),):
-        if any(s.name == name for s in document.styles):
-            heading_ids[document.part.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH)] = level
     instr = next((i for i in body.iter(qn("w:instrText")) if i.text and i.text.strip().startswith("TOC")), None)
     if instr is None:
         return 0
+    heading_ids = _toc_styles(document, instr.text)
     toc_p = instr.getparent().getparent()
     entries = []
     for p in body.iter(qn("w:p")):
@@ -296,7 +317,7 @@ def fill_table_of_contents(document: DocxDocument, levels: int = 3) -> int:
     for t in list(toc_p.iter(qn("w:t"))):
         t.getparent().getparent().remove(t.getparent())
     style_ids = {level: document.part.get_style_id(f"toc {level}", WD_STYLE_TYPE.PARAGRAPH)
-                 for level in range(1, levels + 1)}
+                 for level in set(heading_ids.values())}
     toc_p.get_or_add_pPr().get_or_add_pStyle().val = style_ids[entries[0][0]]
     run = OxmlElement("w:r")
     text = OxmlElement("w:t")

@@ -24,7 +24,8 @@ from docx.shared import Cm, Pt, RGBColor
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from generator.french import typographie  # noqa: E402
-from generator.wordml import WordWriter, add_field, set_paragraph_border, set_table_style_borders  # noqa: E402
+from generator.wordml import (  # noqa: E402
+    WordWriter, add_field, repeat_as_header_row, set_paragraph_border, set_table_style_borders)
 
 _JINJA_TAG = re.compile(r"(\{\{.*?\}\}|\{%.*?%\})")
 
@@ -178,7 +179,7 @@ def crte_template() -> None:
     doc.styles["TOC Heading"].paragraph_format.page_break_before = True
     writer = WordWriter(doc)
     fragment = writer.new_fragment()
-    fragment.toc([])
+    fragment.toc((1, 3), {"Encadre titre": 3, "Fiche axe": 3})
     for element in fragment.build().elements:
         doc.element.body.insert(len(doc.element.body) - 1, element)
 
@@ -296,7 +297,7 @@ def crte_template() -> None:
     landscape.page_width, landscape.page_height = Cm(29.7), Cm(21)
     t.p("3 – Récapitulatif des fiches", "Heading 2")
     t.p("{{ maquette.titre }}", "Titre tableau")
-    t.table([
+    maquette = t.table([
         [("ENJEU", H), ("N°PROJET", H), ("MAITRE D'OUVRAGE", H), ("DESCRIPTION DU PROJET", H),
          ("ANNEE DE LANCEMENT", H), ("COUT {{ maquette.annee_1 }}", H), ("COUT {{ maquette.annee_2 }}", H),
          ("COUT TOTAL {{ maquette.periode }}", H), ("COMMENTAIRE", H), ("FINANCEMENTS RECHERCHES", H)],
@@ -310,6 +311,14 @@ def crte_template() -> None:
         [("TOTAL", H), ("", C), ("", C), ("", C), ("", C), ("{{ maquette.total_annee_1|montant }}", M),
          ("{{ maquette.total_annee_2|montant }}", M), ("{{ maquette.total|montant }}", M), ("", C), ("", C)],
     ])
+    repeat_as_header_row(maquette.rows[0])
+    maquette.autofit = False
+    widths = (2.2, 1.3, 2.6, 6.0, 1.6, 2.3, 2.3, 2.3, 2.5, 2.6)
+    for column, width in zip(maquette.columns, widths):
+        column.width = Cm(width)
+    for row in maquette.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = Cm(width)
     portrait = doc.add_section(WD_SECTION.NEW_PAGE)
     portrait.orientation = WD_ORIENT.PORTRAIT
     portrait.page_width, portrait.page_height = Cm(21), Cm(29.7)
