@@ -13,6 +13,7 @@ import markdown
 from markdown.extensions import Extension
 from markdown.inlinepatterns import SimpleTagInlineProcessor
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import ETX, STX
 
 from .french import typographie
 from .wordml import Fragment, FragmentBuilder, Inline, WordWriter
@@ -58,8 +59,6 @@ def parse(text: str, md: markdown.Markdown | None = None) -> ET.Element:
 
 def _unstash(md: markdown.Markdown, root: ET.Element) -> None:
     """Put back the text python-markdown set aside (escaped characters like `\\*`)."""
-    from markdown.postprocessors import UnescapePostprocessor  # noqa: F401 - documents the counterpart
-
     def restore(text: str | None) -> str | None:
         if not text:
             return text
@@ -74,8 +73,7 @@ def _unstash(md: markdown.Markdown, root: ET.Element) -> None:
 
 
 def _unescape(text: str) -> str:
-    from markdown.util import STX, ETX
-
+    """Turn python-markdown's placeholders for backslash-escaped characters back into the characters."""
     if STX not in text:
         return text
     out, i = [], 0

@@ -77,6 +77,8 @@ class FicheCalculee:
 
     def __getattr__(self, name: str):
         # The template reads the fiche's own fields (intitule, localisation…) on the computed fiche too.
+        if name.startswith("_") or name == "fiche":
+            raise AttributeError(name)
         return getattr(self.fiche, name)
 
     @property

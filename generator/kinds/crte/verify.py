@@ -64,13 +64,12 @@ def _verify_fiche(f: FicheCalculee, problems: Problems) -> None:
             problems.add(src.location(("echeancier",)),
                          f"{label} : l'échéancier prévoit {montant(row.total)} de {side} d'investissement, "
                          f"le budget d'investissement en compte {montant(budget_total)}")
-    for side, annual, row in (("dépenses", f.fonctionnement.total_depenses, ech.depenses_fonctionnement),
-                              ("recettes", f.fonctionnement.total_recettes, ech.recettes_fonctionnement)):
+    for key, word, annual, row in (("depenses", "dépenses", f.fonctionnement.total_depenses, ech.depenses_fonctionnement),
+                                   ("recettes", "recettes", f.fonctionnement.total_recettes, ech.recettes_fonctionnement)):
         for annee, cell in zip(ech.annees, row.cellules):
             if is_montant(cell) and cell != 0 and cell != annual:
-                problems.add(src.location(("echeancier", side if side == "recettes" else "depenses",
-                                           "fonctionnement", annee)),
-                             f"{label} : l'échéancier prévoit {montant(cell)} de {side} de fonctionnement en "
+                problems.add(src.location(("echeancier", key, "fonctionnement", annee)),
+                             f"{label} : l'échéancier prévoit {montant(cell)} de {word} de fonctionnement en "
                              f"{annee}, le budget de fonctionnement annuel en compte {montant(annual)}")
 
 
