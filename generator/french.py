@@ -63,6 +63,24 @@ def date_longue(value: dt.date) -> str:
     return f"{day} {format_date(value, 'MMMM', locale=LOCALE)} {value.year}"
 
 
+def mois_annee(value: dt.date) -> str:
+    """Return a month and year: « janvier 2022 »."""
+    return f"{format_date(value, 'MMMM', locale=LOCALE)} {value.year}"
+
+
+def de(noun_phrase: str) -> str:
+    """Return « de » + a noun phrase with the French contractions: « du Conseil », « de la Région », « des
+    communes », « de l'Etat »."""
+    for article, contracted in (("le ", "du "), ("les ", "des "), ("Le ", "du "), ("Les ", "des ")):
+        if noun_phrase.startswith(article):
+            return contracted + noun_phrase[len(article):]
+    if noun_phrase[:2] in ("l'", "l’", "L'", "L’"):
+        return "de " + noun_phrase[0].lower() + noun_phrase[1:]
+    if noun_phrase.startswith(("la ", "La ")):
+        return "de la " + noun_phrase[3:]
+    return "de " + noun_phrase
+
+
 def date_courte(value: dt.date) -> str:
     """Return a date as a form prints it: « 12/06/21 »."""
     return format_date(value, "dd/MM/yy", locale=LOCALE)

@@ -17,6 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from . import french
+from .prose import markdown_escape, markdown_link
 from .schema import Marqueur, Prose, is_marqueur, is_montant
 
 PROSE_RENDERER_KEY = "_prose"
@@ -38,12 +39,13 @@ def montant(value: Decimal | int | None) -> str:
 
 
 @pass_context
-def prose(context: Context, value: str, heading_offset: int = 0) -> Any:
-    """Render Markdown prose with the renderer of the output being built (Word paragraphs)."""
+def prose(context: Context, value: str, heading_offset: int = 0, style: str | None = None) -> Any:
+    """Render Markdown prose with the renderer of the output being built (Word paragraphs); `style` gives
+    its paragraphs another style than body text (in a table cell, say)."""
     renderer = context.get(PROSE_RENDERER_KEY)
     if renderer is None:
         return value
-    return renderer.render(value, heading_offset)
+    return renderer.render(value, heading_offset, style)
 
 
 @pass_context
@@ -58,6 +60,16 @@ def _finalize(context: Context, value: Any) -> Any:
     if isinstance(value, str):
         return french.typographie(value)
     return value
+
+
+def majuscules(value: str) -> str:
+    """Return text in capitals, accents kept (« Être » → « ÊTRE »)."""
+    return str(value).upper()
+
+
+def mois_annee(value) -> str:
+    """Return « janvier 2022 » for a date."""
+    return french.mois_annee(value)
 
 
 def create_environment() -> SandboxedEnvironment:
@@ -80,6 +92,11 @@ def create_environment() -> SandboxedEnvironment:
         en_lettres=french.montant_en_lettres,
         montant_jo=french.montant_jo,
         typo=french.typographie,
+        majuscules=majuscules,
+        mois_annee=mois_annee,
+        de=french.de,
+        lien=markdown_link,
+        texte_litteral=markdown_escape,
         prose=prose,
     )
     env.tests.update(montant=is_montant, marqueur=is_marqueur)

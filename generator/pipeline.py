@@ -13,7 +13,7 @@ from typing import Any
 
 from . import __version__
 from .errors import BuildFailed, Location, Problems, display_path
-from .kinds import KIND_NAMES, Kind, get_kind
+from .kinds import Kind, get_kind, kind_names
 from .load import SourceTree, iter_contract_roots, load_contract
 from .render_docx import render_docx
 from .write import Output, write_outputs
@@ -49,7 +49,7 @@ def read_and_compute(root: Path) -> Prepared:
     if kind is None:
         problems.add(contrat.location(("type",)),
                      f"type de document inconnu « {contrat.data.get('type')} » "
-                     f"(types connus : {', '.join(KIND_NAMES)})")
+                     f"(types connus : {', '.join(kind_names())})")
         return prepared
     prepared.kind = kind
     dossier = kind.read(tree, problems)

@@ -6,6 +6,7 @@ Text gets French typography (`french.typographie`); URLs, e-mail addresses and t
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
@@ -116,10 +117,13 @@ class ProseRenderer:
         self.writer = writer
         self.styles = styles
         self.md = new_markdown()
+        self._body_style = styles.body
 
-    def render(self, text: str, heading_offset: int = 0) -> Fragment:
-        """Return the fragment of a Markdown text; `#` becomes heading level 1 + `heading_offset`."""
+    def render(self, text: str, heading_offset: int = 0, body_style: str | None = None) -> Fragment:
+        """Return the fragment of a Markdown text; `#` becomes heading level 1 + `heading_offset`, and
+        paragraphs take `body_style` when given (a table cell's style, say) instead of the body text style."""
         builder = self.writer.new_fragment()
+        self._body_style = body_style or self.styles.body
         self._blocks(builder, parse(text, self.md), heading_offset, boxed=False, depth=0)
         return builder.build()
 
@@ -129,7 +133,7 @@ class ProseRenderer:
         for element in parent:
             tag = element.tag
             if tag == "p":
-                builder.paragraph(self.styles.boxed if boxed else self.styles.body, self._inlines(element))
+                builder.paragraph(self.styles.boxed if boxed else self._body_style, self._inlines(element))
             elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 level = min(int(tag[1]) + offset, len(self.styles.headings))
                 style = self.styles.boxed_heading if boxed else self.styles.headings[level - 1]
@@ -141,9 +145,9 @@ class ProseRenderer:
             elif tag == "pre":
                 builder.paragraph(self.styles.code, [Inline("".join(element.itertext()))])
             elif tag == "hr":
-                builder.paragraph(self.styles.body)
+                builder.paragraph(self._body_style)
             else:
-                builder.paragraph(self.styles.body, self._inlines(element))
+                builder.paragraph(self._body_style, self._inlines(element))
 
     def _list(self, builder: FragmentBuilder, element: ET.Element, offset: int, boxed: bool, depth: int) -> None:
         is_numbered = element.tag == "ol"
@@ -208,3 +212,16 @@ class ProseRenderer:
                 self._walk_inline(child, own, out, include_tail=True)
         if include_tail and element.tail:
             out.append(Inline(typographie(element.tail), styles))
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|^-])")
+
+
+def markdown_escape(text: str) -> str:
+    """Return text that Markdown prints literally (for data spliced into prose: names, labels)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def markdown_link(label: str, url: str) -> str:
+    """Return a Markdown link whose label is printed literally."""
+    return f"[{markdown_escape(label)}]({url})"

@@ -96,6 +96,14 @@ def add_styles(doc) -> None:
     paragraph_style("Dos", alignment=WD_ALIGN_PARAGRAPH.CENTER)
     paragraph_style("Dos titre", "Dos", bold=True, page_break_before=True, space_before=Pt(200))
     paragraph_style("Pied de page", "Footer", alignment=WD_ALIGN_PARAGRAPH.CENTER)
+    paragraph_style("Couverture titre bloc", size=20, bold=True, alignment=WD_ALIGN_PARAGRAPH.CENTER)
+    paragraph_style("Visa", "Body Text", space_after=Pt(3))
+    paragraph_style("Contact", space_after=Pt(0))
+    paragraph_style("Membre", space_after=Pt(0), left_indent=Cm(0.5))
+    paragraph_style("Heading 1 suite", "Heading 1", page_break_before=False)
+    paragraph_style("Surtitre", size=12, bold=True, all_caps=True)
+    paragraph_style("Date communique", "Body Text", italic=True)
+    paragraph_style("Titre communique", size=15, bold=True, space_after=Pt(10))
     table = styles.add_style("Tableau Paraphe", WD_STYLE_TYPE.TABLE)
     table.base_style = styles["Normal Table"]
     set_table_style_borders(table)
@@ -148,7 +156,8 @@ def budget_table(t: TemplateWriter, name: str, title: str) -> None:
     ])
 
 
-def crte_template() -> None:
+def new_document():
+    """Return an A4 document with Paraphe's styles and the page number in the footer."""
     doc = Document()
     add_styles(doc)
     section = doc.sections[0]
@@ -157,8 +166,48 @@ def crte_template() -> None:
     footer = section.footer.paragraphs[0]
     footer.style = doc.styles["Pied de page"]
     add_field(footer, "PAGE")
+    return doc
 
-    body = doc.paragraphs[0] if doc.paragraphs else None
+
+def add_toc(doc, levels=(1, 3), styles=None) -> None:
+    """Add the sommaire: a table of contents field the build fills with the document's headings."""
+    fragment = WordWriter(doc).new_fragment()
+    fragment.toc(levels, styles)
+    for element in fragment.build().elements:
+        doc.element.body.insert(len(doc.element.body) - 1, element)
+
+
+def save(doc, rel_path: str, title: str) -> None:
+    first = doc.paragraphs[0]
+    if not first.text and first.style.name == "Normal" and len(doc.paragraphs) > 1:
+        first._p.getparent().remove(first._p)
+    doc.core_properties.title = title
+    doc.core_properties.author = "Paraphe"
+    dest = TEMPLATES / rel_path
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(dest)
+    print(f"écrit : {dest}")
+
+
+def signature_table(t: TemplateWriter, lines: list[tuple[str, str]]):
+    """Add the signature blocks side by side, one column per party."""
+    doc = t.doc
+    table = t.table([[("{%tc for partie in parties %}", "Signature"), ("", "Signature"),
+                      ("{%tc endfor %}", "Signature")]])
+    cell = table.rows[0].cells[1]
+    first, *rest = lines
+    cell.paragraphs[0].add_run(typeset(first[0]))
+    cell.paragraphs[0].style = doc.styles[first[1]]
+    for text, style in rest:
+        paragraph = cell.add_paragraph(style=doc.styles[style])
+        if text:
+            paragraph.add_run(typeset(text))
+    table.style = doc.styles["Normal Table"]
+    return table
+
+
+def crte_template() -> None:
+    doc = new_document()
     t = TemplateWriter(doc)
 
     # Cover
@@ -177,11 +226,7 @@ def crte_template() -> None:
     # Sommaire: a table of contents field, filled from the headings when the document is built
     t.p("SOMMAIRE", "TOC Heading").paragraph_format.page_break_before = None
     doc.styles["TOC Heading"].paragraph_format.page_break_before = True
-    writer = WordWriter(doc)
-    fragment = writer.new_fragment()
-    fragment.toc((1, 3), {"Encadre titre": 3, "Fiche axe": 3})
-    for element in fragment.build().elements:
-        doc.element.body.insert(len(doc.element.body) - 1, element)
+    add_toc(doc, (1, 3), {"Encadre titre": 3, "Fiche axe": 3})
 
     # First part
     t.p("PREMIERE PARTIE – LE PROJET DE TERRITOIRE", "Heading 1")
@@ -204,7 +249,7 @@ def crte_template() -> None:
         "{% else %}{{ partie.representant.civilite }} {{ partie.representant.nom }}, "
         "{{ partie.representant.qualite }}{% endif %}"
         "{% if partie.habilitation %}, dûment habilité par délibération du {{ partie.habilitation.organe }}"
-        "{% if partie.habilitation.numero %} n° {{ partie.habilitation.numero }}{% endif %}"
+        "{% if partie.habilitation.numero %} n°\u00a0{{ partie.habilitation.numero }}{% endif %}"
         " en date du {{ partie.habilitation.date|date_longue }}{% endif %}{{ '.' if loop.last else ',' }}",
         "List Bullet")
     t.tag("{%p endfor %}")
@@ -220,16 +265,9 @@ def crte_template() -> None:
     t.tag("{%p endfor %}")
     t.p("Fait à {{ signature.lieu }} en {{ signature.exemplaires }} exemplaires, le "
         "{{ signature.date|date_longue }}", "Fait a")
-    signatures = t.table([[("{%tc for partie in parties %}", "Signature"), ("", "Signature"),
-                           ("{%tc endfor %}", "Signature")]])
-    cell = signatures.rows[0].cells[1]
-    cell.paragraphs[0].add_run("{%p for ligne in partie.signature %}")
-    for text, style in (("{{ ligne }}", "Signature"), ("{%p endfor %}", "Signature"), ("", "Signature"),
-                        ("", "Signature"), ("{{ partie.representant.nom }}", "Signature")):
-        paragraph = cell.add_paragraph(style=doc.styles[style])
-        if text:
-            paragraph.add_run(text)
-    signatures.style = doc.styles["Normal Table"]
+    signature_table(t, [("{%p for ligne in partie.signature %}", "Signature"), ("{{ ligne }}", "Signature"),
+                        ("{%p endfor %}", "Signature"), ("", "Signature"), ("", "Signature"),
+                        ("{{ partie.representant.nom }}", "Signature")])
 
     # Third part
     t.p("TROISIEME PARTIE – ANNEXES", "Heading 1")
@@ -336,15 +374,178 @@ def crte_template() -> None:
     t.tag("{%p endif %}")
     t.tag("{%p endfor %}")
 
-    if body is not None and not body.text:
-        body._p.getparent().remove(body._p)
-    doc.core_properties.title = "Contrat de relance et de transition écologique"
-    doc.core_properties.author = "Paraphe"
-    dest = TEMPLATES / "crte" / "contrat.docx"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(dest)
-    print(f"écrit : {dest}")
+    save(doc, "crte/contrat.docx", "Contrat de relance et de transition écologique")
+
+
+def accord_cadre_template() -> None:
+    doc = new_document()
+    t = TemplateWriter(doc)
+    t.tag("{%p for ligne in titre %}")
+    t.p("{{ ligne }}", "Couverture titre bloc")
+    t.tag("{%p endfor %}")
+    t.p("{{ introduction }}")
+    t.tag("{%p for partie in parties %}")
+    t.tag("{%p if not loop.first %}")
+    t.p("Et")
+    t.tag("{%p endif %}")
+    t.p("{{ partie.nom }}{% if partie.adresse %}, {{ partie.adresse }}{% endif %}, "
+        "représenté{{ 'e' if partie.feminin else '' }} par "
+        "{% if partie.representant.qualite_avant_nom %}{{ partie.representant.qualite }}, "
+        "{{ partie.representant.civilite }} {{ partie.representant.nom }}"
+        "{% else %}{{ partie.representant.civilite }} {{ partie.representant.nom }}, "
+        "{{ partie.representant.qualite }}{% endif %}"
+        "{% if partie.habilitation %}, agissant en vertu de la délibération"
+        "{% if partie.habilitation.numero %} n°\u00a0{{ partie.habilitation.numero }}{% endif %}"
+        " {{ partie.habilitation.organe|de }} du {{ partie.habilitation.date|date_longue }}{% endif %}.")
+    t.p("{{ \"d'une part,\" if loop.first else \"d'autre part,\" }}")
+    t.tag("{%p endfor %}")
+    t.p("Ci-après {{ 'désignées' if feminin_pluriel else 'désignés' }} ensemble « {{ designation_commune }} »,")
+    t.tag("{%p for visa in visas %}")
+    t.tag("{{p ('Vu ' ~ visa ~ ',')|prose(0, 'Visa') }}")
+    t.tag("{%p endfor %}")
+    t.p("Préambule", "Heading 1")
+    t.tag("{{p preambule|prose(1) }}")
+    t.p("Il est convenu ce qui suit :", "Body Text")
+    t.tag("{%p for article in articles %}")
+    t.p("Article {{ article.numero|numero_article }}{% if article.titre %} – {{ article.titre }}{% endif %}",
+        "Heading 1")
+    t.tag("{{p article.corps|prose(1) }}")
+    t.tag("{%p endfor %}")
+    t.p("Fait à {{ signature.lieu or '…………' }}, le {{ signature.date|date_longue if signature.date else '…………' }}"
+        ", en {{ signature.exemplaires or '…' }} exemplaires", "Fait a")
+    signature_table(t, [("Pour {{ partie.nom[:1]|lower }}{{ partie.nom[1:] }},", "Signature"),
+                        ("{%p for ligne in partie.signature %}", "Signature"), ("{{ ligne }}", "Signature"),
+                        ("{%p endfor %}", "Signature"), ("", "Signature"), ("", "Signature"),
+                        ("{{ partie.representant.nom }}", "Signature")])
+    t.tag("{%p if annexes %}")
+    t.p("ANNEXES", "Heading 1")
+    t.tag("{%p endif %}")
+    t.tag("{%p for annexe in annexes %}")
+    t.p("{{ annexe.titre }}", "Heading 2")
+    t.tag("{{p annexe.texte|prose(1) }}")
+    t.tag("{%p endfor %}")
+    save(doc, "accord-cadre/accord-cadre.docx", "Accord-cadre de partenariat")
+
+
+def contact_lines(t: TemplateWriter, keys: str) -> None:
+    t.tag("{%p if " + keys + " %}")
+    t.p("{{ 'Contacts' if " + keys + "|length > 1 else 'Contact' }} :", "Fiche label")
+    t.tag("{%p for ligne in " + keys + " %}")
+    t.tag("{{p ligne|prose(0, 'Contact') }}")
+    t.tag("{%p endfor %}")
+    t.tag("{%p endif %}")
+
+
+def annexe_aap_template() -> None:
+    doc = new_document()
+    t = TemplateWriter(doc)
+    t.p("{{ titre }}", "Title")
+    t.tag("{{p introduction|prose(1) }}")
+    contact_lines(t, "introduction_contacts")
+    t.tag("{%p for section in sections %}")
+    t.p("{{ section.numero }}. {{ section.titre }}", "Heading 1 suite")
+    t.tag("{%p for bloc in section.blocs %}")
+    t.tag("{%p if bloc.titre %}")
+    t.p("{{ bloc.titre }}", "Heading 2")
+    t.tag("{%p endif %}")
+    t.tag("{%p if bloc.texte %}")
+    t.tag("{{p bloc.texte|prose(2) }}")
+    t.tag("{%p endif %}")
+    contact_lines(t, "bloc.contacts")
+    t.tag("{%p endfor %}")
+    t.tag("{%p endfor %}")
+    t.tag("{%p if tableau_contacts %}")
+    t.p("{{ tableau_contacts.titre }}", "Heading 1")
+    table = t.table([
+        [("{{ tableau_contacts.colonnes[0] }}", H), ("{{ tableau_contacts.colonnes[1] }}", H),
+         ("{{ tableau_contacts.colonnes[2] }}", H)],
+        [("{%tr for ligne in tableau_contacts.lignes %}", C)],
+        [("{{ ligne.thematique }}", C), ("{{ ligne.sujet }}", C), ("{{p ligne.contacts|prose(0, 'Cellule') }}", C)],
+        [("{%tr endfor %}", C)],
+    ])
+    repeat_as_header_row(table.rows[0])
+    t.tag("{%p endif %}")
+    save(doc, "annexe-aap/annexe.docx", "Annexe d'appel à projets")
+
+
+def programme_template() -> None:
+    doc = new_document()
+    t = TemplateWriter(doc)
+    t.p("{{ date_edition|mois_annee|majuscules }}", "Couverture annee")
+    t.p("{{ titre }}", "Couverture titre")
+    t.p("AVANT-PROPOS", "Heading 1")
+    t.tag("{{p avant_propos|prose(1) }}")
+    t.p("SOMMAIRE", "TOC Heading")
+    add_toc(doc, (1, 1))
+    t.tag("{%p for texte in presentation %}")
+    t.tag("{{p texte|prose(0) }}")
+    t.tag("{%p endfor %}")
+    t.p("LA GOUVERNANCE DE L'AGENCE", "Heading 1")
+    t.p("{{ gouvernance_titre }}", "Heading 2")
+    t.p("BUREAU", "Heading 3")
+    t.tag("{%p for fonction in bureau %}")
+    t.p("{{ fonction.fonction }}", "Fiche label")
+    t.tag("{%p for membre in fonction.membres %}")
+    t.p("{{ membre }}", "Membre")
+    t.tag("{%p endfor %}")
+    t.tag("{%p endfor %}")
+    t.p("CONSEIL D'ADMINISTRATION", "Heading 3")
+    t.tag("{%p for organisme in conseil %}")
+    t.p("{{ organisme.organisme }}", "Fiche label")
+    t.tag("{%p for membre in organisme.membres %}")
+    t.p("{{ membre }}", "Membre")
+    t.tag("{%p endfor %}")
+    t.tag("{%p endfor %}")
+    t.tag("{%p for texte in apres_gouvernance %}")
+    t.tag("{{p texte|prose(0) }}")
+    t.tag("{%p endfor %}")
+    t.tag("{%p for ambition in ambitions %}")
+    t.p("{{ ambition.numero }}. {{ ambition.titre|majuscules }}", "Heading 1")
+    t.tag("{{p ambition.introduction|prose(1) }}")
+    t.tag("{%p for mission in ambition.missions %}")
+    t.p("{{ mission.numero }} {{ mission.titre }}", "Heading 2")
+    t.tag("{{p mission.corps|prose(2) }}")
+    t.tag("{%p endfor %}")
+    t.tag("{%p endfor %}")
+    t.tag("{%p for texte in fin %}")
+    t.tag("{{p texte|prose(0) }}")
+    t.tag("{%p endfor %}")
+    save(doc, "programme-travail/programme.docx", "Programme de travail partenarial")
+
+
+def communique_template() -> None:
+    doc = new_document()
+    # A press release holds on one page: a denser page than the contracts'.
+    section = doc.sections[0]
+    section.top_margin = section.bottom_margin = Cm(1.0)
+    section.footer_distance = Cm(0.5)
+    section.left_margin = section.right_margin = Cm(1.6)
+    doc.styles["Normal"].font.size = Pt(9)
+    doc.styles["Body Text"].paragraph_format.space_after = Pt(3)
+    for name in ("List Bullet", "List Number"):
+        doc.styles[name].font.size = Pt(9)
+    doc.styles["Heading 2"].font.size = Pt(11)
+    doc.styles["Heading 2"].paragraph_format.space_before = Pt(4)
+    doc.styles["Titre communique"].font.size = Pt(13)
+    doc.styles["Titre communique"].paragraph_format.space_after = Pt(6)
+    doc.styles["List Bullet"].paragraph_format.space_after = Pt(1)
+    t = TemplateWriter(doc)
+    t.p("Communiqué de presse", "Surtitre")
+    t.p("Le {{ date|date_longue }}", "Date communique")
+    t.p("{{ titre }}", "Titre communique")
+    t.tag("{{p corps|prose(1) }}")
+    t.p("{{ a_propos.titre }}", "Heading 2")
+    t.tag("{{p a_propos_texte|prose(2) }}")
+    t.p("Contact presse", "Heading 2")
+    for line in ("{{ contact.organisme }}", "{{ contact.nom }}", "{{ contact.fonction }}", "{{ contact.telephone }}"):
+        t.p(line, "Contact")
+    t.tag("{{p contact.email|lien('mailto:' ~ contact.email)|prose(0, 'Contact') }}")
+    save(doc, "communique/communique.docx", "Communiqué de presse")
 
 
 if __name__ == "__main__":
     crte_template()
+    accord_cadre_template()
+    annexe_aap_template()
+    programme_template()
+    communique_template()

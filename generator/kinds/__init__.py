@@ -7,6 +7,7 @@ validated models, what to compute, which declared figures to verify, and which t
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -35,11 +36,19 @@ class Kind:
     """Output file name (without suffix) → docx template path, relative to the templates folder."""
 
 
-KIND_NAMES = ("crte",)
+def iter_kinds():
+    """Yield every declared kind: the `KIND` of each package of this folder (adding a kind is adding one)."""
+    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if module.ispkg:
+            kind = getattr(importlib.import_module(f"{__name__}.{module.name}"), "KIND", None)
+            if isinstance(kind, Kind):
+                yield kind
+
+
+def kind_names() -> list[str]:
+    return [kind.name for kind in iter_kinds()]
 
 
 def get_kind(name: str) -> Kind | None:
-    """Return the declared kind of that name, or None when there is none."""
-    if name not in KIND_NAMES:
-        return None
-    return importlib.import_module(f"{__name__}.{name}").KIND
+    """Return the declared kind whose `name` is `name`, or None when there is none."""
+    return next((kind for kind in iter_kinds() if kind.name == name), None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import zip_longest
@@ -10,6 +9,7 @@ from itertools import zip_longest
 from ...enrich import Cell, somme, somme_montants
 from ...load import SourceFile
 from ...schema import Prose
+from ..common import Article, split_article
 from .read import DossierCRTE, FicheSource
 from .schema import Budget, Fiche, LigneBudget
 
@@ -110,24 +110,6 @@ class AxeCalcule:
 
 
 @dataclass
-class SousArticle:
-    numero: str
-    titre: str
-    corps: Prose
-
-
-@dataclass
-class Article:
-    """An article: its computed number, title, opening prose and numbered sub-articles."""
-
-    numero: int
-    titre: str
-    corps: Prose
-    sous_articles: list[SousArticle]
-    source_path: str
-
-
-@dataclass
 class LigneMaquette:
     """A row of the computed maquette financière: one per fiche."""
 
@@ -217,32 +199,6 @@ def compute_fiche(item: FicheSource, axe: AxeCalcule, position: int, annees: lis
         echeancier=compute_echeancier(fiche, annees),
         total_financements=somme_montants(l.montant for l in fiche.financements.lignes),
     )
-
-
-_HEADING = re.compile(r"^(#{1,2})[ \t]+(.+?)[ \t]*#*[ \t]*$")
-
-
-def split_article(text: Prose, numero: int, source_path: str) -> Article:
-    """Split an article's Markdown into its title (`#`), opening prose and sub-articles (`##`), numbered."""
-    title = ""
-    body: list[str] = []
-    sections: list[tuple[str, list[str]]] = []
-    in_code = False
-    for line in text.splitlines():
-        if line.startswith("```"):
-            in_code = not in_code
-        match = None if in_code else _HEADING.match(line)
-        if match and len(match.group(1)) == 1 and not title and not sections:
-            title = match.group(2)
-        elif match and len(match.group(1)) == 2:
-            sections.append((match.group(2), []))
-        elif sections:
-            sections[-1][1].append(line)
-        else:
-            body.append(line)
-    subs = [SousArticle(f"{numero}.{i}", t, Prose("\n".join(lines).strip("\n"), source=source_path))
-            for i, (t, lines) in enumerate(sections, start=1)]
-    return Article(numero, title, Prose("\n".join(body).strip("\n"), source=source_path), subs, source_path)
 
 
 def compute(dossier: DossierCRTE) -> CRTECalcule:

@@ -8,6 +8,7 @@ from ...errors import Problems
 from ...load import SourceFile, SourceTree
 from ...schema import Prose
 from ...validate import validate_source
+from ..common import read_prose
 from .schema import Contrat, Fiche, MaquettePubliee
 
 
@@ -63,13 +64,7 @@ def read(tree: SourceTree, problems: Problems) -> DossierCRTE | None:
     if contrat is None:
         return None
 
-    prose: dict[str, Prose] = {}
-    for path, rel in _iter_prose_refs(contrat):
-        source = tree.get(rel)
-        if source is None or not rel.endswith(".md"):
-            problems.add(contrat_source.location(path), f"fichier Markdown introuvable : « {rel} »")
-            continue
-        prose[rel] = Prose(source.text, source=rel)
+    prose = read_prose(tree, contrat_source, _iter_prose_refs(contrat), problems)
 
     fiches: dict[str, FicheSource] = {}
     for i, axe in enumerate(contrat.axes):

@@ -13,63 +13,10 @@ from typing import Literal
 from pydantic import Field
 
 from ...schema import Cellule, Markdown, Model
+from ..common import Partie, Signature
 
 
 # --- contrat.yaml ---------------------------------------------------------------------------------------------
-
-
-class Representant(Model):
-    """The person who signs for a party."""
-
-    civilite: str
-    """« Monsieur », « Madame », « M. », « Mme »."""
-    nom: str
-    """First name and NAME, as printed: « Louis LE FRANC »."""
-    qualite: str
-    """Office held: « Préfet du Pas-de-Calais », « son Président »."""
-    qualite_avant_nom: bool = False
-    """True when the office is written before the name (« représentée par son Président, M. Sylvain ROBERT »)."""
-
-
-class Habilitation(Model):
-    """The deliberation that empowers a party's representative to sign."""
-
-    organe: str
-    """The deliberating body: « conseil communautaire »."""
-    date: dt.date
-    """Date of the deliberation."""
-    numero: str | None = None
-    """Number of the deliberation, printed as is (never digit-grouped)."""
-
-
-class Partie(Model):
-    """A party to the contract."""
-
-    id: str
-    """Short identifier used by avenants and templates: « etat », « call »."""
-    nom: str
-    """Name as it opens the party's line: « L'Etat », « La Communauté d'Agglomération de Lens-Liévin »."""
-    feminin: bool = False
-    """True when the name is grammatically feminine (« représentée », « désignée »)."""
-    sigle: str | None = None
-    """Short name the contract uses afterwards: « CALL » (printed « ci-après désignée « CALL » »)."""
-    representant: Representant
-    """Who signs for the party."""
-    habilitation: Habilitation | None = None
-    """The deliberation that empowers the representative, when there is one."""
-    signature: list[str]
-    """Lines of the signature block above the name: « Le Préfet du Pas-de-Calais, »."""
-
-
-class Signature(Model):
-    """Place, date and number of originals of the signature."""
-
-    lieu: str
-    """Town where the contract is signed."""
-    date: dt.date
-    """Date of signature."""
-    exemplaires: int = Field(ge=1)
-    """Number of originals."""
 
 
 class Couverture(Model):

@@ -1,0 +1,34 @@
+"""Each real document, rendered, against the text of its source (../shared/tools/fidelity.py, --min 0.97)."""
+
+import subprocess
+import sys
+
+import pytest
+
+from generator.pipeline import build
+
+from .conftest import REAL_CONTENT, ROOT, SEEDS
+
+FIDELITY = ROOT.parent / "shared" / "tools" / "fidelity.py"
+DOCUMENTS = [
+    ("crte-lens-lievin", "contrat.docx", "004_607497b33adf635e.txt"),
+    ("accord-cadre-region-mel", "accord-cadre.docx", "000_0cb05e110d79cef9.txt"),
+    ("annexe-aap-contrat-de-ville", "annexe.docx", "001_8820e1ef86742dce.txt"),
+    ("programme-travail-2022", "programme.docx", "002_e7cca256bbe858ac.txt"),
+    ("communique-mel-caph", "communique.docx", "003_f519bcaee764b466.txt"),
+]
+
+
+@pytest.fixture(scope="session")
+def real_outputs(tmp_path_factory):
+    output_dir = tmp_path_factory.mktemp("real")
+    build([REAL_CONTENT / slug for slug, _, _ in DOCUMENTS], output_dir)
+    return output_dir
+
+
+@pytest.mark.skipif(not FIDELITY.is_file(), reason="../shared/tools/fidelity.py absent")
+@pytest.mark.parametrize("slug, name, seed", DOCUMENTS)
+def test_rendered_document_reproduces_its_seed(real_outputs, slug, name, seed):
+    result = subprocess.run([sys.executable, str(FIDELITY), str(real_outputs / slug / name), str(SEEDS / seed),
+                             "--min", "0.97", "--show", "5"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout
