@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .errors import BuildFailed, Location, display_path
-from .pipeline import build, contract_roots, read_and_compute
+from .pipeline import build_report, contract_roots, read_and_compute
 
 CONTEXT = {"help_option_names": ["-h", "--help", "--aide"]}
 
@@ -23,8 +23,9 @@ def _echo_problems(problems, *, err: bool = True) -> None:
               show_default=True, help="Dossier des contrats (un sous-dossier par contrat).")
 @click.option("--sortie", "output_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("output"),
               show_default=True, help="Dossier où écrire les documents produits.")
+@click.option("--force", is_flag=True, help="Écrase aussi les documents modifiés à la main.")
 @click.pass_context
-def main(ctx: click.Context, content_dir: Path, output_dir: Path) -> None:
+def main(ctx: click.Context, content_dir: Path, output_dir: Path, force: bool) -> None:
     """Produit les documents de tous les contrats du dossier de contenu.
 
     \b
@@ -32,15 +33,17 @@ def main(ctx: click.Context, content_dir: Path, output_dir: Path) -> None:
       python build.py                              produit tous les contrats dans output/
       python build.py verifier crte-lens-lievin    compare les chiffres imprimés aux chiffres calculés
     """
-    ctx.obj = {"content_dir": content_dir, "output_dir": output_dir}
+    ctx.obj = {"content_dir": content_dir, "output_dir": output_dir, "force": force}
     if ctx.invoked_subcommand is None:
         ctx.invoke(construire)
 
 
 @main.command("construire", context_settings=CONTEXT)
 @click.argument("slugs", nargs=-1)
+@click.option("--force", is_flag=True, help="Écrase aussi les documents modifiés à la main depuis la dernière "
+                                              "construction (sinon ils sont conservés sous un autre nom).")
 @click.pass_context
-def construire(ctx: click.Context, slugs: tuple[str, ...] = ()) -> None:
+def construire(ctx: click.Context, slugs: tuple[str, ...] = (), force: bool = False) -> None:
     """Produit les documents des contrats nommés (tous par défaut).
 
     \b
@@ -57,12 +60,16 @@ def construire(ctx: click.Context, slugs: tuple[str, ...] = ()) -> None:
             click.echo(f"aucun contrat dans {display_path(content_dir)}", err=True)
         sys.exit(2)
     try:
-        written = build(roots, output_dir)
+        report = build_report(roots, output_dir, force=force or ctx.obj.get("force", False))
     except BuildFailed as exc:
         click.echo(f"{len(exc.problems)} problème(s) : rien n'a été écrit.", err=True)
         _echo_problems(exc.problems)
         sys.exit(1)
-    for path in written:
+    _echo_problems(report.warnings)
+    for dest, kept in report.kept_aside:
+        click.echo(f"{display_path(dest)} avait été modifié à la main : conservé sous {display_path(kept)}",
+                   err=True)
+    for path in report.written:
         click.echo(f"écrit : {display_path(path)}")
 
 

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from . import french
 from .prose import markdown_escape, markdown_link
 from .schema import Marqueur, Prose, is_marqueur, is_montant
+from .wordml import xml_safe
 
 PROSE_RENDERER_KEY = "_prose"
 
@@ -56,9 +57,9 @@ def _finalize(context: Context, value: Any) -> Any:
     if isinstance(value, Markup) or hasattr(value, "__html__"):
         return value
     if isinstance(value, Marqueur):
-        return french.typographie(value.texte)
+        return french.typographie(xml_safe(value.texte))
     if isinstance(value, str):
-        return french.typographie(value)
+        return french.typographie(xml_safe(value))
     return value
 
 

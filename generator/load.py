@@ -16,13 +16,14 @@ from typing import Any, Iterator
 import yaml
 
 from .errors import Location, Problems, display_path
+from .wordml import XML_FORBIDDEN
 
 Path_ = tuple[str | int, ...]
 CONTENT_SUFFIXES = (".yaml", ".yml", ".md")
 
 
-class _Loader(yaml.SafeLoader):
-    """A safe YAML loader whose floats are exact decimals."""
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """A safe YAML loader (libyaml's when installed) whose floats are exact decimals."""
 
 
 def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
@@ -111,6 +112,39 @@ def _record_positions(node: yaml.Node, path: Path_, positions: dict[Path_, tuple
             _record_positions(item, path + (index,), positions)
 
 
+def _describe(char: str) -> str:
+    names = {"\x00": "caractère nul", "\x0b": "tabulation verticale", "\x0c": "saut de page"}
+    return names.get(char, f"caractère de contrôle U+{ord(char):04X}")
+
+
+def remove_forbidden_characters(text: str, src_path: Path, problems: Problems) -> str:
+    """Return text without the characters a Word document cannot hold, each removal a warning with its place."""
+    if not XML_FORBIDDEN.search(text):
+        return text
+    for number, line in enumerate(text.split("\n"), start=1):  # not splitlines: \v and \f end no line here
+        for match in XML_FORBIDDEN.finditer(line):
+            problems.add(Location(display_path(src_path), number, match.start() + 1),
+                         f"caractère interdit supprimé : {_describe(match.group())} (collé depuis un traitement "
+                         "de texte ?)", is_warning=True)
+    return XML_FORBIDDEN.sub("", text)
+
+
+def _clean_values(value: Any, path: Path_, source: "SourceFile", problems: Problems) -> Any:
+    """Remove forbidden characters that YAML escapes (« \\v ») put into string values, with a warning."""
+    if isinstance(value, str):
+        if XML_FORBIDDEN.search(value):
+            for char in sorted(set(XML_FORBIDDEN.findall(value))):
+                problems.add(source.location(path), f"caractère interdit supprimé : {_describe(char)}",
+                             is_warning=True)
+            return XML_FORBIDDEN.sub("", value)
+        return value
+    if isinstance(value, dict):
+        return {k: _clean_values(v, path + (k,), source, problems) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_values(v, path + (i,), source, problems) for i, v in enumerate(value)]
+    return value
+
+
 def parse_yaml(text: str, source: SourceFile, problems: Problems) -> None:
     """Parse YAML text into `source.data` and `source.positions`; a syntax error becomes a problem."""
     try:
@@ -121,7 +155,7 @@ def parse_yaml(text: str, source: SourceFile, problems: Problems) -> None:
                 source.data = None
                 return
             _record_positions(node, (), source.positions)
-            source.data = loader.construct_document(node)
+            source.data = _clean_values(loader.construct_document(node), (), source, problems)
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -145,6 +179,7 @@ def load_contract(root: Path, problems: Problems) -> SourceTree:
         except UnicodeDecodeError as exc:
             problems.add(Location(display_path(src_path)), f"le fichier n'est pas en UTF-8 ({exc.reason})")
             continue
+        text = remove_forbidden_characters(text, src_path, problems)
         source = SourceFile(src_path=src_path, rel_path=rel_path, text=text)
         if source.is_yaml:
             parse_yaml(text, source, problems)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import BuildFailed, Location, Problems, display_path
+from .errors import BuildFailed, Location, Problem, Problems, display_path
 from .kinds import Kind, get_kind, kind_names
 from .load import SourceTree, iter_contract_roots, load_contract
 from .render_docx import render_docx
@@ -83,13 +83,25 @@ def render(prepared: Prepared, output_dir: Path, templates_dir: Path = TEMPLATES
     return outputs
 
 
-def build(roots: list[Path], output_dir: Path, templates_dir: Path = TEMPLATES_DIR) -> list[Path]:
+@dataclass
+class BuildReport:
+    """What a build wrote, kept aside, and warned about."""
+
+    written: list[Path]
+    kept_aside: list[tuple[Path, Path]]
+    warnings: list[Problem]
+
+
+def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMPLATES_DIR, *,
+                 force: bool = False) -> BuildReport:
     """Build the contracts: gather and check everything, render, then write; raise BuildFailed on any error."""
     errors = Problems()
+    warnings: list[Problem] = []
     outputs: list[Output] = []
     for root in roots:
         prepared = read_and_compute(root)
         errors.extend(prepared.problems.errors)
+        warnings.extend(prepared.problems.warnings)
         if prepared.problems.errors:
             continue
         try:
@@ -98,7 +110,14 @@ def build(roots: list[Path], output_dir: Path, templates_dir: Path = TEMPLATES_D
             errors.extend(exc.problems)
     if errors:
         raise BuildFailed(list(errors))
-    return write_outputs(outputs, output_dir)
+    report = write_outputs(outputs, output_dir, force=force)
+    return BuildReport(report.written, report.kept_aside, warnings)
+
+
+def build(roots: list[Path], output_dir: Path, templates_dir: Path = TEMPLATES_DIR, *,
+          force: bool = False) -> list[Path]:
+    """Build the contracts and return the written paths (see `build_report`)."""
+    return build_report(roots, output_dir, templates_dir, force=force).written
 
 
 def contract_roots(content_dir: Path, slugs: list[str] | None = None) -> list[Path]:

@@ -52,8 +52,11 @@ def parse(text: str, md: markdown.Markdown | None = None) -> ET.Element:
     """Return the element tree (HTML vocabulary) of a Markdown text."""
     md = md or new_markdown()
     md.reset()
+    md.paraphe_root = None
     md.convert(text)
     root = md.paraphe_root
+    if root is None:  # python-markdown returns early, without a tree, for blank text
+        return ET.Element("div")
     _unstash(md, root)
     return root
 

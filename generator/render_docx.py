@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +27,27 @@ def environment():
     return _ENV
 
 
+_UNDEFINED = re.compile(r"^'(?P<name>[^']+)' is undefined$")
+_NO_ATTRIBUTE = re.compile(r"^'(?P<owner>[^']+)' (?:object )?has no attribute '(?P<name>[^']+)'$")
+
+
+def _undefined_message(exc: UndefinedError) -> str:
+    text = exc.message or ""
+    match = _UNDEFINED.match(text)
+    if match:
+        return f"le modèle utilise « {match['name']} », qui n'existe pas dans le contenu"
+    match = _NO_ATTRIBUTE.match(text)
+    if match:
+        return f"le modèle utilise « {match['name']} », que le contenu ne donne pas ({match['owner']})"
+    return f"le modèle utilise une donnée absente du contenu ({text})"
+
+
 def _template_problem(template_path: Path, exc: TemplateError) -> TemplateProblem:
     where = Location(display_path(template_path))
-    if isinstance(exc, UndefinedError):
-        message = f"le modèle utilise une donnée absente du contenu : {exc.message}"
-    elif isinstance(exc, SecurityError):
+    if isinstance(exc, SecurityError):
         message = f"opération interdite dans un modèle : {exc.message}"
+    elif isinstance(exc, UndefinedError):
+        message = _undefined_message(exc)
     elif isinstance(exc, TemplateSyntaxError):
         message = f"erreur de syntaxe dans le modèle : {exc.message}"
     else:

@@ -22,12 +22,12 @@ from docx.text.paragraph import Paragraph
 from lxml import etree
 
 # XML 1.0 forbids these characters; a vertical tab pasted from Word would corrupt the document.
-_FORBIDDEN = {c: None for c in list(range(0x00, 0x09)) + [0x0B, 0x0C] + list(range(0x0E, 0x20)) + [0xFFFE, 0xFFFF]}
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_safe(text: str) -> str:
-    """Return text without the characters XML 1.0 forbids (control characters, NUL)."""
-    return text.translate(_FORBIDDEN)
+    """Return text without the characters XML 1.0 forbids (control characters, NUL, lone surrogates)."""
+    return XML_FORBIDDEN.sub("", text)
 
 
 @dataclass
@@ -106,7 +106,10 @@ class FragmentBuilder:
         self._body = _Body(OxmlElement("w:body"), writer.document._body)
 
     def paragraph(self, style: str, inlines: Iterable[Inline] = ()) -> Paragraph:
-        paragraph = self._body.add_paragraph(style=style)
+        paragraph = self._body.add_paragraph()
+        # python-docx looks a style name up among all styles for each paragraph; the writer caches the ids.
+        paragraph._p.get_or_add_pPr().get_or_add_pStyle().val = self.writer._style_id(
+            style, WD_STYLE_TYPE.PARAGRAPH)
         self.add_inlines(paragraph, inlines)
         return paragraph
 
@@ -124,7 +127,7 @@ class FragmentBuilder:
         if styles:
             # Word allows one character style per run: the innermost style is applied, and the emphasis the
             # author asked for around it (bold around italics, say) is kept as the run's bold or italic toggle.
-            run.style = styles[-1]
+            run._r.get_or_add_rPr().style = self.writer._style_id(styles[-1], WD_STYLE_TYPE.CHARACTER)
             if "Strong" in styles[:-1]:
                 run.bold = True
             if "Emphasis" in styles[:-1]:

@@ -12,7 +12,8 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 MANIFEST_NAME = ".paraphe-manifest.json"
@@ -80,21 +81,79 @@ class Manifest:
         return dest_path.relative_to(self.output_dir).as_posix()
 
     def record(self, dest_path: Path, data: bytes, sources_hash: str) -> None:
-        self.entries[self.key(dest_path)] = {"sha256": sha256(data), "sources": sources_hash}
+        """Record an output about to be written; its previous hash stays valid until `commit()`."""
+        key = self.key(dest_path)
+        previous = self.entries.get(key, {}).get("sha256")
+        entry = {"sha256": sha256(data), "sources": sources_hash}
+        if previous and previous != entry["sha256"]:
+            entry["previous"] = previous
+        self.entries[key] = entry
+
+    def commit(self) -> None:
+        """Forget the previous hashes once every recorded output is written, and save."""
+        for entry in self.entries.values():
+            entry.pop("previous", None)
+        self.save()
+
+    def is_engine_output(self, dest_path: Path) -> bool:
+        """Tell whether the file at `dest_path` is what the engine wrote there (now or before this build)."""
+        entry = self.entries.get(self.key(dest_path))
+        if entry is None:
+            return False
+        return sha256(dest_path.read_bytes()) in (entry["sha256"], entry.get("previous"))
 
     def save(self) -> None:
         text = json.dumps(self.entries, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         atomic_write(self.path, text.encode("utf-8"))
 
 
-def write_outputs(outputs: list[Output], output_dir: Path) -> list[Path]:
-    """Write every output atomically, record each in the manifest, and return the written paths."""
+@dataclass
+class WriteReport:
+    """What the write stage did: files written, and hand-edited files it kept aside instead of overwriting."""
+
+    written: list[Path] = field(default_factory=list)
+    kept_aside: list[tuple[Path, Path]] = field(default_factory=list)
+    """(output path, where the hand-edited file now is)."""
+
+
+def is_hand_edited(dest_path: Path, manifest: "Manifest") -> bool:
+    """Tell whether a file at an output path is not what the engine wrote there (edited by hand, or put
+    there by someone else)."""
+    return dest_path.exists() and not manifest.is_engine_output(dest_path)
+
+
+def aside_path(dest_path: Path, now: datetime) -> Path:
+    """Return where a hand-edited file is kept: « contrat.modifie-20261121-213000.docx »."""
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    candidate = dest_path.with_name(f"{dest_path.stem}.modifie-{stamp}{dest_path.suffix}")
+    counter = 1
+    while candidate.exists():
+        counter += 1
+        candidate = dest_path.with_name(f"{dest_path.stem}.modifie-{stamp}-{counter}{dest_path.suffix}")
+    return candidate
+
+
+def write_outputs(outputs: list[Output], output_dir: Path, *, force: bool = False) -> WriteReport:
+    """Write every output atomically and record it in the manifest.
+
+    A file changed by hand since the engine wrote it is never overwritten: it is renamed with a timestamp and
+    kept beside the new one, unless `force` is set. The manifest is saved with the new hashes before the files
+    are replaced, keeping the old ones until every file is written: a build killed half-way leaves files that
+    are each the old or the new version, both known to the manifest.
+    """
     remove_stale_temporaries(output_dir)
     manifest = Manifest(output_dir)
-    written = []
+    report = WriteReport()
+    now = datetime.now()
+    for output in outputs:
+        if not force and is_hand_edited(output.dest_path, manifest):
+            kept = aside_path(output.dest_path, now)
+            os.replace(output.dest_path, kept)
+            report.kept_aside.append((output.dest_path, kept))
+        manifest.record(output.dest_path, output.data, output.sources_hash)
+    manifest.save()
     for output in outputs:
         atomic_write(output.dest_path, output.data)
-        manifest.record(output.dest_path, output.data, output.sources_hash)
-        written.append(output.dest_path)
-    manifest.save()
-    return written
+        report.written.append(output.dest_path)
+    manifest.commit()
+    return report

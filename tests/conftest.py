@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -14,6 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 REAL_CONTENT = ROOT / "content"
 SEEDS = ROOT.parent / "shared" / "seeds"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+# Amounts written by the fixtures stay exact decimals in the YAML they write.
+yaml.SafeDumper.add_representer(Decimal, lambda dumper, value: dumper.represent_scalar(
+    "tag:yaml.org,2002:float", str(value)))
 
 
 def fiche(intitule: str, depenses: dict[int, int], *, recettes: dict[int, int] | None = None,

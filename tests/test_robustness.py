@@ -1,0 +1,206 @@
+"""What bad input gets: hostile content, hostile templates, hand-edited outputs, killed builds."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+
+import pytest
+from docx import Document
+
+from generator.errors import BuildFailed
+from generator.pipeline import build, build_report, read_and_compute
+from generator.write import MANIFEST_NAME, TEMP_PREFIX
+
+from .conftest import ROOT, docx_paragraphs, docx_xml, write_contract
+
+# --- content errors ---------------------------------------------------------------------------------------------
+
+
+def test_every_content_error_is_reported_at_once_with_file_line_and_column(tmp_path, contract_files):
+    contract_files["fiches/emploi.yaml"]["investissement"]["depenses"][0]["montnat"] = 5
+    contract_files["fiches/velo.yaml"]["investissement"]["depenses"][0]["montant"] = Decimal("10.005")
+    contract_files["fiches/formation.yaml"]["financements"]["lignes"][0]["montant"] = -1
+    contract_files["maquette-publiee.yaml"]["lignes"][0]["cout_total"] = "150 000 €"
+    root = write_contract(tmp_path / "c", contract_files)
+    with pytest.raises(BuildFailed) as caught:
+        build([root], tmp_path / "out")
+    messages = [str(p) for p in caught.value.problems]
+    assert len(messages) == 4
+    assert all(", ligne " in m and ", colonne " in m for m in messages)
+    assert any("emploi.yaml" in m and "champ inconnu « montnat » — vouliez-vous dire « montant » ?" in m
+               for m in messages)
+    assert any("velo.yaml" in m and "plus de deux décimales" in m for m in messages)
+    assert any("formation.yaml" in m and "montant négatif" in m for m in messages)
+    assert any("maquette-publiee.yaml" in m and "montant écrit comme du texte" in m for m in messages)
+    assert not (tmp_path / "out").exists()
+
+
+def test_sums_are_exact_to_the_cent(tmp_path, contract_files):
+    fiche = contract_files["fiches/velo.yaml"]
+    fiche["investissement"]["depenses"] = [{"libelle": "a", "montant": Decimal("0.10")},
+                                           {"libelle": "b", "montant": Decimal("0.20")}]
+    fiche["investissement"]["total_publie"]["depenses"] = Decimal("0.30")
+    fiche["echeancier"]["depenses"]["investissement"] = {2021: Decimal("0.10"), 2023: Decimal("0.20")}
+    fiche["echeancier"]["publie"]["depenses"] = {"total": Decimal("0.30"), 2021: Decimal("0.10"),
+                                                  2023: Decimal("0.20")}
+    fiche["echeancier"]["publie"]["totaux"]["depenses_investissement"] = Decimal("0.30")
+    del contract_files["maquette-publiee.yaml"]
+    contract_files["contrat.yaml"]["maquette_publiee"] = None
+    root = write_contract(tmp_path / "c", contract_files)
+    prepared = read_and_compute(root)
+    assert not prepared.findings, [str(f) for f in prepared.findings]  # 0.1 + 0.2 == 0.3, exactly
+    assert prepared.computed.fiches[2].investissement.total_depenses == Decimal("0.30")
+    [path] = build([root], tmp_path / "out")
+    assert "0,30\u00a0€" in docx_paragraphs(path)
+
+
+# --- templates -----------------------------------------------------------------------------------------------------
+
+
+def hostile_templates(tmp_path, *paragraphs: str):
+    """A templates folder whose CRTE template holds these paragraphs."""
+    templates = tmp_path / "templates"
+    (templates / "crte").mkdir(parents=True)
+    document = Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    document.save(templates / "crte" / "contrat.docx")
+    return templates
+
+
+def test_a_variable_missing_from_the_content_fails_naming_template_and_variable(tmp_path, contract_dir):
+    templates = hostile_templates(tmp_path, "{{ contrat.titre }}", "{{ contrat.numero_de_convention }}")
+    with pytest.raises(BuildFailed) as caught:
+        build([contract_dir], tmp_path / "out", templates)
+    [problem] = caught.value.problems
+    assert "templates/crte/contrat.docx" in str(problem).replace(str(tmp_path) + "/", "")
+    assert "« numero_de_convention »" in problem.message
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("expression", ["{{ ''.__class__.__mro__ }}", "{{ contrat.__class__.__init__.__globals__ }}",
+                                        "{{ cycler.__init__.__globals__.os.system('id') }}"])
+def test_templates_are_sandboxed(tmp_path, contract_dir, expression):
+    templates = hostile_templates(tmp_path, expression)
+    with pytest.raises(BuildFailed) as caught:
+        build([contract_dir], tmp_path / "out", templates)
+    [problem] = caught.value.problems
+    assert "opération interdite" in problem.message or "n'existe pas" in problem.message
+    assert not (tmp_path / "out").exists()
+
+
+def test_markup_characters_in_content_render_literally(tmp_path, contract_files):
+    hostile = 'A <b> & "B" ]]> </w:t> C'
+    contract_files["contrat.yaml"]["territoire"] = hostile
+    contract_files["fiches/velo.yaml"]["intitule"] = hostile
+    contract_files["projet/intro.md"] = f"# Titre\n\n{hostile}\n"
+    root = write_contract(tmp_path / "c", contract_files)
+    [path] = build([root], tmp_path / "out")
+    text = docx_paragraphs(path)
+    expected = "A <b> & «\u00a0B\u00a0» ]]> </w:t> C"
+    assert text.count(expected) >= 2
+    Document(str(path))  # the document still opens
+
+
+def test_characters_xml_forbids_are_removed_with_a_warning(tmp_path, contract_files):
+    contract_files["projet/intro.md"] = "# Titre\n\nAvant\x0bApres et nul\x00 ici.\n"
+    root = write_contract(tmp_path / "c", contract_files)
+    intitule_line = (root / "fiches" / "velo.yaml").read_text(encoding="utf-8")
+    (root / "fiches" / "velo.yaml").write_text(intitule_line.replace("DEVELOPPER LE VELO", "DEVELOPPER\x0b LE VELO"),
+                                               encoding="utf-8")
+    report = build_report([root], tmp_path / "out")
+    warnings = [str(w) for w in report.warnings]
+    assert any("intro.md, ligne 3, colonne 6" in w and "tabulation verticale" in w for w in warnings)
+    assert any("intro.md, ligne 3" in w and "caractère nul" in w for w in warnings)
+    assert any("velo.yaml, ligne" in w and "tabulation verticale" in w for w in warnings)
+    [path] = report.written
+    text = docx_paragraphs(path)
+    assert "AvantApres et nul ici." in text and "DEVELOPPER LE VELO" in text
+    assert "\x0b" not in docx_xml(path)
+
+
+# --- hand edits ----------------------------------------------------------------------------------------------------
+
+
+def edit_by_hand(path):
+    document = Document(str(path))
+    document.add_paragraph("Correction manuscrite du juriste.")
+    document.save(str(path))
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_a_hand_edited_output_is_never_overwritten(tmp_path, contract_dir):
+    content, output = contract_dir.parent, tmp_path / "out"
+    assert run_cli("--contenu", str(content), "--sortie", str(output)).returncode == 0
+    path = output / "essai" / "contrat.docx"
+    edit_by_hand(path)
+    edited = path.read_bytes()
+
+    result = run_cli("--contenu", str(content), "--sortie", str(output))
+    assert result.returncode == 0
+    [kept] = list((output / "essai").glob("contrat.modifie-*.docx"))
+    assert kept.read_bytes() == edited                       # the hand-edited file is kept, intact
+    assert "modifié à la main : conservé sous" in result.stderr
+    assert "Correction manuscrite" not in "\n".join(docx_paragraphs(path))  # the new file is the engine's
+
+    # an unedited output is simply replaced; --force overwrites an edited one
+    assert run_cli("--contenu", str(content), "--sortie", str(output)).returncode == 0
+    assert len(list((output / "essai").glob("contrat.modifie-*.docx"))) == 1
+    edit_by_hand(path)
+    assert run_cli("--contenu", str(content), "--sortie", str(output), "--force").returncode == 0
+    assert len(list((output / "essai").glob("contrat.modifie-*.docx"))) == 1
+    assert "Correction manuscrite" not in "\n".join(docx_paragraphs(path))
+
+
+# --- crashes ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_build_killed_mid_batch_leaves_old_or_new_complete_files(tmp_path, contract_files):
+    content, output = tmp_path / "content", tmp_path / "out"
+    count = 30
+    for i in range(count):
+        files = dict(contract_files)
+        cover = dict(contract_files["contrat.yaml"]["couverture"], titre="ANCIEN")
+        files["contrat.yaml"] = dict(contract_files["contrat.yaml"], couverture=cover)
+        write_contract(content / f"c{i:02}", files)
+    assert run_cli("--contenu", str(content), "--sortie", str(output)).returncode == 0
+    outputs = sorted(output.glob("*/contrat.docx"))
+    before = {p: p.stat().st_mtime_ns for p in outputs}
+    for i in range(count):
+        path = content / f"c{i:02}" / "contrat.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace("ANCIEN", "NOUVEAU"), encoding="utf-8")
+
+    process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--contenu", str(content),
+                                "--sortie", str(output)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if any(p.stat().st_mtime_ns != before[p] for p in outputs):  # the writing has begun
+            break
+        time.sleep(0.0005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the build finished before it could be killed"
+
+    versions = []
+    for path in outputs:
+        text = "\n".join(docx_paragraphs(path))  # every file is a complete, readable document
+        assert ("ANCIEN" in text) != ("NOUVEAU" in text)
+        versions.append("NOUVEAU" in text)
+    assert any(versions)
+
+
+    result = run_cli("--contenu", str(content), "--sortie", str(output))
+    assert result.returncode == 0, result.stderr
+    assert "modifié à la main" not in result.stderr  # the interrupted build is not mistaken for hand edits
+    assert not list(output.rglob(TEMP_PREFIX + "*"))
+    assert not list(output.rglob("*.modifie-*"))
+    assert all("NOUVEAU" in "\n".join(docx_paragraphs(p)) for p in outputs)
+    assert (output / MANIFEST_NAME).is_file()
