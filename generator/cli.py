@@ -50,8 +50,27 @@ def construire(ctx: click.Context, slugs: tuple[str, ...] = (), force: bool = Fa
     Exemple :
       python build.py construire crte-lens-lievin
     """
+    _build(ctx, contract_roots(ctx.obj["content_dir"], list(slugs)), force)
+
+
+@main.command("avenant", context_settings=CONTEXT)
+@click.argument("slug")
+@click.argument("numero", type=int)
+@click.option("--force", is_flag=True, help="Écrase aussi les documents modifiés à la main.")
+@click.pass_context
+def avenant(ctx: click.Context, slug: str, numero: int, force: bool = False) -> None:
+    """Produit les quatre documents d'un avenant : l'avenant, le contrat consolidé, la version comparée
+    (modifications suivies de Word) et les annexes mises à jour.
+
+    \b
+    Exemple :
+      python build.py avenant crte-lens-lievin 1
+    """
+    _build(ctx, contract_roots(ctx.obj["content_dir"], [slug]), force, avenant=numero)
+
+
+def _build(ctx: click.Context, roots: list[Path], force: bool, avenant: int | None = None) -> None:
     content_dir, output_dir = ctx.obj["content_dir"], ctx.obj["output_dir"]
-    roots = contract_roots(content_dir, list(slugs))
     missing = [r for r in roots if not (r / "contrat.yaml").is_file()]
     if missing or not roots:
         for root in missing:
@@ -60,7 +79,7 @@ def construire(ctx: click.Context, slugs: tuple[str, ...] = (), force: bool = Fa
             click.echo(f"aucun contrat dans {display_path(content_dir)}", err=True)
         sys.exit(2)
     try:
-        report = build_report(roots, output_dir, force=force or ctx.obj.get("force", False))
+        report = build_report(roots, output_dir, force=force or ctx.obj.get("force", False), avenant=avenant)
     except BuildFailed as exc:
         click.echo(f"{len(exc.problems)} problème(s) : rien n'a été écrit.", err=True)
         _echo_problems(exc.problems)

@@ -7,6 +7,7 @@ an error writes nothing at all.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,9 @@ from . import __version__
 from .errors import BuildFailed, Location, Problem, Problems, display_path
 from .kinds import Kind, get_kind, kind_names
 from .load import SourceTree, iter_contract_roots, load_contract
+from .amend import AVENANTS_DIR, Version
+from .amend import versions as amend_versions
+from .redline import redline
 from .render_docx import render_docx
 from .write import Output, write_outputs
 
@@ -36,9 +40,17 @@ class Prepared:
 
 def read_and_compute(root: Path) -> Prepared:
     """Load, validate and compute one contract folder; problems are collected, never raised."""
-    prepared = Prepared(root)
-    problems = prepared.problems
+    problems = Problems()
     tree = load_contract(root, problems)
+    return compute_tree(tree, root, problems)
+
+
+def compute_tree(tree: SourceTree, root: Path, problems: Problems | None = None) -> Prepared:
+    """Validate and compute a loaded (or amended) contract; problems are collected, never raised."""
+    prepared = Prepared(root)
+    if problems is not None:
+        prepared.problems = problems
+    problems = prepared.problems
     prepared.tree = tree
     contrat = tree.get("contrat.yaml")
     if contrat is None or not isinstance(contrat.data, dict):
@@ -69,17 +81,57 @@ def sources_hash(prepared: Prepared, template_paths: list[Path]) -> str:
     return h.hexdigest()
 
 
-def render(prepared: Prepared, output_dir: Path, templates_dir: Path = TEMPLATES_DIR) -> list[Output]:
-    """Render every template of the contract's kind; a template problem is raised as TemplateProblem."""
+def render(prepared: Prepared, output_dir: Path, templates_dir: Path = TEMPLATES_DIR,
+           version: Version | None = None) -> list[Output]:
+    """Render every template of the contract's kind; a template problem is raised as TemplateProblem.
+
+    For an amended version, the documents go to `<contract>/avenant-NN/` and say they are consolidated.
+    """
     kind = prepared.kind
     context = kind.context(prepared.computed)
+    context["consolidation"] = None
+    dest_dir = output_dir / prepared.root.name
+    if version is not None and version.numero:
+        context["consolidation"] = {"numero": version.numero, "date": version.avenant.avenant.date}
+        dest_dir = dest_dir / f"avenant-{version.numero:02}"
     template_paths = [templates_dir / rel for rel in kind.templates.values()]
     digest = sources_hash(prepared, template_paths)
-    outputs = []
-    for name, template_path in zip(kind.templates, template_paths):
-        data = render_docx(template_path, context)
-        dest_path = output_dir / prepared.root.name / f"{name}.docx"
-        outputs.append(Output(dest_path, data, digest))
+    return [Output(dest_dir / f"{name}.docx", render_docx(path, context), digest)
+            for name, path in zip(kind.templates, template_paths)]
+
+
+def render_avenant(previous: Prepared, current: Prepared, version: Version, previous_outputs: list[Output],
+                   current_outputs: list[Output], templates_dir: Path = TEMPLATES_DIR) -> list[Output]:
+    """Render the avenant itself and the redline of the main document between the two versions."""
+    kind = current.kind
+    context = kind.avenant_context(previous.computed, current.computed, version)
+    template_paths = [templates_dir / rel for rel in kind.avenant_templates.values()]
+    digest = sources_hash(current, template_paths)
+    dest_dir = current_outputs[0].dest_path.parent
+    outputs = [Output(dest_dir / f"{name}.docx", render_docx(path, context), digest)
+               for name, path in zip(kind.avenant_templates, template_paths)]
+    when = datetime.combine(version.avenant.avenant.date, datetime.min.time())
+    marked = redline(previous_outputs[0].data, current_outputs[0].data, author="Paraphe", when=when)
+    outputs.append(Output(dest_dir / "redline.docx", marked, digest))
+    return outputs
+
+
+def render_all_versions(prepared: Prepared, output_dir: Path, templates_dir: Path, problems: Problems) -> list[Output]:
+    """Render the contract and, for each of its avenants, the four documents of the amended version."""
+    outputs = render(prepared, output_dir, templates_dir)
+    if prepared.kind.avenant_context is None or not any(prepared.tree.iter_files(AVENANTS_DIR, ".yaml")):
+        return outputs
+    chain = amend_versions(prepared.tree, prepared.kind, problems)
+    previous, previous_outputs = prepared, outputs
+    for version in chain[1:]:
+        current = compute_tree(version.tree, prepared.root)
+        problems.extend(current.problems.errors)
+        if current.problems.errors:
+            break
+        current_outputs = render(current, output_dir, templates_dir, version)
+        outputs += current_outputs + render_avenant(previous, current, version, previous_outputs, current_outputs,
+                                                     templates_dir)
+        previous, previous_outputs = current, current_outputs
     return outputs
 
 
@@ -93,8 +145,11 @@ class BuildReport:
 
 
 def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMPLATES_DIR, *,
-                 force: bool = False) -> BuildReport:
-    """Build the contracts: gather and check everything, render, then write; raise BuildFailed on any error."""
+                 force: bool = False, avenant: int | None = None) -> BuildReport:
+    """Build the contracts: gather and check everything, render, then write; raise BuildFailed on any error.
+
+    With `avenant`, only the documents of that avenant are written.
+    """
     errors = Problems()
     warnings: list[Problem] = []
     outputs: list[Output] = []
@@ -105,9 +160,13 @@ def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMP
         if prepared.problems.errors:
             continue
         try:
-            outputs.extend(render(prepared, output_dir, templates_dir))
+            outputs.extend(render_all_versions(prepared, output_dir, templates_dir, errors))
         except BuildFailed as exc:
             errors.extend(exc.problems)
+    if avenant is not None:
+        outputs = [o for o in outputs if o.dest_path.parent.name == f"avenant-{avenant:02}"]
+        if not outputs:
+            errors.add(Location(display_path(roots[0] / AVENANTS_DIR)), f"pas d'avenant n° {avenant}")
     if errors:
         raise BuildFailed(list(errors))
     report = write_outputs(outputs, output_dir, force=force)

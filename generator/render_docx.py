@@ -57,6 +57,8 @@ def _template_problem(template_path: Path, exc: TemplateError) -> TemplateProble
 
 def render_docx(template_path: Path, context: dict[str, Any]) -> bytes:
     """Return the .docx bytes of `template_path` rendered with `context`; raise TemplateProblem on failure."""
+    if not template_path.is_file():
+        raise TemplateProblem([Problem(Location(display_path(template_path)), "modèle introuvable")])
     template = DocxTemplate(str(template_path))
     document = template.get_docx()
     writer = WordWriter(document)

@@ -30,9 +30,17 @@ from generator.wordml import (  # noqa: E402
 _JINJA_TAG = re.compile(r"(\{\{.*?\}\}|\{%.*?%\})")
 
 
+_PLACEHOLDER = re.compile("0\ue000(\\d+)\ue0010")
+
+
 def typeset(text: str) -> str:
-    """Apply French typography to the literal text of a template line, leaving its Jinja tags alone."""
-    return "".join(part if _JINJA_TAG.fullmatch(part) else typographie(part) for part in _JINJA_TAG.split(text))
+    """Apply French typography to the literal text of a template line, leaving its Jinja tags alone.
+
+    Each tag stands in for a number while the rules run (« n° {{ numero }} » gets its no-break space too).
+    """
+    tags = _JINJA_TAG.findall(text)
+    masked = _JINJA_TAG.sub(lambda m: f"0\ue000{tags.index(m.group())}\ue0010", text)
+    return _PLACEHOLDER.sub(lambda m: tags[int(m.group(1))], typographie(masked))
 
 TEMPLATES = Path(__file__).resolve().parent
 
@@ -81,6 +89,8 @@ def add_styles(doc) -> None:
     paragraph_style("Couverture titre", size=24, bold=True, alignment=WD_ALIGN_PARAGRAPH.CENTER,
                     space_after=Pt(60))
     paragraph_style("Couverture bloc", size=12, alignment=WD_ALIGN_PARAGRAPH.CENTER)
+    paragraph_style("Couverture consolidation", size=12, italic=True, alignment=WD_ALIGN_PARAGRAPH.CENTER,
+                    space_after=Pt(24))
     paragraph_style("Couverture devise", "Couverture bloc", italic=True)
     paragraph_style("Fiche axe", "Heading 3", page_break_before=True)
     paragraph_style("Fiche label", bold=True, keep_with_next=True, space_before=Pt(6))
@@ -98,6 +108,7 @@ def add_styles(doc) -> None:
     paragraph_style("Pied de page", "Footer", alignment=WD_ALIGN_PARAGRAPH.CENTER)
     paragraph_style("Couverture titre bloc", size=20, bold=True, alignment=WD_ALIGN_PARAGRAPH.CENTER)
     paragraph_style("Visa", "Body Text", space_after=Pt(3))
+    paragraph_style("Citation", "Body Text", left_indent=Cm(1), italic=True)
     paragraph_style("Contact", space_after=Pt(0))
     paragraph_style("Membre", space_after=Pt(0), left_indent=Cm(0.5))
     paragraph_style("Heading 1 suite", "Heading 1", page_break_before=False)
@@ -206,81 +217,9 @@ def signature_table(t: TemplateWriter, lines: list[tuple[str, str]]):
     return table
 
 
-def crte_template() -> None:
-    doc = new_document()
-    t = TemplateWriter(doc)
-
-    # Cover
-    t.p("{{ couverture.annee }}", "Couverture annee")
-    t.p("{{ couverture.titre }}", "Couverture titre")
-    t.tag("{%p for ligne in couverture.autorite %}")
-    t.p("{{ ligne }}", "Couverture bloc")
-    t.tag("{%p endfor %}")
-    t.tag("{%p for ligne in couverture.devise %}")
-    t.p("{{ ligne }}", "Couverture devise")
-    t.tag("{%p endfor %}")
-    t.tag("{%p for ligne in couverture.collectivite %}")
-    t.p("{{ ligne }}", "Couverture bloc")
-    t.tag("{%p endfor %}")
-
-    # Sommaire: a table of contents field, filled from the headings when the document is built
-    t.p("SOMMAIRE", "TOC Heading").paragraph_format.page_break_before = None
-    doc.styles["TOC Heading"].paragraph_format.page_break_before = True
-    add_toc(doc, (1, 3), {"Encadre titre": 3, "Fiche axe": 3})
-
-    # First part
-    t.p("PREMIERE PARTIE – LE PROJET DE TERRITOIRE", "Heading 1")
-    t.tag("{%p for texte in projet %}")
-    t.tag("{{p texte|prose(1) }}")
-    t.tag("{%p endfor %}")
-    t.tag("{%p for axe in axes %}")
-    t.p("{{ axe.numero }} {{ axe.separateur }} {{ axe.titre }} ({{ axe.code }})", "Heading 3")
-    t.tag("{{p axe.texte|prose(3) }}")
-    t.tag("{%p endfor %}")
-
-    # Second part
-    t.p("DEUXIEME PARTIE – LE CONTRAT", "Heading 1")
-    t.p("Entre :")
-    t.tag("{%p for partie in parties %}")
-    t.p("{{ partie.nom }}{% if partie.sigle %} (ci-après désigné{{ 'e' if partie.feminin else '' }} "
-        "« {{ partie.sigle }} »){% endif %}, représenté{{ 'e' if partie.feminin else '' }} par "
-        "{% if partie.representant.qualite_avant_nom %}{{ partie.representant.qualite }}, "
-        "{{ partie.representant.civilite }} {{ partie.representant.nom }}"
-        "{% else %}{{ partie.representant.civilite }} {{ partie.representant.nom }}, "
-        "{{ partie.representant.qualite }}{% endif %}"
-        "{% if partie.habilitation %}, dûment habilité par délibération du {{ partie.habilitation.organe }}"
-        "{% if partie.habilitation.numero %} n°\u00a0{{ partie.habilitation.numero }}{% endif %}"
-        " en date du {{ partie.habilitation.date|date_longue }}{% endif %}{{ '.' if loop.last else ',' }}",
-        "List Bullet")
-    t.tag("{%p endfor %}")
-    t.p("Préambule", "Heading 2")
-    t.tag("{{p preambule|prose(2) }}")
-    t.tag("{%p for article in articles %}")
-    t.p("Article {{ article.numero|numero_article }} – {{ article.titre }}", "Heading 2")
-    t.tag("{{p article.corps|prose(2) }}")
-    t.tag("{%p for sous in article.sous_articles %}")
-    t.p("{{ sous.numero }}. {{ sous.titre }}", "Heading 3")
-    t.tag("{{p sous.corps|prose(3) }}")
-    t.tag("{%p endfor %}")
-    t.tag("{%p endfor %}")
-    t.p("Fait à {{ signature.lieu }} en {{ signature.exemplaires }} exemplaires, le "
-        "{{ signature.date|date_longue }}", "Fait a")
-    signature_table(t, [("{%p for ligne in partie.signature %}", "Signature"), ("{{ ligne }}", "Signature"),
-                        ("{%p endfor %}", "Signature"), ("", "Signature"), ("", "Signature"),
-                        ("{{ partie.representant.nom }}", "Signature")])
-
-    # Third part
-    t.p("TROISIEME PARTIE – ANNEXES", "Heading 1")
-    t.p("Avertissement :", "Fiche label")
-    t.tag("{{p avertissement|prose(2) }}")
-    t.p("1 – Architecture du contrat", "Heading 2")
-    t.tag("{%p if architecture %}")
-    t.tag("{{p architecture|prose(2) }}")
-    t.tag("{%p endif %}")
-    t.p("2 – Fiches-projet", "Heading 2")
-    t.tag("{%p for axe in axes %}")
-    t.p("AXE {{ axe.numero }} - {{ axe.code }} ({{ axe.libelle_fiches }})", "Fiche axe")
-    t.tag("{%p for fiche in axe.fiches %}")
+def fiches(t: TemplateWriter, loop: str) -> None:
+    """Write the fiches-projet of `loop`, each with its fields and its four tables."""
+    t.tag("{%p for fiche in " + loop + " %}")
     t.tag("{%p if loop.first %}")
     t.p("INTITULE DE L'ACTION :", "Fiche label")
     t.tag("{%p else %}")
@@ -327,13 +266,15 @@ def crte_template() -> None:
         [("Total", H), ("{{ fiche.total_financements|cellule }}", M), ("", C), ("", C)],
     ])
     t.tag("{%p endfor %}")
-    t.tag("{%p endfor %}")
 
-    # The maquette, on landscape pages
+
+def maquette_section(t: TemplateWriter, title: str) -> None:
+    """Write the maquette financière on landscape pages, then go back to portrait."""
+    doc = t.doc
     landscape = doc.add_section(WD_SECTION.NEW_PAGE)
     landscape.orientation = WD_ORIENT.LANDSCAPE
     landscape.page_width, landscape.page_height = Cm(29.7), Cm(21)
-    t.p("3 – Récapitulatif des fiches", "Heading 2")
+    t.p(title, "Heading 2")
     t.p("{{ maquette.titre }}", "Titre tableau")
     maquette = t.table([
         [("ENJEU", H), ("N°PROJET", H), ("MAITRE D'OUVRAGE", H), ("DESCRIPTION DU PROJET", H),
@@ -360,6 +301,98 @@ def crte_template() -> None:
     portrait = doc.add_section(WD_SECTION.NEW_PAGE)
     portrait.orientation = WD_ORIENT.PORTRAIT
     portrait.page_width, portrait.page_height = Cm(21), Cm(29.7)
+
+
+def crte_parties(t: TemplateWriter) -> None:
+    """Write the CRTE's parties, one per bullet: name, representative, empowering deliberation."""
+    t.tag("{%p for partie in parties %}")
+    t.p("{{ partie.nom }}{% if partie.sigle %} (ci-après désigné{{ 'e' if partie.feminin else '' }} "
+        "« {{ partie.sigle }} »){% endif %}, représenté{{ 'e' if partie.feminin else '' }} par "
+        "{% if partie.representant.qualite_avant_nom %}{{ partie.representant.qualite }}, "
+        "{{ partie.representant.civilite }} {{ partie.representant.nom }}"
+        "{% else %}{{ partie.representant.civilite }} {{ partie.representant.nom }}, "
+        "{{ partie.representant.qualite }}{% endif %}"
+        "{% if partie.habilitation %}, dûment habilité par délibération du {{ partie.habilitation.organe }}"
+        "{% if partie.habilitation.numero %} n° {{ partie.habilitation.numero }}{% endif %}"
+        " en date du {{ partie.habilitation.date|date_longue }}{% endif %}{{ '.' if loop.last else ',' }}",
+        "List Bullet")
+    t.tag("{%p endfor %}")
+
+
+def crte_signatures(t: TemplateWriter) -> None:
+    signature_table(t, [("{%p for ligne in partie.signature %}", "Signature"), ("{{ ligne }}", "Signature"),
+                        ("{%p endfor %}", "Signature"), ("", "Signature"), ("", "Signature"),
+                        ("{{ partie.representant.nom }}", "Signature")])
+
+
+def crte_template() -> None:
+    doc = new_document()
+    t = TemplateWriter(doc)
+
+    # Cover
+    t.p("{{ couverture.annee }}", "Couverture annee")
+    t.p("{{ couverture.titre }}", "Couverture titre")
+    t.tag("{%p if consolidation %}")
+    t.p("Version consolidée après l'avenant n° {{ consolidation.numero }} du {{ consolidation.date|date_longue }}",
+        "Couverture consolidation")
+    t.tag("{%p endif %}")
+    t.tag("{%p for ligne in couverture.autorite %}")
+    t.p("{{ ligne }}", "Couverture bloc")
+    t.tag("{%p endfor %}")
+    t.tag("{%p for ligne in couverture.devise %}")
+    t.p("{{ ligne }}", "Couverture devise")
+    t.tag("{%p endfor %}")
+    t.tag("{%p for ligne in couverture.collectivite %}")
+    t.p("{{ ligne }}", "Couverture bloc")
+    t.tag("{%p endfor %}")
+
+    # Sommaire: a table of contents field, filled from the headings when the document is built
+    t.p("SOMMAIRE", "TOC Heading").paragraph_format.page_break_before = None
+    doc.styles["TOC Heading"].paragraph_format.page_break_before = True
+    add_toc(doc, (1, 3), {"Encadre titre": 3, "Fiche axe": 3})
+
+    # First part
+    t.p("PREMIERE PARTIE – LE PROJET DE TERRITOIRE", "Heading 1")
+    t.tag("{%p for texte in projet %}")
+    t.tag("{{p texte|prose(1) }}")
+    t.tag("{%p endfor %}")
+    t.tag("{%p for axe in axes %}")
+    t.p("{{ axe.numero }} {{ axe.separateur }} {{ axe.titre }} ({{ axe.code }})", "Heading 3")
+    t.tag("{{p axe.texte|prose(3) }}")
+    t.tag("{%p endfor %}")
+
+    # Second part
+    t.p("DEUXIEME PARTIE – LE CONTRAT", "Heading 1")
+    t.p("Entre :")
+    crte_parties(t)
+    t.p("Préambule", "Heading 2")
+    t.tag("{{p preambule|prose(2) }}")
+    t.tag("{%p for article in articles %}")
+    t.p("Article {{ article.numero|numero_article }} – {{ article.titre }}", "Heading 2")
+    t.tag("{{p article.corps|prose(2) }}")
+    t.tag("{%p for sous in article.sous_articles %}")
+    t.p("{{ sous.numero }}. {{ sous.titre }}", "Heading 3")
+    t.tag("{{p sous.corps|prose(3) }}")
+    t.tag("{%p endfor %}")
+    t.tag("{%p endfor %}")
+    t.p("Fait à {{ signature.lieu }} en {{ signature.exemplaires }} exemplaires, le "
+        "{{ signature.date|date_longue }}", "Fait a")
+    crte_signatures(t)
+
+    # Third part
+    t.p("TROISIEME PARTIE – ANNEXES", "Heading 1")
+    t.p("Avertissement :", "Fiche label")
+    t.tag("{{p avertissement|prose(2) }}")
+    t.p("1 – Architecture du contrat", "Heading 2")
+    t.tag("{%p if architecture %}")
+    t.tag("{{p architecture|prose(2) }}")
+    t.tag("{%p endif %}")
+    t.p("2 – Fiches-projet", "Heading 2")
+    t.tag("{%p for axe in axes %}")
+    t.p("AXE {{ axe.numero }} - {{ axe.code }} ({{ axe.libelle_fiches }})", "Fiche axe")
+    fiches(t, "axe.fiches")
+    t.tag("{%p endfor %}")
+    maquette_section(t, "3 – Récapitulatif des fiches")
     t.p("4 - Indicateurs d'évaluation", "Heading 2")
     t.tag("{%p if indicateurs %}")
     t.tag("{{p indicateurs|prose(2) }}")
@@ -375,6 +408,69 @@ def crte_template() -> None:
     t.tag("{%p endfor %}")
 
     save(doc, "crte/contrat.docx", "Contrat de relance et de transition écologique")
+
+
+def crte_annexes_template() -> None:
+    """The annexes of a CRTE as a document of their own, republished after an avenant."""
+    doc = new_document()
+    t = TemplateWriter(doc)
+    t.p("{{ contrat.titre }}", "Couverture titre")
+    t.p("{{ contrat.territoire }}", "Couverture bloc")
+    t.p("Annexes : fiches-projet et maquette financière", "Couverture bloc")
+    t.tag("{%p if consolidation %}")
+    t.p("Version consolidée après l'avenant n° {{ consolidation.numero }} du {{ consolidation.date|date_longue }}",
+        "Couverture consolidation")
+    t.tag("{%p endif %}")
+    t.p("SOMMAIRE", "TOC Heading")
+    add_toc(doc, (1, 3), {"Fiche axe": 3})
+    t.p("Fiches-projet", "Heading 1")
+    t.tag("{%p for axe in axes %}")
+    t.p("AXE {{ axe.numero }} - {{ axe.code }} ({{ axe.libelle_fiches }})", "Fiche axe")
+    fiches(t, "axe.fiches")
+    t.tag("{%p endfor %}")
+    maquette_section(t, "Récapitulatif des fiches (maquette financière)")
+    save(doc, "crte/annexes.docx", "Annexes du contrat de relance et de transition écologique")
+
+
+def crte_avenant_template() -> None:
+    """The avenant: parties, visas, exposé, one article per change, signatures, annexes."""
+    doc = new_document()
+    t = TemplateWriter(doc)
+    t.p("Avenant n° {{ numero }}", "Couverture titre")
+    t.p("au contrat de relance et de transition écologique de {{ contrat.territoire }}", "Couverture bloc")
+    t.p("{{ avenant.objet }}", "Couverture consolidation")
+    t.p("Entre :")
+    crte_parties(t)
+    t.p("Vu le contrat de relance et de transition écologique de {{ contrat.territoire }} signé le "
+        "{{ signature_contrat.date|date_longue }},", "Visa")
+    t.tag("{%p for precedent in avenants_precedents %}")
+    t.p("Vu l'avenant n° {{ precedent[0] }} du {{ precedent[1]|date_longue }},", "Visa")
+    t.tag("{%p endfor %}")
+    t.p("Exposé", "Heading 1 suite")
+    t.tag("{{p expose|prose(1) }}")
+    t.p("Il est convenu ce qui suit :", "Body Text")
+    t.tag("{%p for article in articles %}")
+    t.p("Article {{ article.numero|numero_article }}{% if article.titre %} – {{ article.titre }}{% endif %}",
+        "Heading 2")
+    t.p("{{ article.phrase }}", "Body Text")
+    t.tag("{%p if article.texte %}")
+    t.tag("{{p article.texte|prose(2, 'Citation') }}")
+    t.tag("{%p endif %}")
+    t.tag("{%p for detail in article.details %}")
+    t.p("{{ detail }}", "List Bullet")
+    t.tag("{%p endfor %}")
+    t.tag("{%p endfor %}")
+    t.p("Fait à {{ avenant.lieu }}, le {{ avenant.date|date_longue }}, en {{ avenant.exemplaires }} exemplaires",
+        "Fait a")
+    crte_signatures(t)
+    t.tag("{%p if fiches_ajoutees %}")
+    t.p("ANNEXE – Fiches-projet ajoutées", "Heading 1")
+    fiches(t, "fiches_ajoutees")
+    t.tag("{%p endif %}")
+    t.tag("{%p if maquette %}")
+    maquette_section(t, "ANNEXE – Maquette financière")
+    t.tag("{%p endif %}")
+    save(doc, "crte/avenant.docx", "Avenant")
 
 
 def accord_cadre_template() -> None:
@@ -395,7 +491,7 @@ def accord_cadre_template() -> None:
         "{% else %}{{ partie.representant.civilite }} {{ partie.representant.nom }}, "
         "{{ partie.representant.qualite }}{% endif %}"
         "{% if partie.habilitation %}, agissant en vertu de la délibération"
-        "{% if partie.habilitation.numero %} n°\u00a0{{ partie.habilitation.numero }}{% endif %}"
+        "{% if partie.habilitation.numero %} n° {{ partie.habilitation.numero }}{% endif %}"
         " {{ partie.habilitation.organe|de }} du {{ partie.habilitation.date|date_longue }}{% endif %}.")
     t.p("{{ \"d'une part,\" if loop.first else \"d'autre part,\" }}")
     t.tag("{%p endfor %}")
@@ -545,6 +641,8 @@ def communique_template() -> None:
 
 if __name__ == "__main__":
     crte_template()
+    crte_annexes_template()
+    crte_avenant_template()
     accord_cadre_template()
     annexe_aap_template()
     programme_template()

@@ -139,6 +139,12 @@ def contract_dir(tmp_path, contract_files) -> Path:
     return write_contract(tmp_path / "content" / "essai", contract_files)
 
 
+def main_document(written: list[Path]) -> Path:
+    """Return the contract itself among the files a build wrote (a CRTE also gives its annexes)."""
+    [path] = [p for p in written if p.name == "contrat.docx" and p.parent.name.startswith("avenant-") is False]
+    return path
+
+
 def docx_paragraphs(path_or_bytes) -> list[str]:
     """Return the text of every paragraph of a .docx body (tables included), in order."""
     source = path_or_bytes if isinstance(path_or_bytes, (str, Path)) else __import__("io").BytesIO(path_or_bytes)

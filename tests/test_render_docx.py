@@ -9,13 +9,13 @@ from docx import Document
 
 from generator.pipeline import build
 
-from .conftest import REAL_CONTENT, docx_paragraphs, docx_xml
+from .conftest import main_document, REAL_CONTENT, docx_paragraphs, docx_xml
 
 
 @pytest.fixture(scope="module")
 def lens_lievin_docx(tmp_path_factory):
     output_dir = tmp_path_factory.mktemp("output")
-    [path] = build([REAL_CONTENT / "crte-lens-lievin"], output_dir)
+    path = main_document(build([REAL_CONTENT / "crte-lens-lievin"], output_dir))
     return path
 
 
@@ -102,7 +102,7 @@ def test_sommaire_and_page_numbers_are_fields(lens_lievin_docx):
 
 
 def test_fixture_contract_renders_with_its_own_data(contract_dir, tmp_path):
-    [path] = build([contract_dir], tmp_path / "out")
+    path = main_document(build([contract_dir], tmp_path / "out"))
     text = "\n".join(docx_paragraphs(path))
     assert "Anne MARTIN" in text and "n°\u00a02017-1234" in text and "1er juin 2017" in text
     assert "Fiches n°\u00a01.1 et 1.2" in text

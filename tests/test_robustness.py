@@ -15,7 +15,7 @@ from generator.errors import BuildFailed
 from generator.pipeline import build, build_report, read_and_compute
 from generator.write import MANIFEST_NAME, TEMP_PREFIX
 
-from .conftest import ROOT, docx_paragraphs, docx_xml, write_contract
+from .conftest import main_document, ROOT, docx_paragraphs, docx_xml, write_contract
 
 # --- content errors ---------------------------------------------------------------------------------------------
 
@@ -54,7 +54,7 @@ def test_sums_are_exact_to_the_cent(tmp_path, contract_files):
     prepared = read_and_compute(root)
     assert not prepared.findings, [str(f) for f in prepared.findings]  # 0.1 + 0.2 == 0.3, exactly
     assert prepared.computed.fiches[2].investissement.total_depenses == Decimal("0.30")
-    [path] = build([root], tmp_path / "out")
+    path = main_document(build([root], tmp_path / "out"))
     assert "0,30\u00a0€" in docx_paragraphs(path)
 
 
@@ -69,6 +69,7 @@ def hostile_templates(tmp_path, *paragraphs: str):
     for text in paragraphs:
         document.add_paragraph(text)
     document.save(templates / "crte" / "contrat.docx")
+    shutil.copy(ROOT / "templates" / "crte" / "annexes.docx", templates / "crte" / "annexes.docx")
     return templates
 
 
@@ -99,7 +100,7 @@ def test_markup_characters_in_content_render_literally(tmp_path, contract_files)
     contract_files["fiches/velo.yaml"]["intitule"] = hostile
     contract_files["projet/intro.md"] = f"# Titre\n\n{hostile}\n"
     root = write_contract(tmp_path / "c", contract_files)
-    [path] = build([root], tmp_path / "out")
+    path = main_document(build([root], tmp_path / "out"))
     text = docx_paragraphs(path)
     expected = "A <b> & «\u00a0B\u00a0» ]]> </w:t> C"
     assert text.count(expected) >= 2
@@ -117,7 +118,7 @@ def test_characters_xml_forbids_are_removed_with_a_warning(tmp_path, contract_fi
     assert any("intro.md, ligne 3, colonne 6" in w and "tabulation verticale" in w for w in warnings)
     assert any("intro.md, ligne 3" in w and "caractère nul" in w for w in warnings)
     assert any("velo.yaml, ligne" in w and "tabulation verticale" in w for w in warnings)
-    [path] = report.written
+    path = main_document(report.written)
     text = docx_paragraphs(path)
     assert "AvantApres et nul ici." in text and "DEVELOPPER LE VELO" in text
     assert "\x0b" not in docx_xml(path)

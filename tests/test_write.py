@@ -8,7 +8,7 @@ from generator.errors import BuildFailed
 from generator.pipeline import build
 from generator.write import MANIFEST_NAME, TEMP_PREFIX, atomic_write, remove_stale_temporaries, sha256
 
-from .conftest import write_contract
+from .conftest import main_document, write_contract
 
 
 def test_atomic_write_replaces_the_file_and_leaves_no_temporary(tmp_path):
@@ -29,7 +29,7 @@ def test_stale_temporaries_of_a_killed_build_are_removed(tmp_path):
 
 def test_build_records_outputs_in_the_manifest(contract_dir, tmp_path):
     output_dir = tmp_path / "out"
-    [path] = build([contract_dir], output_dir)
+    path = main_document(build([contract_dir], output_dir))
     manifest = json.loads((output_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
     entry = manifest["essai/contrat.docx"]
     assert entry["sha256"] == sha256(path.read_bytes())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -34,6 +34,12 @@ class Kind:
     """Return the template context of the computed document."""
     templates: dict[str, str]
     """Output file name (without suffix) → docx template path, relative to the templates folder."""
+    amend: Callable[..., bool] | None = None
+    """Apply a change of an avenant that targets the kind's own content (a CRTE's fiches), see `amend.py`."""
+    avenant_context: Callable[[Any, Any, Any], dict[str, Any]] | None = None
+    """Return the context of the avenant document from the previous and the amended computed documents."""
+    avenant_templates: dict[str, str] = field(default_factory=dict)
+    """Output name → template of the documents of an avenant (the avenant, the republished annexes)."""
 
 
 def iter_kinds():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import Kind
+from .avenant import amend, avenant_context
 from .compute import compute
 from .context import context
 from .read import read
@@ -15,5 +16,8 @@ KIND = Kind(
     compute=compute,
     verify=verify,
     context=context,
-    templates={"contrat": "crte/contrat.docx"},
+    templates={"contrat": "crte/contrat.docx", "annexes": "crte/annexes.docx"},
+    amend=amend,
+    avenant_context=avenant_context,
+    avenant_templates={"avenant": "crte/avenant.docx"},
 )
