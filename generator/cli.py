@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .errors import BuildFailed, Location, display_path
+from .kinds.common import FORMATS
 from .pipeline import build_report, contract_roots, read_and_compute
 
 CONTEXT = {"help_option_names": ["-h", "--help", "--aide"]}
@@ -24,16 +25,25 @@ def _echo_problems(problems, *, err: bool = True) -> None:
 @click.option("--sortie", "output_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("output"),
               show_default=True, help="Dossier où écrire les documents produits.")
 @click.option("--force", is_flag=True, help="Écrase aussi les documents modifiés à la main.")
+@click.option("--formats", "formats", default=None, metavar="LISTE",
+              help="Formats à produire, séparés par des virgules : docx, pdf (PDF/A-2b), odt, html, xlsx "
+                   "(par défaut : ceux du contrat, sinon docx).")
 @click.pass_context
-def main(ctx: click.Context, content_dir: Path, output_dir: Path, force: bool) -> None:
+def main(ctx: click.Context, content_dir: Path, output_dir: Path, force: bool, formats: str | None) -> None:
     """Produit les documents de tous les contrats du dossier de contenu.
 
     \b
     Exemples :
       python build.py                              produit tous les contrats dans output/
       python build.py verifier crte-lens-lievin    compare les chiffres imprimés aux chiffres calculés
+      python build.py --formats docx,pdf,odt,html,xlsx   produit aussi le PDF/A, l'ODT, la page web, le tableur
     """
-    ctx.obj = {"content_dir": content_dir, "output_dir": output_dir, "force": force}
+    wanted = tuple(f.strip() for f in formats.split(",") if f.strip()) if formats else None
+    unknown = [f for f in wanted or () if f not in FORMATS]
+    if unknown:
+        raise click.BadParameter(f"format(s) inconnu(s) : {', '.join(unknown)} (possibles : {', '.join(FORMATS)})",
+                                 param_hint="--formats")
+    ctx.obj = {"content_dir": content_dir, "output_dir": output_dir, "force": force, "formats": wanted}
     if ctx.invoked_subcommand is None:
         ctx.invoke(construire)
 
@@ -79,7 +89,8 @@ def _build(ctx: click.Context, roots: list[Path], force: bool, avenant: int | No
             click.echo(f"aucun contrat dans {display_path(content_dir)}", err=True)
         sys.exit(2)
     try:
-        report = build_report(roots, output_dir, force=force or ctx.obj.get("force", False), avenant=avenant)
+        report = build_report(roots, output_dir, force=force or ctx.obj.get("force", False), avenant=avenant,
+                              formats=ctx.obj.get("formats"))
     except BuildFailed as exc:
         click.echo(f"{len(exc.problems)} problème(s) : rien n'a été écrit.", err=True)
         _echo_problems(exc.problems)

@@ -9,9 +9,10 @@ Markdown prose (`Prose`) printed with `{{p … }}` becomes real Word paragraphs 
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, pass_context
+from jinja2 import FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
@@ -41,12 +42,19 @@ def montant(value: Decimal | int | None) -> str:
 
 @pass_context
 def prose(context: Context, value: str, heading_offset: int = 0, style: str | None = None) -> Any:
-    """Render Markdown prose with the renderer of the output being built (Word paragraphs); `style` gives
-    its paragraphs another style than body text (in a table cell, say)."""
+    """Render Markdown prose with the renderer of the output being built (Word paragraphs, or HTML); `style`
+    gives its paragraphs another style than body text (in a table cell, say)."""
     renderer = context.get(PROSE_RENDERER_KEY)
     if renderer is None:
         return value
-    return renderer.render(value, heading_offset, style)
+    rendered = renderer.render(value, heading_offset, style)
+    return Markup(rendered) if isinstance(rendered, str) else rendered
+
+
+@pass_context
+def ancre(context: Context, text: str) -> str:
+    """Return a unique anchor for a heading of the HTML page."""
+    return context[PROSE_RENDERER_KEY].anchor(str(text))
 
 
 @pass_context
@@ -73,9 +81,11 @@ def mois_annee(value) -> str:
     return french.mois_annee(value)
 
 
-def create_environment() -> SandboxedEnvironment:
-    """Return the project's Jinja environment: sandboxed, StrictUndefined, autoescape, French filters."""
+def create_environment(templates_dir=None) -> SandboxedEnvironment:
+    """Return the project's Jinja environment: sandboxed, StrictUndefined, autoescape, French filters; HTML
+    templates extend others found in `templates_dir`."""
     env = SandboxedEnvironment(
+        loader=FileSystemLoader(str(templates_dir)) if templates_dir else None,
         undefined=StrictUndefined,
         autoescape=True,
         finalize=_finalize,
@@ -99,6 +109,19 @@ def create_environment() -> SandboxedEnvironment:
         lien=markdown_link,
         texte_litteral=markdown_escape,
         prose=prose,
+        ancre=ancre,
     )
     env.tests.update(montant=is_montant, marqueur=is_marqueur)
     return env
+
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+_ENVIRONMENT: SandboxedEnvironment | None = None
+
+
+def environment() -> SandboxedEnvironment:
+    """Return the process's single Jinja environment, created on first use."""
+    global _ENVIRONMENT
+    if _ENVIRONMENT is None:
+        _ENVIRONMENT = create_environment(TEMPLATES_DIR)
+    return _ENVIRONMENT

@@ -18,8 +18,12 @@ from .kinds import Kind, get_kind, kind_names
 from .load import SourceTree, iter_contract_roots, load_contract
 from .amend import AVENANTS_DIR, Version
 from .amend import versions as amend_versions
+from .provenance import provenance, reproducible_zip
 from .redline import redline
 from .render_docx import render_docx
+from .render_html import render_html
+from .render_office import convert
+from .render_xlsx import render_xlsx
 from .write import Output, write_outputs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -81,9 +85,21 @@ def sources_hash(prepared: Prepared, template_paths: list[Path]) -> str:
     return h.hexdigest()
 
 
+DEFAULT_FORMATS = ("docx",)
+
+
+def contract_formats(prepared: Prepared, requested: tuple[str, ...] | None) -> tuple[str, ...]:
+    """Return the formats to produce: those asked for the build, else the contract's own, else docx."""
+    if requested:
+        return tuple(requested)
+    own = (prepared.tree.get("contrat.yaml").data or {}).get("formats")
+    return tuple(own) if own else DEFAULT_FORMATS
+
+
 def render(prepared: Prepared, output_dir: Path, templates_dir: Path = TEMPLATES_DIR,
-           version: Version | None = None) -> list[Output]:
-    """Render every template of the contract's kind; a template problem is raised as TemplateProblem.
+           version: Version | None = None, formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[Output]:
+    """Render every template of the contract's kind in `formats` (docx always, for conversions and redlines);
+    a template problem is raised as TemplateProblem.
 
     For an amended version, the documents go to `<contract>/avenant-NN/` and say they are consolidated.
     """
@@ -94,10 +110,18 @@ def render(prepared: Prepared, output_dir: Path, templates_dir: Path = TEMPLATES
     if version is not None and version.numero:
         context["consolidation"] = {"numero": version.numero, "date": version.avenant.avenant.date}
         dest_dir = dest_dir / f"avenant-{version.numero:02}"
-    template_paths = [templates_dir / rel for rel in kind.templates.values()]
+    template_paths = [templates_dir / rel for rel in [*kind.templates.values(), *kind.html_templates.values()]]
     digest = sources_hash(prepared, template_paths)
-    return [Output(dest_dir / f"{name}.docx", render_docx(path, context), digest)
-            for name, path in zip(kind.templates, template_paths)]
+    origin = provenance(digest)
+    outputs = [Output(dest_dir / f"{name}.docx", render_docx(templates_dir / rel, context, origin), digest)
+               for name, rel in kind.templates.items()]
+    if "html" in formats:
+        outputs += [Output(dest_dir / f"{name}.html", render_html(templates_dir / rel, context, origin), digest)
+                    for name, rel in kind.html_templates.items()]
+    if "xlsx" in formats and kind.workbook is not None:
+        outputs += [Output(dest_dir / f"{name}.xlsx", render_xlsx(sheets, name, origin), digest)
+                    for name, sheets in kind.workbook(prepared.computed).items()]
+    return outputs
 
 
 def render_avenant(previous: Prepared, current: Prepared, version: Version, previous_outputs: list[Output],
@@ -107,18 +131,20 @@ def render_avenant(previous: Prepared, current: Prepared, version: Version, prev
     context = kind.avenant_context(previous.computed, current.computed, version)
     template_paths = [templates_dir / rel for rel in kind.avenant_templates.values()]
     digest = sources_hash(current, template_paths)
+    origin = provenance(digest)
     dest_dir = current_outputs[0].dest_path.parent
-    outputs = [Output(dest_dir / f"{name}.docx", render_docx(path, context), digest)
+    outputs = [Output(dest_dir / f"{name}.docx", render_docx(path, context, origin), digest)
                for name, path in zip(kind.avenant_templates, template_paths)]
     when = datetime.combine(version.avenant.avenant.date, datetime.min.time())
     marked = redline(previous_outputs[0].data, current_outputs[0].data, author="Paraphe", when=when)
-    outputs.append(Output(dest_dir / "redline.docx", marked, digest))
+    outputs.append(Output(dest_dir / "redline.docx", reproducible_zip(marked, origin.generated), digest))
     return outputs
 
 
-def render_all_versions(prepared: Prepared, output_dir: Path, templates_dir: Path, problems: Problems) -> list[Output]:
+def render_all_versions(prepared: Prepared, output_dir: Path, templates_dir: Path, problems: Problems,
+                        formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[Output]:
     """Render the contract and, for each of its avenants, the four documents of the amended version."""
-    outputs = render(prepared, output_dir, templates_dir)
+    outputs = render(prepared, output_dir, templates_dir, formats=formats)
     if prepared.kind.avenant_context is None or not any(prepared.tree.iter_files(AVENANTS_DIR, ".yaml")):
         return outputs
     chain = amend_versions(prepared.tree, prepared.kind, problems)
@@ -128,7 +154,7 @@ def render_all_versions(prepared: Prepared, output_dir: Path, templates_dir: Pat
         problems.extend(current.problems.errors)
         if current.problems.errors:
             break
-        current_outputs = render(current, output_dir, templates_dir, version)
+        current_outputs = render(current, output_dir, templates_dir, version, formats)
         outputs += current_outputs + render_avenant(previous, current, version, previous_outputs, current_outputs,
                                                      templates_dir)
         previous, previous_outputs = current, current_outputs
@@ -144,8 +170,22 @@ class BuildReport:
     warnings: list[Problem]
 
 
+def convert_documents(outputs: list[Output], wanted: dict[Path, tuple[str, ...]]) -> list[Output]:
+    """Return the PDF/A and ODT versions of the .docx outputs whose contract asks for them, converted in one
+    LibreOffice batch per format."""
+    converted = []
+    for target in ("pdf", "odt"):
+        sources = {str(o.dest_path): o for o in outputs
+                   if o.dest_path.suffix == ".docx" and target in wanted.get(o.dest_path, ())}
+        results = convert({name: o.data for name, o in sources.items()}, target)
+        converted += [Output(sources[name].dest_path.with_suffix(f".{target}"), data, sources[name].sources_hash)
+                      for name, data in results.items()]
+    return converted
+
+
 def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMPLATES_DIR, *,
-                 force: bool = False, avenant: int | None = None) -> BuildReport:
+                 force: bool = False, avenant: int | None = None,
+                 formats: tuple[str, ...] | None = None) -> BuildReport:
     """Build the contracts: gather and check everything, render, then write; raise BuildFailed on any error.
 
     With `avenant`, only the documents of that avenant are written.
@@ -153,30 +193,41 @@ def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMP
     errors = Problems()
     warnings: list[Problem] = []
     outputs: list[Output] = []
+    wanted: dict[Path, tuple[str, ...]] = {}
     for root in roots:
         prepared = read_and_compute(root)
         errors.extend(prepared.problems.errors)
         warnings.extend(prepared.problems.warnings)
         if prepared.problems.errors:
             continue
+        contract_formats_ = contract_formats(prepared, formats)
         try:
-            outputs.extend(render_all_versions(prepared, output_dir, templates_dir, errors))
+            rendered = render_all_versions(prepared, output_dir, templates_dir, errors, contract_formats_)
         except BuildFailed as exc:
             errors.extend(exc.problems)
+            continue
+        outputs.extend(rendered)
+        wanted.update((o.dest_path, contract_formats_) for o in rendered)
     if avenant is not None:
         outputs = [o for o in outputs if o.dest_path.parent.name == f"avenant-{avenant:02}"]
         if not outputs:
             errors.add(Location(display_path(roots[0] / AVENANTS_DIR)), f"pas d'avenant n° {avenant}")
+    if not errors:
+        try:
+            outputs += convert_documents(outputs, wanted)
+        except BuildFailed as exc:
+            errors.extend(exc.problems)
     if errors:
         raise BuildFailed(list(errors))
+    outputs = [o for o in outputs if o.dest_path.suffix != ".docx" or "docx" in wanted[o.dest_path]]
     report = write_outputs(outputs, output_dir, force=force)
     return BuildReport(report.written, report.kept_aside, warnings)
 
 
 def build(roots: list[Path], output_dir: Path, templates_dir: Path = TEMPLATES_DIR, *,
-          force: bool = False) -> list[Path]:
+          force: bool = False, formats: tuple[str, ...] | None = None) -> list[Path]:
     """Build the contracts and return the written paths (see `build_report`)."""
-    return build_report(roots, output_dir, templates_dir, force=force).written
+    return build_report(roots, output_dir, templates_dir, force=force, formats=formats).written
 
 
 def contract_roots(content_dir: Path, slugs: list[str] | None = None) -> list[Path]:

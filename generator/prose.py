@@ -7,6 +7,7 @@ Text gets French typography (`french.typographie`); URLs, e-mail addresses and t
 from __future__ import annotations
 
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
@@ -228,3 +229,43 @@ def markdown_escape(text: str) -> str:
 def markdown_link(label: str, url: str) -> str:
     """Return a Markdown link whose label is printed literally."""
     return f"[{markdown_escape(label)}]({url})"
+
+
+class HtmlProseRenderer:
+    """Writes Markdown prose as HTML for the web page: French typography, shifted headings with anchors."""
+
+    def __init__(self):
+        self.md = new_markdown()
+        self.used_ids: set[str] = set()
+
+    def anchor(self, text: str) -> str:
+        """Return a unique id for a heading of the page."""
+        base = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", text).encode("ascii", "ignore")
+                      .decode().lower()).strip("-")[:60] or "section"
+        candidate, counter = base, 1
+        while candidate in self.used_ids:
+            counter += 1
+            candidate = f"{base}-{counter}"
+        self.used_ids.add(candidate)
+        return candidate
+
+    def render(self, text: str, heading_offset: int = 0, body_style: str | None = None) -> str:
+        """Return the HTML of a Markdown text; `#` becomes `<h{1 + heading_offset}>` (at most h6)."""
+        root = parse(text, self.md)
+        for element in root.iter():
+            if element.tag in ("code", "pre"):
+                continue
+            if element.text:
+                element.text = typographie(element.text)
+            if element.tail:
+                element.tail = typographie(element.tail)
+            if re.fullmatch(r"h[1-6]", element.tag):
+                element.tag = f"h{min(int(element.tag[1]) + heading_offset, 6)}"
+                element.set("id", self.anchor("".join(element.itertext())))
+            if element.tag == "blockquote":
+                element.tag = "aside"
+                element.set("class", "encadre")
+        if body_style:
+            for paragraph in root.iter("p"):
+                paragraph.set("class", body_style.lower())
+        return "".join(ET.tostring(child, encoding="unicode", method="html") for child in root)

@@ -12,20 +12,10 @@ from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SecurityError
 
 from .errors import Location, Problem, TemplateProblem, display_path
-from .jinja_env import PROSE_RENDERER_KEY, create_environment
+from .jinja_env import PROSE_RENDERER_KEY, environment
 from .prose import ProseRenderer
+from .provenance import Provenance, reproducible_zip
 from .wordml import WordWriter, ask_to_update_fields, fill_table_of_contents
-
-_ENV = None
-
-
-def environment():
-    """Return the process's single Jinja environment (created on first use)."""
-    global _ENV
-    if _ENV is None:
-        _ENV = create_environment()
-    return _ENV
-
 
 _UNDEFINED = re.compile(r"^'(?P<name>[^']+)' is undefined$")
 _NO_ATTRIBUTE = re.compile(r"^'(?P<owner>[^']+)' (?:object )?has no attribute '(?P<name>[^']+)'$")
@@ -42,7 +32,7 @@ def _undefined_message(exc: UndefinedError) -> str:
     return f"le modèle utilise une donnée absente du contenu ({text})"
 
 
-def _template_problem(template_path: Path, exc: TemplateError) -> TemplateProblem:
+def template_problem(template_path: Path, exc: TemplateError) -> TemplateProblem:
     where = Location(display_path(template_path))
     if isinstance(exc, SecurityError):
         message = f"opération interdite dans un modèle : {exc.message}"
@@ -55,8 +45,22 @@ def _template_problem(template_path: Path, exc: TemplateError) -> TemplateProble
     return TemplateProblem([Problem(where, message)])
 
 
-def render_docx(template_path: Path, context: dict[str, Any]) -> bytes:
-    """Return the .docx bytes of `template_path` rendered with `context`; raise TemplateProblem on failure."""
+def stamp(document, origin: Provenance) -> None:
+    """Record the provenance in the document's core properties (File > Properties in Word)."""
+    properties = document.core_properties
+    properties.version = f"Paraphe {origin.engine_version}"
+    properties.identifier = origin.sources_hash
+    properties.comments = origin.description
+    properties.author = properties.last_modified_by = "Paraphe"
+    properties.created = properties.modified = origin.generated.replace(tzinfo=None)
+    properties.revision = 1
+
+
+def render_docx(template_path: Path, context: dict[str, Any], origin: Provenance | None = None) -> bytes:
+    """Return the .docx bytes of `template_path` rendered with `context`; raise TemplateProblem on failure.
+
+    With `origin`, the document records its provenance and its bytes depend on its sources only.
+    """
     if not template_path.is_file():
         raise TemplateProblem([Problem(Location(display_path(template_path)), "modèle introuvable")])
     template = DocxTemplate(str(template_path))
@@ -67,9 +71,11 @@ def render_docx(template_path: Path, context: dict[str, Any]) -> bytes:
     try:
         template.render(full_context, environment())
     except TemplateError as exc:
-        raise _template_problem(template_path, exc) from exc
+        raise template_problem(template_path, exc) from exc
     fill_table_of_contents(template.docx)
     ask_to_update_fields(template.docx)
+    if origin is not None:
+        stamp(template.docx, origin)
     buffer = io.BytesIO()
     template.save(buffer)
-    return buffer.getvalue()
+    return reproducible_zip(buffer.getvalue(), origin.generated) if origin else buffer.getvalue()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Literal
 
 from pydantic import Field
 
@@ -70,6 +70,18 @@ class Signature(Model):
     exemplaires: int | None = Field(default=None, ge=1)
     """Number of originals."""
 
+
+
+FORMATS = ("docx", "pdf", "odt", "html", "xlsx")
+Format = Literal["docx", "pdf", "odt", "html", "xlsx"]
+
+
+class ContratBase(Model):
+    """What every `contrat.yaml` may say whatever its kind: the formats it is published in."""
+
+    formats: list[Format] = []
+    """Formats produced by default for this contract (the build's `--formats` overrides them): docx, pdf, odt,
+    html, xlsx."""
 
 
 @dataclass

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from ...schema import Model
 from .. import Kind
-from ..common import Article, Dossier, Partie, Signature, no_declared_figures, read_dossier, split_article
+from ..common import ContratBase, Article, Dossier, Partie, Signature, no_declared_figures, read_dossier, split_article
 
 
 class Annexe(Model):
@@ -21,7 +21,7 @@ class Annexe(Model):
     """Markdown file of the annex."""
 
 
-class AccordCadre(Model):
+class AccordCadre(ContratBase):
     """`contrat.yaml` of an accord-cadre de partenariat."""
 
     type: Literal["accord-cadre"]
@@ -97,4 +97,5 @@ KIND = Kind(
     verify=no_declared_figures,
     context=context,
     templates={"accord-cadre": "accord-cadre/accord-cadre.docx"},
+    html_templates={"accord-cadre": "accord-cadre/accord-cadre.html"},
 )

@@ -14,7 +14,7 @@ from ...load import SourceTree
 from ...prose import markdown_escape, markdown_link
 from ...schema import Model
 from .. import Kind
-from ..common import Dossier, no_declared_figures, read_dossier
+from ..common import ContratBase, Dossier, no_declared_figures, read_dossier
 
 
 class Contact(Model):
@@ -83,7 +83,7 @@ class TableauContacts(Model):
     """The themes, in order."""
 
 
-class AnnexeAAP(Model):
+class AnnexeAAP(ContratBase):
     """`contrat.yaml` of an annex of an appel à projets."""
 
     type: Literal["annexe-aap"]
@@ -199,4 +199,5 @@ KIND = Kind(
     verify=no_declared_figures,
     context=lambda computed: computed,
     templates={"annexe": "annexe-aap/annexe.docx"},
+    html_templates={"annexe": "annexe-aap/annexe.html"},
 )

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from ...schema import Model
 from .. import Kind
-from ..common import Dossier, no_declared_figures, read_dossier
+from ..common import ContratBase, Dossier, no_declared_figures, read_dossier
 
 
 class APropos(Model):
@@ -34,7 +34,7 @@ class ContactPresse(Model):
     """E-mail address (printed as a mailto link)."""
 
 
-class Communique(Model):
+class Communique(ContratBase):
     """`contrat.yaml` of a communiqué de presse."""
 
     type: Literal["communique"]
@@ -80,4 +80,5 @@ KIND = Kind(
     verify=no_declared_figures,
     context=context,
     templates={"communique": "communique/communique.docx"},
+    html_templates={"communique": "communique/communique.html"},
 )

@@ -8,6 +8,7 @@ from .compute import compute
 from .context import context
 from .read import read
 from .verify import verify
+from .workbook import workbook
 
 KIND = Kind(
     name="crte",
@@ -20,4 +21,6 @@ KIND = Kind(
     amend=amend,
     avenant_context=avenant_context,
     avenant_templates={"avenant": "crte/avenant.docx"},
+    workbook=workbook,
+    html_templates={"contrat": "crte/contrat.html"},
 )

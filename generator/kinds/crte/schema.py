@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field
 
 from ...schema import Cellule, Markdown, Model
-from ..common import Partie, Signature
+from ..common import ContratBase, Partie, Signature
 
 
 # --- contrat.yaml ---------------------------------------------------------------------------------------------
@@ -69,7 +69,7 @@ class MaquetteEntetes(Model):
     """Period of the total cost column, printed as is: « 2021-2027 »."""
 
 
-class Contrat(Model):
+class Contrat(ContratBase):
     """`contrat.yaml`: everything of a CRTE that is not prose or a fiche."""
 
     type: Literal["crte"]

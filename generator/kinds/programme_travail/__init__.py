@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from ...schema import Model, Prose
 from .. import Kind
-from ..common import Dossier, no_declared_figures, read_dossier, split_article
+from ..common import ContratBase, Dossier, no_declared_figures, read_dossier, split_article
 
 
 class Membre(Model):
@@ -59,7 +59,7 @@ class Gouvernance(Model):
     """The board of directors, body by body."""
 
 
-class ProgrammeTravail(Model):
+class ProgrammeTravail(ContratBase):
     """`contrat.yaml` of a programme de travail partenarial."""
 
     type: Literal["programme-travail"]
@@ -171,4 +171,5 @@ KIND = Kind(
     verify=no_declared_figures,
     context=lambda computed: computed,
     templates={"programme": "programme-travail/programme.docx"},
+    html_templates={"programme": "programme-travail/programme.html"},
 )
