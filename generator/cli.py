@@ -9,7 +9,9 @@ import click
 
 from .errors import BuildFailed, Location, display_path
 from .kinds.common import FORMATS
+from .jinja_env import TEMPLATES_DIR
 from .pipeline import build_report, contract_roots, read_and_compute
+from .scaffold import ScaffoldError, create
 
 CONTEXT = {"help_option_names": ["-h", "--help", "--aide"]}
 
@@ -123,9 +125,10 @@ def verifier(ctx: click.Context, slugs: tuple[str, ...] = ()) -> None:
             status = 1
             continue
         prepared = read_and_compute(root)
-        problems, findings = prepared.problems, prepared.findings
-        if not problems and not findings:
+        problems, findings, markers = prepared.problems, prepared.findings, prepared.markers
+        if not problems.errors and not findings and not markers:
             click.echo(f"{root.name} : aucun problème, les chiffres déclarés concordent avec le calcul.")
+            _echo_problems(problems.warnings, err=False)
             continue
         status = 1
         if problems.errors:
@@ -134,6 +137,60 @@ def verifier(ctx: click.Context, slugs: tuple[str, ...] = ()) -> None:
         if problems.warnings:
             _echo_problems(problems.warnings, err=False)
         if findings:
-            click.echo(f"{root.name} : {len(findings)} chiffre(s) imprimé(s) en désaccord avec le calcul :")
+            click.echo(f"{root.name} : {len(findings)} désaccord(s) entre ce qui est écrit et ce qui est calculé "
+                       "(chiffres imprimés, renvois) :")
             _echo_problems(findings, err=False)
+        if markers:
+            click.echo(f"{root.name} : {len(markers)} mention(s) « [À COMPLÉTER] » restent à écrire :")
+            _echo_problems(markers, err=False)
     sys.exit(status)
+
+
+@main.command("nouveau", context_settings=CONTEXT)
+@click.argument("type_document", metavar="TYPE")
+@click.argument("slug", metavar="DOSSIER")
+@click.pass_context
+def nouveau(ctx: click.Context, type_document: str, slug: str) -> None:
+    """Crée une nouvelle convention à partir du modèle d'un type de document.
+
+    Le dossier content/DOSSIER reçoit tous les champs, commentés en français ; ce qui reste à écrire porte la
+    mention « [À COMPLÉTER] ». Le document se construit aussitôt, marqué « PROJET », et « verifier » liste les
+    mentions restantes. Un dossier existant n'est jamais écrasé.
+
+    \b
+    Exemple :
+      python build.py nouveau crte mon-territoire
+      python build.py verifier mon-territoire
+    """
+    try:
+        dest = create(type_document, slug, ctx.obj["content_dir"], TEMPLATES_DIR)
+    except ScaffoldError as exc:
+        click.echo(f"nouveau : {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"créé : {display_path(dest)}")
+    click.echo(f"ensuite : complétez les mentions « [À COMPLÉTER] », puis « python build.py verifier {slug} ».")
+
+
+@main.command("apercu", context_settings=CONTEXT)
+@click.argument("slug", metavar="DOSSIER")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port local (0 : un port libre).")
+@click.pass_context
+def apercu(ctx: click.Context, slug: str, port: int) -> None:
+    """Affiche le contrat dans le navigateur, mis à jour à chaque enregistrement d'un fichier.
+
+    Le serveur n'écoute que cette machine (127.0.0.1) ; les constats du vérificateur s'affichent à côté de
+    l'article ou de la fiche qu'ils concernent. Ctrl+C l'arrête.
+
+    \b
+    Exemple :
+      python build.py apercu crte-lens-lievin
+      puis ouvrir http://127.0.0.1:8000/
+    """
+    from .preview import serve
+
+    root = ctx.obj["content_dir"] / slug
+    if not (root / "contrat.yaml").is_file():
+        click.echo(f"{display_path(root)} : aucun contrat.yaml dans ce dossier", err=True)
+        sys.exit(2)
+    serve(root, port, on_ready=lambda url: click.echo(f"Aperçu de {slug} : {url} (Ctrl+C pour arrêter)",
+                                                      nl=True) or sys.stdout.flush())

@@ -21,6 +21,7 @@ from .amend import versions as amend_versions
 from .provenance import provenance, reproducible_zip
 from .redline import redline
 from .render_docx import render_docx
+from .scaffold import find_markers
 from .render_html import render_html
 from .render_office import convert
 from .render_xlsx import render_xlsx
@@ -40,6 +41,8 @@ class Prepared:
     computed: Any = None
     problems: Problems = field(default_factory=Problems)
     findings: Problems = field(default_factory=Problems)
+    markers: Problems = field(default_factory=Problems)
+    """The « [À COMPLÉTER] » markers left: the document is a draft (« PROJET ») while there are any."""
 
 
 def read_and_compute(root: Path) -> Prepared:
@@ -56,6 +59,7 @@ def compute_tree(tree: SourceTree, root: Path, problems: Problems | None = None)
         prepared.problems = problems
     problems = prepared.problems
     prepared.tree = tree
+    prepared.markers = find_markers(tree)
     contrat = tree.get("contrat.yaml")
     if contrat is None or not isinstance(contrat.data, dict):
         if not problems:
@@ -106,6 +110,7 @@ def render(prepared: Prepared, output_dir: Path, templates_dir: Path = TEMPLATES
     kind = prepared.kind
     context = kind.context(prepared.computed)
     context["consolidation"] = None
+    context["a_completer"] = bool(prepared.markers)
     dest_dir = output_dir / prepared.root.name
     if version is not None and version.numero:
         context["consolidation"] = {"numero": version.numero, "date": version.avenant.avenant.date}
@@ -129,6 +134,7 @@ def render_avenant(previous: Prepared, current: Prepared, version: Version, prev
     """Render the avenant itself and the redline of the main document between the two versions."""
     kind = current.kind
     context = kind.avenant_context(previous.computed, current.computed, version)
+    context["a_completer"] = bool(current.markers)
     template_paths = [templates_dir / rel for rel in kind.avenant_templates.values()]
     digest = sources_hash(current, template_paths)
     origin = provenance(digest)

@@ -6,10 +6,12 @@ holds the comparison rule and the wording of a disagreement.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
-from .errors import Location, Problems
+from .errors import Location, Problems, display_path
 from .french import montant
+from .load import SourceFile
 from .schema import Marqueur, is_marqueur, is_montant
 
 Cell = Decimal | Marqueur | int | str | None
@@ -48,3 +50,33 @@ def compare(problems: Problems, location: Location, what: str, declared: Cell, c
     """Add a problem when the declared figure contradicts the computed one."""
     if is_disagreement(declared, computed):
         problems.add(location, f"{what} : le document imprime {show(declared)}, le calcul donne {show(computed)}")
+
+
+_ARTICLE_REFERENCE = re.compile(
+    r"\barticles?\s+(\d+)(?:er)?(?:\.(\d+))?\b"
+    r"(?!\s*(?:du|de la|de l['’]|des|de|d['’])\s+(?:code|loi|décret|règlement|arrêté|traité|ordonnance|"
+    r"directive|convention))", re.IGNORECASE)
+_FICHE_REFERENCE = re.compile(r"\bfiches?(?:-projet)?\s+(?:n°\s*)?(\d+\.\d+)\b", re.IGNORECASE)
+
+
+def check_references(sources: dict[str, SourceFile], articles: dict[int, int], fiches: set[str] | None,
+                     problems: Problems) -> None:
+    """Add a problem for every article, sub-article or fiche that prose refers to and that does not exist.
+
+    `articles` gives each article number its number of sub-articles; `fiches` the fiche numbers, when the kind
+    has fiches. References to other texts' articles (« l'article 5 de la loi ») are not checked.
+    """
+    for source in sources.values():
+        for number, line in enumerate(source.text.split("\n"), start=1):
+            for match in _ARTICLE_REFERENCE.finditer(line):
+                article, sub = int(match.group(1)), match.group(2)
+                where = Location(display_path(source.src_path), number, match.start() + 1)
+                if article not in articles:
+                    problems.add(where, f"renvoi à l'article {article}, qui n'existe pas (le contrat en compte "
+                                        f"{len(articles)})")
+                elif sub is not None and not 1 <= int(sub) <= articles[article]:
+                    problems.add(where, f"renvoi à l'article {article}.{sub}, qui n'existe pas")
+            for match in _FICHE_REFERENCE.finditer(line) if fiches is not None else ():
+                if match.group(1) not in fiches:
+                    problems.add(Location(display_path(source.src_path), number, match.start() + 1),
+                                 f"renvoi à la fiche {match.group(1)}, qui n'existe pas")

@@ -108,6 +108,8 @@ def add_styles(doc) -> None:
     paragraph_style("Pied de page", "Footer", alignment=WD_ALIGN_PARAGRAPH.CENTER)
     paragraph_style("Couverture titre bloc", size=20, bold=True, alignment=WD_ALIGN_PARAGRAPH.CENTER)
     paragraph_style("Visa", "Body Text", space_after=Pt(3))
+    projet = paragraph_style("Projet", bold=True, size=14, alignment=WD_ALIGN_PARAGRAPH.CENTER, space_after=Pt(12))
+    projet.font.color.rgb = RGBColor(0xB0, 0x00, 0x20)
     paragraph_style("Citation", "Body Text", left_indent=Cm(1), italic=True)
     paragraph_style("Contact", space_after=Pt(0))
     paragraph_style("Membre", space_after=Pt(0), left_indent=Cm(0.5))
@@ -198,6 +200,13 @@ def save(doc, rel_path: str, title: str) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     doc.save(dest)
     print(f"écrit : {dest}")
+
+
+def projet_banner(t: TemplateWriter) -> None:
+    """Mark a draft: shown while « [À COMPLÉTER] » markers remain in the content."""
+    t.tag("{%p if a_completer %}")
+    t.p("PROJET – document de travail : des mentions restent à compléter", "Projet")
+    t.tag("{%p endif %}")
 
 
 def signature_table(t: TemplateWriter, lines: list[tuple[str, str]]):
@@ -328,6 +337,7 @@ def crte_signatures(t: TemplateWriter) -> None:
 def crte_template() -> None:
     doc = new_document()
     t = TemplateWriter(doc)
+    projet_banner(t)
 
     # Cover
     t.p("{{ couverture.annee }}", "Couverture annee")
@@ -375,8 +385,8 @@ def crte_template() -> None:
     t.tag("{{p sous.corps|prose(3) }}")
     t.tag("{%p endfor %}")
     t.tag("{%p endfor %}")
-    t.p("Fait à {{ signature.lieu }} en {{ signature.exemplaires }} exemplaires, le "
-        "{{ signature.date|date_longue }}", "Fait a")
+    t.p("Fait à {{ signature.lieu or '…' }} en {{ signature.exemplaires or '…' }} exemplaires, le "
+        "{{ signature.date|date_longue if signature.date else '…' }}", "Fait a")
     crte_signatures(t)
 
     # Third part
@@ -414,6 +424,7 @@ def crte_annexes_template() -> None:
     """The annexes of a CRTE as a document of their own, republished after an avenant."""
     doc = new_document()
     t = TemplateWriter(doc)
+    projet_banner(t)
     t.p("{{ contrat.titre }}", "Couverture titre")
     t.p("{{ contrat.territoire }}", "Couverture bloc")
     t.p("Annexes : fiches-projet et maquette financière", "Couverture bloc")
@@ -436,6 +447,7 @@ def crte_avenant_template() -> None:
     """The avenant: parties, visas, exposé, one article per change, signatures, annexes."""
     doc = new_document()
     t = TemplateWriter(doc)
+    projet_banner(t)
     t.p("Avenant n° {{ numero }}", "Couverture titre")
     t.p("au contrat de relance et de transition écologique de {{ contrat.territoire }}", "Couverture bloc")
     t.p("{{ avenant.objet }}", "Couverture consolidation")
@@ -476,6 +488,7 @@ def crte_avenant_template() -> None:
 def accord_cadre_template() -> None:
     doc = new_document()
     t = TemplateWriter(doc)
+    projet_banner(t)
     t.tag("{%p for ligne in titre %}")
     t.p("{{ ligne }}", "Couverture titre bloc")
     t.tag("{%p endfor %}")
@@ -535,6 +548,7 @@ def contact_lines(t: TemplateWriter, keys: str) -> None:
 def annexe_aap_template() -> None:
     doc = new_document()
     t = TemplateWriter(doc)
+    projet_banner(t)
     t.p("{{ titre }}", "Title")
     t.tag("{{p introduction|prose(1) }}")
     contact_lines(t, "introduction_contacts")
@@ -567,6 +581,7 @@ def annexe_aap_template() -> None:
 def programme_template() -> None:
     doc = new_document()
     t = TemplateWriter(doc)
+    projet_banner(t)
     t.p("{{ date_edition|mois_annee|majuscules }}", "Couverture annee")
     t.p("{{ titre }}", "Couverture titre")
     t.p("AVANT-PROPOS", "Heading 1")
@@ -626,6 +641,7 @@ def communique_template() -> None:
     doc.styles["Titre communique"].paragraph_format.space_after = Pt(6)
     doc.styles["List Bullet"].paragraph_format.space_after = Pt(1)
     t = TemplateWriter(doc)
+    projet_banner(t)
     t.p("Communiqué de presse", "Surtitre")
     t.p("Le {{ date|date_longue }}", "Date communique")
     t.p("{{ titre }}", "Titre communique")

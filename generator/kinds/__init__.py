@@ -44,6 +44,8 @@ class Kind:
     """Return the kind's spreadsheets, output name → sheets (`render_xlsx.Sheet`): a CRTE's maquette."""
     html_templates: dict[str, str] = field(default_factory=dict)
     """Output file name → Jinja HTML template, relative to the templates folder."""
+    anchors: Callable[[Any], dict[str, str]] | None = None
+    """Return, for the preview, the id of the HTML element each content file is about (path → id)."""
 
 
 def iter_kinds():

@@ -8,8 +8,9 @@ from typing import Any, Literal
 from pydantic import Field
 
 from ...schema import Model
+from ...verify import check_references
 from .. import Kind
-from ..common import ContratBase, Article, Dossier, Partie, Signature, no_declared_figures, read_dossier, split_article
+from ..common import Article, ContratBase, Dossier, Partie, Signature, read_dossier, split_article
 
 
 class Annexe(Model):
@@ -89,12 +90,19 @@ def context(computed: AccordCadreCalcule) -> dict[str, Any]:
     }
 
 
+def verify(computed: AccordCadreCalcule, problems) -> None:
+    """Check that every article the prose refers to exists (the accord-cadre prints no computed figure)."""
+    tree = computed.dossier.tree
+    check_references({rel: tree.get(rel) for rel in computed.dossier.prose},
+                     {a.numero: 0 for a in computed.articles}, None, problems)
+
+
 KIND = Kind(
     name="accord-cadre",
     label="accord-cadre de partenariat",
     read=read,
     compute=compute,
-    verify=no_declared_figures,
+    verify=verify,
     context=context,
     templates={"accord-cadre": "accord-cadre/accord-cadre.docx"},
     html_templates={"accord-cadre": "accord-cadre/accord-cadre.html"},

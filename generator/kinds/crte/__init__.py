@@ -10,6 +10,15 @@ from .read import read
 from .verify import verify
 from .workbook import workbook
 
+def anchors(crte) -> dict[str, str]:
+    """Return the HTML id of what each content file is about: its fiche, its article, the maquette."""
+    ids = {f.source.rel_path: f"fiche-{f.numero.replace('.', '-')}" for f in crte.fiches}
+    ids.update({a.source_path: f"article-{a.numero}" for a in crte.articles})
+    if crte.dossier.maquette_source is not None:
+        ids[crte.dossier.maquette_source.rel_path] = "maquette"
+    return ids
+
+
 KIND = Kind(
     name="crte",
     label="contrat de relance et de transition écologique",
@@ -23,4 +32,5 @@ KIND = Kind(
     avenant_templates={"avenant": "crte/avenant.docx"},
     workbook=workbook,
     html_templates={"contrat": "crte/contrat.html"},
+    anchors=anchors,
 )

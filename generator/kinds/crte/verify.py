@@ -7,7 +7,7 @@ from collections import defaultdict
 from ...errors import Problems
 from ...french import montant
 from ...schema import is_montant
-from ...verify import compare
+from ...verify import check_references, compare
 from .compute import CRTECalcule, FicheCalculee
 
 
@@ -74,9 +74,14 @@ def _verify_fiche(f: FicheCalculee, problems: Problems) -> None:
 
 
 def verify(crte: CRTECalcule, problems: Problems) -> None:
-    """Add a problem for every declared figure of the CRTE that disagrees with the computed one."""
+    """Add a problem for every declared figure of the CRTE that disagrees with the computed one, and for
+    every reference of its prose to an article or fiche that does not exist."""
     for f in crte.fiches:
         _verify_fiche(f, problems)
+    tree = crte.dossier.tree
+    prose_files = {rel: tree.get(rel) for rel in crte.dossier.prose}
+    check_references(prose_files, {a.numero: len(a.sous_articles) for a in crte.articles},
+                     {f.numero for f in crte.fiches}, problems)
 
     dossier = crte.dossier
     published = dossier.maquette_publiee
