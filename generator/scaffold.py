@@ -8,11 +8,15 @@ marked « PROJET »; `verifier` lists every marker left.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
+import tempfile
 from pathlib import Path
 
 from .errors import Location, ParapheError, Problems, display_path
 from .load import SourceTree
+
+_PLACEHOLDER = re.compile(r"\{(annee|annee_[1-5]|aujourdhui)\}")
 
 MARKER = "[À COMPLÉTER"
 """Start of every marker: « [À COMPLÉTER] », « [À COMPLÉTER : ville] »."""
@@ -35,20 +39,27 @@ def create(kind: str, slug: str, content_dir: Path, templates_dir: Path, today: 
     if not slug or "/" in slug or slug.startswith("."):
         raise ScaffoldError(f"nom de dossier invalide : « {slug} »")
     dest = content_dir / slug
+    content_dir.mkdir(parents=True, exist_ok=True)
     if dest.exists():
         raise ScaffoldError(f"{display_path(dest)} existe déjà : rien n'a été modifié")
     today = today or dt.date.today()
     values = {"annee": today.year, "aujourdhui": today.isoformat(),
               **{f"annee_{i}": today.year + i for i in range(1, 6)}}
-    for src_path in sorted(source.rglob("*")):
-        target = dest / src_path.relative_to(source)
-        if src_path.is_dir():
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if src_path.suffix == ".yaml":
-            target.write_text(src_path.read_text(encoding="utf-8").format(**values), encoding="utf-8")
-        else:
-            shutil.copyfile(src_path, target)
+    # Written beside, then renamed: a new folder appears whole or not at all.
+    staging = Path(tempfile.mkdtemp(prefix=f".{slug}-", dir=content_dir))
+    try:
+        for src_path in sorted(p for p in source.rglob("*") if p.is_file()):
+            target = staging / src_path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if src_path.suffix == ".yaml":
+                text = _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), src_path.read_text(encoding="utf-8"))
+                target.write_text(text, encoding="utf-8")
+            else:
+                shutil.copyfile(src_path, target)
+        staging.rename(dest)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return dest
 
 

@@ -315,7 +315,8 @@ def maquette_section(t: TemplateWriter, title: str) -> None:
 def crte_parties(t: TemplateWriter) -> None:
     """Write the CRTE's parties, one per bullet: name, representative, empowering deliberation."""
     t.tag("{%p for partie in parties %}")
-    t.p("{{ partie.nom }}{% if partie.sigle %} (ci-après désigné{{ 'e' if partie.feminin else '' }} "
+    t.p("{{ partie.nom }}{% if partie.adresse %}, {{ partie.adresse }}{% endif %}"
+        "{% if partie.sigle %} (ci-après désigné{{ 'e' if partie.feminin else '' }} "
         "« {{ partie.sigle }} »){% endif %}, représenté{{ 'e' if partie.feminin else '' }} par "
         "{% if partie.representant.qualite_avant_nom %}{{ partie.representant.qualite }}, "
         "{{ partie.representant.civilite }} {{ partie.representant.nom }}"
