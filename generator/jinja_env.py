@@ -76,6 +76,15 @@ def majuscules(value: str) -> str:
     return str(value).upper()
 
 
+def date_longue(value) -> str:
+    """Return « 9 juillet 2021 »; a date not given yet prints as a visible marker."""
+    return french.date_longue(value) if value is not None else "[date à compléter]"
+
+
+def date_courte(value) -> str:
+    return french.date_courte(value) if value is not None else "[date à compléter]"
+
+
 def mois_annee(value) -> str:
     """Return « janvier 2022 » for a date."""
     return french.mois_annee(value)
@@ -96,8 +105,8 @@ def create_environment(templates_dir=None) -> SandboxedEnvironment:
         cellule=cellule,
         nombre=french.nombre,
         pourcentage=french.pourcentage,
-        date_longue=french.date_longue,
-        date_courte=french.date_courte,
+        date_longue=date_longue,
+        date_courte=date_courte,
         ordinal=french.ordinal,
         numero_article=french.numero_article,
         en_lettres=french.montant_en_lettres,

@@ -72,6 +72,10 @@ def render_docx(template_path: Path, context: dict[str, Any], origin: Provenance
         template.render(full_context, environment())
     except TemplateError as exc:
         raise template_problem(template_path, exc) from exc
+    except (TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as exc:
+        # a filter or test given a value it cannot take: reported like any template problem, never hidden
+        raise TemplateProblem([Problem(Location(display_path(template_path)),
+                                       f"le modèle ne peut pas être rendu avec ce contenu : {exc}")]) from exc
     fill_table_of_contents(template.docx)
     ask_to_update_fields(template.docx)
     if origin is not None:

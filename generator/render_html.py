@@ -38,3 +38,6 @@ def render_html(template_path: Path, context: dict[str, Any], origin: Provenance
         return template.render(full_context).encode("utf-8")
     except TemplateError as exc:
         raise template_problem(template_path, exc) from exc
+    except (TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as exc:
+        raise TemplateProblem([Problem(Location(display_path(template_path)),
+                                       f"le modèle ne peut pas être rendu avec ce contenu : {exc}")]) from exc
