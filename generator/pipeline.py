@@ -85,7 +85,7 @@ def sources_hash(prepared: Prepared, template_paths: list[Path]) -> str:
     h = hashlib.sha256(__version__.encode())
     h.update(prepared.tree.digest().encode())
     for path in template_paths:
-        h.update(path.read_bytes())
+        h.update(path.read_bytes() if path.is_file() else b"absent:" + str(path).encode())
     return h.hexdigest()
 
 

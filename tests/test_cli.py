@@ -14,7 +14,7 @@ def run(*args, cwd=ROOT):
 def test_verifier_exits_1_on_the_seed_and_lists_its_mistakes():
     result = run("verifier", "crte-lens-lievin")
     assert result.returncode == 1
-    assert "chiffre(s) imprimé(s) en désaccord avec le calcul" in result.stdout
+    assert "désaccord(s) entre ce qui est écrit et ce qui est calculé" in result.stdout
     assert "content/crte-lens-lievin/fiches/1-incubateurs-innovation.yaml, ligne 2" in result.stdout
 
 
