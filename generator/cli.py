@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import click
+from babel.numbers import format_decimal
 
-from .errors import BuildFailed, Location, display_path
+from .errors import Location, display_path
 from .kinds.common import FORMATS
 from .jinja_env import TEMPLATES_DIR
 from .pipeline import build_report, contract_roots, read_and_compute
@@ -27,11 +32,18 @@ def _echo_problems(problems, *, err: bool = True) -> None:
 @click.option("--sortie", "output_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("output"),
               show_default=True, help="Dossier où écrire les documents produits.")
 @click.option("--force", is_flag=True, help="Écrase aussi les documents modifiés à la main.")
+@click.option("--tout", "rebuild", is_flag=True, help="Reconstruit aussi les contrats inchangés depuis la dernière "
+                                                   "construction.")
+@click.option("--travailleurs", "workers", type=int, default=None, metavar="N",
+              help="Nombre de processus de construction (par défaut : un par cœur).")
+@click.option("--cluster", default=None, metavar="ADRESSE",
+              help="Construit sur une grappe Dask distribuée : adresse de son ordonnanceur (tcp://hôte:8786).")
 @click.option("--formats", "formats", default=None, metavar="LISTE",
               help="Formats à produire, séparés par des virgules : docx, pdf (PDF/A-2b), odt, html, xlsx "
                    "(par défaut : ceux du contrat, sinon docx).")
 @click.pass_context
-def main(ctx: click.Context, content_dir: Path, output_dir: Path, force: bool, formats: str | None) -> None:
+def main(ctx: click.Context, content_dir: Path, output_dir: Path, force: bool, rebuild: bool, workers: int | None,
+         cluster: str | None, formats: str | None) -> None:
     """Produit les documents de tous les contrats du dossier de contenu.
 
     \b
@@ -45,7 +57,8 @@ def main(ctx: click.Context, content_dir: Path, output_dir: Path, force: bool, f
     if unknown:
         raise click.BadParameter(f"format(s) inconnu(s) : {', '.join(unknown)} (possibles : {', '.join(FORMATS)})",
                                  param_hint="--formats")
-    ctx.obj = {"content_dir": content_dir, "output_dir": output_dir, "force": force, "formats": wanted}
+    ctx.obj = {"content_dir": content_dir, "output_dir": output_dir, "force": force, "formats": wanted,
+               "rebuild": rebuild, "workers": workers, "cluster": cluster}
     if ctx.invoked_subcommand is None:
         ctx.invoke(construire)
 
@@ -81,6 +94,19 @@ def avenant(ctx: click.Context, slug: str, numero: int, force: bool = False) -> 
     _build(ctx, contract_roots(ctx.obj["content_dir"], [slug]), force, avenant=numero)
 
 
+def _executor(ctx: click.Context, count: int):
+    """Return the executor of the batch: a Dask cluster's, a process pool, or None (in this process)."""
+    cluster = ctx.obj.get("cluster")
+    if cluster:
+        from .batch import dask_executor
+
+        return dask_executor(cluster)
+    workers = ctx.obj.get("workers") or os.cpu_count() or 1
+    if workers <= 1 or count <= 1:
+        return None
+    return ProcessPoolExecutor(max_workers=min(workers, count), mp_context=multiprocessing.get_context("spawn"))
+
+
 def _build(ctx: click.Context, roots: list[Path], force: bool, avenant: int | None = None) -> None:
     content_dir, output_dir = ctx.obj["content_dir"], ctx.obj["output_dir"]
     missing = [r for r in roots if not (r / "contrat.yaml").is_file()]
@@ -90,19 +116,41 @@ def _build(ctx: click.Context, roots: list[Path], force: bool, avenant: int | No
         if not roots:
             click.echo(f"aucun contrat dans {display_path(content_dir)}", err=True)
         sys.exit(2)
-    try:
-        report = build_report(roots, output_dir, force=force or ctx.obj.get("force", False), avenant=avenant,
-                              formats=ctx.obj.get("formats"))
-    except BuildFailed as exc:
-        click.echo(f"{len(exc.problems)} problème(s) : rien n'a été écrit.", err=True)
-        _echo_problems(exc.problems)
-        sys.exit(1)
+    started = time.perf_counter()
+    executors = []
+
+    def executor_for(count: int):
+        executor = _executor(ctx, count)
+        if executor is not None:
+            executors.append(executor)
+        return executor
+
+    show_progress = len(roots) > 1 and sys.stderr.isatty()
+    with click.progressbar(length=len(roots), label="Construction", file=sys.stderr,
+                           hidden=not show_progress) as bar:
+        try:
+            report = build_report(roots, output_dir, force=force or ctx.obj.get("force", False), avenant=avenant,
+                                  formats=ctx.obj.get("formats"), rebuild=ctx.obj.get("rebuild", False),
+                                  executor_for=executor_for, on_progress=lambda result: bar.update(1))
+        finally:
+            for executor in executors:
+                executor.shutdown()
     _echo_problems(report.warnings)
     for dest, kept in report.kept_aside:
         click.echo(f"{display_path(dest)} avait été modifié à la main : conservé sous {display_path(kept)}",
                    err=True)
-    for path in report.written:
-        click.echo(f"écrit : {display_path(path)}")
+    if len(roots) <= 20:
+        for path in report.written:
+            click.echo(f"écrit : {display_path(path)}")
+    for slug, problems in report.failed.items():
+        click.echo(f"{slug} : {len(problems)} problème(s), rien n'a été écrit pour ce contrat :", err=True)
+        _echo_problems(problems)
+    elapsed = time.perf_counter() - started
+    click.echo(f"{len(report.built)} contrat(s) construit(s), {len(report.unchanged)} inchangé(s), "
+               f"{len(report.failed)} en échec ; {len(report.written)} fichier(s) écrit(s) en "
+               f"{format_decimal(round(elapsed, 1), locale='fr_FR')} s", err=True)
+    if report.failed:
+        sys.exit(1)
 
 
 @main.command("verifier", context_settings=CONTEXT)

@@ -7,6 +7,9 @@ an error writes nothing at all.
 from __future__ import annotations
 
 import hashlib
+import re
+from concurrent.futures import Executor, as_completed
+from functools import partial
 from datetime import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +28,7 @@ from .scaffold import find_markers
 from .render_html import render_html
 from .render_office import convert
 from .render_xlsx import render_xlsx
-from .write import Output, write_outputs
+from .write import Manifest, Output, write_outputs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -167,73 +170,200 @@ def render_all_versions(prepared: Prepared, output_dir: Path, templates_dir: Pat
     return outputs
 
 
-@dataclass
-class BuildReport:
-    """What a build wrote, kept aside, and warned about."""
-
-    written: list[Path]
-    kept_aside: list[tuple[Path, Path]]
-    warnings: list[Problem]
-
-
-def convert_documents(outputs: list[Output], wanted: dict[Path, tuple[str, ...]]) -> list[Output]:
-    """Return the PDF/A and ODT versions of the .docx outputs whose contract asks for them, converted in one
-    LibreOffice batch per format."""
+def convert_documents(outputs: list[Output], targets: tuple[str, ...]) -> list[Output]:
+    """Return the PDF/A and ODT versions of the .docx outputs, converted in one LibreOffice batch per format."""
     converted = []
     for target in ("pdf", "odt"):
-        sources = {str(o.dest_path): o for o in outputs
-                   if o.dest_path.suffix == ".docx" and target in wanted.get(o.dest_path, ())}
+        if target not in targets:
+            continue
+        sources = {str(o.dest_path): o for o in outputs if o.dest_path.suffix == ".docx"}
         results = convert({name: o.data for name, o in sources.items()}, target)
         converted += [Output(sources[name].dest_path.with_suffix(f".{target}"), data, sources[name].sources_hash)
                       for name, data in results.items()]
     return converted
 
 
-def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMPLATES_DIR, *,
-                 force: bool = False, avenant: int | None = None,
-                 formats: tuple[str, ...] | None = None) -> BuildReport:
-    """Build the contracts: gather and check everything, render, then write; raise BuildFailed on any error.
-
-    With `avenant`, only the documents of that avenant are written.
-    """
-    errors = Problems()
-    warnings: list[Problem] = []
-    outputs: list[Output] = []
-    wanted: dict[Path, tuple[str, ...]] = {}
-    for root in roots:
-        prepared = read_and_compute(root)
-        errors.extend(prepared.problems.errors)
-        warnings.extend(prepared.problems.warnings)
-        if prepared.problems.errors:
-            continue
-        contract_formats_ = contract_formats(prepared, formats)
+def _stat_lines(paths) -> str:
+    lines = []
+    for path in paths:
         try:
-            rendered = render_all_versions(prepared, output_dir, templates_dir, errors, contract_formats_)
-        except BuildFailed as exc:
-            errors.extend(exc.problems)
-            continue
-        outputs.extend(rendered)
-        wanted.update((o.dest_path, contract_formats_) for o in rendered)
+            stat = path.stat()
+            lines.append(f"{path}|{stat.st_size}|{stat.st_mtime_ns}")
+        except FileNotFoundError:
+            lines.append(f"{path}|absent")
+    return "\n".join(lines)
+
+
+def _kind_and_engine_lines(templates_dir: Path, kind_name: str | None) -> str:
+    """Return the stat lines of a kind's templates and of the engine's code (the same for all its contracts)."""
+    kind = get_kind(kind_name) if kind_name else None
+    paths = sorted(Path(__file__).resolve().parent.rglob("*.py"))
+    if kind is not None:
+        names = [*kind.templates.values(), *kind.html_templates.values(), *kind.avenant_templates.values()]
+        paths += [templates_dir / rel for rel in names] + [templates_dir / "html" / "base.html"]
+    return _stat_lines(paths)
+
+
+def inputs_fingerprint(root: Path, templates_dir: Path, formats: tuple[str, ...] | None,
+                       shared: dict | None = None) -> str:
+    """Return a fingerprint of everything a contract's outputs are made from, without reading file contents:
+    path, size and modification time of its content files, of its kind's templates and of the engine's code,
+    the engine version and the formats asked. It changes when any of them changes.
+
+    `shared` keeps, for one build, the part that all the contracts of a kind have in common.
+    """
+    contrat = root / "contrat.yaml"
+    match = _TYPE.search(contrat.read_text(encoding="utf-8")) if contrat.is_file() else None
+    kind_name = match.group(1).strip("'\"") if match else None
+    shared = {} if shared is None else shared
+    if kind_name not in shared:
+        shared[kind_name] = _kind_and_engine_lines(templates_dir, kind_name)
+    content = _stat_lines(p for p in sorted(root.rglob("*")) if p.is_file() and not p.name.startswith("."))
+    text = f"{__version__}|{formats}\n{shared[kind_name]}\n{content}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_TYPE = re.compile(r"^type:\s*(\S+)", re.M)
+
+
+def is_unchanged(root: Path, output_dir: Path, inputs: str) -> bool:
+    """Tell whether the contract's outputs were built from these very inputs and are still as written."""
+    return Manifest(output_dir / root.name).is_up_to_date(inputs)
+
+
+@dataclass
+class ContractResult:
+    """What building one contract gave: its outputs (not written yet), or why it failed, or that it was
+    already up to date."""
+
+    root: Path
+    outputs: list[Output] = field(default_factory=list)
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    inputs: str | None = None
+    is_unchanged: bool = False
+
+
+def build_contract(root: Path, output_dir: Path, templates_dir: Path = TEMPLATES_DIR,
+                   formats: tuple[str, ...] | None = None, avenant: int | None = None,
+                   rebuild: bool = False) -> ContractResult:
+    """Load, check, compute and render one contract and its avenants; never raises for its content.
+
+    An unchanged contract (same inputs fingerprint as its manifest, outputs as written) is skipped unless
+    `rebuild`. It runs in a worker process of the batch: everything it returns can be pickled.
+    """
+    inputs = inputs_fingerprint(root, templates_dir, formats)
+    if not rebuild and avenant is None and is_unchanged(root, output_dir, inputs):
+        return ContractResult(root, inputs=inputs, is_unchanged=True)
+    result = ContractResult(root, inputs=inputs)
+    prepared = read_and_compute(root)
+    result.warnings = prepared.problems.warnings
+    if prepared.problems.errors:
+        result.errors = prepared.problems.errors
+        return result
+    result.formats = contract_formats(prepared, formats)
+    errors = Problems()
+    try:
+        outputs = render_all_versions(prepared, output_dir, templates_dir, errors, result.formats)
+    except BuildFailed as exc:
+        errors.extend(exc.problems)
+        outputs = []
     if avenant is not None:
         outputs = [o for o in outputs if o.dest_path.parent.name == f"avenant-{avenant:02}"]
-        if not outputs:
-            errors.add(Location(display_path(roots[0] / AVENANTS_DIR)), f"pas d'avenant n° {avenant}")
-    if not errors:
+        if not outputs and not errors:
+            errors.add(Location(display_path(root / AVENANTS_DIR)), f"pas d'avenant n° {avenant}")
+        result.inputs = None  # a partial build: the next build checks the whole contract again
+    result.errors = errors.errors
+    result.outputs = outputs if not errors.errors else []
+    return result
+
+
+@dataclass
+class BuildReport:
+    """What a build wrote, kept aside, skipped and warned about, and which contracts failed."""
+
+    written: list[Path] = field(default_factory=list)
+    kept_aside: list[tuple[Path, Path]] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    built: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: dict[str, list[Problem]] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for problems in self.failed.values() for p in problems]
+
+
+def _finish(result: ContractResult, output_dir: Path, force: bool, report: BuildReport) -> None:
+    """Convert and write one contract's outputs (all or nothing for it), and note the outcome."""
+    slug = result.root.name
+    report.warnings.extend(result.warnings)
+    if result.is_unchanged:
+        report.unchanged.append(slug)
+        return
+    outputs = result.outputs
+    if not result.errors:
         try:
-            outputs += convert_documents(outputs, wanted)
+            outputs = outputs + convert_documents(outputs, result.formats)
         except BuildFailed as exc:
-            errors.extend(exc.problems)
-    if errors:
-        raise BuildFailed(list(errors))
-    outputs = [o for o in outputs if o.dest_path.suffix != ".docx" or "docx" in wanted[o.dest_path]]
-    report = write_outputs(outputs, output_dir, force=force)
-    return BuildReport(report.written, report.kept_aside, warnings)
+            result.errors = exc.problems
+    if result.errors:
+        report.failed[slug] = result.errors
+        return
+    outputs = [o for o in outputs if o.dest_path.suffix != ".docx" or "docx" in result.formats]
+    written = write_outputs(outputs, output_dir / slug, force=force, inputs=result.inputs)
+    report.written += written.written
+    report.kept_aside += written.kept_aside
+    report.built.append(slug)
+
+
+def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMPLATES_DIR, *,
+                 force: bool = False, avenant: int | None = None, formats: tuple[str, ...] | None = None,
+                 rebuild: bool = False, executor: Executor | None = None, executor_for=None,
+                 on_progress=None) -> BuildReport:
+    """Build the contracts, each in a worker of `executor` when given, and write each one that succeeded.
+
+    A contract is all or nothing: every problem of it is gathered before anything of it is written, and a
+    contract that fails does not stop the others (the report lists it). Unchanged contracts are skipped unless
+    `rebuild`. With `avenant`, only the documents of that avenant are written.
+    """
+    report = BuildReport()
+    rebuild = rebuild or force
+    pending, shared = [], {}
+    for root in roots:  # the unchanged contracts are known here, at the cost of a few stat() calls
+        inputs = inputs_fingerprint(root, templates_dir, formats, shared)
+        if not rebuild and avenant is None and is_unchanged(root, output_dir, inputs):
+            _finish(ContractResult(root, inputs=inputs, is_unchanged=True), output_dir, force, report)
+            if on_progress is not None:
+                on_progress(None)
+        else:
+            pending.append(root)
+    if executor is None and executor_for is not None and pending:
+        executor = executor_for(len(pending))
+    task = partial(build_contract, output_dir=output_dir, templates_dir=templates_dir, formats=formats,
+                   avenant=avenant, rebuild=True)
+    if executor is None:
+        results = map(task, pending)
+    else:
+        results = (future.result() for future in as_completed([executor.submit(task, root) for root in pending]))
+    for result in results:
+        _finish(result, output_dir, force, report)
+        if on_progress is not None:
+            on_progress(result)
+    return report
 
 
 def build(roots: list[Path], output_dir: Path, templates_dir: Path = TEMPLATES_DIR, *,
-          force: bool = False, formats: tuple[str, ...] | None = None) -> list[Path]:
-    """Build the contracts and return the written paths (see `build_report`)."""
-    return build_report(roots, output_dir, templates_dir, force=force, formats=formats).written
+          force: bool = False, formats: tuple[str, ...] | None = None, rebuild: bool = True,
+          executor: Executor | None = None) -> list[Path]:
+    """Build the contracts and return the written paths; raise BuildFailed when any contract failed (the
+    others are written)."""
+    report = build_report(roots, output_dir, templates_dir, force=force, formats=formats, rebuild=rebuild,
+                          executor=executor)
+    if report.failed:
+        raise BuildFailed(report.problems)
+    return report.written
 
 
 def contract_roots(content_dir: Path, slugs: list[str] | None = None) -> list[Path]:

@@ -67,43 +67,70 @@ class Output:
 
 
 class Manifest:
-    """The record of what the engine wrote: output path → hash of its bytes and of its sources."""
+    """The record of what the engine wrote in one contract's output folder.
 
-    def __init__(self, output_dir: Path):
-        self.output_dir = output_dir
-        self.path = output_dir / MANIFEST_NAME
+    For each output (path relative to the folder): the hash of its bytes, the hash of its sources, and its size
+    and modification time as written (so that an unchanged file is recognised without reading it); for the
+    folder: the fingerprint of the inputs it was built from (`inputs`), which lets an unchanged contract be
+    skipped.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.path = folder / MANIFEST_NAME
         try:
-            self.entries: dict[str, dict[str, str]] = json.loads(self.path.read_text(encoding="utf-8"))
+            data = json.loads(self.path.read_text(encoding="utf-8"))
         except (FileNotFoundError, json.JSONDecodeError):
-            self.entries = {}
+            data = {}
+        self.inputs: str | None = data.get("inputs")
+        self.entries: dict[str, dict] = data.get("outputs", {})
 
     def key(self, dest_path: Path) -> str:
-        return dest_path.relative_to(self.output_dir).as_posix()
+        return dest_path.relative_to(self.folder).as_posix()
 
     def record(self, dest_path: Path, data: bytes, sources_hash: str) -> None:
         """Record an output about to be written; its previous hash stays valid until `commit()`."""
         key = self.key(dest_path)
         previous = self.entries.get(key, {}).get("sha256")
-        entry = {"sha256": sha256(data), "sources": sources_hash}
+        entry = {"sha256": sha256(data), "sources": sources_hash, "size": len(data)}
         if previous and previous != entry["sha256"]:
             entry["previous"] = previous
         self.entries[key] = entry
 
-    def commit(self) -> None:
-        """Forget the previous hashes once every recorded output is written, and save."""
+    def commit(self, written: list[Path], inputs: str | None) -> None:
+        """Forget the previous hashes once every recorded output is written, note what the files look like on
+        disk and the inputs they come from, and save."""
+        for path in written:
+            self.entries[self.key(path)]["mtime_ns"] = path.stat().st_mtime_ns
         for entry in self.entries.values():
             entry.pop("previous", None)
+        self.inputs = inputs
         self.save()
+
+    def _is_as_written(self, path: Path, entry: dict) -> bool:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return False
+        return stat.st_size == entry.get("size") and stat.st_mtime_ns == entry.get("mtime_ns")
 
     def is_engine_output(self, dest_path: Path) -> bool:
         """Tell whether the file at `dest_path` is what the engine wrote there (now or before this build)."""
         entry = self.entries.get(self.key(dest_path))
         if entry is None:
             return False
+        if self._is_as_written(dest_path, entry):
+            return True
         return sha256(dest_path.read_bytes()) in (entry["sha256"], entry.get("previous"))
 
+    def is_up_to_date(self, inputs: str) -> bool:
+        """Tell whether the folder was built from these inputs and every output is still as written."""
+        return self.inputs == inputs and bool(self.entries) and all(
+            self._is_as_written(self.folder / key, entry) for key, entry in self.entries.items())
+
     def save(self) -> None:
-        text = json.dumps(self.entries, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        data = {"inputs": self.inputs, "outputs": self.entries}
+        text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         atomic_write(self.path, text.encode("utf-8"))
 
 
@@ -133,16 +160,17 @@ def aside_path(dest_path: Path, now: datetime) -> Path:
     return candidate
 
 
-def write_outputs(outputs: list[Output], output_dir: Path, *, force: bool = False) -> WriteReport:
-    """Write every output atomically and record it in the manifest.
+def write_outputs(outputs: list[Output], folder: Path, *, force: bool = False, inputs: str | None = None
+                  ) -> WriteReport:
+    """Write a contract's outputs atomically into its output folder and record them in its manifest.
 
     A file changed by hand since the engine wrote it is never overwritten: it is renamed with a timestamp and
     kept beside the new one, unless `force` is set. The manifest is saved with the new hashes before the files
     are replaced, keeping the old ones until every file is written: a build killed half-way leaves files that
     are each the old or the new version, both known to the manifest.
     """
-    remove_stale_temporaries(output_dir)
-    manifest = Manifest(output_dir)
+    remove_stale_temporaries(folder)
+    manifest = Manifest(folder)
     report = WriteReport()
     now = datetime.now()
     for output in outputs:
@@ -155,5 +183,5 @@ def write_outputs(outputs: list[Output], output_dir: Path, *, force: bool = Fals
     for output in outputs:
         atomic_write(output.dest_path, output.data)
         report.written.append(output.dest_path)
-    manifest.commit()
+    manifest.commit(report.written, inputs)
     return report

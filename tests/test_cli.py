@@ -40,7 +40,8 @@ def test_build_stops_once_with_all_problems_in_french(tmp_path, contract_files):
     write_contract(tmp_path / "content" / "essai", contract_files)
     result = run("--contenu", str(tmp_path / "content"), "--sortie", str(tmp_path / "out"))
     assert result.returncode == 1
-    assert "2 problème(s) : rien n'a été écrit." in result.stderr
+    assert "essai : 2 problème(s), rien n'a été écrit pour ce contrat" in result.stderr
+    assert "0 contrat(s) construit(s), 0 inchangé(s), 1 en échec" in result.stderr
     assert "montant négatif" in result.stderr and "nombre entier attendu" in result.stderr
     assert not (tmp_path / "out").exists()
 

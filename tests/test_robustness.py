@@ -204,4 +204,4 @@ def test_a_build_killed_mid_batch_leaves_old_or_new_complete_files(tmp_path, con
     assert not list(output.rglob(TEMP_PREFIX + "*"))
     assert not list(output.rglob("*.modifie-*"))
     assert all("NOUVEAU" in "\n".join(docx_paragraphs(p)) for p in outputs)
-    assert (output / MANIFEST_NAME).is_file()
+    assert all((output / f"c{i:02}" / MANIFEST_NAME).is_file() for i in range(count))

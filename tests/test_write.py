@@ -30,13 +30,13 @@ def test_stale_temporaries_of_a_killed_build_are_removed(tmp_path):
 def test_build_records_outputs_in_the_manifest(contract_dir, tmp_path):
     output_dir = tmp_path / "out"
     path = main_document(build([contract_dir], output_dir))
-    manifest = json.loads((output_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
-    entry = manifest["essai/contrat.docx"]
+    manifest = json.loads((output_dir / "essai" / MANIFEST_NAME).read_text(encoding="utf-8"))
+    entry = manifest["outputs"]["contrat.docx"]
     assert entry["sha256"] == sha256(path.read_bytes())
-    assert len(entry["sources"]) == 64
+    assert len(entry["sources"]) == 64 and len(manifest["inputs"]) == 64
 
 
-def test_invalid_content_writes_nothing_and_reports_every_problem(tmp_path, contract_files):
+def test_an_invalid_contract_writes_nothing_and_does_not_stop_the_others(tmp_path, contract_files):
     good = write_contract(tmp_path / "content" / "bon", contract_files)
     contract_files["fiches/velo.yaml"]["annee_lancement"] = "bientôt"
     contract_files["fiches/emploi.yaml"]["montnat"] = 3
@@ -48,4 +48,5 @@ def test_invalid_content_writes_nothing_and_reports_every_problem(tmp_path, cont
     assert len(messages) == 2
     assert any("velo.yaml, ligne" in m and "nombre entier attendu" in m for m in messages)
     assert any("emploi.yaml, ligne" in m and "champ inconnu « montnat »" in m for m in messages)
-    assert not output_dir.exists()
+    assert not (output_dir / "mauvais").exists()           # nothing of the invalid contract
+    assert (output_dir / "bon" / "contrat.docx").is_file()  # the valid one is built all the same
