@@ -90,10 +90,32 @@ def mois_annee(value) -> str:
     return french.mois_annee(value)
 
 
+class _Environment(SandboxedEnvironment):
+    """The sandboxed environment, compiling each template source once per process.
+
+    docxtpl hands the same patched XML to `from_string` at every render of a template; compiling it is the
+    largest fixed cost of a document.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._compiled: dict[str, Any] = {}
+
+    def from_string(self, source, globals=None, template_class=None):  # noqa: A002 - Jinja's own name
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        template = self._compiled.get(source)
+        if template is None:
+            if len(self._compiled) > 64:
+                self._compiled.clear()
+            template = self._compiled[source] = super().from_string(source)
+        return template
+
+
 def create_environment(templates_dir=None) -> SandboxedEnvironment:
     """Return the project's Jinja environment: sandboxed, StrictUndefined, autoescape, French filters; HTML
     templates extend others found in `templates_dir`."""
-    env = SandboxedEnvironment(
+    env = _Environment(
         loader=FileSystemLoader(str(templates_dir)) if templates_dir else None,
         undefined=StrictUndefined,
         autoescape=True,

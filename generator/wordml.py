@@ -122,17 +122,23 @@ class FragmentBuilder:
             else:
                 self._add_run(paragraph, inline.text, inline.styles)
 
-    def _add_run(self, paragraph: Paragraph, text: str, styles: tuple[str, ...]):
-        run = paragraph.add_run(xml_safe(text))
+    def _add_run(self, paragraph: Paragraph, text: str, styles: tuple[str, ...]) -> None:
+        # Built directly: python-docx's Run.text parses the text character by character.
+        run = OxmlElement("w:r")
         if styles:
             # Word allows one character style per run: the innermost style is applied, and the emphasis the
             # author asked for around it (bold around italics, say) is kept as the run's bold or italic toggle.
-            run._r.get_or_add_rPr().style = self.writer._style_id(styles[-1], WD_STYLE_TYPE.CHARACTER)
+            rpr = run.get_or_add_rPr()
+            rpr.style = self.writer._style_id(styles[-1], WD_STYLE_TYPE.CHARACTER)
             if "Strong" in styles[:-1]:
-                run.bold = True
+                rpr.get_or_add_b()
             if "Emphasis" in styles[:-1]:
-                run.italic = True
-        return run
+                rpr.get_or_add_i()
+        t = OxmlElement("w:t")
+        t.set(qn("xml:space"), "preserve")
+        t.text = xml_safe(text)
+        run.append(t)
+        paragraph._p.append(run)
 
     def _add_hyperlink(self, paragraph: Paragraph, inline: Inline) -> None:
         rel_id = self.writer.hyperlink_rel(inline.url)

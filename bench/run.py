@@ -1,0 +1,180 @@
+"""Benchmark of the batch, measured in one run; writes bench/RESULTS.md with the machine it ran on.
+
+    python bench/run.py [--contrats 849] [--repetitions 5]
+
+a. one CRTE: the engine end to end (load → write) vs stock docxtpl (`DocxTemplate(path)`, `render`, `save`) on
+   the same template and context, vs the floor (serialize and zip the same output);
+b. the corpus from cold with one worker and with all cores, and stock docxtpl per document on the same corpus;
+c. a no-op rebuild of the corpus, and a rebuild after changing one fiche, wall time with the interpreter's start;
+d. peak memory of the batch, small corpus vs full corpus;
+e. time per fiche at 10, 30, 100, 300 fiches.
+Ratios come from figures measured in the same run. Not a test: nothing here asserts anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.make_corpus import make_corpus  # noqa: E402
+from docxtpl import DocxTemplate  # noqa: E402
+from generator.jinja_env import PROSE_RENDERER_KEY, environment  # noqa: E402
+from generator.pipeline import TEMPLATES_DIR, read_and_compute  # noqa: E402
+from generator.prose import ProseRenderer  # noqa: E402
+from generator.provenance import provenance  # noqa: E402
+from generator.render_docx import render_docx  # noqa: E402
+from generator.wordml import WordWriter  # noqa: E402
+from generator.write import atomic_write  # noqa: E402
+
+TEMPLATE = TEMPLATES_DIR / "crte" / "contrat.docx"
+
+
+def timed(function, repetitions: int) -> float:
+    """Return the median wall time of `function` over `repetitions` runs, after one warm-up run."""
+    function()
+    times = []
+    for _ in range(repetitions):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def engine_one(root: Path, dest: Path) -> bytes:
+    """The engine end to end for one CRTE's contract: load, validate, compute, render, write."""
+    prepared = read_and_compute(root)
+    context = prepared.kind.context(prepared.computed)
+    context.update(consolidation=None, a_completer=False)
+    data = render_docx(TEMPLATE, context, provenance("bench"))
+    atomic_write(dest, data)
+    return data
+
+
+def stock_docxtpl(root: Path, dest: Path) -> None:
+    """Stock docxtpl on the same template and context: DocxTemplate(path), render, save."""
+    prepared = read_and_compute(root)
+    context = prepared.kind.context(prepared.computed)
+    context.update(consolidation=None, a_completer=False)
+    template = DocxTemplate(str(TEMPLATE))
+    context[PROSE_RENDERER_KEY] = ProseRenderer(WordWriter(template.get_docx()))
+    template.render(context, environment())
+    template.save(str(dest))
+
+
+def floor(data: bytes) -> None:
+    """The floor: serialize the finished document's XML parts and zip them."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    parts = {name: source.read(name) for name in source.namelist()}
+    trees = {name: etree.fromstring(blob) for name, blob in parts.items() if name.endswith(".xml")}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, blob in parts.items():
+            target.writestr(name, etree.tostring(trees[name]) if name in trees else blob)
+
+
+def run_build(content: Path, output: Path, *extra: str) -> tuple[float, int]:
+    """Run `python build.py` as a user would; return its wall time and its peak memory (KiB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "build.py"), "--contenu", str(content), "--sortie", str(output),
+                    *extra], check=True, capture_output=True)
+    elapsed = time.perf_counter() - start
+    return elapsed, max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+
+
+def peak_memory(content: Path, output: Path) -> int:
+    """Return the peak resident memory (MiB) of the largest process of one cold build, run in its own child."""
+    code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    result = subprocess.run([sys.executable, "-c", code, sys.executable, str(ROOT / "build.py"), "--contenu",
+                             str(content), "--sortie", str(output), "--tout"], check=True, capture_output=True,
+                            text=True)
+    return int(result.stdout.strip()) // 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--contrats", type=int, default=849)
+    parser.add_argument("--petit", type=int, default=100, help="size of the small corpus (memory comparison)")
+    parser.add_argument("--repetitions", type=int, default=5)
+    args = parser.parse_args()
+    rows: list[tuple[str, str]] = []
+    work = Path(tempfile.mkdtemp(prefix="paraphe-bench-"))
+    cores = os.cpu_count() or 1
+
+    # a. one CRTE
+    [one] = make_corpus(work / "un", 1)
+    engine_output: dict[str, bytes] = {}
+    t_engine = timed(lambda: engine_output.update(data=engine_one(one, work / "engine.docx")), args.repetitions)
+    t_stock = timed(lambda: stock_docxtpl(one, work / "stock.docx"), args.repetitions)
+    t_floor = timed(lambda: floor(engine_output["data"]), args.repetitions)
+    rows += [("a. un CRTE (27 fiches, 13 articles) : moteur de bout en bout", f"{t_engine * 1000:.0f} ms"),
+             ("a. docxtpl standard (même modèle, même contexte)", f"{t_stock * 1000:.0f} ms"),
+             ("a. plancher (sérialiser + zipper le même document)", f"{t_floor * 1000:.0f} ms"),
+             ("a. rapport docxtpl / moteur", f"{t_stock / t_engine:.2f}"),
+             ("a. rapport moteur / plancher", f"{t_engine / t_floor:.2f}")]
+
+    # b. the corpus from cold
+    corpus = work / "corpus"
+    roots = make_corpus(corpus, args.contrats)
+    t_one_worker, _ = run_build(corpus, work / "out-1", "--tout", "--travailleurs", "1")
+    t_all, _ = run_build(corpus, work / "out", "--tout")
+    docs = 2 * args.contrats  # contrat.docx and annexes.docx per contract
+    start = time.perf_counter()
+    for root in roots:
+        stock_docxtpl(root, work / "stock.docx")
+    t_stock_corpus = time.perf_counter() - start
+    rows += [(f"b. {args.contrats} contrats à froid, 1 processus", f"{t_one_worker:.1f} s ({docs / t_one_worker:.1f} documents/s)"),
+             (f"b. {args.contrats} contrats à froid, {cores} processus", f"{t_all:.1f} s ({docs / t_all:.1f} documents/s)"),
+             (f"b. docxtpl standard, {args.contrats} contrats (contrat seul, 1 processus)", f"{t_stock_corpus:.1f} s"),
+             ("b. rapport docxtpl (contrat seul) / moteur (contrat + annexes, 1 processus)",
+              f"{t_stock_corpus / t_one_worker:.2f}")]
+
+    # c. no-op and one changed fiche, with the interpreter's start
+    t_noop, _ = run_build(corpus, work / "out")
+    fiche = roots[len(roots) // 2] / "fiches" / "3-habitat-prive.yaml"
+    fiche.write_text(fiche.read_text(encoding="utf-8").replace("Principal", "Principal ", 1), encoding="utf-8")
+    t_one_fiche, _ = run_build(corpus, work / "out")
+    rows += [(f"c. reconstruction sans changement ({args.contrats} contrats)", f"{t_noop:.2f} s"),
+             ("c. reconstruction après modification d'une fiche", f"{t_one_fiche:.2f} s")]
+
+    # d. peak memory, small and full corpus
+    small = work / "petit"
+    make_corpus(small, args.petit)
+    memory_small = peak_memory(small, work / "out-petit")
+    memory_full = peak_memory(corpus, work / "out-plein")
+    rows += [(f"d. mémoire maximale, {args.petit} contrats", f"{memory_small} Mio"),
+             (f"d. mémoire maximale, {args.contrats} contrats", f"{memory_full} Mio")]
+
+    # e. time per fiche
+    for count in (10, 30, 100, 300):
+        [root] = make_corpus(work / f"fiches-{count}", 1, fiches=count)
+        t = timed(lambda: engine_one(root, work / "fiches.docx"), max(1, args.repetitions // 2))
+        rows.append((f"e. un contrat de {count} fiches", f"{t * 1000:.0f} ms ({t * 1000 / count:.1f} ms par fiche)"))
+
+    machine = (f"{platform.machine()}, {cores} cœurs, Python {platform.python_version()}, "
+               f"{platform.system()} {platform.release()}")
+    lines = ["# Résultats du banc d'essai", "", f"Machine : {machine}. Mesuré le {time.strftime('%Y-%m-%d')} par "
+             f"`python bench/run.py --contrats {args.contrats}`.", "", "| mesure | résultat |", "| --- | --- |"]
+    lines += [f"| {name} | {value} |" for name, value in rows]
+    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
