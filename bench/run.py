@@ -7,8 +7,9 @@ a. one CRTE: the engine end to end (load → write) vs stock docxtpl (`DocxTempl
 b. the corpus from cold with one worker and with all cores, and stock docxtpl per document on the same corpus;
 c. a no-op rebuild of the corpus, and a rebuild after changing one fiche, wall time with the interpreter's start;
 d. peak memory of the batch, small corpus vs full corpus;
-e. time per fiche at 10, 30, 100, 300 fiches.
-Ratios come from figures measured in the same run. Not a test: nothing here asserts anything.
+e. time per fiche at 10, 30, 100, 300 fiches;
+f. PDF/A throughput: one LibreOffice process for a batch of documents vs one `soffice --convert-to` per document.
+`--sections f` measures some sections only and replaces their rows in RESULTS.md. Ratios come from figures measured in the same run. Not a test: nothing here asserts anything.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import io
 import os
 import platform
+import re
 import resource
 import statistics
 import subprocess
@@ -39,6 +41,7 @@ from generator.prose import ProseRenderer  # noqa: E402
 from generator.provenance import provenance  # noqa: E402
 from generator.render_docx import render_docx  # noqa: E402
 from generator.wordml import WordWriter  # noqa: E402
+from generator.render_office import convert  # noqa: E402
 from generator.write import atomic_write  # noqa: E402
 
 TEMPLATE = TEMPLATES_DIR / "crte" / "contrat.docx"
@@ -112,10 +115,39 @@ def main() -> None:
     parser.add_argument("--contrats", type=int, default=849)
     parser.add_argument("--petit", type=int, default=100, help="size of the small corpus (memory comparison)")
     parser.add_argument("--repetitions", type=int, default=5)
+    parser.add_argument("--sections", default="abcdef", help="sections to measure (others kept from RESULTS.md)")
+    parser.add_argument("--documents-pdf", type=int, default=10, help="documents converted in section f")
     args = parser.parse_args()
     rows: list[tuple[str, str]] = []
     work = Path(tempfile.mkdtemp(prefix="paraphe-bench-"))
     cores = os.cpu_count() or 1
+    if "f" in args.sections:
+        rows += pdf_throughput(work, args.documents_pdf)
+    if set(args.sections) - {"f"}:
+        rows = measure_batch(args, work, cores) + rows
+    write_results(rows, args, cores)
+
+
+def pdf_throughput(work: Path, count: int) -> list[tuple[str, str]]:
+    """f. Convert `count` CRTE documents to PDF/A: in one LibreOffice process, then one process each."""
+    roots = make_corpus(work / "pdf", count, fiches=10)
+    documents = {f"{root.name}.docx": engine_one(root, work / f"{root.name}.docx") for root in roots}
+    start = time.perf_counter()
+    convert(documents, "pdf")
+    shared = time.perf_counter() - start
+    start = time.perf_counter()
+    for name, data in documents.items():
+        convert({name: data}, "pdf")
+    separate = time.perf_counter() - start
+    return [(f"f. PDF/A de {count} documents, un seul processus LibreOffice",
+             f"{shared:.1f} s ({count / shared:.2f} documents/s)"),
+            (f"f. PDF/A de {count} documents, un soffice --convert-to par document",
+             f"{separate:.1f} s ({count / separate:.2f} documents/s)"),
+            ("f. rapport par document / processus partagé", f"{separate / shared:.2f}")]
+
+
+def measure_batch(args, work: Path, cores: int) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
 
     # a. one CRTE
     [one] = make_corpus(work / "un", 1)
@@ -166,11 +198,26 @@ def main() -> None:
         [root] = make_corpus(work / f"fiches-{count}", 1, fiches=count)
         t = timed(lambda: engine_one(root, work / "fiches.docx"), max(1, args.repetitions // 2))
         rows.append((f"e. un contrat de {count} fiches", f"{t * 1000:.0f} ms ({t * 1000 / count:.1f} ms par fiche)"))
+    return rows
 
+
+def write_results(rows: list[tuple[str, str]], args, cores: int) -> None:
+    """Write RESULTS.md: the rows measured now, and the rows of the other sections kept from the last run."""
+    results = ROOT / "bench" / "RESULTS.md"
+    measured = {name[0] for name, _ in rows}
+    kept = []
+    if results.is_file():
+        for line in results.read_text(encoding="utf-8").splitlines():
+            match = re.match(r"\| (([a-f])\. .*?) \| (.*) \|$", line)
+            if match and match.group(2) not in measured:
+                kept.append((match.group(1), match.group(3)))
+    rows = sorted(kept + rows, key=lambda row: row[0][0])
     machine = (f"{platform.machine()}, {cores} cœurs, Python {platform.python_version()}, "
                f"{platform.system()} {platform.release()}")
-    lines = ["# Résultats du banc d'essai", "", f"Machine : {machine}. Mesuré le {time.strftime('%Y-%m-%d')} par "
-             f"`python bench/run.py --contrats {args.contrats}`.", "", "| mesure | résultat |", "| --- | --- |"]
+    lines = ["# Résultats du banc d'essai", "", f"Machine : {machine}. Sections {args.sections} mesurées le "
+             f"{time.strftime('%Y-%m-%d')} par `python bench/run.py --contrats {args.contrats} --petit {args.petit} "
+             f"--sections {args.sections}` (les autres lignes viennent du passage précédent) ; les rapports d'une "
+             "section viennent de mesures du même passage.", "", "| mesure | résultat |", "| --- | --- |"]
     lines += [f"| {name} | {value} |" for name, value in rows]
     (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))

@@ -21,16 +21,58 @@ from .scaffold import ScaffoldError, create
 CONTEXT = {"help_option_names": ["-h", "--help", "--aide"]}
 
 
+class FrenchHelpFormatter(click.HelpFormatter):
+    """Click's help, with its own words in French."""
+
+    HEADINGS = {"Options": "Options", "Commands": "Commandes", "Arguments": "Arguments"}
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args.replace("COMMAND", "COMMANDE").replace("[ARGS]", "[ARGUMENTS]"),
+                            prefix="Utilisation\u00a0: ")
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{self.HEADINGS.get(heading, heading)}\u00a0:\n")
+
+
+class FrenchContext(click.Context):
+    formatter_class = FrenchHelpFormatter
+
+
+class FrenchGroup(click.Group):
+    context_class = FrenchContext
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "Affiche cette aide et quitte."
+        return option
+
+
+class FrenchCommand(click.Command):
+    context_class = FrenchContext
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "Affiche cette aide et quitte."
+        return option
+
+
+FrenchGroup.command_class = FrenchCommand
+
+
 def _echo_problems(problems, *, err: bool = True) -> None:
     for problem in problems:
         click.echo(f"  {problem}", err=err)
 
 
-@click.group(invoke_without_command=True, context_settings=CONTEXT)
+@click.group(cls=FrenchGroup, invoke_without_command=True, context_settings=CONTEXT)
 @click.option("--contenu", "content_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("content"),
-              show_default=True, help="Dossier des contrats (un sous-dossier par contrat).")
+              metavar="DOSSIER",
+              help="Dossier des contrats, un sous-dossier par contrat (par défaut : content).")
 @click.option("--sortie", "output_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("output"),
-              show_default=True, help="Dossier où écrire les documents produits.")
+              metavar="DOSSIER",
+              help="Dossier où écrire les documents produits (par défaut : output).")
 @click.option("--force", is_flag=True, help="Écrase aussi les documents modifiés à la main.")
 @click.option("--tout", "rebuild", is_flag=True, help="Reconstruit aussi les contrats inchangés depuis la dernière "
                                                    "construction.")
@@ -64,7 +106,7 @@ def main(ctx: click.Context, content_dir: Path, output_dir: Path, force: bool, r
 
 
 @main.command("construire", context_settings=CONTEXT)
-@click.argument("slugs", nargs=-1)
+@click.argument("slugs", nargs=-1, metavar="[DOSSIERS]...")
 @click.option("--force", is_flag=True, help="Écrase aussi les documents modifiés à la main depuis la dernière "
                                               "construction (sinon ils sont conservés sous un autre nom).")
 @click.pass_context
@@ -79,8 +121,8 @@ def construire(ctx: click.Context, slugs: tuple[str, ...] = (), force: bool = Fa
 
 
 @main.command("avenant", context_settings=CONTEXT)
-@click.argument("slug")
-@click.argument("numero", type=int)
+@click.argument("slug", metavar="DOSSIER")
+@click.argument("numero", type=int, metavar="NUMERO")
 @click.option("--force", is_flag=True, help="Écrase aussi les documents modifiés à la main.")
 @click.pass_context
 def avenant(ctx: click.Context, slug: str, numero: int, force: bool = False) -> None:
@@ -154,7 +196,7 @@ def _build(ctx: click.Context, roots: list[Path], force: bool, avenant: int | No
 
 
 @main.command("verifier", context_settings=CONTEXT)
-@click.argument("slugs", nargs=-1)
+@click.argument("slugs", nargs=-1, metavar="[DOSSIERS]...")
 @click.pass_context
 def verifier(ctx: click.Context, slugs: tuple[str, ...] = ()) -> None:
     """Vérifie le contenu et compare chaque chiffre imprimé (déclaré) au chiffre calculé.
@@ -221,7 +263,7 @@ def nouveau(ctx: click.Context, type_document: str, slug: str) -> None:
 
 @main.command("apercu", context_settings=CONTEXT)
 @click.argument("slug", metavar="DOSSIER")
-@click.option("--port", type=int, default=8000, show_default=True, help="Port local (0 : un port libre).")
+@click.option("--port", type=int, default=8000, help="Port local (par défaut : 8000 ; 0 : un port libre).")
 @click.pass_context
 def apercu(ctx: click.Context, slug: str, port: int) -> None:
     """Affiche le contrat dans le navigateur, mis à jour à chaque enregistrement d'un fichier.

@@ -1,7 +1,8 @@
-"""The build of one or many contracts: load → validate → enrich → render, then write once nothing failed.
+"""The build of one or many contracts: load → validate → enrich (amend, compute, verify) → render → write.
 
-Every problem of every contract is gathered before anything is written (as mkdocs' build does): a build with
-an error writes nothing at all.
+A contract is all or nothing: every problem of it is gathered before anything of it is written (as mkdocs'
+build does), and a contract that fails does not stop the others. Contracts are built in the workers of an
+executor (a process pool, a Dask cluster) and written by the calling process; an unchanged contract is skipped.
 """
 
 from __future__ import annotations
@@ -9,29 +10,27 @@ from __future__ import annotations
 import hashlib
 import re
 from concurrent.futures import Executor, as_completed
-from functools import partial
-from datetime import datetime
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import BuildFailed, Location, Problem, Problems, display_path
-from .kinds import Kind, get_kind, kind_names
-from .load import SourceTree, iter_contract_roots, load_contract
 from .amend import AVENANTS_DIR, Version
 from .amend import versions as amend_versions
+from .errors import BuildFailed, Location, Problem, Problems, display_path
+from .jinja_env import TEMPLATES_DIR
+from .kinds import Kind, get_kind, kind_names
+from .load import SourceTree, iter_contract_roots, load_contract
 from .provenance import provenance, reproducible_zip
 from .redline import redline
 from .render_docx import render_docx
-from .scaffold import find_markers
 from .render_html import render_html
 from .render_office import convert
 from .render_xlsx import render_xlsx
+from .scaffold import find_markers
 from .write import Manifest, Output, write_outputs
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
 
 
 @dataclass
@@ -57,11 +56,8 @@ def read_and_compute(root: Path) -> Prepared:
 
 def compute_tree(tree: SourceTree, root: Path, problems: Problems | None = None) -> Prepared:
     """Validate and compute a loaded (or amended) contract; problems are collected, never raised."""
-    prepared = Prepared(root)
-    if problems is not None:
-        prepared.problems = problems
+    prepared = Prepared(root, tree=tree, problems=problems if problems is not None else Problems())
     problems = prepared.problems
-    prepared.tree = tree
     prepared.markers = find_markers(tree)
     contrat = tree.get("contrat.yaml")
     if contrat is None or not isinstance(contrat.data, dict):
@@ -168,19 +164,6 @@ def render_all_versions(prepared: Prepared, output_dir: Path, templates_dir: Pat
                                                      templates_dir)
         previous, previous_outputs = current, current_outputs
     return outputs
-
-
-def convert_documents(outputs: list[Output], targets: tuple[str, ...]) -> list[Output]:
-    """Return the PDF/A and ODT versions of the .docx outputs, converted in one LibreOffice batch per format."""
-    converted = []
-    for target in ("pdf", "odt"):
-        if target not in targets:
-            continue
-        sources = {str(o.dest_path): o for o in outputs if o.dest_path.suffix == ".docx"}
-        results = convert({name: o.data for name, o in sources.items()}, target)
-        converted += [Output(sources[name].dest_path.with_suffix(f".{target}"), data, sources[name].sources_hash)
-                      for name, data in results.items()]
-    return converted
 
 
 def _stat_lines(paths) -> str:
@@ -296,26 +279,33 @@ class BuildReport:
 
 
 def _finish(result: ContractResult, output_dir: Path, force: bool, report: BuildReport) -> None:
-    """Convert and write one contract's outputs (all or nothing for it), and note the outcome."""
+    """Write one contract's outputs (all or nothing for it), and note the outcome."""
     slug = result.root.name
-    report.warnings.extend(result.warnings)
-    if result.is_unchanged:
-        report.unchanged.append(slug)
-        return
-    outputs = result.outputs
-    if not result.errors:
-        try:
-            outputs = outputs + convert_documents(outputs, result.formats)
-        except BuildFailed as exc:
-            result.errors = exc.problems
     if result.errors:
         report.failed[slug] = result.errors
         return
-    outputs = [o for o in outputs if o.dest_path.suffix != ".docx" or "docx" in result.formats]
+    outputs = [o for o in result.outputs if o.dest_path.suffix != ".docx" or "docx" in result.formats]
     written = write_outputs(outputs, output_dir / slug, force=force, inputs=result.inputs)
     report.written += written.written
     report.kept_aside += written.kept_aside
     report.built.append(slug)
+
+
+def _convert_batch(waiting: list[ContractResult]) -> None:
+    """Add the PDF/A and ODT versions to the contracts that ask for them: one LibreOffice process per format
+    for the whole batch. A conversion that fails fails the contracts it concerns."""
+    for target in ("pdf", "odt"):
+        concerned = [r for r in waiting if target in r.formats and not r.errors]
+        sources = {str(o.dest_path): (r, o) for r in concerned for o in r.outputs if o.dest_path.suffix == ".docx"}
+        try:
+            results = convert({name: o.data for name, (_, o) in sources.items()}, target)
+        except BuildFailed as exc:
+            for result in concerned:
+                result.errors = exc.problems
+            continue
+        for name, data in results.items():
+            result, output = sources[name]
+            result.outputs.append(Output(output.dest_path.with_suffix(f".{target}"), data, output.sources_hash))
 
 
 def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMPLATES_DIR, *,
@@ -334,7 +324,7 @@ def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMP
     for root in roots:  # the unchanged contracts are known here, at the cost of a few stat() calls
         inputs = inputs_fingerprint(root, templates_dir, formats, shared)
         if not rebuild and avenant is None and is_unchanged(root, output_dir, inputs):
-            _finish(ContractResult(root, inputs=inputs, is_unchanged=True), output_dir, force, report)
+            report.unchanged.append(root.name)
             if on_progress is not None:
                 on_progress(None)
         else:
@@ -347,10 +337,18 @@ def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMP
         results = map(task, pending)
     else:
         results = (future.result() for future in as_completed([executor.submit(task, root) for root in pending]))
+    waiting = []  # contracts with PDF or ODT to produce: converted together, written after
     for result in results:
-        _finish(result, output_dir, force, report)
+        report.warnings.extend(result.warnings)
+        if not result.errors and {"pdf", "odt"} & set(result.formats):
+            waiting.append(result)
+        else:
+            _finish(result, output_dir, force, report)
         if on_progress is not None:
             on_progress(result)
+    _convert_batch(waiting)
+    for result in waiting:
+        _finish(result, output_dir, force, report)
     return report
 
 

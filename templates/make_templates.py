@@ -209,6 +209,22 @@ def projet_banner(t: TemplateWriter) -> None:
     t.tag("{%p endif %}")
 
 
+def new_template():
+    """Return a new document and its writer, opening with the draft banner every template shows."""
+    doc = new_document()
+    t = TemplateWriter(doc)
+    projet_banner(t)
+    return doc, t
+
+
+def consolidation_line(t: TemplateWriter) -> None:
+    """Say, on the cover of an amended version, which avenant it consolidates."""
+    t.tag("{%p if consolidation %}")
+    t.p("Version consolidée après l'avenant n° {{ consolidation.numero }} du {{ consolidation.date|date_longue }}",
+        "Couverture consolidation")
+    t.tag("{%p endif %}")
+
+
 def signature_table(t: TemplateWriter, lines: list[tuple[str, str]]):
     """Add the signature blocks side by side, one column per party."""
     doc = t.doc
@@ -336,17 +352,12 @@ def crte_signatures(t: TemplateWriter) -> None:
 
 
 def crte_template() -> None:
-    doc = new_document()
-    t = TemplateWriter(doc)
-    projet_banner(t)
+    doc, t = new_template()
 
     # Cover
     t.p("{{ couverture.annee }}", "Couverture annee")
     t.p("{{ couverture.titre }}", "Couverture titre")
-    t.tag("{%p if consolidation %}")
-    t.p("Version consolidée après l'avenant n° {{ consolidation.numero }} du {{ consolidation.date|date_longue }}",
-        "Couverture consolidation")
-    t.tag("{%p endif %}")
+    consolidation_line(t)
     t.tag("{%p for ligne in couverture.autorite %}")
     t.p("{{ ligne }}", "Couverture bloc")
     t.tag("{%p endfor %}")
@@ -423,16 +434,11 @@ def crte_template() -> None:
 
 def crte_annexes_template() -> None:
     """The annexes of a CRTE as a document of their own, republished after an avenant."""
-    doc = new_document()
-    t = TemplateWriter(doc)
-    projet_banner(t)
+    doc, t = new_template()
     t.p("{{ contrat.titre }}", "Couverture titre")
     t.p("{{ contrat.territoire }}", "Couverture bloc")
     t.p("Annexes : fiches-projet et maquette financière", "Couverture bloc")
-    t.tag("{%p if consolidation %}")
-    t.p("Version consolidée après l'avenant n° {{ consolidation.numero }} du {{ consolidation.date|date_longue }}",
-        "Couverture consolidation")
-    t.tag("{%p endif %}")
+    consolidation_line(t)
     t.p("SOMMAIRE", "TOC Heading")
     add_toc(doc, (1, 3), {"Fiche axe": 3})
     t.p("Fiches-projet", "Heading 1")
@@ -446,9 +452,7 @@ def crte_annexes_template() -> None:
 
 def crte_avenant_template() -> None:
     """The avenant: parties, visas, exposé, one article per change, signatures, annexes."""
-    doc = new_document()
-    t = TemplateWriter(doc)
-    projet_banner(t)
+    doc, t = new_template()
     t.p("Avenant n° {{ numero }}", "Couverture titre")
     t.p("au contrat de relance et de transition écologique de {{ contrat.territoire }}", "Couverture bloc")
     t.p("{{ avenant.objet }}", "Couverture consolidation")
@@ -487,9 +491,7 @@ def crte_avenant_template() -> None:
 
 
 def accord_cadre_template() -> None:
-    doc = new_document()
-    t = TemplateWriter(doc)
-    projet_banner(t)
+    doc, t = new_template()
     t.tag("{%p for ligne in titre %}")
     t.p("{{ ligne }}", "Couverture titre bloc")
     t.tag("{%p endfor %}")
@@ -547,9 +549,7 @@ def contact_lines(t: TemplateWriter, keys: str) -> None:
 
 
 def annexe_aap_template() -> None:
-    doc = new_document()
-    t = TemplateWriter(doc)
-    projet_banner(t)
+    doc, t = new_template()
     t.p("{{ titre }}", "Title")
     t.tag("{{p introduction|prose(1) }}")
     contact_lines(t, "introduction_contacts")
@@ -580,9 +580,7 @@ def annexe_aap_template() -> None:
 
 
 def programme_template() -> None:
-    doc = new_document()
-    t = TemplateWriter(doc)
-    projet_banner(t)
+    doc, t = new_template()
     t.p("{{ date_edition|mois_annee|majuscules }}", "Couverture annee")
     t.p("{{ titre }}", "Couverture titre")
     t.p("AVANT-PROPOS", "Heading 1")
