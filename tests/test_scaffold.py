@@ -13,8 +13,10 @@ from pydantic import BaseModel
 
 from generator.kinds import get_kind
 from generator.kinds.accord_cadre import AccordCadre
+from generator.kinds.annexe_aap import AnnexeAAP
 from generator.kinds.communique import Communique
 from generator.kinds.crte.schema import Contrat, Fiche
+from generator.kinds.programme_travail import ProgrammeTravail
 from generator.scaffold import MARKER
 
 from .conftest import ROOT, docx_paragraphs
@@ -48,6 +50,8 @@ def _models_in(annotation) -> list[type[BaseModel]]:
     ("crte", Fiche, ["fiches/1-premiere-fiche.yaml"]),
     ("accord-cadre", AccordCadre, ["contrat.yaml"]),
     ("communique", Communique, ["contrat.yaml"]),
+    ("annexe-aap", AnnexeAAP, ["contrat.yaml"]),
+    ("programme-travail", ProgrammeTravail, ["contrat.yaml"]),
 ])
 def test_every_field_of_the_schema_is_in_the_model_with_a_french_comment(kind, schema, files):
     text = "\n".join((ROOT / "templates" / kind / "nouveau" / f).read_text(encoding="utf-8") for f in files)
