@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -94,23 +95,21 @@ def amend(editor: TreeEditor, contrat: dict, modification, change: Change, avena
 # --- the avenant document --------------------------------------------------------------------------------------
 
 
-def _show(value: Any) -> str:
-    """Return a fiche value as an avenant prints it."""
+def _show(value: Any, is_amount: bool = False) -> str:
+    """Return a fiche value as an avenant prints it; `is_amount` for the cells of budgets and échéanciers."""
     if value is None:
         return "(vide)"
-    if is_montant(value) or isinstance(value, int) and not isinstance(value, bool) and value > 3000:
-        return montant(value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k} : {_show(v)}" for k, v in value.items()) or "(vide)"
+    if isinstance(value, dict) and "libelle" in value:  # a budget or financing line
+        return f"{value.get('libelle') or 'sans libellé'} : {_show(value.get('montant'), is_amount=True)}"
+    if isinstance(value, dict):  # an échéancier: year → cell
+        return ", ".join(f"{k} : {_show(v, is_amount)}" for k, v in value.items()) or "(vide)"
     if isinstance(value, list):
-        return " ; ".join(_show(v) for v in value) or "(vide)"
+        return " ; ".join(_show(v, is_amount) for v in value) or "(vide)"
+    if is_amount and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return montant(value)
+    if isinstance(value, Decimal):
+        return montant(value)
     return f"« {value} »" if isinstance(value, str) else str(value)
-
-
-def _show_line(value: Any) -> str:
-    if isinstance(value, dict) and "libelle" in value:
-        return f"{value.get('libelle') or 'sans libellé'} : {_show(value.get('montant'))}"
-    return _show(value)
 
 
 def _get(data: dict | None, dotted: str) -> Any:
@@ -167,8 +166,8 @@ def describe(change: Change, avenant_numero: int, before: CRTECalcule, after: CR
             for dotted in m.modifier:
                 label, verb = FIELD_LABELS.get(dotted, (f"le champ « {dotted} »", "est remplacé"))
                 old, new = _get(change.before, dotted), _get(change.after, dotted)
-                shown_old = " ; ".join(_show_line(v) for v in old) if isinstance(old, list) else _show(old)
-                shown_new = " ; ".join(_show_line(v) for v in new) if isinstance(new, list) else _show(new)
+                is_amount = dotted.startswith(("echeancier.", "investissement.", "fonctionnement.", "financements."))
+                shown_old, shown_new = _show(old, is_amount), _show(new, is_amount)
                 details.append(f"{label[0].upper()}{label[1:]} ({shown_old}) {verb} par : {shown_new}.")
             old_fiche = next(f for f in before.fiches if f.numero == m.fiche)
             new_fiche = _fiche_by_slug(after, old_fiche.slug)
