@@ -38,7 +38,9 @@ class FrenchContext(click.Context):
     formatter_class = FrenchHelpFormatter
 
 
-class FrenchGroup(click.Group):
+class FrenchHelp:
+    """Mixin for click commands: French help formatter and help option."""
+
     context_class = FrenchContext
 
     def get_help_option(self, ctx):
@@ -48,14 +50,12 @@ class FrenchGroup(click.Group):
         return option
 
 
-class FrenchCommand(click.Command):
-    context_class = FrenchContext
+class FrenchGroup(FrenchHelp, click.Group):
+    pass
 
-    def get_help_option(self, ctx):
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = "Affiche cette aide et quitte."
-        return option
+
+class FrenchCommand(FrenchHelp, click.Command):
+    pass
 
 
 FrenchGroup.command_class = FrenchCommand

@@ -1,7 +1,7 @@
 """Building blocks of the declarative content schemas: the base model and the value types every kind uses.
 
 A kind's schema is made of pydantic models whose fields carry a docstring (what the field is); the types here
-give amounts (`Montant`), table cells that may hold a marker instead of a number (`Cellule`), and Markdown prose.
+give table cells that hold an amount or a marker instead of a number (`Cellule`), and Markdown prose.
 """
 
 from __future__ import annotations
@@ -60,9 +60,6 @@ def parse_cellule(value: Any) -> Decimal | Marqueur | None:
         return Marqueur(text) if text else None
     return parse_montant(value)
 
-
-Montant = Annotated[Decimal, PlainValidator(parse_montant), WithJsonSchema({"type": "number", "minimum": 0})]
-"""An amount in euros: a non-negative number with at most two decimals."""
 
 Cellule = Annotated[
     Decimal | Marqueur | None,

@@ -230,18 +230,22 @@ def ask_to_update_fields(document: DocxDocument) -> None:
         settings.append(update)
 
 
-def set_paragraph_border(style, *, sides=("top", "left", "bottom", "right"), size: int = 6) -> None:
-    """Give a paragraph style a box (for encadrés): template authoring only."""
-    ppr = style.element.get_or_add_pPr()
-    borders = OxmlElement("w:pBdr")
+def _borders(tag: str, sides, size: int, space: int):
+    """Return a border element (w:pBdr, w:tblBorders) with a single line on each of `sides`."""
+    borders = OxmlElement(tag)
     for side in sides:
         edge = OxmlElement(f"w:{side}")
         edge.set(qn("w:val"), "single")
         edge.set(qn("w:sz"), str(size))
-        edge.set(qn("w:space"), "4")
+        edge.set(qn("w:space"), str(space))
         edge.set(qn("w:color"), "auto")
         borders.append(edge)
-    ppr.append(borders)
+    return borders
+
+
+def set_paragraph_border(style, *, sides=("top", "left", "bottom", "right"), size: int = 6) -> None:
+    """Give a paragraph style a box (for encadrés): template authoring only."""
+    style.element.get_or_add_pPr().append(_borders("w:pBdr", sides, size, space=4))
 
 
 def repeat_as_header_row(row) -> None:
@@ -258,15 +262,7 @@ def set_table_style_borders(style, size: int = 4) -> None:
     if tbl_pr is None:
         tbl_pr = OxmlElement("w:tblPr")
         style.element.append(tbl_pr)
-    borders = OxmlElement("w:tblBorders")
-    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        edge = OxmlElement(f"w:{side}")
-        edge.set(qn("w:val"), "single")
-        edge.set(qn("w:sz"), str(size))
-        edge.set(qn("w:space"), "0")
-        edge.set(qn("w:color"), "auto")
-        borders.append(edge)
-    tbl_pr.append(borders)
+    tbl_pr.append(_borders("w:tblBorders", ("top", "left", "bottom", "right", "insideH", "insideV"), size, space=0))
 
 
 def _heading_level(paragraph_element, heading_ids: dict[str, int]) -> int | None:
