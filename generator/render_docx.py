@@ -51,6 +51,9 @@ def stamp(document, origin: Provenance) -> None:
     properties.version = f"Paraphe {origin.engine_version}"
     properties.identifier = origin.sources_hash
     properties.comments = origin.description
+    # LibreOffice carries the subject and keywords into the PDF's and the ODT's own metadata.
+    properties.subject = origin.description
+    properties.keywords = f"Paraphe {origin.engine_version}; sources {origin.sources_hash}"
     properties.author = properties.last_modified_by = "Paraphe"
     properties.created = properties.modified = origin.generated.replace(tzinfo=None)
     properties.revision = 1

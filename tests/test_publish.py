@@ -48,7 +48,9 @@ def test_pdf_is_pdf_a_2b_tagged_with_embedded_fonts_and_the_contracts_pages(publ
     assert b"/StructTreeRoot" in pdf          # tagged
     assert b"/FontFile2" in pdf or b"/FontFile" in pdf  # fonts embedded
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) > 60
-    assert b"Paraphe" in xmp                  # provenance in the metadata
+    assert b"Paraphe" in xmp                  # provenance in the metadata: engine, sources hash, date
+    assert re.search(rb"<pdf:Keywords>Paraphe, [\d.]+, sources, [0-9a-f]{64}</pdf:Keywords>", xmp)
+    assert re.search(rb"Produit par Paraphe [\d.]+ le \d{4}-\d\d-\d\d", xmp)
 
 
 @pytest.mark.libreoffice

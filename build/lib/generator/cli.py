@@ -1,0 +1,286 @@
+"""The command line of Paraphe (in French: its users are legal officers and communications staff)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import click
+from babel.numbers import format_decimal
+
+from .errors import Location, display_path
+from .kinds.common import FORMATS
+from .jinja_env import TEMPLATES_DIR
+from .pipeline import build_report, contract_roots, read_and_compute
+from .scaffold import ScaffoldError, create
+
+CONTEXT = {"help_option_names": ["-h", "--help", "--aide"]}
+
+
+class FrenchHelpFormatter(click.HelpFormatter):
+    """Click's help, with its own words in French."""
+
+    HEADINGS = {"Options": "Options", "Commands": "Commandes", "Arguments": "Arguments"}
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args.replace("COMMAND", "COMMANDE").replace("[ARGS]", "[ARGUMENTS]"),
+                            prefix="Utilisation\u00a0: ")
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{self.HEADINGS.get(heading, heading)}\u00a0:\n")
+
+
+class FrenchContext(click.Context):
+    formatter_class = FrenchHelpFormatter
+
+
+class FrenchHelp:
+    """Mixin for click commands: French help formatter and help option."""
+
+    context_class = FrenchContext
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "Affiche cette aide et quitte."
+        return option
+
+
+class FrenchGroup(FrenchHelp, click.Group):
+    pass
+
+
+class FrenchCommand(FrenchHelp, click.Command):
+    pass
+
+
+FrenchGroup.command_class = FrenchCommand
+
+
+def _echo_problems(problems, *, err: bool = True) -> None:
+    for problem in problems:
+        click.echo(f"  {problem}", err=err)
+
+
+@click.group(cls=FrenchGroup, invoke_without_command=True, context_settings=CONTEXT)
+@click.option("--contenu", "content_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("content"),
+              metavar="DOSSIER",
+              help="Dossier des contrats, un sous-dossier par contrat (par défaut : content).")
+@click.option("--sortie", "output_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("output"),
+              metavar="DOSSIER",
+              help="Dossier où écrire les documents produits (par défaut : output).")
+@click.option("--force", is_flag=True, help="Écrase aussi les documents modifiés à la main.")
+@click.option("--tout", "rebuild", is_flag=True, help="Reconstruit aussi les contrats inchangés depuis la dernière "
+                                                   "construction.")
+@click.option("--travailleurs", "workers", type=int, default=None, metavar="N",
+              help="Nombre de processus de construction (par défaut : un par cœur).")
+@click.option("--cluster", default=None, metavar="ADRESSE",
+              help="Construit sur une grappe Dask distribuée : adresse de son ordonnanceur (tcp://hôte:8786).")
+@click.option("--formats", "formats", default=None, metavar="LISTE",
+              help="Formats à produire, séparés par des virgules : docx, pdf (PDF/A-2b), odt, html, xlsx "
+                   "(par défaut : ceux du contrat, sinon docx).")
+@click.pass_context
+def main(ctx: click.Context, content_dir: Path, output_dir: Path, force: bool, rebuild: bool, workers: int | None,
+         cluster: str | None, formats: str | None) -> None:
+    """Produit les documents de tous les contrats du dossier de contenu.
+
+    \b
+    Exemples :
+      python build.py                              produit tous les contrats dans output/
+      python build.py verifier crte-lens-lievin    compare les chiffres imprimés aux chiffres calculés
+      python build.py --formats docx,pdf,odt,html,xlsx   produit aussi le PDF/A, l'ODT, la page web, le tableur
+    """
+    wanted = tuple(f.strip() for f in formats.split(",") if f.strip()) if formats else None
+    unknown = [f for f in wanted or () if f not in FORMATS]
+    if unknown:
+        raise click.BadParameter(f"format(s) inconnu(s) : {', '.join(unknown)} (possibles : {', '.join(FORMATS)})",
+                                 param_hint="--formats")
+    ctx.obj = {"content_dir": content_dir, "output_dir": output_dir, "force": force, "formats": wanted,
+               "rebuild": rebuild, "workers": workers, "cluster": cluster}
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(construire)
+
+
+@main.command("construire", context_settings=CONTEXT)
+@click.argument("slugs", nargs=-1, metavar="[DOSSIERS]...")
+@click.option("--force", is_flag=True, help="Écrase aussi les documents modifiés à la main depuis la dernière "
+                                              "construction (sinon ils sont conservés sous un autre nom).")
+@click.pass_context
+def construire(ctx: click.Context, slugs: tuple[str, ...] = (), force: bool = False) -> None:
+    """Produit les documents des contrats nommés (tous par défaut).
+
+    \b
+    Exemple :
+      python build.py construire crte-lens-lievin
+    """
+    _build(ctx, contract_roots(ctx.obj["content_dir"], list(slugs)), force)
+
+
+@main.command("avenant", context_settings=CONTEXT)
+@click.argument("slug", metavar="DOSSIER")
+@click.argument("numero", type=int, metavar="NUMERO")
+@click.option("--force", is_flag=True, help="Écrase aussi les documents modifiés à la main.")
+@click.pass_context
+def avenant(ctx: click.Context, slug: str, numero: int, force: bool = False) -> None:
+    """Produit les quatre documents d'un avenant : l'avenant, le contrat consolidé, la version comparée
+    (modifications suivies de Word) et les annexes mises à jour.
+
+    \b
+    Exemple :
+      python build.py avenant crte-lens-lievin 1
+    """
+    _build(ctx, contract_roots(ctx.obj["content_dir"], [slug]), force, avenant=numero)
+
+
+def _executor(ctx: click.Context, count: int):
+    """Return the executor of the batch: a Dask cluster's, a process pool, or None (in this process)."""
+    cluster = ctx.obj.get("cluster")
+    if cluster:
+        from .batch import dask_executor
+
+        return dask_executor(cluster)
+    workers = ctx.obj.get("workers") or os.cpu_count() or 1
+    if workers <= 1 or count <= 1:
+        return None
+    return ProcessPoolExecutor(max_workers=min(workers, count), mp_context=multiprocessing.get_context("spawn"))
+
+
+def _build(ctx: click.Context, roots: list[Path], force: bool, avenant: int | None = None) -> None:
+    content_dir, output_dir = ctx.obj["content_dir"], ctx.obj["output_dir"]
+    missing = [r for r in roots if not (r / "contrat.yaml").is_file()]
+    if missing or not roots:
+        for root in missing:
+            click.echo(f"{Location(display_path(root))} : aucun contrat.yaml dans ce dossier", err=True)
+        if not roots:
+            click.echo(f"aucun contrat dans {display_path(content_dir)}", err=True)
+        sys.exit(2)
+    started = time.perf_counter()
+    executors = []
+
+    def executor_for(count: int):
+        executor = _executor(ctx, count)
+        if executor is not None:
+            executors.append(executor)
+        return executor
+
+    show_progress = len(roots) > 1 and sys.stderr.isatty()
+    with click.progressbar(length=len(roots), label="Construction", file=sys.stderr,
+                           hidden=not show_progress) as bar:
+        try:
+            report = build_report(roots, output_dir, force=force or ctx.obj.get("force", False), avenant=avenant,
+                                  formats=ctx.obj.get("formats"), rebuild=ctx.obj.get("rebuild", False),
+                                  executor_for=executor_for, on_progress=lambda result: bar.update(1))
+        finally:
+            for executor in executors:
+                executor.shutdown()
+    _echo_problems(report.warnings)
+    for dest, kept in report.kept_aside:
+        click.echo(f"{display_path(dest)} avait été modifié à la main : conservé sous {display_path(kept)}",
+                   err=True)
+    if len(roots) <= 20:
+        for path in report.written:
+            click.echo(f"écrit : {display_path(path)}")
+    for slug, problems in report.failed.items():
+        click.echo(f"{slug} : {len(problems)} problème(s), rien n'a été écrit pour ce contrat :", err=True)
+        _echo_problems(problems)
+    elapsed = time.perf_counter() - started
+    click.echo(f"{len(report.built)} contrat(s) construit(s), {len(report.unchanged)} inchangé(s), "
+               f"{len(report.failed)} en échec ; {len(report.written)} fichier(s) écrit(s) en "
+               f"{format_decimal(round(elapsed, 1), locale='fr_FR')} s", err=True)
+    if report.failed:
+        sys.exit(1)
+
+
+@main.command("verifier", context_settings=CONTEXT)
+@click.argument("slugs", nargs=-1, metavar="[DOSSIERS]...")
+@click.pass_context
+def verifier(ctx: click.Context, slugs: tuple[str, ...] = ()) -> None:
+    """Vérifie le contenu et compare chaque chiffre imprimé (déclaré) au chiffre calculé.
+
+    Sort avec le code 1 s'il y a une erreur ou un désaccord, 0 sinon.
+
+    \b
+    Exemple :
+      python build.py verifier crte-lens-lievin
+    """
+    content_dir = ctx.obj["content_dir"]
+    status = 0
+    for root in contract_roots(content_dir, list(slugs)):
+        if not (root / "contrat.yaml").is_file():
+            click.echo(f"{Location(display_path(root))} : aucun contrat.yaml dans ce dossier")
+            status = 1
+            continue
+        prepared = read_and_compute(root)
+        problems, findings, markers = prepared.problems, prepared.findings, prepared.markers
+        if not problems.errors and not findings and not markers:
+            click.echo(f"{root.name} : aucun problème, les chiffres déclarés concordent avec le calcul.")
+            _echo_problems(problems.warnings, err=False)
+            continue
+        status = 1
+        if problems.errors:
+            click.echo(f"{root.name} : {len(problems.errors)} erreur(s) dans le contenu :")
+            _echo_problems(problems.errors, err=False)
+        if problems.warnings:
+            _echo_problems(problems.warnings, err=False)
+        if findings:
+            click.echo(f"{root.name} : {len(findings)} désaccord(s) entre ce qui est écrit et ce qui est calculé "
+                       "(chiffres imprimés, renvois) :")
+            _echo_problems(findings, err=False)
+        if markers:
+            click.echo(f"{root.name} : {len(markers)} mention(s) « [À COMPLÉTER] » restent à écrire :")
+            _echo_problems(markers, err=False)
+    sys.exit(status)
+
+
+@main.command("nouveau", context_settings=CONTEXT)
+@click.argument("type_document", metavar="TYPE")
+@click.argument("slug", metavar="DOSSIER")
+@click.pass_context
+def nouveau(ctx: click.Context, type_document: str, slug: str) -> None:
+    """Crée une nouvelle convention à partir du modèle d'un type de document.
+
+    Le dossier content/DOSSIER reçoit tous les champs, commentés en français ; ce qui reste à écrire porte la
+    mention « [À COMPLÉTER] ». Le document se construit aussitôt, marqué « PROJET », et « verifier » liste les
+    mentions restantes. Un dossier existant n'est jamais écrasé.
+
+    \b
+    Exemple :
+      python build.py nouveau crte mon-territoire
+      python build.py verifier mon-territoire
+    """
+    try:
+        dest = create(type_document, slug, ctx.obj["content_dir"], TEMPLATES_DIR)
+    except ScaffoldError as exc:
+        click.echo(f"nouveau : {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"créé : {display_path(dest)}")
+    click.echo(f"ensuite : complétez les mentions « [À COMPLÉTER] », puis « python build.py verifier {slug} ».")
+
+
+@main.command("apercu", context_settings=CONTEXT)
+@click.argument("slug", metavar="DOSSIER")
+@click.option("--port", type=int, default=8000, help="Port local (par défaut : 8000 ; 0 : un port libre).")
+@click.pass_context
+def apercu(ctx: click.Context, slug: str, port: int) -> None:
+    """Affiche le contrat dans le navigateur, mis à jour à chaque enregistrement d'un fichier.
+
+    Le serveur n'écoute que cette machine (127.0.0.1) ; les constats du vérificateur s'affichent à côté de
+    l'article ou de la fiche qu'ils concernent. Ctrl+C l'arrête.
+
+    \b
+    Exemple :
+      python build.py apercu crte-lens-lievin
+      puis ouvrir http://127.0.0.1:8000/
+    """
+    from .preview import serve
+
+    root = ctx.obj["content_dir"] / slug
+    if not (root / "contrat.yaml").is_file():
+        click.echo(f"{display_path(root)} : aucun contrat.yaml dans ce dossier", err=True)
+        sys.exit(2)
+    serve(root, port, on_ready=lambda url: click.echo(f"Aperçu de {slug} : {url} (Ctrl+C pour arrêter)",
+                                                      nl=True) or sys.stdout.flush())

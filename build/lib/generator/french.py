@@ -1,0 +1,177 @@
+"""French formatting: amounts, numbers, dates, ordinals, amounts in words and typography.
+
+Built on babel (CLDR, locale fr_FR) and num2words (cardinals only); what they lack is written here:
+half-up rounding of money, ordinal days and article numbers, the euro wording of amounts in words, and the
+no-break spaces of the Imprimerie nationale's rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from num2words import num2words
+
+LOCALE = "fr_FR"
+NBSP = "\u00a0"  # no-break space: before « : », inside « », before € and %
+NNBSP = "\u202f"  # narrow no-break space: before ; ! ? and between digit groups (as babel gives)
+CENT = Decimal("0.01")
+
+
+def round_money(value: Decimal | int) -> Decimal:
+    """Return the amount rounded half-up to the cent (babel would round half-even)."""
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@lru_cache(maxsize=65536)
+def montant(value: Decimal | int) -> str:
+    """Return an amount in euros: « 275 000 € », « 1 234,56 € » (cents shown only when there are some)."""
+    rounded = round_money(value)
+    pattern = "#,##0" if rounded == rounded.to_integral_value() else "#,##0.00"
+    return format_decimal(rounded, format=pattern, locale=LOCALE) + NBSP + "€"
+
+
+def nombre(value: Decimal | int, decimales: int = 0) -> str:
+    """Return a quantity grouped by three: « 241 934 », « 32,5 » (never use it for years or article numbers)."""
+    pattern = "#,##0" + ("." + "0" * decimales if decimales else "")
+    return format_decimal(Decimal(value), format=pattern, locale=LOCALE)
+
+
+def pourcentage(value: Decimal | float, decimales: int = 1) -> str:
+    """Return a ratio as a French percentage: 0.134 → « 13,4 % »."""
+    pattern = "#,##0" + ("." + "#" * decimales if decimales else "")
+    return format_decimal(Decimal(str(value)) * 100, format=pattern, locale=LOCALE) + NBSP + "%"
+
+
+def ordinal(value: int, feminin: bool = False) -> str:
+    """Return an abbreviated French ordinal: 1 → « 1er » (« 1re » in the feminine), 2 → « 2e »."""
+    if value == 1:
+        return "1re" if feminin else "1er"
+    return f"{value}e"
+
+
+def numero_article(value: int) -> str:
+    """Return an article number as French legal texts print it: « 1er », then « 2 », « 3 »."""
+    return "1er" if value == 1 else str(value)
+
+
+def date_longue(value: dt.date) -> str:
+    """Return a date in full: « 9 juillet 2021 », « 1er juin 2017 » (the year is never grouped)."""
+    day = ordinal(1) if value.day == 1 else str(value.day)
+    return f"{day} {format_date(value, 'MMMM', locale=LOCALE)} {value.year}"
+
+
+def mois_annee(value: dt.date) -> str:
+    """Return a month and year: « janvier 2022 »."""
+    return f"{format_date(value, 'MMMM', locale=LOCALE)} {value.year}"
+
+
+def de(noun_phrase: str) -> str:
+    """Return « de » + a noun phrase with the French contractions: « du Conseil », « de la Région », « des
+    communes », « de l'Etat »."""
+    for article, contracted in (("le ", "du "), ("les ", "des "), ("Le ", "du "), ("Les ", "des ")):
+        if noun_phrase.startswith(article):
+            return contracted + noun_phrase[len(article):]
+    if noun_phrase[:2] in ("l'", "l’", "L'", "L’"):
+        return "de " + noun_phrase[0].lower() + noun_phrase[1:]
+    if noun_phrase.startswith(("la ", "La ")):
+        return "de la " + noun_phrase[3:]
+    return "de " + noun_phrase
+
+
+def date_courte(value: dt.date) -> str:
+    """Return a date as a form prints it: « 12/06/21 »."""
+    return format_date(value, "dd/MM/yy", locale=LOCALE)
+
+
+def _cardinal(value: int) -> str:
+    return num2words(value, lang="fr")
+
+
+def montant_en_lettres(value: Decimal | int) -> str:
+    """Return an amount in words, traditional spelling: « deux cent soixante-quinze mille euros ».
+
+    « un million d'euros », « un euro », « zéro euro », « trois euros et cinq centimes », « cinquante centimes ».
+    """
+    rounded = round_money(value)
+    if rounded < 0:
+        raise ValueError("un montant en lettres ne peut pas être négatif")
+    euros = int(rounded)
+    centimes = int((rounded - euros) * 100)
+    parts = []
+    if euros or not centimes:
+        words = _cardinal(euros)
+        if euros > 1 and re.search(r"(millions?|milliards?)$", words):
+            parts.append(f"{words} d'euros")
+        else:
+            parts.append(f"{words} euro" + ("s" if euros > 1 else ""))
+    if centimes:
+        parts.append(f"{_cardinal(centimes)} centime" + ("s" if centimes > 1 else ""))
+    return " et ".join(parts)
+
+
+def montant_jo(value: Decimal | int) -> str:
+    """Return an amount as the Journal officiel writes it: « cent quarante mille euros (140 000 €) »."""
+    return f"{montant_en_lettres(value)} ({montant(value)})"
+
+
+# --- Typography -------------------------------------------------------------------------------------------
+
+# Spans left untouched: URLs, e-mail addresses, times (12:30, 12 h 30).
+_PROTECTED = re.compile(
+    r"(?:https?://|ftp://|www\.)[^\s<>«»\"]+[^\s<>«»\".,;:!?)]"
+    r"|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # starts a word only: linear on a 20,000-letter word
+    r"|\b\d{1,2}:\d{2}(?::\d{2})?\b"
+)
+_RULES: list[tuple[re.Pattern[str], str]] = [
+    # straight double quotes → « » (opening after a space or at the start, closing otherwise)
+    (re.compile(r'(^|[\s(\[])"(?=\S)'), r"\1« "),
+    (re.compile(r'"'), " »"),
+    # ordinals typed with « ème », « eme », « ère », « ier »
+    (re.compile(r"\b(\d+)(?:ème|eme|è|ième)\b"), r"\1e"),
+    (re.compile(r"\b1(?:ère|ere)\b"), "1re"),
+    (re.compile(r"\b1(?:ier)\b"), "1er"),
+    # apostrophe
+    (re.compile(r"(?<=\w)'(?=\w)"), "\u2019"),
+    # spaces inside guillemets
+    (re.compile(r"«[ \u00a0\u202f]*"), "«" + NBSP),
+    (re.compile(r"[ \u00a0\u202f]*»"), NBSP + "»"),
+    # high punctuation: narrow no-break space before ; ! ?, no-break space before :
+    (re.compile(r"(?<=[\w\)»%€\]])[ \u00a0\u202f]*([;!?])"), NNBSP + r"\1"),
+    (re.compile(r"(?<=[\w\)»%€\]])[ \u00a0\u202f]*:(?=\s|$)"), NBSP + ":"),
+    (re.compile(r"[ \u00a0]+([;!?])"), NNBSP + r"\1"),
+    (re.compile(r"[ \u202f]+:"), NBSP + ":"),
+    # € and % after a number
+    (re.compile(r"(?<=\d)[ \u202f]*(€|%)"), NBSP + r"\1"),
+    (re.compile(r"\b(n°|N°)[ ]*(?=\d)"), r"\1" + NBSP),
+    # ellipsis
+    (re.compile(r"\.\.\."), "…"),
+]
+
+
+def _typographie_segment(text: str) -> str:
+    for pattern, replacement in _RULES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+@lru_cache(maxsize=65536)
+def typographie(text: str) -> str:
+    """Return text with French typography applied, URLs, e-mail addresses and times left untouched.
+
+    Straight quotes become « » with no-break spaces inside; no-break spaces go before ; : ! ? € %;
+    « 2ème » becomes « 2e », « 1ère » becomes « 1re »; an apostrophe between letters becomes ’.
+    Applying it twice gives the same text.
+    """
+    out = []
+    last = 0
+    for match in _PROTECTED.finditer(text):
+        out.append(_typographie_segment(text[last : match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(_typographie_segment(text[last:]))
+    return "".join(out)

@@ -1,0 +1,158 @@
+"""The one Jinja environment of Paraphe: sandboxed, strict, autoescaped, with the French filters.
+
+Templates are edited by non-programmers: a variable the content lacks fails the build (StrictUndefined), a
+template cannot reach Python internals (sandbox), and content text is escaped and typeset in French on output.
+Markdown prose (`Prose`) printed with `{{p … }}` becomes real Word paragraphs through the render context's
+`_prose` renderer.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from . import french
+from .prose import markdown_escape, markdown_link
+from .schema import Marqueur, Prose, is_marqueur, is_montant
+from .wordml import xml_safe
+
+PROSE_RENDERER_KEY = "_prose"
+
+
+def cellule(value: Any) -> str:
+    """Format a table cell: an amount as « 275 000 € », a marker as its words, nothing as an empty string."""
+    if value is None:
+        return ""
+    if is_montant(value):
+        return french.montant(value)
+    return str(value)
+
+
+def montant(value: Decimal | int | None) -> str:
+    if value is None:
+        return ""
+    return french.montant(value)
+
+
+@pass_context
+def prose(context: Context, value: str, heading_offset: int = 0, style: str | None = None) -> Any:
+    """Render Markdown prose with the renderer of the output being built (Word paragraphs, or HTML); `style`
+    gives its paragraphs another style than body text (in a table cell, say)."""
+    renderer = context.get(PROSE_RENDERER_KEY)
+    if renderer is None:
+        return value
+    rendered = renderer.render(value, heading_offset, style)
+    return Markup(rendered) if isinstance(rendered, str) else rendered
+
+
+@pass_context
+def ancre(context: Context, text: str) -> str:
+    """Return a unique anchor for a heading of the HTML page."""
+    return context[PROSE_RENDERER_KEY].anchor(str(text))
+
+
+@pass_context
+def _finalize(context: Context, value: Any) -> Any:
+    """Typeset every string that a template prints; render prose printed without the `prose` filter."""
+    if isinstance(value, Prose):
+        return prose(context, value)
+    if isinstance(value, Markup) or hasattr(value, "__html__"):
+        return value
+    if isinstance(value, Marqueur):
+        return french.typographie(xml_safe(value.texte))
+    if isinstance(value, str):
+        return french.typographie(xml_safe(value))
+    return value
+
+
+def majuscules(value: str) -> str:
+    """Return text in capitals, accents kept (« Être » → « ÊTRE »)."""
+    return str(value).upper()
+
+
+def date_longue(value) -> str:
+    """Return « 9 juillet 2021 »; a date not given yet prints as a visible marker."""
+    return french.date_longue(value) if value is not None else "[date à compléter]"
+
+
+def date_courte(value) -> str:
+    return french.date_courte(value) if value is not None else "[date à compléter]"
+
+
+def mois_annee(value) -> str:
+    """Return « janvier 2022 » for a date."""
+    return french.mois_annee(value)
+
+
+class _Environment(SandboxedEnvironment):
+    """The sandboxed environment, compiling each template source once per process.
+
+    docxtpl hands the same patched XML to `from_string` at every render of a template; compiling it is the
+    largest fixed cost of a document.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._compiled: dict[str, Any] = {}
+
+    def from_string(self, source, globals=None, template_class=None):  # noqa: A002 - Jinja's own name
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        template = self._compiled.get(source)
+        if template is None:
+            if len(self._compiled) > 64:
+                self._compiled.clear()
+            template = self._compiled[source] = super().from_string(source)
+        return template
+
+
+def create_environment(templates_dir=None) -> SandboxedEnvironment:
+    """Return the project's Jinja environment: sandboxed, StrictUndefined, autoescape, French filters; HTML
+    templates extend others found in `templates_dir`."""
+    env = _Environment(
+        loader=FileSystemLoader(str(templates_dir)) if templates_dir else None,
+        undefined=StrictUndefined,
+        autoescape=True,
+        finalize=_finalize,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        montant=montant,
+        cellule=cellule,
+        nombre=french.nombre,
+        pourcentage=french.pourcentage,
+        date_longue=date_longue,
+        date_courte=date_courte,
+        ordinal=french.ordinal,
+        numero_article=french.numero_article,
+        en_lettres=french.montant_en_lettres,
+        montant_jo=french.montant_jo,
+        typo=french.typographie,
+        majuscules=majuscules,
+        mois_annee=mois_annee,
+        de=french.de,
+        lien=markdown_link,
+        texte_litteral=markdown_escape,
+        prose=prose,
+        ancre=ancre,
+    )
+    env.tests.update(montant=is_montant, marqueur=is_marqueur)
+    return env
+
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+_ENVIRONMENT: SandboxedEnvironment | None = None
+
+
+def environment() -> SandboxedEnvironment:
+    """Return the process's single Jinja environment, created on first use."""
+    global _ENVIRONMENT
+    if _ENVIRONMENT is None:
+        _ENVIRONMENT = create_environment(TEMPLATES_DIR)
+    return _ENVIRONMENT

@@ -1,0 +1,190 @@
+"""Pieces shared by the kinds of contracts: parties, signature, and articles numbered by their position."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+from pydantic import Field
+
+from ..errors import Location, Problems, display_path
+from ..load import SourceFile, SourceTree
+from ..schema import Model, Prose
+
+
+class Representant(Model):
+    """The person who signs for a party."""
+
+    civilite: str
+    """« Monsieur », « Madame », « M. », « Mme »."""
+    nom: str
+    """First name and NAME, as printed: « Louis LE FRANC »."""
+    qualite: str
+    """Office held: « Préfet du Pas-de-Calais », « son Président »."""
+    qualite_avant_nom: bool = False
+    """True when the office is written before the name (« représentée par son Président, M. Sylvain ROBERT »)."""
+
+
+class Habilitation(Model):
+    """The deliberation that empowers a party's representative to sign."""
+
+    organe: str
+    """The deliberating body, with its article where the kind's wording needs it: « conseil communautaire »,
+    « la Commission Permanente »."""
+    date: dt.date
+    """Date of the deliberation."""
+    numero: str | None = None
+    """Number of the deliberation, printed as is (never digit-grouped)."""
+
+
+class Partie(Model):
+    """A party to the contract."""
+
+    id: str
+    """Short identifier used by avenants and templates: « etat », « call »."""
+    nom: str
+    """Name as it opens the party's line: « L'Etat », « La Communauté d'Agglomération de Lens-Liévin »."""
+    adresse: str | None = None
+    """Postal address, printed after the name when given."""
+    feminin: bool = False
+    """True when the name is grammatically feminine (« représentée », « désignée »)."""
+    sigle: str | None = None
+    """Short name the contract uses afterwards: « CALL » (printed « ci-après désignée « CALL » »)."""
+    representant: Representant
+    """Who signs for the party."""
+    habilitation: Habilitation | None = None
+    """The deliberation that empowers the representative, when there is one."""
+    signature: list[str] = []
+    """Lines of the signature block above the name: « Le Préfet du Pas-de-Calais, »."""
+
+
+class Signature(Model):
+    """Place, date and number of originals of the signature (what is not known yet is left out)."""
+
+    lieu: str | None = None
+    """Town where the contract is signed."""
+    date: dt.date | None = None
+    """Date of signature."""
+    exemplaires: int | None = Field(default=None, ge=1)
+    """Number of originals."""
+
+
+
+FORMATS = ("docx", "pdf", "odt", "html", "xlsx")
+Format = Literal["docx", "pdf", "odt", "html", "xlsx"]
+
+
+class ContratBase(Model):
+    """What every `contrat.yaml` may say whatever its kind: the formats it is published in."""
+
+    formats: list[Format] = []
+    """Formats produced by default for this contract (the build's `--formats` overrides them): docx, pdf, odt,
+    html, xlsx."""
+
+
+@dataclass
+class SousArticle:
+    """A numbered sub-article (« 4.1 »)."""
+
+    numero: str
+    titre: str
+    corps: Prose
+
+
+@dataclass
+class Article:
+    """An article: its number (its position), title, opening prose and, where numbered, its sub-articles."""
+
+    numero: int
+    titre: str
+    corps: Prose
+    sous_articles: list[SousArticle]
+    source_path: str
+
+
+_HEADING = re.compile(r"^(#{1,2})[ \t]+(.+?)[ \t]*#*[ \t]*$")
+
+
+def split_article(text: Prose, numero: int, source_path: str, *, numbered_sections: bool = True) -> Article:
+    """Split an article's Markdown into its title (`#`), opening prose and sub-articles (`##`).
+
+    With `numbered_sections`, each `##` section becomes a sub-article numbered « <article>.<position> »;
+    otherwise the sections stay in the article's prose as they are written. A file without a `#` first
+    heading is an article whose title is unknown.
+    """
+    title = ""
+    body: list[str] = []
+    sections: list[tuple[str, list[str]]] = []
+    in_code = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        match = None if in_code else _HEADING.match(line)
+        if match and len(match.group(1)) == 1 and not title and not sections and not "".join(body).strip():
+            title = match.group(2)
+        elif match and len(match.group(1)) == 2 and numbered_sections:
+            sections.append((match.group(2), []))
+        elif sections:
+            sections[-1][1].append(line)
+        else:
+            body.append(line)
+    subs = [SousArticle(f"{numero}.{i}", t, Prose("\n".join(lines).strip("\n"), source=source_path))
+            for i, (t, lines) in enumerate(sections, start=1)]
+    return Article(numero, title, Prose("\n".join(body).strip("\n"), source=source_path), subs, source_path)
+
+
+def read_prose(tree: SourceTree, contrat_source: SourceFile, refs: Iterable[tuple[tuple, str]],
+               problems: Problems) -> dict[str, Prose]:
+    """Return the Markdown files that contrat.yaml names (YAML path → file), each missing one a problem."""
+    prose: dict[str, Prose] = {}
+    for path, rel in refs:
+        source = tree.get(rel)
+        if source is None or not rel.endswith(".md"):
+            problems.add(contrat_source.location(path), f"fichier Markdown introuvable : « {rel} »")
+            continue
+        prose[rel] = Prose(source.text, source=rel)
+        check_markdown(source, problems)
+    return prose
+
+
+def check_markdown(source: SourceFile, problems: Problems) -> None:
+    """Warn about emphasis markers left open in a line: they would print as literal « ** »."""
+    in_code = False
+    for number, line in enumerate(source.text.splitlines(), start=1):
+        if line.startswith("```"):
+            in_code = not in_code
+        if not in_code and line.replace("\\*", "").count("**") % 2:
+            problems.add(Location(display_path(source.src_path), number),
+                         "marqueur de gras « ** » sans son pendant sur cette ligne : il s'imprimerait tel quel",
+                         is_warning=True)
+
+
+@dataclass
+class Dossier:
+    """A validated contrat.yaml and the Markdown files it names."""
+
+    tree: SourceTree
+    contrat: Model
+    contrat_source: SourceFile
+    prose: dict[str, Prose]
+
+
+def read_dossier(tree: SourceTree, problems: Problems, schema: type[Model],
+                 iter_prose_refs) -> Dossier | None:
+    """Validate contrat.yaml as `schema` and read the Markdown files `iter_prose_refs(contrat)` names."""
+    from ..validate import validate_source
+
+    contrat_source = tree.get("contrat.yaml")
+    contrat = validate_source(contrat_source, schema, problems)
+    if contrat is None:
+        return None
+    prose = read_prose(tree, contrat_source, iter_prose_refs(contrat), problems)
+    if problems.errors:
+        return None
+    return Dossier(tree, contrat, contrat_source, prose)
+
+
+def no_declared_figures(computed, problems: Problems) -> None:
+    """Verify hook of a kind that prints no figure the engine computes."""

@@ -1,0 +1,125 @@
+"""The declared figures of a CRTE, each compared with what the engine computes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ...errors import Problems
+from ...french import montant
+from ...schema import is_montant
+from ...verify import check_references, compare
+from .compute import CRTECalcule, FicheCalculee
+
+
+def _verify_fiche(f: FicheCalculee, problems: Problems) -> None:
+    fiche, src = f.fiche, f.source
+    label = f"fiche {f.numero}"
+    if fiche.numero_publie is not None and fiche.numero_publie != f.numero:
+        problems.add(src.location(("numero_publie",)),
+                     f"{label} : le document imprime le numéro « {fiche.numero_publie} », "
+                     f"mais c'est la fiche n° {f.numero} (axe {f.axe.numero}, position {f.numero.split('.')[1]})")
+    axe_attendu = f"{f.axe.numero} - {f.axe.code}"
+    if fiche.axe_publie is not None and fiche.axe_publie != axe_attendu:
+        problems.add(src.location(("axe_publie",)),
+                     f"{label} : le document imprime l'axe « {fiche.axe_publie} », la fiche est rangée dans "
+                     f"« {axe_attendu} »")
+
+    for name, titre in (("investissement", "budget d'investissement"),
+                        ("fonctionnement", "budget de fonctionnement")):
+        declared = getattr(fiche, name).total_publie
+        computed = getattr(f, name)
+        compare(problems, src.location((name, "total_publie", "depenses")),
+                f"{label}, {titre}, total des dépenses", declared.depenses, computed.total_depenses)
+        compare(problems, src.location((name, "total_publie", "recettes")),
+                f"{label}, {titre}, total des recettes", declared.recettes, computed.total_recettes)
+
+    compare(problems, src.location(("financements", "total_publie")),
+            f"{label}, total des financements recherchés", fiche.financements.total_publie, f.total_financements)
+
+    ech = f.echeancier
+    if ech is None:
+        return
+    publie = fiche.echeancier.publie
+    for side, line in (("depenses", ech.depenses), ("recettes", ech.recettes)):
+        declared_line = getattr(publie, side)
+        word = "DEPENSES" if side == "depenses" else "RECETTES"
+        compare(problems, src.location(("echeancier", "publie", side, "total")),
+                f"{label}, échéancier, ligne {word}, TOTAL", declared_line.get("total"), line.total)
+        for annee, cell in zip(ech.annees, line.cellules):
+            compare(problems, src.location(("echeancier", "publie", side, annee)),
+                    f"{label}, échéancier, ligne {word}, CP {annee}", declared_line.get(annee), cell)
+    for key, row in (("depenses_investissement", ech.depenses_investissement),
+                     ("depenses_fonctionnement", ech.depenses_fonctionnement),
+                     ("recettes_investissement", ech.recettes_investissement),
+                     ("recettes_fonctionnement", ech.recettes_fonctionnement)):
+        side, nature = key.split("_")
+        compare(problems, src.location(("echeancier", "publie", "totaux", key)),
+                f"{label}, échéancier, {side} en {nature}, TOTAL", getattr(publie.totaux, key), row.total)
+
+    # The échéancier must spend what the budgets say: the whole investment budget over the years, and the
+    # annual running budget in each year that has running costs.
+    for side, budget_total, row in (("dépenses", f.investissement.total_depenses, ech.depenses_investissement),
+                                    ("recettes", f.investissement.total_recettes, ech.recettes_investissement)):
+        if is_montant(row.total) and is_montant(budget_total) and row.total != budget_total:
+            problems.add(src.location(("echeancier",)),
+                         f"{label} : l'échéancier prévoit {montant(row.total)} de {side} d'investissement, "
+                         f"le budget d'investissement en compte {montant(budget_total)}")
+    for key, word, annual, row in (("depenses", "dépenses", f.fonctionnement.total_depenses, ech.depenses_fonctionnement),
+                                   ("recettes", "recettes", f.fonctionnement.total_recettes, ech.recettes_fonctionnement)):
+        for annee, cell in zip(ech.annees, row.cellules):
+            if is_montant(cell) and cell != 0 and cell != annual:
+                problems.add(src.location(("echeancier", key, "fonctionnement", annee)),
+                             f"{label} : l'échéancier prévoit {montant(cell)} de {word} de fonctionnement en "
+                             f"{annee}, le budget de fonctionnement annuel en compte {montant(annual)}")
+
+
+def verify(crte: CRTECalcule, problems: Problems) -> None:
+    """Add a problem for every declared figure of the CRTE that disagrees with the computed one, and for
+    every reference of its prose to an article or fiche that does not exist."""
+    for f in crte.fiches:
+        _verify_fiche(f, problems)
+    tree = crte.dossier.tree
+    prose_files = {rel: tree.get(rel) for rel in crte.dossier.prose}
+    check_references(prose_files, {a.numero: len(a.sous_articles) for a in crte.articles},
+                     {f.numero for f in crte.fiches}, problems)
+
+    dossier = crte.dossier
+    published = dossier.maquette_publiee
+    if published is None:
+        return
+    src = dossier.maquette_source
+    by_number: dict[str, list[int]] = defaultdict(list)
+    for index, row in enumerate(published.lignes):
+        by_number[row.numero].append(index)
+    maquette = crte.maquette
+    for ligne in maquette.lignes:
+        f = ligne.fiche
+        indexes = by_number.pop(f.numero, [])
+        if not indexes:
+            problems.add(src.location(("lignes",)),
+                         f"maquette publiée : aucune ligne pour la fiche {f.numero} ({f.libelle_maquette})")
+            continue
+        if len(indexes) > 1:
+            problems.add(src.location(("lignes", indexes[1])),
+                         f"maquette publiée : {len(indexes)} lignes pour la fiche {f.numero}, une seule attendue")
+        for index in indexes:
+            row = published.lignes[index]
+            where = lambda key: src.location(("lignes", index, key))  # noqa: E731
+            what = f"maquette publiée, fiche {f.numero}"
+            if row.enjeu != f.axe.code:
+                problems.add(where("enjeu"), f"{what} : enjeu « {row.enjeu} », la fiche est dans l'axe "
+                                             f"« {f.axe.code} »")
+            if row.maitre_ouvrage is not None and row.maitre_ouvrage != f.maitre_ouvrage:
+                problems.add(where("maitre_ouvrage"), f"{what} : maître d'ouvrage « {row.maitre_ouvrage} », la fiche "
+                                                      f"indique « {f.maitre_ouvrage} »")
+            if row.annee is not None and row.annee != f.annee_lancement:
+                problems.add(where("annee"), f"{what} : année de lancement {row.annee}, la fiche indique "
+                                             f"{f.annee_lancement}")
+            compare(problems, where("cout_2021"), f"{what}, coût {maquette.annee_1}", row.cout_2021,
+                    ligne.cout_annee_1)
+            compare(problems, where("cout_2022"), f"{what}, coût {maquette.annee_2}", row.cout_2022,
+                    ligne.cout_annee_2)
+            compare(problems, where("cout_total"), f"{what}, coût total", row.cout_total, ligne.cout_total)
+    for numero, indexes in by_number.items():
+        problems.add(src.location(("lignes", indexes[0])),
+                     f"maquette publiée : la ligne n° {numero} ne correspond à aucune fiche")

@@ -1,0 +1,194 @@
+"""Load stage: read a contract folder into memory, keeping where every YAML value stands.
+
+Nothing here knows about kinds of documents: it reads every YAML and Markdown file of the folder, parses the
+YAML (floats become `Decimal`, never binary floats), and records the line and column of every key and value,
+so that later stages can point a legal officer at the exact place of a problem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from .errors import Location, Problems, display_path
+from .wordml import XML_FORBIDDEN
+
+Path_ = tuple[str | int, ...]
+CONTENT_SUFFIXES = (".yaml", ".yml", ".md")
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """A safe YAML loader (libyaml's when installed) whose floats are exact decimals."""
+
+
+def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
+    text = loader.construct_scalar(node).replace("_", "")
+    return Decimal(text)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+
+
+@dataclass
+class SourceFile:
+    """One file of a contract folder: its text, and for YAML its data and the position of every value."""
+
+    src_path: Path
+    rel_path: str
+    text: str
+    data: Any = None
+    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def is_yaml(self) -> bool:
+        return self.src_path.suffix in (".yaml", ".yml")
+
+    def location(self, path: Path_ = ()) -> Location:
+        """Return where the value at `path` stands, or its nearest enclosing value that has a position."""
+        while path not in self.positions and path:
+            path = path[:-1]
+        line, column = self.positions.get(path, (None, None))
+        return Location(display_path(self.src_path), line, column)
+
+    def key_location(self, path: Path_) -> Location:
+        """Return where the key of the value at `path` stands (the key of an unknown field, say)."""
+        position = self.positions.get(("__key__",) + tuple(path))
+        if position is None:
+            return self.location(path)
+        return Location(display_path(self.src_path), *position)
+
+
+@dataclass
+class SourceTree:
+    """Every content file of one contract folder, by path relative to the folder."""
+
+    root: Path
+    files: dict[str, SourceFile]
+
+    @property
+    def slug(self) -> str:
+        return self.root.name
+
+    def get(self, rel_path: str) -> SourceFile | None:
+        return self.files.get(rel_path)
+
+    def iter_files(self, folder: str, suffix: str) -> Iterator[SourceFile]:
+        """Yield the files directly inside `folder` with that suffix, sorted by name."""
+        prefix = folder.rstrip("/") + "/"
+        for rel_path in sorted(self.files):
+            if rel_path.startswith(prefix) and "/" not in rel_path[len(prefix):] and rel_path.endswith(suffix):
+                yield self.files[rel_path]
+
+    def digest(self) -> str:
+        """Return a hash of every file's path and bytes: it changes when any content file changes."""
+        h = hashlib.sha256()
+        for rel_path in sorted(self.files):
+            h.update(rel_path.encode())
+            h.update(b"\0")
+            h.update(self.files[rel_path].text.encode())
+            h.update(b"\0")
+        return h.hexdigest()
+
+
+def _record_positions(node: yaml.Node, path: Path_, positions: dict[Path_, tuple[int, int]]) -> None:
+    positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key_node.tag == "tag:yaml.org,2002:int":
+                try:
+                    key = int(key)
+                except ValueError:
+                    pass
+            positions[("__key__",) + path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            _record_positions(value_node, path + (key,), positions)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record_positions(item, path + (index,), positions)
+
+
+def _describe(char: str) -> str:
+    names = {"\x00": "caractère nul", "\x0b": "tabulation verticale", "\x0c": "saut de page"}
+    return names.get(char, f"caractère de contrôle U+{ord(char):04X}")
+
+
+def remove_forbidden_characters(text: str, src_path: Path, problems: Problems) -> str:
+    """Return text without the characters a Word document cannot hold, each removal a warning with its place."""
+    if not XML_FORBIDDEN.search(text):
+        return text
+    for number, line in enumerate(text.split("\n"), start=1):  # not splitlines: \v and \f end no line here
+        for match in XML_FORBIDDEN.finditer(line):
+            problems.add(Location(display_path(src_path), number, match.start() + 1),
+                         f"caractère interdit supprimé : {_describe(match.group())} (collé depuis un traitement "
+                         "de texte ?)", is_warning=True)
+    return XML_FORBIDDEN.sub("", text)
+
+
+def _clean_values(value: Any, path: Path_, source: "SourceFile", problems: Problems) -> Any:
+    """Remove forbidden characters that YAML escapes (« \\v ») put into string values, with a warning."""
+    if isinstance(value, str):
+        if XML_FORBIDDEN.search(value):
+            for char in sorted(set(XML_FORBIDDEN.findall(value))):
+                problems.add(source.location(path), f"caractère interdit supprimé : {_describe(char)}",
+                             is_warning=True)
+            return XML_FORBIDDEN.sub("", value)
+        return value
+    if isinstance(value, dict):
+        return {k: _clean_values(v, path + (k,), source, problems) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_values(v, path + (i,), source, problems) for i, v in enumerate(value)]
+    return value
+
+
+def parse_yaml(text: str, source: SourceFile, problems: Problems) -> None:
+    """Parse YAML text into `source.data` and `source.positions`; a syntax error becomes a problem."""
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                source.data = None
+                return
+            _record_positions(node, (), source.positions)
+            source.data = _clean_values(loader.construct_document(node), (), source, problems)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        what = exc.problem or exc.context or "erreur de syntaxe"
+        problems.add(Location(display_path(source.src_path), line, column), f"YAML illisible : {what}")
+    except yaml.YAMLError as exc:  # a reader error: bad encoding or forbidden character
+        problems.add(Location(display_path(source.src_path)), f"YAML illisible : {exc}")
+
+
+def load_contract(root: Path, problems: Problems) -> SourceTree:
+    """Read every YAML and Markdown file below `root` (a contract folder) and parse the YAML ones."""
+    files: dict[str, SourceFile] = {}
+    for src_path in sorted(root.rglob("*")):
+        if not src_path.is_file() or src_path.suffix not in CONTENT_SUFFIXES:
+            continue
+        rel_path = src_path.relative_to(root).as_posix()
+        try:
+            text = src_path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            problems.add(Location(display_path(src_path)), f"le fichier n'est pas en UTF-8 ({exc.reason})")
+            continue
+        text = remove_forbidden_characters(text, src_path, problems)
+        source = SourceFile(src_path=src_path, rel_path=rel_path, text=text)
+        if source.is_yaml:
+            parse_yaml(text, source, problems)
+        files[rel_path] = source
+    return SourceTree(root=root, files=files)
+
+
+def iter_contract_roots(content_dir: Path) -> Iterator[Path]:
+    """Yield the contract folders of `content_dir`: each folder holding a `contrat.yaml`, sorted."""
+    for child in sorted(content_dir.iterdir()):
+        if child.is_dir() and (child / "contrat.yaml").is_file():
+            yield child

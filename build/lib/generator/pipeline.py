@@ -1,0 +1,371 @@
+"""The build of one or many contracts: load → validate → enrich (amend, compute, verify) → render → write.
+
+A contract is all or nothing: every problem of it is gathered before anything of it is written (as mkdocs'
+build does), and a contract that fails does not stop the others. Contracts are built in the workers of an
+executor (a process pool, a Dask cluster) and written by the calling process; an unchanged contract is skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from concurrent.futures import Executor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .amend import AVENANTS_DIR, Version
+from .amend import versions as amend_versions
+from .errors import BuildFailed, Location, Problem, Problems, display_path
+from .jinja_env import TEMPLATES_DIR
+from .kinds import Kind, get_kind, kind_names
+from .load import SourceTree, iter_contract_roots, load_contract
+from .provenance import provenance, reproducible_zip
+from .redline import redline
+from .render_docx import render_docx
+from .render_html import render_html
+from .render_office import convert
+from .render_xlsx import render_xlsx
+from .scaffold import find_markers
+from .write import Manifest, Output, write_outputs
+
+
+@dataclass
+class Prepared:
+    """One contract after the stages before writing: its kind, computed document and what it found."""
+
+    root: Path
+    tree: SourceTree | None = None
+    kind: Kind | None = None
+    computed: Any = None
+    problems: Problems = field(default_factory=Problems)
+    findings: Problems = field(default_factory=Problems)
+    markers: Problems = field(default_factory=Problems)
+    """The « [À COMPLÉTER] » markers left: the document is a draft (« PROJET ») while there are any."""
+
+
+def read_and_compute(root: Path) -> Prepared:
+    """Load, validate and compute one contract folder; problems are collected, never raised."""
+    problems = Problems()
+    tree = load_contract(root, problems)
+    return compute_tree(tree, root, problems)
+
+
+def compute_tree(tree: SourceTree, root: Path, problems: Problems | None = None) -> Prepared:
+    """Validate and compute a loaded (or amended) contract; problems are collected, never raised."""
+    prepared = Prepared(root, tree=tree, problems=problems if problems is not None else Problems())
+    problems = prepared.problems
+    prepared.markers = find_markers(tree)
+    contrat = tree.get("contrat.yaml")
+    if contrat is None or not isinstance(contrat.data, dict):
+        if not problems:
+            problems.add(Location(display_path(root / "contrat.yaml")), "contrat.yaml absent ou vide")
+        return prepared
+    kind = get_kind(str(contrat.data.get("type")))
+    if kind is None:
+        problems.add(contrat.location(("type",)),
+                     f"type de document inconnu « {contrat.data.get('type')} » "
+                     f"(types connus : {', '.join(kind_names())})")
+        return prepared
+    prepared.kind = kind
+    dossier = kind.read(tree, problems)
+    if dossier is None or problems.errors:
+        return prepared
+    prepared.computed = kind.compute(dossier)
+    kind.verify(prepared.computed, prepared.findings)
+    return prepared
+
+
+def sources_hash(prepared: Prepared, template_paths: list[Path]) -> str:
+    """Return the hash of everything an output is made from: content files, templates, engine version."""
+    h = hashlib.sha256(__version__.encode())
+    h.update(prepared.tree.digest().encode())
+    for path in template_paths:
+        h.update(path.read_bytes() if path.is_file() else b"absent:" + str(path).encode())
+    return h.hexdigest()
+
+
+DEFAULT_FORMATS = ("docx",)
+
+
+def contract_formats(prepared: Prepared, requested: tuple[str, ...] | None) -> tuple[str, ...]:
+    """Return the formats to produce: those asked for the build, else the contract's own, else docx."""
+    if requested:
+        return tuple(requested)
+    own = (prepared.tree.get("contrat.yaml").data or {}).get("formats")
+    return tuple(own) if own else DEFAULT_FORMATS
+
+
+def render(prepared: Prepared, output_dir: Path, templates_dir: Path = TEMPLATES_DIR,
+           version: Version | None = None, formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[Output]:
+    """Render every template of the contract's kind in `formats` (docx always, for conversions and redlines);
+    a template problem is raised as TemplateProblem.
+
+    For an amended version, the documents go to `<contract>/avenant-NN/` and say they are consolidated.
+    """
+    kind = prepared.kind
+    context = kind.context(prepared.computed)
+    context["consolidation"] = None
+    context["a_completer"] = bool(prepared.markers)
+    dest_dir = output_dir / prepared.root.name
+    if version is not None and version.numero:
+        context["consolidation"] = {"numero": version.numero, "date": version.avenant.avenant.date}
+        dest_dir = dest_dir / f"avenant-{version.numero:02}"
+    template_paths = [templates_dir / rel for rel in [*kind.templates.values(), *kind.html_templates.values()]]
+    digest = sources_hash(prepared, template_paths)
+    origin = provenance(digest)
+    outputs = [Output(dest_dir / f"{name}.docx", render_docx(templates_dir / rel, context, origin), digest)
+               for name, rel in kind.templates.items()]
+    if "html" in formats:
+        outputs += [Output(dest_dir / f"{name}.html", render_html(templates_dir / rel, context, origin), digest)
+                    for name, rel in kind.html_templates.items()]
+    if "xlsx" in formats and kind.workbook is not None:
+        outputs += [Output(dest_dir / f"{name}.xlsx", render_xlsx(sheets, name, origin), digest)
+                    for name, sheets in kind.workbook(prepared.computed).items()]
+    return outputs
+
+
+def render_avenant(previous: Prepared, current: Prepared, version: Version, previous_outputs: list[Output],
+                   current_outputs: list[Output], templates_dir: Path = TEMPLATES_DIR) -> list[Output]:
+    """Render the avenant itself and the redline of the main document between the two versions."""
+    kind = current.kind
+    context = kind.avenant_context(previous.computed, current.computed, version)
+    context["a_completer"] = bool(current.markers)
+    template_paths = [templates_dir / rel for rel in kind.avenant_templates.values()]
+    digest = sources_hash(current, template_paths)
+    origin = provenance(digest)
+    dest_dir = current_outputs[0].dest_path.parent
+    outputs = [Output(dest_dir / f"{name}.docx", render_docx(path, context, origin), digest)
+               for name, path in zip(kind.avenant_templates, template_paths)]
+    when = datetime.combine(version.avenant.avenant.date, datetime.min.time())
+    marked = redline(previous_outputs[0].data, current_outputs[0].data, author="Paraphe", when=when)
+    outputs.append(Output(dest_dir / "redline.docx", reproducible_zip(marked, origin.generated), digest))
+    return outputs
+
+
+def render_all_versions(prepared: Prepared, output_dir: Path, templates_dir: Path, problems: Problems,
+                        formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[Output]:
+    """Render the contract and, for each of its avenants, the four documents of the amended version."""
+    outputs = render(prepared, output_dir, templates_dir, formats=formats)
+    if prepared.kind.avenant_context is None or not any(prepared.tree.iter_files(AVENANTS_DIR, ".yaml")):
+        return outputs
+    chain = amend_versions(prepared.tree, prepared.kind, problems)
+    previous, previous_outputs = prepared, outputs
+    for version in chain[1:]:
+        current = compute_tree(version.tree, prepared.root)
+        problems.extend(current.problems.errors)
+        if current.problems.errors:
+            break
+        current_outputs = render(current, output_dir, templates_dir, version, formats)
+        outputs += current_outputs + render_avenant(previous, current, version, previous_outputs, current_outputs,
+                                                     templates_dir)
+        previous, previous_outputs = current, current_outputs
+    return outputs
+
+
+def _stat_lines(paths) -> str:
+    lines = []
+    for path in paths:
+        try:
+            stat = path.stat()
+            lines.append(f"{path}|{stat.st_size}|{stat.st_mtime_ns}")
+        except FileNotFoundError:
+            lines.append(f"{path}|absent")
+    return "\n".join(lines)
+
+
+def _kind_and_engine_lines(templates_dir: Path, kind_name: str | None) -> str:
+    """Return the stat lines of a kind's templates and of the engine's code (the same for all its contracts)."""
+    kind = get_kind(kind_name) if kind_name else None
+    paths = sorted(Path(__file__).resolve().parent.rglob("*.py"))
+    if kind is not None:
+        names = [*kind.templates.values(), *kind.html_templates.values(), *kind.avenant_templates.values()]
+        paths += [templates_dir / rel for rel in names] + [templates_dir / "html" / "base.html"]
+    return _stat_lines(paths)
+
+
+def inputs_fingerprint(root: Path, templates_dir: Path, formats: tuple[str, ...] | None,
+                       shared: dict | None = None) -> str:
+    """Return a fingerprint of everything a contract's outputs are made from, without reading file contents:
+    path, size and modification time of its content files, of its kind's templates and of the engine's code,
+    the engine version and the formats asked. It changes when any of them changes.
+
+    `shared` keeps, for one build, the part that all the contracts of a kind have in common.
+    """
+    contrat = root / "contrat.yaml"
+    match = _TYPE.search(contrat.read_text(encoding="utf-8")) if contrat.is_file() else None
+    kind_name = match.group(1).strip("'\"") if match else None
+    shared = {} if shared is None else shared
+    if kind_name not in shared:
+        shared[kind_name] = _kind_and_engine_lines(templates_dir, kind_name)
+    content = _stat_lines(p for p in sorted(root.rglob("*")) if p.is_file() and not p.name.startswith("."))
+    text = f"{__version__}|{formats}\n{shared[kind_name]}\n{content}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_TYPE = re.compile(r"^type:\s*(\S+)", re.M)
+
+
+def is_unchanged(root: Path, output_dir: Path, inputs: str) -> bool:
+    """Tell whether the contract's outputs were built from these very inputs and are still as written."""
+    return Manifest(output_dir / root.name).is_up_to_date(inputs)
+
+
+@dataclass
+class ContractResult:
+    """What building one contract gave: its outputs (not written yet), or why it failed, or that it was
+    already up to date."""
+
+    root: Path
+    outputs: list[Output] = field(default_factory=list)
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    inputs: str | None = None
+    is_unchanged: bool = False
+
+
+def build_contract(root: Path, output_dir: Path, templates_dir: Path = TEMPLATES_DIR,
+                   formats: tuple[str, ...] | None = None, avenant: int | None = None,
+                   rebuild: bool = False) -> ContractResult:
+    """Load, check, compute and render one contract and its avenants; never raises for its content.
+
+    An unchanged contract (same inputs fingerprint as its manifest, outputs as written) is skipped unless
+    `rebuild`. It runs in a worker process of the batch: everything it returns can be pickled.
+    """
+    inputs = inputs_fingerprint(root, templates_dir, formats)
+    if not rebuild and avenant is None and is_unchanged(root, output_dir, inputs):
+        return ContractResult(root, inputs=inputs, is_unchanged=True)
+    result = ContractResult(root, inputs=inputs)
+    prepared = read_and_compute(root)
+    result.warnings = prepared.problems.warnings
+    if prepared.problems.errors:
+        result.errors = prepared.problems.errors
+        return result
+    result.formats = contract_formats(prepared, formats)
+    errors = Problems()
+    try:
+        outputs = render_all_versions(prepared, output_dir, templates_dir, errors, result.formats)
+    except BuildFailed as exc:
+        errors.extend(exc.problems)
+        outputs = []
+    if avenant is not None:
+        outputs = [o for o in outputs if o.dest_path.parent.name == f"avenant-{avenant:02}"]
+        if not outputs and not errors:
+            errors.add(Location(display_path(root / AVENANTS_DIR)), f"pas d'avenant n° {avenant}")
+        result.inputs = None  # a partial build: the next build checks the whole contract again
+    result.errors = errors.errors
+    result.outputs = outputs if not errors.errors else []
+    return result
+
+
+@dataclass
+class BuildReport:
+    """What a build wrote, kept aside, skipped and warned about, and which contracts failed."""
+
+    written: list[Path] = field(default_factory=list)
+    kept_aside: list[tuple[Path, Path]] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    built: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: dict[str, list[Problem]] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for problems in self.failed.values() for p in problems]
+
+
+def _finish(result: ContractResult, output_dir: Path, force: bool, report: BuildReport) -> None:
+    """Write one contract's outputs (all or nothing for it), and note the outcome."""
+    slug = result.root.name
+    if result.errors:
+        report.failed[slug] = result.errors
+        return
+    outputs = [o for o in result.outputs if o.dest_path.suffix != ".docx" or "docx" in result.formats]
+    written = write_outputs(outputs, output_dir / slug, force=force, inputs=result.inputs)
+    report.written += written.written
+    report.kept_aside += written.kept_aside
+    report.built.append(slug)
+
+
+def _convert_batch(waiting: list[ContractResult]) -> None:
+    """Add the PDF/A and ODT versions to the contracts that ask for them: one LibreOffice process per format
+    for the whole batch. A conversion that fails fails the contracts it concerns."""
+    for target in ("pdf", "odt"):
+        concerned = [r for r in waiting if target in r.formats and not r.errors]
+        sources = {str(o.dest_path): (r, o) for r in concerned for o in r.outputs if o.dest_path.suffix == ".docx"}
+        try:
+            results = convert({name: o.data for name, (_, o) in sources.items()}, target)
+        except BuildFailed as exc:
+            for result in concerned:
+                result.errors = exc.problems
+            continue
+        for name, data in results.items():
+            result, output = sources[name]
+            result.outputs.append(Output(output.dest_path.with_suffix(f".{target}"), data, output.sources_hash))
+
+
+def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMPLATES_DIR, *,
+                 force: bool = False, avenant: int | None = None, formats: tuple[str, ...] | None = None,
+                 rebuild: bool = False, executor: Executor | None = None, executor_for=None,
+                 on_progress=None) -> BuildReport:
+    """Build the contracts, each in a worker of `executor` when given, and write each one that succeeded.
+
+    A contract is all or nothing: every problem of it is gathered before anything of it is written, and a
+    contract that fails does not stop the others (the report lists it). Unchanged contracts are skipped unless
+    `rebuild`. With `avenant`, only the documents of that avenant are written.
+    """
+    report = BuildReport()
+    rebuild = rebuild or force
+    pending, shared = [], {}
+    for root in roots:  # the unchanged contracts are known here, at the cost of a few stat() calls
+        inputs = inputs_fingerprint(root, templates_dir, formats, shared)
+        if not rebuild and avenant is None and is_unchanged(root, output_dir, inputs):
+            report.unchanged.append(root.name)
+            if on_progress is not None:
+                on_progress(None)
+        else:
+            pending.append(root)
+    if executor is None and executor_for is not None and pending:
+        executor = executor_for(len(pending))
+    task = partial(build_contract, output_dir=output_dir, templates_dir=templates_dir, formats=formats,
+                   avenant=avenant, rebuild=True)
+    if executor is None:
+        results = map(task, pending)
+    else:
+        results = (future.result() for future in as_completed([executor.submit(task, root) for root in pending]))
+    waiting = []  # contracts with PDF or ODT to produce: converted together, written after
+    for result in results:
+        report.warnings.extend(result.warnings)
+        if not result.errors and {"pdf", "odt"} & set(result.formats):
+            waiting.append(result)
+        else:
+            _finish(result, output_dir, force, report)
+        if on_progress is not None:
+            on_progress(result)
+    _convert_batch(waiting)
+    for result in waiting:
+        _finish(result, output_dir, force, report)
+    return report
+
+
+def build(roots: list[Path], output_dir: Path, templates_dir: Path = TEMPLATES_DIR, *,
+          force: bool = False, formats: tuple[str, ...] | None = None, rebuild: bool = True,
+          executor: Executor | None = None) -> list[Path]:
+    """Build the contracts and return the written paths; raise BuildFailed when any contract failed (the
+    others are written)."""
+    report = build_report(roots, output_dir, templates_dir, force=force, formats=formats, rebuild=rebuild,
+                          executor=executor)
+    if report.failed:
+        raise BuildFailed(report.problems)
+    return report.written
+
+
+def contract_roots(content_dir: Path, slugs: list[str] | None = None) -> list[Path]:
+    """Return the contract folders to build: all of `content_dir`, or those named."""
+    if not slugs:
+        return list(iter_contract_roots(content_dir))
+    return [content_dir / slug for slug in slugs]

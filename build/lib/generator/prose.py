@@ -1,0 +1,271 @@
+"""Markdown prose → Word content, through python-markdown's element tree and the `wordml` layer.
+
+Raw HTML and entities in the content are not interpreted: what an author types is what the document shows.
+Text gets French typography (`french.typographie`); URLs, e-mail addresses and times are left as typed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+import markdown
+from markdown.extensions import Extension
+from markdown.inlinepatterns import SimpleTagInlineProcessor
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import ETX, STX
+
+from .french import typographie
+from .wordml import Fragment, FragmentBuilder, Inline, WordWriter
+
+
+class _Superscript(Extension):
+    """`1^{er}` → <sup>er</sup>."""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.inlinePatterns.register(SimpleTagInlineProcessor(r"()\^\{(.+?)\}", "sup"), "paraphe_sup", 75)
+
+
+class _KeepTree(Treeprocessor):
+    """Keeps the finished element tree on the Markdown instance (python-markdown serialises it otherwise)."""
+
+    def run(self, root: ET.Element) -> None:
+        self.md.paraphe_root = root
+
+
+class _KeepTreeExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.treeprocessors.register(_KeepTree(md), "paraphe_keep", -100)
+
+
+def new_markdown() -> markdown.Markdown:
+    """Return a Markdown parser that does not interpret raw HTML or entities, and knows `^{…}`."""
+    md = markdown.Markdown(extensions=[_Superscript(), _KeepTreeExtension(), "sane_lists"])
+    md.preprocessors.deregister("html_block")
+    for name in ("html", "entity"):
+        md.inlinePatterns.deregister(name)
+    return md
+
+
+def parse(text: str, md: markdown.Markdown | None = None) -> ET.Element:
+    """Return the element tree (HTML vocabulary) of a Markdown text."""
+    md = md or new_markdown()
+    md.reset()
+    md.paraphe_root = None
+    md.convert(text)
+    root = md.paraphe_root
+    if root is None:  # python-markdown returns early, without a tree, for blank text
+        return ET.Element("div")
+    _unstash(md, root)
+    return root
+
+
+def _unstash(md: markdown.Markdown, root: ET.Element) -> None:
+    """Put back the text python-markdown set aside (escaped characters like `\\*`)."""
+    def restore(text: str | None) -> str | None:
+        if not text:
+            return text
+        for index in range(len(md.htmlStash.rawHtmlBlocks)):
+            placeholder = md.htmlStash.get_placeholder(index)
+            text = text.replace(placeholder, str(md.htmlStash.rawHtmlBlocks[index]))
+        return _unescape(text)
+
+    for element in root.iter():
+        element.text = restore(element.text)
+        element.tail = restore(element.tail)
+
+
+def _unescape(text: str) -> str:
+    """Turn python-markdown's placeholders for backslash-escaped characters back into the characters."""
+    if STX not in text:
+        return text
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == STX:
+            end = text.index(ETX, i)
+            out.append(chr(int(text[i + 1 : end])))
+            i = end + 1
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class ProseStyles:
+    """Names of the template's styles that prose uses (a template restyles them, never the code)."""
+
+    body: str = "Body Text"
+    headings: tuple[str, ...] = ("Heading 1", "Heading 2", "Heading 3", "Heading 4", "Heading 5", "Heading 6")
+    bullets: tuple[str, ...] = ("List Bullet", "List Bullet 2", "List Bullet 3")
+    numbers: tuple[str, ...] = ("List Number", "List Number 2", "List Number 3")
+    boxed: str = "Encadre"
+    boxed_heading: str = "Encadre titre"
+    code: str = "macro"
+    strong: str = "Strong"
+    emphasis: str = "Emphasis"
+    superscript: str = "Exposant"
+    code_inline: str = "Code"
+    link: str = "Hyperlink"
+
+
+_BLOCKS = {"p", "ul", "ol", "blockquote", "pre", "hr", "table", "div"} | {f"h{i}" for i in range(1, 7)}
+
+
+class ProseRenderer:
+    """Writes Markdown prose into a Word fragment with the template's named styles."""
+
+    def __init__(self, writer: WordWriter, styles: ProseStyles = ProseStyles()):
+        self.writer = writer
+        self.styles = styles
+        self.md = new_markdown()
+        self._body_style = styles.body
+
+    def render(self, text: str, heading_offset: int = 0, body_style: str | None = None) -> Fragment:
+        """Return the fragment of a Markdown text; `#` becomes heading level 1 + `heading_offset`, and
+        paragraphs take `body_style` when given (a table cell's style, say) instead of the body text style."""
+        builder = self.writer.new_fragment()
+        self._body_style = body_style or self.styles.body
+        self._blocks(builder, parse(text, self.md), heading_offset, boxed=False, depth=0)
+        return builder.build()
+
+    # --- blocks -------------------------------------------------------------------------------------------
+
+    def _blocks(self, builder: FragmentBuilder, parent: ET.Element, offset: int, boxed: bool, depth: int) -> None:
+        for element in parent:
+            tag = element.tag
+            if tag == "p":
+                builder.paragraph(self.styles.boxed if boxed else self._body_style, self._inlines(element))
+            elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                level = min(int(tag[1]) + offset, len(self.styles.headings))
+                style = self.styles.boxed_heading if boxed else self.styles.headings[level - 1]
+                builder.paragraph(style, self._inlines(element))
+            elif tag in ("ul", "ol"):
+                self._list(builder, element, offset, boxed, depth)
+            elif tag == "blockquote":
+                self._blocks(builder, element, offset, boxed=True, depth=depth)
+            elif tag == "pre":
+                builder.paragraph(self.styles.code, [Inline("".join(element.itertext()))])
+            elif tag == "hr":
+                builder.paragraph(self._body_style)
+            else:
+                builder.paragraph(self._body_style, self._inlines(element))
+
+    def _list(self, builder: FragmentBuilder, element: ET.Element, offset: int, boxed: bool, depth: int) -> None:
+        is_numbered = element.tag == "ol"
+        styles = self.styles.numbers if is_numbered else self.styles.bullets
+        style = styles[min(depth, len(styles) - 1)]
+        num_id = builder.restart_numbering(style) if is_numbered else None
+        for item in element:
+            if item.tag != "li":
+                continue
+            # A loose item holds <p> children; a tight one holds its text directly.
+            children = list(item)
+            first_block = next((c for c in children if c.tag in _BLOCKS), None)
+            if first_block is not None and first_block.tag == "p":
+                builder.list_item(style, self._inlines(first_block), num_id)
+                rest = [c for c in children if c is not first_block]
+            else:
+                inline_part = ET.Element("span")
+                inline_part.text = item.text
+                for child in children:
+                    if child.tag in _BLOCKS:
+                        break
+                    inline_part.append(child)
+                builder.list_item(style, self._inlines(inline_part), num_id)
+                rest = [c for c in children if c.tag in _BLOCKS]
+            for child in rest:
+                if child.tag in ("ul", "ol"):
+                    self._list(builder, child, offset, boxed, depth + 1)
+                else:
+                    holder = ET.Element("div")
+                    holder.append(child)
+                    self._blocks(builder, holder, offset, boxed, depth)
+
+    # --- inlines ------------------------------------------------------------------------------------------
+
+    def _inlines(self, element: ET.Element) -> list[Inline]:
+        out: list[Inline] = []
+        self._walk_inline(element, (), out, include_tail=False)
+        return out
+
+    def _walk_inline(self, element: ET.Element, styles: tuple[str, ...], out: list[Inline], include_tail: bool):
+        tag = element.tag
+        own = styles
+        if tag in ("strong", "b"):
+            own = styles + (self.styles.strong,)
+        elif tag in ("em", "i"):
+            own = styles + (self.styles.emphasis,)
+        elif tag == "sup":
+            own = styles + (self.styles.superscript,)
+        elif tag == "code":
+            own = styles + (self.styles.code_inline,)
+
+        if tag == "br":
+            out.append(Inline("", is_line_break=True))
+        elif tag == "a":
+            label = typographie("".join(element.itertext()))
+            out.append(Inline(label, own, url=element.get("href", "")))
+        else:
+            if element.text:
+                text = element.text if tag == "code" else typographie(element.text)
+                out.append(Inline(text, own))
+            for child in element:
+                self._walk_inline(child, own, out, include_tail=True)
+        if include_tail and element.tail:
+            out.append(Inline(typographie(element.tail), styles))
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|^-])")
+
+
+def markdown_escape(text: str) -> str:
+    """Return text that Markdown prints literally (for data spliced into prose: names, labels)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def markdown_link(label: str, url: str) -> str:
+    """Return a Markdown link whose label is printed literally."""
+    return f"[{markdown_escape(label)}]({url})"
+
+
+class HtmlProseRenderer:
+    """Writes Markdown prose as HTML for the web page: French typography, shifted headings with anchors."""
+
+    def __init__(self):
+        self.md = new_markdown()
+        self.used_ids: set[str] = set()
+
+    def anchor(self, text: str) -> str:
+        """Return a unique id for a heading of the page."""
+        base = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", text).encode("ascii", "ignore")
+                      .decode().lower()).strip("-")[:60] or "section"
+        candidate, counter = base, 1
+        while candidate in self.used_ids:
+            counter += 1
+            candidate = f"{base}-{counter}"
+        self.used_ids.add(candidate)
+        return candidate
+
+    def render(self, text: str, heading_offset: int = 0, body_style: str | None = None) -> str:
+        """Return the HTML of a Markdown text; `#` becomes `<h{1 + heading_offset}>` (at most h6)."""
+        root = parse(text, self.md)
+        for element in root.iter():
+            if element.tag in ("code", "pre"):
+                continue
+            if element.text:
+                element.text = typographie(element.text)
+            if element.tail:
+                element.tail = typographie(element.tail)
+            if re.fullmatch(r"h[1-6]", element.tag):
+                element.tag = f"h{min(int(element.tag[1]) + heading_offset, 6)}"
+                element.set("id", self.anchor("".join(element.itertext())))
+            if element.tag == "blockquote":
+                element.tag = "aside"
+                element.set("class", "encadre")
+        if body_style:
+            for paragraph in root.iter("p"):
+                paragraph.set("class", body_style.lower())
+        return "".join(ET.tostring(child, encoding="unicode", method="html") for child in root)

@@ -1,0 +1,100 @@
+"""Validate stage: turn loaded YAML into typed models, every problem told in French with its file and line."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import Problems
+from .load import SourceFile
+
+M = TypeVar("M", bound=BaseModel)
+
+_MESSAGES = {
+    "missing": "champ obligatoire manquant",
+    "string_type": "texte attendu",
+    "int_type": "nombre entier attendu",
+    "int_parsing": "nombre entier attendu",
+    "int_from_float": "nombre entier attendu",
+    "bool_type": "« true » ou « false » attendu",
+    "bool_parsing": "« true » ou « false » attendu",
+    "date_type": "date attendue, au format AAAA-MM-JJ",
+    "date_parsing": "date attendue, au format AAAA-MM-JJ",
+    "date_from_datetime_parsing": "date attendue, au format AAAA-MM-JJ",
+    "list_type": "liste attendue (des lignes commençant par « - »)",
+    "dict_type": "ensemble de champs attendu (des lignes « champ: valeur »)",
+    "model_type": "ensemble de champs attendu (des lignes « champ: valeur »)",
+    "model_attributes_type": "ensemble de champs attendu (des lignes « champ: valeur »)",
+    "literal_error": "valeur non permise",
+    "greater_than_equal": "valeur trop petite",
+    "too_short": "la liste ne peut pas être vide",
+}
+
+
+def _field_names(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Return the field names of the model that stands at `loc` inside `model` (for suggestions)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        current = _model_of(field.annotation)
+    return list(getattr(current, "model_fields", {}))
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _french_message(error: dict[str, Any], model: type[BaseModel]) -> str:
+    kind = error["type"]
+    loc = tuple(error["loc"])
+    if kind == "extra_forbidden":
+        name = str(loc[-1])
+        known = _field_names(model, loc[:-1])
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f" — vouliez-vous dire « {close[0]} » ?" if close else (
+            f" (champs possibles : {', '.join(known)})" if known else "")
+        return f"champ inconnu « {name} »{hint}"
+    if kind in ("value_error", "assertion_error"):
+        message = str(error.get("ctx", {}).get("error", error["msg"]))
+        return message
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"valeur non permise : {expected} attendu"
+    if kind == "greater_than_equal":
+        return f"valeur trop petite : au moins {error.get('ctx', {}).get('ge')}"
+    return _MESSAGES.get(kind, f"valeur incorrecte ({error['msg']})")
+
+
+def _located_path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Drop the parts of a pydantic location that are not YAML keys (union branch names, say)."""
+    return tuple(p for p in loc if isinstance(p, int) or not str(p).startswith(("function-", "lax-", "json-")))
+
+
+def validate_source(source: SourceFile, model: type[M], problems: Problems) -> M | None:
+    """Return the file's data as a `model`, or None after adding every schema violation to `problems`."""
+    if source.data is None and not source.positions:
+        problems.add(source.location(), "le fichier est vide")
+        return None
+    try:
+        return model.model_validate(source.data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            path = _located_path(tuple(error["loc"]))
+            if error["type"] == "extra_forbidden":
+                location = source.key_location(path)
+            else:
+                location = source.location(path)
+            problems.add(location, _french_message(error, model))
+        return None

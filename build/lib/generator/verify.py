@@ -1,0 +1,82 @@
+"""Verify stage: compare what a source document prints (declared figures) with what the engine computes.
+
+Each kind lists its declared figures and their computed counterparts (`kinds/<kind>/verify.py`); this module
+holds the comparison rule and the wording of a disagreement.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from .errors import Location, Problems, display_path
+from .french import montant
+from .load import SourceFile
+from .schema import Marqueur, is_marqueur, is_montant
+
+Cell = Decimal | Marqueur | int | str | None
+
+
+def show(value: Cell) -> str:
+    """Return a figure as the report prints it: « 275 000 € », « « A évaluer » », « (vide) »."""
+    if value is None:
+        return "(vide)"
+    if is_montant(value):
+        return montant(value)
+    if is_marqueur(value):
+        return f"« {value} »"
+    return f"« {value} »"
+
+
+def is_disagreement(declared: Cell, computed: Cell) -> bool:
+    """Tell whether a declared figure contradicts the computed one.
+
+    Two amounts must be equal to the cent. An amount printed where the computed cell holds no amount (a marker,
+    or nothing) contradicts it unless it is zero; likewise a marker printed where a non-zero amount is computed.
+    Nothing is declared by an empty cell, and two markers never contradict each other.
+    """
+    if declared is None:
+        return False
+    if is_montant(declared) and is_montant(computed):
+        return declared != computed
+    if is_montant(declared):
+        return declared != 0
+    if is_marqueur(declared):
+        return is_montant(computed) and computed != 0
+    return str(declared) != str(computed)
+
+
+def compare(problems: Problems, location: Location, what: str, declared: Cell, computed: Cell) -> None:
+    """Add a problem when the declared figure contradicts the computed one."""
+    if is_disagreement(declared, computed):
+        problems.add(location, f"{what} : le document imprime {show(declared)}, le calcul donne {show(computed)}")
+
+
+_ARTICLE_REFERENCE = re.compile(
+    r"\barticles?\s+(\d+)(?:er)?(?:\.(\d+))?\b"
+    r"(?!\s*(?:du|de la|de l['’]|des|de|d['’])\s+(?:code|loi|décret|règlement|arrêté|traité|ordonnance|"
+    r"directive|convention))", re.IGNORECASE)
+_FICHE_REFERENCE = re.compile(r"\bfiches?(?:-projet)?\s+(?:n°\s*)?(\d+\.\d+)\b", re.IGNORECASE)
+
+
+def check_references(sources: dict[str, SourceFile], articles: dict[int, int], fiches: set[str] | None,
+                     problems: Problems) -> None:
+    """Add a problem for every article, sub-article or fiche that prose refers to and that does not exist.
+
+    `articles` gives each article number its number of sub-articles; `fiches` the fiche numbers, when the kind
+    has fiches. References to other texts' articles (« l'article 5 de la loi ») are not checked.
+    """
+    for source in sources.values():
+        for number, line in enumerate(source.text.split("\n"), start=1):
+            for match in _ARTICLE_REFERENCE.finditer(line):
+                article, sub = int(match.group(1)), match.group(2)
+                where = Location(display_path(source.src_path), number, match.start() + 1)
+                if article not in articles:
+                    problems.add(where, f"renvoi à l'article {article}, qui n'existe pas (le contrat en compte "
+                                        f"{len(articles)})")
+                elif sub is not None and not 1 <= int(sub) <= articles[article]:
+                    problems.add(where, f"renvoi à l'article {article}.{sub}, qui n'existe pas")
+            for match in _FICHE_REFERENCE.finditer(line) if fiches is not None else ():
+                if match.group(1) not in fiches:
+                    problems.add(Location(display_path(source.src_path), number, match.start() + 1),
+                                 f"renvoi à la fiche {match.group(1)}, qui n'existe pas")
