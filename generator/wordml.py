@@ -265,11 +265,14 @@ def set_table_style_borders(style, size: int = 4) -> None:
     tbl_pr.append(_borders("w:tblBorders", ("top", "left", "bottom", "right", "insideH", "insideV"), size, space=0))
 
 
+_W_PPR, _W_PSTYLE, _W_VAL = qn("w:pPr"), qn("w:pStyle"), qn("w:val")
+
+
 def _heading_level(paragraph_element, heading_ids: dict[str, int]) -> int | None:
-    ppr = paragraph_element.pPr
-    if ppr is None or ppr.pStyle is None:
-        return None
-    return heading_ids.get(ppr.pStyle.val)
+    # Plain lxml lookups: the document has thousands of paragraphs, python-docx's accessors are slow here.
+    ppr = paragraph_element.find(_W_PPR)
+    style = ppr.find(_W_PSTYLE) if ppr is not None else None
+    return heading_ids.get(style.get(_W_VAL)) if style is not None else None
 
 
 _TOC_LEVELS = re.compile(r'\\o\s+"(\d)-(\d)"')
