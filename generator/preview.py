@@ -93,7 +93,8 @@ class Preview:
                    f'{len(findings)} constat(s) du vérificateur, affiché(s) à côté de ce qu\'ils concernent.</p>'
                    f'</section>')
         page = page.replace('<main id="contenu">', summary + '<main id="contenu">', 1)
-        return page.replace("</body>", _RELOAD_SCRIPT % json.dumps(findings, ensure_ascii=False) + "</body>", 1)
+        data = json.dumps(findings, ensure_ascii=False).replace("</", "<\\/")  # content cannot close the script
+        return page.replace("</body>", _RELOAD_SCRIPT % data + "</body>", 1)
 
     def _error_page(self, prepared: Prepared) -> str:
         items = "".join(f"<li>{html.escape(str(p))}</li>" for p in prepared.problems.errors)
