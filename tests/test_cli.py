@@ -50,3 +50,9 @@ def test_help_is_in_french():
     result = run("--help")
     assert "Produit les documents de tous les contrats" in result.stdout
     assert "Exemples" in result.stdout
+    assert result.stdout.startswith("Utilisation\u00a0: build.py")
+    assert "Options\u00a0:" in result.stdout and "Commandes\u00a0:" in result.stdout
+    assert "Affiche cette aide et quitte." in result.stdout and "Show this message" not in result.stdout
+    for command in ("construire", "verifier", "avenant", "nouveau", "apercu"):
+        sub = run(command, "--aide").stdout
+        assert sub.startswith(f"Utilisation\u00a0: build.py {command}") and "Exemple" in sub, command
