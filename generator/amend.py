@@ -16,24 +16,12 @@ from typing import Any
 from pydantic import model_validator
 
 from .errors import Problems
+from .kinds.common import Representant
 from .load import SourceFile, SourceTree
 from .schema import Model
 from .validate import validate_source
 
 AVENANTS_DIR = "avenants"
-
-
-class NouveauRepresentant(Model):
-    """The new representative of a party."""
-
-    civilite: str
-    """« Monsieur », « Madame »."""
-    nom: str
-    """First name and NAME."""
-    qualite: str
-    """Office held."""
-    qualite_avant_nom: bool = False
-    """True when the office is written before the name."""
 
 
 class Modification(Model):
@@ -62,7 +50,7 @@ class Modification(Model):
     """New values of a fiche's fields, by dotted path: `echeancier.depenses.investissement: {2022: 1000000}`."""
     ajouter_fiche: str | None = None
     """YAML file of a fiche added at the end of `axe`."""
-    representant: NouveauRepresentant | None = None
+    representant: Representant | None = None
     """The party's new representative."""
 
     @model_validator(mode="after")
