@@ -1,3 +1,0 @@
-"""Paraphe: turns structured content (YAML and Markdown) into finished French contract documents."""
-
-__version__ = "0.1.0"
