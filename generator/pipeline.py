@@ -234,8 +234,7 @@ def is_unchanged(root: Path, output_dir: Path, inputs: str) -> bool:
 
 @dataclass
 class ContractResult:
-    """What building one contract gave: its outputs (not written yet), or why it failed, or that it was
-    already up to date."""
+    """What building one contract gave: its outputs (not written yet), or why it failed."""
 
     root: Path
     outputs: list[Output] = field(default_factory=list)
@@ -243,20 +242,15 @@ class ContractResult:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     inputs: str | None = None
-    is_unchanged: bool = False
 
 
-def build_contract(root: Path, output_dir: Path, templates_dir: Path = TEMPLATES_DIR,
-                   formats: tuple[str, ...] | None = None, avenant: int | None = None,
-                   rebuild: bool = False) -> ContractResult:
+def build_contract(root: Path, inputs: str, output_dir: Path, templates_dir: Path = TEMPLATES_DIR,
+                   formats: tuple[str, ...] | None = None, avenant: int | None = None) -> ContractResult:
     """Load, check, compute and render one contract and its avenants; never raises for its content.
 
-    An unchanged contract (same inputs fingerprint as its manifest, outputs as written) is skipped unless
-    `rebuild`. It runs in a worker process of the batch: everything it returns can be pickled.
+    `inputs` is the contract's fingerprint, taken by the caller before building (it goes to the manifest). It
+    runs in a worker process of the batch: everything it returns can be pickled.
     """
-    inputs = inputs_fingerprint(root, templates_dir, formats)
-    if not rebuild and avenant is None and is_unchanged(root, output_dir, inputs):
-        return ContractResult(root, inputs=inputs, is_unchanged=True)
     result = ContractResult(root, inputs=inputs)
     prepared = read_and_compute(root)
     result.warnings = prepared.problems.warnings
@@ -346,15 +340,16 @@ def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMP
             if on_progress is not None:
                 on_progress(None)
         else:
-            pending.append(root)
+            pending.append((root, inputs))
     if executor is None and executor_for is not None and pending:
         executor = executor_for(len(pending))
     task = partial(build_contract, output_dir=output_dir, templates_dir=templates_dir, formats=formats,
-                   avenant=avenant, rebuild=True)
+                   avenant=avenant)
     if executor is None:
-        results = map(task, pending)
+        results = (task(root, inputs) for root, inputs in pending)
     else:
-        results = (future.result() for future in as_completed([executor.submit(task, root) for root in pending]))
+        futures = [executor.submit(task, root, inputs) for root, inputs in pending]
+        results = (future.result() for future in as_completed(futures))
     waiting = []  # contracts with PDF or ODT to produce: converted together, written after
     for result in results:
         report.warnings.extend(result.warnings)
