@@ -6,7 +6,9 @@ where it stands, so that a legal officer can find and fix it. Messages meant for
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -92,7 +94,13 @@ class TemplateProblem(BuildFailed):
 
 def display_path(path: Path) -> str:
     """Return the path relative to the current directory when it is below it, else as given."""
+    return _display_path(str(path), os.getcwd())
+
+
+@lru_cache(maxsize=16384)
+def _display_path(path: str, cwd: str) -> str:
+    # resolving touches the disk for each part of the path: a contract asks the same few paths many times
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(Path(path).resolve().relative_to(Path(cwd).resolve()))
     except ValueError:
-        return str(path)
+        return path

@@ -23,6 +23,8 @@ from .schema import Marqueur, Prose, is_marqueur, is_montant
 from .wordml import xml_safe
 
 PROSE_RENDERER_KEY = "_prose"
+WORDML_KEY = "_document"
+"""The context key of the Word document being rendered, which treats what a compiled template captures."""
 
 
 def cellule(value: Any) -> str:
@@ -49,6 +51,13 @@ def prose(context: Context, value: str, heading_offset: int = 0, style: str | No
         return value
     rendered = renderer.render(value, heading_offset, style)
     return Markup(rendered) if isinstance(rendered, str) else rendered
+
+
+@pass_context
+def _wordml(context: Context, value: Any, what: str, *args) -> Markup:
+    """Hand a piece of rendered Word XML to the document being rendered (the filter blocks a compiled docx
+    template puts around its headings and `{%tc %}` tables, and its sommaire)."""
+    return Markup(context[WORDML_KEY].capture(str(value), what, *args))
 
 
 @pass_context
@@ -91,11 +100,8 @@ def mois_annee(value) -> str:
 
 
 class _Environment(SandboxedEnvironment):
-    """The sandboxed environment, compiling each template source once per process.
-
-    docxtpl hands the same patched XML to `from_string` at every render of a template; compiling it is the
-    largest fixed cost of a document.
-    """
+    """The sandboxed environment, compiling each template source given to `from_string` once per process (an
+    HTML page's source, a core property of a docx template)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,6 +147,7 @@ def create_environment(templates_dir=None) -> SandboxedEnvironment:
         texte_litteral=markdown_escape,
         prose=prose,
         ancre=ancre,
+        _wordml=_wordml,
     )
     env.tests.update(montant=is_montant, marqueur=is_marqueur)
     return env

@@ -25,6 +25,20 @@ CONTENT_SUFFIXES = (".yaml", ".yml", ".md")
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """A safe YAML loader (libyaml's when installed) whose floats are exact decimals."""
 
+    _resolved: dict = {}
+
+    def resolve(self, kind, value, implicit):
+        # The composer asks the tag of every scalar; content repeats its keys and values from file to file.
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = self._resolved.get(key)
+        if tag is None:
+            if len(self._resolved) > 100_000:
+                self._resolved.clear()
+            tag = self._resolved[key] = super().resolve(kind, value, implicit)
+        return tag
+
 
 def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
     text = loader.construct_scalar(node).replace("_", "")
@@ -32,6 +46,9 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decima
 
 
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+
+_STR, _INT, _MAP, _SEQ = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:map",
+                          "tag:yaml.org,2002:seq")
 
 
 @dataclass
@@ -95,21 +112,43 @@ class SourceTree:
         return h.hexdigest()
 
 
-def _record_positions(node: yaml.Node, path: Path_, positions: dict[Path_, tuple[int, int]]) -> None:
-    positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value
-            if key_node.tag == "tag:yaml.org,2002:int":
-                try:
-                    key = int(key)
-                except ValueError:
-                    pass
-            positions[("__key__",) + path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            _record_positions(value_node, path + (key,), positions)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _record_positions(item, path + (index,), positions)
+class _Reader:
+    """Builds a YAML document's data from its nodes in one walk, recording where each key and value stands.
+
+    Plain strings, integers, mappings and sequences are built here; every other node (decimals, dates,
+    booleans, merge keys, explicit tags) is built by the loader's own constructors.
+    """
+
+    def __init__(self, loader: _Loader, positions: dict[Path_, tuple[int, int]]):
+        self.loader = loader
+        self.positions = positions
+
+    def value(self, node: yaml.Node, path: Path_) -> Any:
+        self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        if tag == _MAP and not any(k.tag == "tag:yaml.org,2002:merge" for k, _ in node.value):
+            data = {}
+            for key_node, value_node in node.value:
+                key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else \
+                    self.loader.construct_object(key_node, deep=True)
+                self.positions[("__key__",) + path + (key,)] = (key_node.start_mark.line + 1,
+                                                                key_node.start_mark.column + 1)
+                data[key] = self.value(value_node, path + (key,))
+            return data
+        if tag == _SEQ:
+            return [self.value(item, path + (index,)) for index, item in enumerate(node.value)]
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        return self.loader.construct_object(node, deep=True)
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == _STR:
+            return node.value
+        if node.tag == _INT and node.value.isdigit():
+            return int(node.value)
+        return self.loader.construct_object(node)
 
 
 def _describe(char: str) -> str:
@@ -154,8 +193,9 @@ def parse_yaml(text: str, source: SourceFile, problems: Problems) -> None:
             if node is None:
                 source.data = None
                 return
-            _record_positions(node, (), source.positions)
-            source.data = _clean_values(loader.construct_document(node), (), source, problems)
+            data = _Reader(loader, source.positions).value(node, ())
+            # forbidden characters in a value can only come from an escape (« \v ») of a quoted string
+            source.data = _clean_values(data, (), source, problems) if "\\" in text else data
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:

@@ -25,7 +25,7 @@ from .jinja_env import TEMPLATES_DIR
 from .kinds import Kind, get_kind, kind_names
 from .load import SourceTree, iter_contract_roots, load_contract
 from .provenance import provenance, reproducible_zip
-from .redline import redline
+from .wordml.redline import redline
 from .render_docx import render_docx
 from .render_html import render_html
 from .render_office import convert

@@ -10,6 +10,7 @@ import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import lru_cache
 
 import markdown
 from markdown.extensions import Extension
@@ -18,7 +19,7 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import ETX, STX
 
 from .french import typographie
-from .wordml import Fragment, FragmentBuilder, Inline, WordWriter
+from .wordml import Block, DocumentWriter, Fragment, Inline
 
 
 class _Superscript(Extension):
@@ -115,49 +116,72 @@ _BLOCKS = {"p", "ul", "ol", "blockquote", "pre", "hr", "table", "div"} | {f"h{i}
 
 
 class ProseRenderer:
-    """Writes Markdown prose into a Word fragment with the template's named styles."""
+    """Writes Markdown prose into a Word document with the template's named styles."""
 
-    def __init__(self, writer: WordWriter, styles: ProseStyles = ProseStyles()):
+    def __init__(self, writer: DocumentWriter, styles: ProseStyles = ProseStyles()):
         self.writer = writer
         self.styles = styles
-        self.md = new_markdown()
-        self._body_style = styles.body
 
     def render(self, text: str, heading_offset: int = 0, body_style: str | None = None) -> Fragment:
         """Return the fragment of a Markdown text; `#` becomes heading level 1 + `heading_offset`, and
         paragraphs take `body_style` when given (a table cell's style, say) instead of the body text style."""
-        builder = self.writer.new_fragment()
-        self._body_style = body_style or self.styles.body
-        self._blocks(builder, parse(text, self.md), heading_offset, boxed=False, depth=0)
-        return builder.build()
+        return self.writer.fragment(word_blocks(text, heading_offset, body_style or self.styles.body, self.styles))
+
+
+_MARKDOWN = new_markdown()
+
+
+@lru_cache(maxsize=4096)
+def word_blocks(text: str, heading_offset: int, body_style: str, styles: ProseStyles) -> tuple[Block, ...]:
+    """Return the Word paragraphs of a Markdown text (kept per process: the articles of many contracts share
+    their wording)."""
+    blocks: list[Block] = []
+    _Blocks(styles, body_style, blocks).blocks(parse(text, _MARKDOWN), heading_offset, boxed=False, depth=0)
+    return tuple(blocks)
+
+
+class _Blocks:
+    """Walks python-markdown's element tree into Word paragraphs."""
+
+    def __init__(self, styles: ProseStyles, body_style: str, out: list[Block]):
+        self.styles = styles
+        self.body_style = body_style
+        self.out = out
+        self.numbered_lists = 0
+
+    def paragraph(self, style: str, inlines=(), numbered_list: int | None = None) -> None:
+        self.out.append(Block(style, tuple(inlines), numbered_list))
 
     # --- blocks -------------------------------------------------------------------------------------------
 
-    def _blocks(self, builder: FragmentBuilder, parent: ET.Element, offset: int, boxed: bool, depth: int) -> None:
+    def blocks(self, parent: ET.Element, offset: int, boxed: bool, depth: int) -> None:
         for element in parent:
             tag = element.tag
             if tag == "p":
-                builder.paragraph(self.styles.boxed if boxed else self._body_style, self._inlines(element))
+                self.paragraph(self.styles.boxed if boxed else self.body_style, self._inlines(element))
             elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 level = min(int(tag[1]) + offset, len(self.styles.headings))
                 style = self.styles.boxed_heading if boxed else self.styles.headings[level - 1]
-                builder.paragraph(style, self._inlines(element))
+                self.paragraph(style, self._inlines(element))
             elif tag in ("ul", "ol"):
-                self._list(builder, element, offset, boxed, depth)
+                self._list(element, offset, boxed, depth)
             elif tag == "blockquote":
-                self._blocks(builder, element, offset, boxed=True, depth=depth)
+                self.blocks(element, offset, boxed=True, depth=depth)
             elif tag == "pre":
-                builder.paragraph(self.styles.code, [Inline("".join(element.itertext()))])
+                self.paragraph(self.styles.code, [Inline("".join(element.itertext()))])
             elif tag == "hr":
-                builder.paragraph(self._body_style)
+                self.paragraph(self.body_style)
             else:
-                builder.paragraph(self._body_style, self._inlines(element))
+                self.paragraph(self.body_style, self._inlines(element))
 
-    def _list(self, builder: FragmentBuilder, element: ET.Element, offset: int, boxed: bool, depth: int) -> None:
+    def _list(self, element: ET.Element, offset: int, boxed: bool, depth: int) -> None:
         is_numbered = element.tag == "ol"
         styles = self.styles.numbers if is_numbered else self.styles.bullets
         style = styles[min(depth, len(styles) - 1)]
-        num_id = builder.restart_numbering(style) if is_numbered else None
+        numbered_list = None
+        if is_numbered:  # each numbered list starts again at 1
+            numbered_list = self.numbered_lists
+            self.numbered_lists += 1
         for item in element:
             if item.tag != "li":
                 continue
@@ -165,7 +189,7 @@ class ProseRenderer:
             children = list(item)
             first_block = next((c for c in children if c.tag in _BLOCKS), None)
             if first_block is not None and first_block.tag == "p":
-                builder.list_item(style, self._inlines(first_block), num_id)
+                self.paragraph(style, self._inlines(first_block), numbered_list)
                 rest = [c for c in children if c is not first_block]
             else:
                 inline_part = ET.Element("span")
@@ -174,15 +198,15 @@ class ProseRenderer:
                     if child.tag in _BLOCKS:
                         break
                     inline_part.append(child)
-                builder.list_item(style, self._inlines(inline_part), num_id)
+                self.paragraph(style, self._inlines(inline_part), numbered_list)
                 rest = [c for c in children if c.tag in _BLOCKS]
             for child in rest:
                 if child.tag in ("ul", "ol"):
-                    self._list(builder, child, offset, boxed, depth + 1)
+                    self._list(child, offset, boxed, depth + 1)
                 else:
                     holder = ET.Element("div")
                     holder.append(child)
-                    self._blocks(builder, holder, offset, boxed, depth)
+                    self.blocks(holder, offset, boxed, depth)
 
     # --- inlines ------------------------------------------------------------------------------------------
 

@@ -1,21 +1,24 @@
-"""Render stage (Word): a docxtpl template, the project's Jinja environment and a context → .docx bytes."""
+"""Render stage (Word): a docxtpl template, the project's Jinja environment and a context → .docx bytes.
+
+Each template is compiled once per process (`wordml.template`); a document is then a Jinja render and the
+compression of the parts it changes.
+"""
 
 from __future__ import annotations
 
-import io
 import re
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
-from docxtpl import DocxTemplate
 from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SecurityError
 
 from .errors import Location, Problem, TemplateProblem, display_path
-from .jinja_env import PROSE_RENDERER_KEY, environment
+from .jinja_env import PROSE_RENDERER_KEY, WORDML_KEY, environment
 from .prose import ProseRenderer
-from .provenance import Provenance, reproducible_zip
-from .wordml import WordWriter, ask_to_update_fields, fill_table_of_contents
+from .provenance import Provenance
+from .wordml.template import CompiledTemplate
 
 _UNDEFINED = re.compile(r"^'(?P<name>[^']+)' is undefined$")
 _NO_ATTRIBUTE = re.compile(r"^'(?P<owner>[^']+)' (?:object )?has no attribute '(?P<name>[^']+)'$")
@@ -45,9 +48,8 @@ def template_problem(template_path: Path, exc: TemplateError) -> TemplateProblem
     return TemplateProblem([Problem(where, message)])
 
 
-def stamp(document, origin: Provenance) -> None:
-    """Record the provenance in the document's core properties (File > Properties in Word)."""
-    properties = document.core_properties
+def stamp(properties, origin: Provenance) -> None:
+    """Record the provenance in a document's core properties (File > Properties in Word)."""
     properties.version = f"Paraphe {origin.engine_version}"
     properties.identifier = origin.sources_hash
     properties.comments = origin.description
@@ -59,6 +61,20 @@ def stamp(document, origin: Provenance) -> None:
     properties.revision = 1
 
 
+@lru_cache(maxsize=32)
+def _compiled(path: Path, modified_ns: int, size: int) -> CompiledTemplate:
+    """Return the template compiled, once per process and per version of the file."""
+    return CompiledTemplate(path, environment())
+
+
+def _render_failure(template_path: Path, exc: Exception) -> TemplateProblem:
+    if isinstance(exc, TemplateError):
+        return template_problem(template_path, exc)
+    # a filter or test given a value it cannot take: reported like any template problem, never hidden
+    return TemplateProblem([Problem(Location(display_path(template_path)),
+                                    f"le modèle ne peut pas être rendu avec ce contenu : {exc}")])
+
+
 def render_docx(template_path: Path, context: dict[str, Any], origin: Provenance | None = None) -> bytes:
     """Return the .docx bytes of `template_path` rendered with `context`; raise TemplateProblem on failure.
 
@@ -66,23 +82,12 @@ def render_docx(template_path: Path, context: dict[str, Any], origin: Provenance
     """
     if not template_path.is_file():
         raise TemplateProblem([Problem(Location(display_path(template_path)), "modèle introuvable")])
-    template = DocxTemplate(str(template_path))
-    document = template.get_docx()
-    writer = WordWriter(document)
-    full_context = dict(context)
-    full_context[PROSE_RENDERER_KEY] = ProseRenderer(writer)
+    stat = template_path.stat()
     try:
-        template.render(full_context, environment())
-    except TemplateError as exc:
-        raise template_problem(template_path, exc) from exc
-    except (TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as exc:
-        # a filter or test given a value it cannot take: reported like any template problem, never hidden
-        raise TemplateProblem([Problem(Location(display_path(template_path)),
-                                       f"le modèle ne peut pas être rendu avec ce contenu : {exc}")]) from exc
-    fill_table_of_contents(template.docx)
-    ask_to_update_fields(template.docx)
-    if origin is not None:
-        stamp(template.docx, origin)
-    buffer = io.BytesIO()
-    template.save(buffer)
-    return reproducible_zip(buffer.getvalue(), origin.generated) if origin else buffer.getvalue()
+        template = _compiled(template_path, stat.st_mtime_ns, stat.st_size)
+        document = template.new_document()
+        full_context = {**context, PROSE_RENDERER_KEY: ProseRenderer(document), WORDML_KEY: document}
+        return template.render(document, full_context, set_properties=None if origin is None else partial(stamp, origin=origin),
+                               when=origin.generated if origin else None)
+    except (TemplateError, TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as exc:
+        raise _render_failure(template_path, exc) from exc

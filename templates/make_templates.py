@@ -24,8 +24,8 @@ from docx.shared import Cm, Pt, RGBColor
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from generator.french import typographie  # noqa: E402
-from generator.wordml import (  # noqa: E402
-    WordWriter, add_field, repeat_as_header_row, set_paragraph_border, set_table_style_borders)
+from generator.wordml.authoring import (  # noqa: E402
+    add_field, add_toc, repeat_as_header_row, set_paragraph_border, set_table_style_borders)
 
 _JINJA_TAG = re.compile(r"(\{\{.*?\}\}|\{%.*?%\})")
 
@@ -180,14 +180,6 @@ def new_document():
     footer.style = doc.styles["Pied de page"]
     add_field(footer, "PAGE")
     return doc
-
-
-def add_toc(doc, levels=(1, 3), styles=None) -> None:
-    """Add the sommaire: a table of contents field the build fills with the document's headings."""
-    fragment = WordWriter(doc).new_fragment()
-    fragment.toc(levels, styles)
-    for element in fragment.build().elements:
-        doc.element.body.insert(len(doc.element.body) - 1, element)
 
 
 def save(doc, rel_path: str, title: str) -> None:

@@ -1,0 +1,73 @@
+"""The zip container of a .docx: members copied as they are compressed in the template, or compressed anew.
+
+A document shares most of its parts with its template (styles, fonts, theme…): they are copied without being
+decompressed and recompressed, and only the parts a document changes are compressed. Every member is dated
+with the generation date, so the same sources give the same bytes. The format is zip's (APPNOTE), written with
+the record layouts of the standard library's `zipfile`.
+"""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+# Level 1 compresses a CRTE's 800 KB body in 7 ms instead of 17 ms (level 6), for a file 25 % larger
+# (measured on this project's documents): the body is recompressed for every document of a batch.
+COMPRESSION_LEVEL = 1
+_EPOCH = datetime(1980, 1, 1)
+_NAME_LENGTH, _EXTRA_LENGTH = 10, 11  # fields of a local file header (zipfile.structFileHeader)
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member of a zip container, its data already compressed (deflate) or stored."""
+
+    name: str
+    data: bytes
+    crc: int
+    size: int
+    method: int = zipfile.ZIP_DEFLATED
+
+    @classmethod
+    def compress(cls, name: str, raw: bytes, level: int = COMPRESSION_LEVEL) -> "Member":
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+        return cls(name, compressor.compress(raw) + compressor.flush(), zlib.crc32(raw), len(raw))
+
+
+def read_members(path: Path) -> list[Member]:
+    """Return the members of a zip file as they are stored (compressed data untouched), in their order."""
+    members = []
+    with zipfile.ZipFile(path) as archive, open(path, "rb") as raw:
+        for info in archive.infolist():
+            raw.seek(info.header_offset)
+            header = struct.unpack(zipfile.structFileHeader, raw.read(zipfile.sizeFileHeader))
+            raw.seek(header[_NAME_LENGTH] + header[_EXTRA_LENGTH], 1)
+            members.append(Member(info.filename, raw.read(info.compress_size), info.CRC, info.file_size,
+                                  info.compress_type))
+    return members
+
+
+def write_zip(members: list[Member], when: datetime | None = None) -> bytes:
+    """Return the bytes of a zip container holding `members`, each dated `when` (1980-01-01 when not given)."""
+    when = when or _EPOCH
+    dos_time = (when.hour << 11) | (when.minute << 5) | (when.second // 2)
+    dos_date = ((max(when.year, 1980) - 1980) << 9) | (when.month << 5) | when.day
+    chunks, directory, offset = [], [], 0
+    for member in members:
+        name = member.name.encode("utf-8")
+        flags = 0x800 if not member.name.isascii() else 0  # names in UTF-8
+        header = struct.pack(zipfile.structFileHeader, zipfile.stringFileHeader, 20, 0, flags, member.method,
+                             dos_time, dos_date, member.crc, len(member.data), member.size, len(name), 0)
+        directory.append(struct.pack(zipfile.structCentralDir, zipfile.stringCentralDir, 20, 3, 20, 0, flags,
+                                     member.method, dos_time, dos_date, member.crc, len(member.data), member.size,
+                                     len(name), 0, 0, 0, 0, 0o644 << 16, offset) + name)
+        chunks += [header, name, member.data]
+        offset += len(header) + len(name) + len(member.data)
+    central = b"".join(directory)
+    end = struct.pack(zipfile.structEndArchive, zipfile.stringEndArchive, 0, 0, len(members), len(members),
+                      len(central), offset, 0)
+    return b"".join(chunks) + central + end

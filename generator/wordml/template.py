@@ -1,0 +1,246 @@
+"""A docxtpl template compiled once per process, then rendered into as many documents as asked.
+
+Template authors keep docxtpl's language (`{%p %}`, `{%tr %}`, `{%tc %}`, `{{p }}`, `{{r }}`). What stock
+docxtpl does for every document — load the package, serialize the body, run its regular expressions over it,
+compile the Jinja template, re-parse the rendered XML, fix the tables and recompress every part — is done here
+once per template: compiling also prepares what used to be done on each rendered document by walking it
+(filling the sommaire, fitting table grids to `{%tc %}` loops) as Jinja filter blocks around the few elements
+concerned. A render is then the Jinja render, a few string joins and the compression of the parts that changed;
+the other parts are copied as the template stores them.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from docx.enum.style import WD_STYLE_TYPE
+from docx.opc.coreprops import CoreProperties
+from docx.opc.oxml import serialize_part_xml
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.oxml.parser import parse_xml
+from docxtpl import DocxTemplate
+from lxml import etree
+
+from .package import Member, read_members, write_zip
+from .writer import SOMMAIRE_MARK, DocumentWriter, TemplateStyles, TocSpec
+
+# The filter the compiled template calls around the elements it must treat after rendering; the project's
+# Jinja environment maps it to `DocumentWriter.capture` of the document being rendered.
+CAPTURE_FILTER = "_wordml"
+
+_STYLE_TYPES = {WD_STYLE_TYPE.PARAGRAPH: "paragraph", WD_STYLE_TYPE.CHARACTER: "character"}
+_TOC_LEVELS = re.compile(r'\\o\s+"(\d)-(\d)"')
+_TOC_STYLES = re.compile(r'\\t\s+"([^"]*)"')
+_CELL_TAGS = re.compile(r"\{%\s*(tc\b|colspan\b|cellbg\b|vm\b|hm\b)")
+_BODY_MARK = "paraphe-body"
+_JINJA_PARTS = re.compile(r"word/(header\d*|footer\d*|footnotes)\.xml")
+_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")  # docxtpl renders these
+
+
+def _text(element) -> str:
+    return "".join(t.text or "" for t in element.iter(qn("w:t")))
+
+
+def _tag_paragraph(tag: str):
+    """Return a paragraph holding only a docxtpl paragraph tag (`{%p … %}`, `{{p … }}`)."""
+    p, r, t = OxmlElement("w:p"), OxmlElement("w:r"), OxmlElement("w:t")
+    t.text = tag
+    r.append(t)
+    p.append(r)
+    return p
+
+
+def _toc_spec(document, body, style_ids: dict[tuple[str, str], str]):
+    """Return the template's table of contents (its spec and its field paragraph), or (None, None)."""
+    instr = next((i for i in body.iter(qn("w:instrText")) if i.text and i.text.strip().startswith("TOC")), None)
+    if instr is None:
+        return None, None
+    names: dict[str, int] = {}
+    levels = _TOC_LEVELS.search(instr.text)
+    low, high = (int(levels.group(1)), int(levels.group(2))) if levels else (1, 3)
+    for level in range(low, high + 1):
+        names[f"Heading {level}"] = level
+    styles = _TOC_STYLES.search(instr.text)
+    if styles:
+        parts = [p.strip() for p in styles.group(1).split(",")]
+        for name, level in zip(parts[::2], parts[1::2]):
+            names[name] = int(level)
+    by_style = {style_ids[("paragraph", name)]: level for name, level in names.items()
+                if ("paragraph", name) in style_ids}
+    missing = sorted({f"toc {level}" for level in by_style.values()} - {n for _, n in style_ids})
+    if missing:
+        raise KeyError(f"le modèle n'a pas de style « {missing[0]} » pour son sommaire")
+    entry_styles = {level: style_ids[("paragraph", f"toc {level}")] for level in set(by_style.values())}
+    first = entry_styles.get(min(entry_styles)) if entry_styles else None
+    properties = f'<w:pPr><w:pStyle w:val="{first}"/></w:pPr>' if first else ""
+    return TocSpec(instr.text, by_style, entry_styles, properties), instr.getparent().getparent()
+
+
+def _list_abstract_ids(document) -> dict[str, str]:
+    """Return paragraph style id → abstract numbering id, for the styles that number their paragraphs."""
+    numbering = document.part.numbering_part.element
+    out = {}
+    for style in document.styles:
+        ppr = style.element.pPr if style.type == WD_STYLE_TYPE.PARAGRAPH else None
+        num_pr = ppr.numPr if ppr is not None else None
+        if num_pr is not None and num_pr.numId is not None:
+            num = numbering.num_having_numId(num_pr.numId.val)
+            out[style.style_id] = str(num.abstractNumId.val)
+    return out
+
+
+def _next_rel_id(part) -> int:
+    numbers = [int(r[3:]) for r in part.rels if r.startswith("rId") and r[3:].isdigit()]
+    return max(numbers, default=0) + 1
+
+
+def _mark_for_capture(body, toc: TocSpec | None, toc_paragraph) -> None:
+    """Put the filter blocks that treat elements after rendering around the headings the sommaire lists and
+    the tables whose cells come from `{%tc %}` loops; put the sommaire's mark in place of its field."""
+    if toc is not None:
+        for p in list(body.iter(qn("w:p"))):
+            ppr = p.find(qn("w:pPr"))
+            style = ppr.find(qn("w:pStyle")) if ppr is not None else None
+            level = toc.levels_by_style.get(style.get(qn("w:val"))) if style is not None else None
+            if level is None or "{%" in _text(p) or "{{p" in _text(p):
+                continue
+            p.addprevious(_tag_paragraph(f'{{%p filter {CAPTURE_FILTER}("titre", {level}) %}}'))
+            p.addnext(_tag_paragraph("{%p endfilter %}"))
+        toc_paragraph.addprevious(_tag_paragraph(f'{{{{p ""|{CAPTURE_FILTER}("sommaire") }}}}'))
+        toc_paragraph.getparent().remove(toc_paragraph)
+    for table in list(body.iter(qn("w:tbl"))):
+        if _CELL_TAGS.search(_text(table)):
+            table.addprevious(_tag_paragraph(f'{{%p filter {CAPTURE_FILTER}("grille") %}}'))
+            table.addnext(_tag_paragraph("{%p endfilter %}"))
+
+
+class CompiledTemplate:
+    """A docxtpl template ready to render: its body compiled once, its unchanged parts kept compressed."""
+
+    def __init__(self, path: Path, env):
+        self.path = path
+        self._docxtpl = DocxTemplate(str(path))
+        document = self._docxtpl.get_docx()
+        style_ids = {(_STYLE_TYPES[s.type], s.name): s.style_id for s in document.styles if s.type in _STYLE_TYPES}
+        body = document.element.body
+        toc, toc_paragraph = _toc_spec(document, body, style_ids)
+        root = document.element
+        namespaces = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in root.nsmap.items() if prefix)
+        numbering_part = document.part.numbering_part
+        self.styles = TemplateStyles(
+            style_ids=style_ids, list_abstract_ids=_list_abstract_ids(document),
+            next_num_id=max((n.numId for n in numbering_part.element.num_lst), default=0) + 1,
+            next_rel_id=_next_rel_id(document.part), toc=toc, namespaces=namespaces)
+
+        _mark_for_capture(body, toc, toc_paragraph)
+        source = self._docxtpl.patch_xml(self._docxtpl.get_xml())
+        self._body = env.from_string(source)
+        self._unescapes_braces = any(mark in source for mark in ("{_{", "}_}", "{_%", "%_}"))
+        self._has_drawings = "docPr" in source
+        placeholder = etree.SubElement(root, _BODY_MARK)
+        root.replace(body, placeholder)
+        head, tail = serialize_part_xml(root).split(f"<{_BODY_MARK}/>".encode())
+        self._document_head, self._document_tail = head, tail
+
+        self._members = read_members(path)
+        blobs = {m.name: m for m in self._members}
+        self._parts_with_tags = {}
+        for member in self._members:
+            if _JINJA_PARTS.fullmatch(member.name):
+                xml = self._read(path, member.name).decode("utf-8")
+                if "{{" in xml or "{%" in xml:
+                    self._parts_with_tags[member.name] = env.from_string(self._docxtpl.patch_xml(xml))
+        settings = parse_xml(self._read(path, "word/settings.xml"))
+        if settings.find(qn("w:updateFields")) is None:  # Word refreshes the sommaire and page numbers
+            update = OxmlElement("w:updateFields")
+            update.set(qn("w:val"), "true")
+            settings.append(update)
+        self._settings = Member.compress("word/settings.xml", serialize_part_xml(settings))
+        self._numbering = self._read(path, "word/numbering.xml") if "word/numbering.xml" in blobs else None
+        self._rels = self._read(path, "word/_rels/document.xml.rels")
+        self._core = self._read(path, "docProps/core.xml") if "docProps/core.xml" in blobs else None
+        self._env = env
+
+    @staticmethod
+    def _read(path: Path, name: str) -> bytes:
+        with zipfile.ZipFile(path) as archive:
+            return archive.read(name)
+
+    def new_document(self) -> DocumentWriter:
+        """Return the writer of a new document made from this template (prose renderers write through it)."""
+        return DocumentWriter(self.styles)
+
+    def render(self, writer: DocumentWriter, context: dict[str, Any],
+               set_properties: Callable[[CoreProperties], None] | None = None, when: datetime | None = None) -> bytes:
+        """Return the .docx bytes of the template rendered with `context` (which gives `writer`'s capture
+        filter and prose renderer); Jinja errors propagate. `set_properties` stamps the core properties."""
+        body = self._body.render(context)
+        if self._unescapes_braces:
+            body = body.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        if "\n" in body or "\t" in body:  # line breaks and tabs in the text: docxtpl's Word equivalents
+            body = self._docxtpl.resolve_listing(body)
+        if self._has_drawings:
+            body = _renumber_drawings(body)
+        if SOMMAIRE_MARK in body:
+            body = body.replace(SOMMAIRE_MARK, writer.sommaire(), 1)
+        changed = {"word/document.xml": self._document_head + body.encode("utf-8") + self._document_tail,
+                   "word/settings.xml": self._settings}
+        for name, template in self._parts_with_tags.items():
+            changed[name] = template.render(context).encode("utf-8")
+        if writer.new_nums:
+            changed["word/numbering.xml"] = _add_nums(self._numbering, writer.new_nums)
+        if writer.hyperlinks:
+            changed["word/_rels/document.xml.rels"] = _add_hyperlinks(self._rels, writer.hyperlinks)
+        if self._core is not None:
+            changed["docProps/core.xml"] = self._core_properties(context, set_properties)
+        members = []
+        for member in self._members:
+            data = changed.get(member.name, member)
+            members.append(data if isinstance(data, Member) else Member.compress(member.name, data))
+        return write_zip(members, when)
+
+    def _core_properties(self, context, set_properties) -> bytes:
+        element = parse_xml(self._core)
+        properties = CoreProperties(element)
+        for name in _PROPERTIES:
+            value = getattr(properties, name)
+            if "{{" in value or "{%" in value:
+                setattr(properties, name, self._env.from_string(value).render(context))
+        if set_properties is not None:
+            set_properties(properties)
+        return serialize_part_xml(element)
+
+
+def _add_nums(numbering: bytes, new_nums: list[tuple[int, str]]) -> bytes:
+    """Return numbering.xml with numbering instances that restart their abstract numbering at 1."""
+    root = parse_xml(numbering)
+    for num_id, abstract_id in new_nums:
+        num = root.add_num(int(abstract_id))
+        num.numId = num_id
+        num.add_lvlOverride(ilvl=0).add_startOverride(1)
+    return serialize_part_xml(root)
+
+
+def _add_hyperlinks(rels: bytes, hyperlinks: list[tuple[str, str]]) -> bytes:
+    """Return a relationships part with the external hyperlinks added."""
+    root = etree.fromstring(rels)
+    namespace = root.nsmap[None]
+    for rel_id, url in hyperlinks:
+        etree.SubElement(root, f"{{{namespace}}}Relationship", Id=rel_id, TargetMode="External", Target=url,
+                         Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _renumber_drawings(body: str) -> str:
+    """Return the body with unique ids on its drawings (a `{%p for %}` repeats a picture with its id)."""
+    tree = etree.fromstring(body)
+    for number, element in enumerate(tree.iter("{http://schemas.openxmlformats.org/drawingml/2006/"
+                                               "wordprocessingDrawing}docPr"), start=1):
+        element.set("id", str(number))
+    return etree.tostring(tree, encoding="unicode")
+

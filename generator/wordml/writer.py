@@ -1,0 +1,280 @@
+"""Word content for one document being rendered: paragraphs, runs, links, restarted lists, the sommaire.
+
+Everything above this layer speaks in `Block`s and `Inline`s; `DocumentWriter` turns them into
+WordprocessingML text for one document, with the style ids of its template, numbering instances and hyperlink
+relationships of its own, and the headings its table of contents lists. The text is written directly (never
+through an element tree): a CRTE has thousands of paragraphs and this is the inner loop of a national batch.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from lxml import etree
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+# XML 1.0 forbids these characters; a vertical tab pasted from Word would corrupt the document.
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+# Where the filled table of contents goes in a rendered body: a processing instruction, which escaped content
+# can never produce.
+SOMMAIRE_MARK = "<?paraphe-sommaire?>"
+
+
+def xml_safe(text: str) -> str:
+    """Return text without the characters XML 1.0 forbids (control characters, NUL, lone surrogates)."""
+    return XML_FORBIDDEN.sub("", text)
+
+
+def xml_text(text: str) -> str:
+    """Return text escaped for an element's content, without the characters XML forbids."""
+    return xml_safe(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@dataclass(frozen=True)
+class Inline:
+    """A piece of text with its character styles (innermost last), or a link to `url`."""
+
+    text: str
+    styles: tuple[str, ...] = ()
+    url: str | None = None
+    is_line_break: bool = False
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph: its style name, its inlines and, for an item of a numbered list that starts again at 1,
+    which list of its fragment it belongs to (0 for the first numbered list, 1 for the next…)."""
+
+    style: str
+    inlines: tuple[Inline, ...] = ()
+    numbered_list: int | None = None
+
+
+@dataclass(frozen=True)
+class TocSpec:
+    """The table of contents of a template: its field instruction, the paragraph styles it lists (style id →
+    level) and the style id of each of its entry levels."""
+
+    instruction: str
+    levels_by_style: dict[str, int]
+    entry_styles: dict[int, str]
+    paragraph_properties: str = ""
+
+
+@dataclass(frozen=True)
+class TemplateStyles:
+    """What a template's styles, numbering and relationships give to the documents made from it."""
+
+    style_ids: dict[tuple[str, str], str]
+    """(type, name) → style id, type being "paragraph" or "character"."""
+    list_abstract_ids: dict[str, str]
+    """Paragraph style id of a numbered list style → id of its abstract numbering."""
+    next_num_id: int
+    next_rel_id: int
+    toc: TocSpec | None = None
+    namespaces: str = ""
+    """The namespace declarations of the document element, to parse a piece of the body on its own."""
+
+
+@dataclass
+class Fragment:
+    """WordprocessingML of block elements, ready to replace a `{{p … }}` paragraph of a docxtpl template."""
+
+    xml: str
+    namespaces: str = f'xmlns:w="{W_NS}" xmlns:r="{R_NS}"'
+
+    def __html__(self) -> str:
+        return self.xml
+
+    def __str__(self) -> str:
+        return self.xml
+
+    @property
+    def elements(self) -> list:
+        """Return the fragment's elements as python-docx oxml elements (for tests and previews)."""
+        from docx.oxml.parser import parse_xml
+
+        return list(parse_xml(f"<w:body {self.namespaces}>{self.xml}</w:body>"))
+
+    @property
+    def text(self) -> str:
+        """Return the plain text of the fragment, paragraphs separated by new lines."""
+        return "\n".join("".join(t.text or "" for t in e.iter(f"{{{W_NS}}}t")) for e in self.elements)
+
+
+def _run(text: str, style_id: str | None = None, bold: bool = False, italic: bool = False) -> str:
+    properties = ""
+    if style_id or bold or italic:
+        properties = ("<w:rPr>" + (f'<w:rStyle w:val="{style_id}"/>' if style_id else "")
+                      + ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "") + "</w:rPr>")
+    return f'<w:r>{properties}<w:t xml:space="preserve">{xml_text(text)}</w:t></w:r>'
+
+
+def _field_run(kind: str) -> str:
+    return f'<w:r><w:fldChar w:fldCharType="{kind}"/></w:r>'
+
+
+@dataclass
+class DocumentWriter:
+    """Writes the Word content of one document made from a template; keeps what the document adds to the
+    template's parts (numbering instances, hyperlinks) and the entries of its table of contents."""
+
+    template: TemplateStyles
+    new_nums: list[tuple[int, str]] = field(default_factory=list)
+    """(numId, abstractNumId) of each numbered list that starts again at 1."""
+    hyperlinks: list[tuple[str, str]] = field(default_factory=list)
+    """(relationship id, URL) of each external link."""
+    toc_entries: list[tuple[int, str]] = field(default_factory=list)
+
+    # --- styles -------------------------------------------------------------------------------------------
+
+    def style_id(self, name: str, kind: str = "paragraph") -> str:
+        """Return the id of the template's style `name`; KeyError names a style the template lacks."""
+        try:
+            return self.template.style_ids[(kind, name)]
+        except KeyError:
+            raise KeyError(f"le modèle n'a pas de style « {name} »") from None
+
+    def has_style(self, name: str, kind: str = "paragraph") -> bool:
+        return (kind, name) in self.template.style_ids
+
+    # --- content ------------------------------------------------------------------------------------------
+
+    def fragment(self, blocks: Iterable[Block]) -> Fragment:
+        """Return the WordprocessingML of paragraphs; each numbered list of them starts again at 1."""
+        num_ids: dict[int, int] = {}
+        out = []
+        for block in blocks:
+            style_id = self.style_id(block.style)
+            numbering = ""
+            if block.numbered_list is not None:
+                if block.numbered_list not in num_ids:
+                    num_ids[block.numbered_list] = self._restart_numbering(style_id, block.style)
+                numbering = f'<w:numPr><w:ilvl w:val="0"/><w:numId w:val="{num_ids[block.numbered_list]}"/></w:numPr>'
+            out.append(f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{numbering}</w:pPr>')
+            out += [self._inline(inline) for inline in block.inlines]
+            out.append("</w:p>")
+            toc = self.template.toc
+            if toc is not None and style_id in toc.levels_by_style:
+                self._add_toc_entry(toc.levels_by_style[style_id], "".join(i.text for i in block.inlines))
+        return Fragment("".join(out), self.template.namespaces or Fragment.namespaces)
+
+    def _inline(self, inline: Inline) -> str:
+        if inline.is_line_break:
+            return "<w:r><w:br/></w:r>"
+        if inline.url is not None:
+            rel_id = self._hyperlink(inline.url)
+            return (f'<w:hyperlink r:id="{rel_id}" w:history="1">'
+                    f'{_run(inline.text, self.style_id("Hyperlink", "character"))}</w:hyperlink>')
+        if not inline.styles:
+            return _run(inline.text)
+        # Word allows one character style per run: the innermost style is applied, and the emphasis the author
+        # asked for around it (bold around italics, say) is kept as the run's bold or italic toggle.
+        return _run(inline.text, self.style_id(inline.styles[-1], "character"),
+                    bold="Strong" in inline.styles[:-1], italic="Emphasis" in inline.styles[:-1])
+
+    def _restart_numbering(self, style_id: str, style_name: str) -> int:
+        abstract_id = self.template.list_abstract_ids.get(style_id)
+        if abstract_id is None:
+            raise ValueError(f"le style « {style_name} » n'a pas de numérotation")
+        num_id = self.template.next_num_id + len(self.new_nums)
+        self.new_nums.append((num_id, abstract_id))
+        return num_id
+
+    def _hyperlink(self, url: str) -> str:
+        for rel_id, known in self.hyperlinks:
+            if known == url:
+                return rel_id
+        rel_id = f"rId{self.template.next_rel_id + len(self.hyperlinks)}"
+        self.hyperlinks.append((rel_id, url))
+        return rel_id
+
+    # --- what the template's own paragraphs ask for -------------------------------------------------------
+
+    def capture(self, xml: str, what: str, *args) -> str:
+        """Return rendered template XML after the treatment `what` the template compiler asked for: "titre"
+        records a heading for the sommaire, "grille" fits a table's grid to its cells, "sommaire" marks where
+        the table of contents goes."""
+        if what == "titre":
+            self._add_toc_entry(int(args[0]), "".join(self._parse(xml).itertext(f"{{{W_NS}}}t")))
+            return xml
+        if what == "grille":
+            return fit_table_grids(self._parse(xml))
+        if what == "sommaire":
+            return SOMMAIRE_MARK
+        raise ValueError(f"traitement inconnu « {what} »")
+
+    def _parse(self, xml: str):
+        return etree.fromstring(f"<w:body {self.template.namespaces}>{xml}</w:body>")
+
+    def _add_toc_entry(self, level: int, title: str) -> None:
+        title = title.strip()
+        if title:
+            self.toc_entries.append((level, title))
+
+    def sommaire(self) -> str:
+        """Return the table of contents filled with the headings met, as Word would fill it: the field's
+        paragraph holds the first entry, each further entry is a paragraph, the field ends on the last one.
+        Word recomputes the entries and their page numbers when it opens the document."""
+        toc = self.template.toc
+        begin = (_field_run("begin") + '<w:r><w:instrText xml:space="preserve">'
+                 f"{xml_text(toc.instruction)}</w:instrText></w:r>" + _field_run("separate"))
+        if not self.toc_entries:
+            return f"<w:p>{toc.paragraph_properties}{begin}{_field_run('end')}</w:p>"
+        out = []
+        last = len(self.toc_entries) - 1
+        for index, (level, title) in enumerate(self.toc_entries):
+            out.append(f'<w:p><w:pPr><w:pStyle w:val="{toc.entry_styles[level]}"/></w:pPr>'
+                       f'{begin if index == 0 else ""}{_run(title)}{_field_run("end") if index == last else ""}</w:p>')
+        return "".join(out)
+
+
+_W = f"{{{W_NS}}}"
+_TBL, _TR, _TC, _GRID, _GRID_COL, _SPAN, _VAL, _WIDTH = (f"{_W}tbl", f"{_W}tr", f"{_W}tc", f"{_W}tblGrid",
+                                                       f"{_W}gridCol", f"{_W}tcPr/{_W}gridSpan", f"{_W}val",
+                                                       f"{_W}w")
+
+
+def fit_table_grids(body) -> str:
+    """Return the XML of the tables held by `body` with each grid fitted to its widest row, as docxtpl does
+    for `{%tc %}` loops: columns added (all scaled to keep the table's width) or removed (their width shared
+    among the others)."""
+    for table in body.iter(_TBL):
+        _fit_grid(table)
+    # Serialized whole, the namespaces are declared once, on the wrapper, and the children are what it holds.
+    xml = etree.tostring(body, encoding="unicode")
+    return xml[xml.index(">") + 1 : xml.rindex("</")]
+
+
+def _row_width(row) -> int:
+    return sum(int(span.get(_VAL)) if (span := cell.find(_SPAN)) is not None else 1
+               for cell in row.iterchildren(_TC))
+
+
+def _fit_grid(table) -> None:
+    grid = table.find(_GRID)
+    if grid is None:
+        return
+    columns = grid.findall(_GRID_COL)
+    widest = max((_row_width(row) for row in table.iter(_TR)), default=0)
+    widths = [float(c.get(_WIDTH) or 0) for c in columns]
+    if widest > len(columns) and columns:
+        total = sum(widths)
+        new_width = total / widest
+        for column, width in zip(columns, widths):
+            if total:
+                column.set(_WIDTH, str(int(width * len(columns) / widest)))
+        for _ in range(widest - len(columns)):
+            etree.SubElement(grid, _GRID_COL, {_WIDTH: str(int(new_width))})
+    elif 0 < widest < len(columns):
+        removed = sum(widths[widest:])
+        for column in columns[widest:]:
+            grid.remove(column)
+        extra = int(removed / widest)
+        for column, width in zip(columns[:widest], widths):
+            column.set(_WIDTH, str(int(width + extra)))
