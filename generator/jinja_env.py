@@ -9,6 +9,7 @@ Markdown prose (`Prose`) printed with `{{p … }}` becomes real Word paragraphs 
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -66,17 +67,24 @@ def ancre(context: Context, text: str) -> str:
     return context[PROSE_RENDERER_KEY].anchor(str(text))
 
 
+@lru_cache(maxsize=65536)
+def _typeset(text: str) -> str:
+    return french.typographie(xml_safe(text))
+
+
 @pass_context
 def _finalize(context: Context, value: Any) -> Any:
     """Typeset every string that a template prints; render prose printed without the `prose` filter."""
+    if type(value) is str:  # by far the most frequent: first, and remembered
+        return _typeset(value)
     if isinstance(value, Prose):
         return prose(context, value)
     if isinstance(value, Markup) or hasattr(value, "__html__"):
         return value
     if isinstance(value, Marqueur):
-        return french.typographie(xml_safe(value.texte))
+        return _typeset(value.texte)
     if isinstance(value, str):
-        return french.typographie(xml_safe(value))
+        return _typeset(str(value))
     return value
 
 
@@ -106,6 +114,16 @@ class _Environment(SandboxedEnvironment):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._compiled: dict[str, Any] = {}
+        self._safe_attributes: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        # Jinja's rule depends on the object's type and the attribute's name only: decided once for each pair
+        # (a CRTE reads some 25 000 attributes).
+        key = (type(obj), attr)
+        safe = self._safe_attributes.get(key)
+        if safe is None:
+            safe = self._safe_attributes[key] = super().is_safe_attribute(obj, attr, value)
+        return safe
 
     def from_string(self, source, globals=None, template_class=None):  # noqa: A002 - Jinja's own name
         if globals is not None or template_class is not None or not isinstance(source, str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator
@@ -61,6 +62,11 @@ class SourceFile:
     data: Any = None
     positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
 
+    @cached_property
+    def display_path(self) -> str:
+        """Return the file's path as problems print it (relative to the current directory when below it)."""
+        return display_path(self.src_path)
+
     @property
     def is_yaml(self) -> bool:
         return self.src_path.suffix in (".yaml", ".yml")
@@ -70,14 +76,14 @@ class SourceFile:
         while path not in self.positions and path:
             path = path[:-1]
         line, column = self.positions.get(path, (None, None))
-        return Location(display_path(self.src_path), line, column)
+        return Location(self.display_path, line, column)
 
     def key_location(self, path: Path_) -> Location:
         """Return where the key of the value at `path` stands (the key of an unknown field, say)."""
         position = self.positions.get(("__key__",) + tuple(path))
         if position is None:
             return self.location(path)
-        return Location(display_path(self.src_path), *position)
+        return Location(self.display_path, *position)
 
 
 @dataclass

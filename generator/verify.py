@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from .errors import Location, Problems, display_path
+from .errors import Location, Problems
 from .french import montant
 from .load import SourceFile
 from .schema import Marqueur, is_marqueur, is_montant
@@ -67,16 +67,21 @@ def check_references(sources: dict[str, SourceFile], articles: dict[int, int], f
     has fiches. References to other texts' articles (« l'article 5 de la loi ») are not checked.
     """
     for source in sources.values():
-        for number, line in enumerate(source.text.split("\n"), start=1):
-            for match in _ARTICLE_REFERENCE.finditer(line):
-                article, sub = int(match.group(1)), match.group(2)
-                where = Location(display_path(source.src_path), number, match.start() + 1)
-                if article not in articles:
-                    problems.add(where, f"renvoi à l'article {article}, qui n'existe pas (le contrat en compte "
-                                        f"{len(articles)})")
-                elif sub is not None and not 1 <= int(sub) <= articles[article]:
-                    problems.add(where, f"renvoi à l'article {article}.{sub}, qui n'existe pas")
-            for match in _FICHE_REFERENCE.finditer(line) if fiches is not None else ():
-                if match.group(1) not in fiches:
-                    problems.add(Location(display_path(source.src_path), number, match.start() + 1),
-                                 f"renvoi à la fiche {match.group(1)}, qui n'existe pas")
+        text = source.text
+        for match in _ARTICLE_REFERENCE.finditer(text):
+            article, sub = int(match.group(1)), match.group(2)
+            if article not in articles:
+                problems.add(_where(source, match), f"renvoi à l'article {article}, qui n'existe pas (le contrat "
+                                                    f"en compte {len(articles)})")
+            elif sub is not None and not 1 <= int(sub) <= articles[article]:
+                problems.add(_where(source, match), f"renvoi à l'article {article}.{sub}, qui n'existe pas")
+        for match in _FICHE_REFERENCE.finditer(text) if fiches is not None else ():
+            if match.group(1) not in fiches:
+                problems.add(_where(source, match), f"renvoi à la fiche {match.group(1)}, qui n'existe pas")
+
+
+def _where(source: SourceFile, match: re.Match) -> Location:
+    """Return the line and column where a match of the file's text starts."""
+    start = match.start()
+    return Location(source.display_path, source.text.count("\n", 0, start) + 1,
+                    start - source.text.rfind("\n", 0, start))

@@ -37,6 +37,7 @@ _STYLE_TYPES = {WD_STYLE_TYPE.PARAGRAPH: "paragraph", WD_STYLE_TYPE.CHARACTER: "
 _TOC_LEVELS = re.compile(r'\\o\s+"(\d)-(\d)"')
 _TOC_STYLES = re.compile(r'\\t\s+"([^"]*)"')
 _CELL_TAGS = re.compile(r"\{%\s*(tc\b|colspan\b|cellbg\b|vm\b|hm\b)")
+_COMPUTED_SPANS = re.compile(r"\{%\s*(colspan\b|vm\b|hm\b)")
 _BODY_MARK = "paraphe-body"
 _JINJA_PARTS = re.compile(r"word/(header\d*|footer\d*|footnotes)\.xml")
 _PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")  # docxtpl renders these
@@ -99,9 +100,10 @@ def _next_rel_id(part) -> int:
     return max(numbers, default=0) + 1
 
 
-def _mark_for_capture(body, toc: TocSpec | None, toc_paragraph) -> None:
-    """Put the filter blocks that treat elements after rendering around the headings the sommaire lists and
-    the tables whose cells come from `{%tc %}` loops; put the sommaire's mark in place of its field."""
+def _mark_for_capture(body, toc: TocSpec | None, toc_paragraph) -> tuple[tuple[str, ...], ...]:
+    """Put the filter blocks and calls that treat elements after rendering: around the headings the sommaire
+    lists, in the tables whose cells come from `{%tc %}` tags; put the sommaire's mark in place of its field.
+    Return the column widths of those tables, by their number."""
     if toc is not None:
         for p in list(body.iter(qn("w:p"))):
             ppr = p.find(qn("w:pPr"))
@@ -109,14 +111,38 @@ def _mark_for_capture(body, toc: TocSpec | None, toc_paragraph) -> None:
             level = toc.levels_by_style.get(style.get(qn("w:val"))) if style is not None else None
             if level is None or "{%" in _text(p) or "{{p" in _text(p):
                 continue
-            p.addprevious(_tag_paragraph(f'{{%p filter {CAPTURE_FILTER}("titre", {level}) %}}'))
-            p.addnext(_tag_paragraph("{%p endfilter %}"))
+            _wrap(p, f'"titre", {level}')
         toc_paragraph.addprevious(_tag_paragraph(f'{{{{p ""|{CAPTURE_FILTER}("sommaire") }}}}'))
         toc_paragraph.getparent().remove(toc_paragraph)
+    grids = []
     for table in list(body.iter(qn("w:tbl"))):
-        if _CELL_TAGS.search(_text(table)):
-            table.addprevious(_tag_paragraph(f'{{%p filter {CAPTURE_FILTER}("grille") %}}'))
-            table.addnext(_tag_paragraph("{%p endfilter %}"))
+        text = _text(table)
+        if not _CELL_TAGS.search(text):
+            continue
+        if _COMPUTED_SPANS.search(text):  # spans known only once rendered: the table is read back
+            _wrap(table, '"grille-calculee"')
+            continue
+        _wrap(table, '"fin-tableau"')
+        grid = table.find(qn("w:tblGrid"))
+        grids.append(tuple(c.get(qn("w:w")) or "0" for c in grid.findall(qn("w:gridCol"))))
+        for column in list(grid):
+            grid.remove(column)
+        grid.text = _call(f'"grille", {len(grids) - 1}')
+        for row in table.iterchildren(qn("w:tr")):
+            row.text = _call('"ligne"')
+            for cell in row.iterchildren(qn("w:tc")):
+                span = cell.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
+                cell.text = _call(f'"cellule", {span.get(qn("w:val")) if span is not None else 1}')
+    return tuple(grids)
+
+
+def _call(arguments: str) -> str:
+    return f"{{{{ ''|{CAPTURE_FILTER}({arguments}) }}}}"
+
+
+def _wrap(element, arguments: str) -> None:
+    element.addprevious(_tag_paragraph(f"{{%p filter {CAPTURE_FILTER}({arguments}) %}}"))
+    element.addnext(_tag_paragraph("{%p endfilter %}"))
 
 
 class CompiledTemplate:
@@ -132,12 +158,11 @@ class CompiledTemplate:
         root = document.element
         namespaces = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in root.nsmap.items() if prefix)
         numbering_part = document.part.numbering_part
+        grids = _mark_for_capture(body, toc, toc_paragraph)
         self.styles = TemplateStyles(
             style_ids=style_ids, list_abstract_ids=_list_abstract_ids(document),
             next_num_id=max((n.numId for n in numbering_part.element.num_lst), default=0) + 1,
-            next_rel_id=_next_rel_id(document.part), toc=toc, namespaces=namespaces)
-
-        _mark_for_capture(body, toc, toc_paragraph)
+            next_rel_id=_next_rel_id(document.part), toc=toc, namespaces=namespaces, table_grids=grids)
         source = self._docxtpl.patch_xml(self._docxtpl.get_xml())
         self._body = env.from_string(source)
         self._unescapes_braces = any(mark in source for mark in ("{_{", "}_}", "{_%", "%_}"))

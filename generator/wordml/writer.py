@@ -23,6 +23,8 @@ XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff
 # Where the filled table of contents goes in a rendered body: a processing instruction, which escaped content
 # can never produce.
 SOMMAIRE_MARK = "<?paraphe-sommaire?>"
+# Where a table's grid goes until its rows are known (the grid comes before them).
+GRID_MARK = "<?paraphe-grille?>"
 
 
 def xml_safe(text: str) -> str:
@@ -79,6 +81,8 @@ class TemplateStyles:
     toc: TocSpec | None = None
     namespaces: str = ""
     """The namespace declarations of the document element, to parse a piece of the body on its own."""
+    table_grids: tuple[tuple[str, ...], ...] = ()
+    """The column widths of each table whose cells come from `{%tc %}` tags, by its number in the template."""
 
 
 @dataclass
@@ -130,6 +134,8 @@ class DocumentWriter:
     hyperlinks: list[tuple[str, str]] = field(default_factory=list)
     """(relationship id, URL) of each external link."""
     toc_entries: list[tuple[int, str]] = field(default_factory=list)
+    _tables: list[tuple[int, list[int]]] = field(default_factory=list)
+    """The `{%tc %}` tables being rendered, innermost last: their number and the width of each row so far."""
 
     # --- styles -------------------------------------------------------------------------------------------
 
@@ -197,13 +203,30 @@ class DocumentWriter:
     # --- what the template's own paragraphs ask for -------------------------------------------------------
 
     def capture(self, xml: str, what: str, *args) -> str:
-        """Return rendered template XML after the treatment `what` the template compiler asked for: "titre"
-        records a heading for the sommaire, "grille" fits a table's grid to its cells, "sommaire" marks where
-        the table of contents goes."""
+        """Return rendered template XML after the treatment `what` the template compiler asked for.
+
+        "titre" records a heading for the sommaire; "sommaire" marks where the table of contents goes. A table
+        whose cells come from `{%tc %}` tags says where its grid goes ("grille", with its number), where each
+        row starts ("ligne") and each cell ("cellule", with its span); at its end ("fin-tableau"), its grid is
+        fitted to its widest row. A table whose spans are computed ("grille-calculee") is read back instead.
+        """
+        if what == "cellule":
+            self._tables[-1][1][-1] += int(args[0])
+            return ""
+        if what == "ligne":
+            self._tables[-1][1].append(0)
+            return ""
         if what == "titre":
             self._add_toc_entry(int(args[0]), "".join(self._parse(xml).itertext(f"{{{W_NS}}}t")))
             return xml
         if what == "grille":
+            self._tables.append((int(args[0]), []))
+            return GRID_MARK
+        if what == "fin-tableau":
+            number, rows = self._tables.pop()
+            widths = fitted_widths(self.template.table_grids[number], max(rows, default=0))
+            return xml.replace(GRID_MARK, "".join(f'<w:gridCol w:w="{w}"/>' for w in widths), 1)
+        if what == "grille-calculee":
             return fit_table_grids(self._parse(xml))
         if what == "sommaire":
             return SOMMAIRE_MARK
@@ -256,25 +279,28 @@ def _row_width(row) -> int:
                for cell in row.iterchildren(_TC))
 
 
+def fitted_widths(widths: tuple[str, ...], widest: int) -> tuple[str, ...]:
+    """Return the grid column widths for a table whose widest row spans `widest` columns, as docxtpl fits
+    them: columns added, all scaled to keep the table's width; or removed, their width shared by the others."""
+    values = [float(w or 0) for w in widths]
+    if widest > len(widths) and widths:
+        total = sum(values)
+        return tuple(str(int(v * len(widths) / widest)) for v in values) + \
+            (str(int(total / widest)),) * (widest - len(widths))
+    if 0 < widest < len(widths):
+        extra = int(sum(values[widest:]) / widest)
+        return tuple(str(int(v + extra)) for v in values[:widest])
+    return widths
+
+
 def _fit_grid(table) -> None:
     grid = table.find(_GRID)
     if grid is None:
         return
     columns = grid.findall(_GRID_COL)
-    widest = max((_row_width(row) for row in table.iter(_TR)), default=0)
-    widths = [float(c.get(_WIDTH) or 0) for c in columns]
-    if widest > len(columns) and columns:
-        total = sum(widths)
-        new_width = total / widest
-        for column, width in zip(columns, widths):
-            if total:
-                column.set(_WIDTH, str(int(width * len(columns) / widest)))
-        for _ in range(widest - len(columns)):
-            etree.SubElement(grid, _GRID_COL, {_WIDTH: str(int(new_width))})
-    elif 0 < widest < len(columns):
-        removed = sum(widths[widest:])
-        for column in columns[widest:]:
-            grid.remove(column)
-        extra = int(removed / widest)
-        for column, width in zip(columns[:widest], widths):
-            column.set(_WIDTH, str(int(width + extra)))
+    widths = fitted_widths(tuple(c.get(_WIDTH) or "0" for c in columns),
+                           max((_row_width(row) for row in table.iter(_TR)), default=0))
+    for column in columns:
+        grid.remove(column)
+    for width in widths:
+        etree.SubElement(grid, _GRID_COL, {_WIDTH: width})
