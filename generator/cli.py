@@ -12,9 +12,8 @@ from pathlib import Path
 import click
 from babel.numbers import format_decimal
 
+from . import FORMATS, TEMPLATES_DIR
 from .errors import Location, display_path
-from .kinds.common import FORMATS
-from .jinja_env import TEMPLATES_DIR
 from .pipeline import build_report, contract_roots, read_and_compute
 from .scaffold import ScaffoldError, create
 

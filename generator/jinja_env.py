@@ -18,7 +18,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from . import french
+from . import TEMPLATES_DIR, french
 from .prose import markdown_escape, markdown_link
 from .schema import Marqueur, Prose, is_marqueur, is_montant
 from .wordml import xml_safe
@@ -171,7 +171,6 @@ def create_environment(templates_dir=None) -> SandboxedEnvironment:
     return env
 
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 _ENVIRONMENT: SandboxedEnvironment | None = None
 
 

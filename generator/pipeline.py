@@ -15,24 +15,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from .amend import AVENANTS_DIR, Version
-from .amend import versions as amend_versions
+from . import TEMPLATES_DIR, __version__
 from .errors import BuildFailed, Location, Problem, Problems, display_path
-from .jinja_env import TEMPLATES_DIR
-from .kinds import Kind, get_kind, kind_names
 from .load import SourceTree, iter_contract_roots, load_contract
-from .provenance import provenance, reproducible_zip
-from .wordml.redline import redline
-from .render_docx import render_docx
-from .render_html import render_html
-from .render_office import convert
-from .render_xlsx import render_xlsx
-from .scaffold import find_markers
 from .write import Manifest, Output, write_outputs
 
+if TYPE_CHECKING:
+    from .amend import Version
+    from .kinds import Kind
+
+# The stages past loading (schemas, Jinja, docxtpl, python-docx, openpyxl…) are imported by the functions that
+# run them: a build that finds every contract unchanged never loads them, and its start stays short.
 
 @dataclass
 class Prepared:
@@ -57,6 +52,9 @@ def read_and_compute(root: Path) -> Prepared:
 
 def compute_tree(tree: SourceTree, root: Path, problems: Problems | None = None) -> Prepared:
     """Validate and compute a loaded (or amended) contract; problems are collected, never raised."""
+    from .kinds import get_kind, kind_names
+    from .scaffold import find_markers
+
     prepared = Prepared(root, tree=tree, problems=problems if problems is not None else Problems())
     problems = prepared.problems
     prepared.markers = find_markers(tree)
@@ -107,6 +105,11 @@ def render(prepared: Prepared, output_dir: Path, templates_dir: Path = TEMPLATES
 
     For an amended version, the documents go to `<contract>/avenant-NN/` and say they are consolidated.
     """
+    from .provenance import provenance
+    from .render_docx import render_docx
+    from .render_html import render_html
+    from .render_xlsx import render_xlsx
+
     kind = prepared.kind
     context = kind.context(prepared.computed)
     context["consolidation"] = None
@@ -132,6 +135,10 @@ def render(prepared: Prepared, output_dir: Path, templates_dir: Path = TEMPLATES
 def render_avenant(previous: Prepared, current: Prepared, version: Version, previous_outputs: list[Output],
                    current_outputs: list[Output], templates_dir: Path = TEMPLATES_DIR) -> list[Output]:
     """Render the avenant itself and the redline of the main document between the two versions."""
+    from .provenance import provenance, reproducible_zip
+    from .render_docx import render_docx
+    from .wordml.redline import redline
+
     kind = current.kind
     context = kind.avenant_context(previous.computed, current.computed, version)
     context["a_completer"] = bool(current.markers)
@@ -150,6 +157,9 @@ def render_avenant(previous: Prepared, current: Prepared, version: Version, prev
 def render_all_versions(prepared: Prepared, output_dir: Path, templates_dir: Path, problems: Problems,
                         formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[Output]:
     """Render the contract and, for each of its avenants, the four documents of the amended version."""
+    from .amend import AVENANTS_DIR
+    from .amend import versions as amend_versions
+
     outputs = render(prepared, output_dir, templates_dir, formats=formats)
     if prepared.kind.avenant_context is None or not any(prepared.tree.iter_files(AVENANTS_DIR, ".yaml")):
         return outputs
@@ -196,13 +206,14 @@ def _content_stat_lines(root: Path) -> str:
 
 
 def _kind_and_engine_lines(templates_dir: Path, kind_name: str | None) -> str:
-    """Return the stat lines of a kind's templates and of the engine's code (the same for all its contracts)."""
-    kind = get_kind(kind_name) if kind_name else None
+    """Return the stat lines of a kind's templates (its folder `templates/<kind>/` and the page layout of the
+    HTML templates) and of the engine's code: the same for all the contracts of a kind."""
     paths = sorted(Path(__file__).resolve().parent.rglob("*.py"))
-    if kind is not None:
-        names = [*kind.templates.values(), *kind.html_templates.values(), *kind.avenant_templates.values()]
-        paths += [templates_dir / rel for rel in names] + [templates_dir / "html" / "base.html"]
-    return _stat_lines(paths)
+    paths.append(templates_dir / "html" / "base.html")
+    lines = _stat_lines(paths)
+    if kind_name and (templates_dir / kind_name).is_dir():
+        lines += "\n" + _content_stat_lines(templates_dir / kind_name)
+    return lines
 
 
 def inputs_fingerprint(root: Path, templates_dir: Path, formats: tuple[str, ...] | None,
@@ -265,6 +276,8 @@ def build_contract(root: Path, inputs: str, output_dir: Path, templates_dir: Pat
         errors.extend(exc.problems)
         outputs = []
     if avenant is not None:
+        from .amend import AVENANTS_DIR
+
         outputs = [o for o in outputs if o.dest_path.parent.name == f"avenant-{avenant:02}"]
         if not outputs and not errors:
             errors.add(Location(display_path(root / AVENANTS_DIR)), f"pas d'avenant n° {avenant}")
@@ -306,6 +319,8 @@ def _finish(result: ContractResult, output_dir: Path, force: bool, report: Build
 def _convert_batch(waiting: list[ContractResult]) -> None:
     """Add the PDF/A and ODT versions to the contracts that ask for them: one LibreOffice process per format
     for the whole batch. A conversion that fails fails the contracts it concerns."""
+    from .render_office import convert
+
     for target in ("pdf", "odt"):
         concerned = [r for r in waiting if target in r.formats and not r.errors]
         sources = {str(o.dest_path): (r, o) for r in concerned for o in r.outputs if o.dest_path.suffix == ".docx"}

@@ -13,11 +13,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.writer.excel import ExcelWriter
-
 from .provenance import Provenance, reproducible_zip
 from .schema import is_marqueur
 
@@ -49,6 +44,8 @@ class Sheet:
 
     def total_cell(self, column: int) -> str:
         """Return a reference to this sheet's total of `column`, for formulas in other sheets."""
+        from openpyxl.utils import get_column_letter, quote_sheetname
+
         return f"{quote_sheetname(self.title)}!{get_column_letter(column + 1)}{self.total_row}"
 
 
@@ -64,6 +61,12 @@ def _value(value: Any) -> Any:
 
 def render_xlsx(sheets: list[Sheet], title: str, origin: Provenance) -> bytes:
     """Return the bytes of a workbook of `sheets`, its bytes depending on its content only."""
+    # Imported here: openpyxl brings numpy, and every build imports this module (the kinds declare sheets).
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.writer.excel import ExcelWriter
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     bold = Font(bold=True)

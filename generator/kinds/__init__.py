@@ -47,6 +47,13 @@ class Kind:
     anchors: Callable[[Any], dict[str, str]] | None = None
     """Return, for the preview, the id of the HTML element each content file is about (path → id)."""
 
+    def __post_init__(self):
+        # A build tells whether a contract is unchanged from the files of `templates/<kind>/`, without
+        # importing the kinds: a kind's templates must live there.
+        for path in [*self.templates.values(), *self.avenant_templates.values(), *self.html_templates.values()]:
+            if not path.startswith(f"{self.name}/"):
+                raise ValueError(f"kind {self.name}: template {path} must be in the folder {self.name}/")
+
 
 def iter_kinds():
     """Yield every declared kind: the `KIND` of each package of this folder (adding a kind is adding one)."""

@@ -72,7 +72,6 @@ class Signature(Model):
 
 
 
-FORMATS = ("docx", "pdf", "odt", "html", "xlsx")
 Format = Literal["docx", "pdf", "odt", "html", "xlsx"]
 
 

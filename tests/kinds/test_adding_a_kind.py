@@ -24,7 +24,9 @@ def test_stage_modules_name_no_kind():
 def test_a_new_kind_is_a_package_with_its_schema_and_template(tmp_path, monkeypatch):
     package_dir = tmp_path / "plugins"
     (package_dir / "note").mkdir(parents=True)
-    template = tmp_path / "note.docx"
+    templates_dir = tmp_path / "templates"
+    (templates_dir / "note").mkdir(parents=True)
+    template = templates_dir / "note" / "note.docx"  # a kind's templates live in templates/<kind>/
     document = Document()
     document.add_paragraph("{{ titre }}", style="Title")
     document.add_paragraph("{{p texte|prose }}")
@@ -48,7 +50,7 @@ def test_a_new_kind_is_a_package_with_its_schema_and_template(tmp_path, monkeypa
 
         KIND = Kind(name="note", label="note", read=read, compute=lambda d: d, verify=no_declared_figures,
                     context=lambda d: {{"titre": d.contrat.titre, "texte": d.prose[d.contrat.texte]}},
-                    templates={{"note": {str(template)!r}}})
+                    templates={{"note": "note/note.docx"}})
     '''), encoding="utf-8")
     monkeypatch.setattr(generator.kinds, "__path__", [*generator.kinds.__path__, str(package_dir)])
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
@@ -59,5 +61,5 @@ def test_a_new_kind_is_a_package_with_its_schema_and_template(tmp_path, monkeypa
         "texte.md": "Un texte **important**.\n",
     })
     (root / "contrat.yaml").write_text("type: note\ntitre: Une note\ntexte: texte.md\n", encoding="utf-8")
-    [path] = build([root], tmp_path / "out")
+    [path] = build([root], tmp_path / "out", templates_dir)
     assert docx_paragraphs(path)[:2] == ["Une note", "Un texte important."]

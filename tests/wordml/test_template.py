@@ -7,6 +7,7 @@ import pytest
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
+from docxtpl import DocxTemplate
 
 from generator.jinja_env import PROSE_RENDERER_KEY, WORDML_KEY, environment
 from generator.prose import ProseRenderer
@@ -37,13 +38,17 @@ def template_path(tmp_path):
     table = doc.add_table(rows=1, cols=3)
     for cell, text in zip(table.rows[0].cells, ["{%tc for annee in annees %}", "{{ annee }}", "{%tc endfor %}"]):
         cell.text = text
+    conditional = doc.add_table(rows=2, cols=5)
+    for row in conditional.rows:
+        for cell, text in zip(row.cells, ["A", "{%tc if avec_b %}", "B {{ nom }}", "{%tc endif %}", "C"]):
+            cell.text = text
     doc.sections[0].footer.paragraphs[0].text = "Convention {{ nom }}"
     path = tmp_path / "modele.docx"
     doc.save(path)
     return path
 
 
-CONTEXT = {"nom": "Lens-Liévin", "annees": [2021, 2022, 2023, 2024],
+CONTEXT = {"nom": "Lens-Liévin", "annees": [2021, 2022, 2023, 2024], "avec_b": False,
            "articles": [{"numero": "1er", "texte": "1. a\n2. b\n\nVoir [le site](https://example.org).\n\n1. c\n"},
                         {"numero": "2", "texte": "# Sous-titre\n\nTexte : fin."}]}
 
@@ -83,10 +88,32 @@ def test_numbered_lists_restart_and_links_are_related(template_path):
 
 def test_cell_loops_get_a_grid_as_wide_as_their_rows(template_path):
     document = Document(io.BytesIO(_bytes(render(template_path))))
-    [table] = document.tables
+    table, conditional = document.tables
     assert [c.text for c in table.rows[0].cells] == ["2021", "2022", "2023", "2024"]
     grid = table._tbl.find(qn("w:tblGrid")).findall(qn("w:gridCol"))
     assert len(grid) == 4
+    assert [c.text for c in conditional.rows[1].cells] == ["A", "C"]
+    assert len(conditional._tbl.find(qn("w:tblGrid")).findall(qn("w:gridCol"))) == 2
+
+
+def test_documents_are_what_stock_docxtpl_gives_plus_the_sommaire(template_path):
+    """The compiled template renders the same paragraphs, tables and grids as stock docxtpl (which leaves the
+    sommaire empty), for tables whose cells are looped and conditional."""
+    for avec_b in (False, True):
+        context = {**CONTEXT, "avec_b": avec_b}
+        ours = Document(io.BytesIO(_bytes(render(template_path, context))))
+        stock = DocxTemplate(str(template_path))
+        writer = CompiledTemplate(template_path, environment()).new_document()
+        stock.render({**context, PROSE_RENDERER_KEY: ProseRenderer(writer), WORDML_KEY: writer}, environment())
+        buffer = io.BytesIO()
+        stock.save(buffer)
+        theirs = Document(buffer)
+        assert [(p.style.name, p.text) for p in ours.paragraphs if not p.style.name.startswith("toc")] == \
+            [(p.style.name, p.text) for p in theirs.paragraphs if not p.style.name.startswith("toc")]
+        for mine, stock_table in zip(ours.tables, theirs.tables, strict=True):
+            assert [[c.text for c in r.cells] for r in mine.rows] == [[c.text for c in r.cells] for r in stock_table.rows]
+            grid = [c.get(qn("w:w")) for c in mine._tbl.find(qn("w:tblGrid"))]
+            assert grid == [c.get(qn("w:w")) for c in stock_table._tbl.find(qn("w:tblGrid"))]
 
 
 def test_tagged_parts_and_properties_are_rendered_the_others_copied(template_path):
