@@ -12,14 +12,18 @@ import re
 from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, parse_pattern
 from num2words import num2words
 
 LOCALE = "fr_FR"
 NBSP = "\u00a0"  # no-break space: before « : », inside « », before € and %
 NNBSP = "\u202f"  # narrow no-break space: before ; ! ? and between digit groups (as babel gives)
 CENT = Decimal("0.01")
+# Parsed once: a CRTE prints thousands of amounts, and babel parses the locale and the pattern at each call.
+_FRENCH = Locale.parse(LOCALE)
+_WHOLE_AMOUNT, _AMOUNT_IN_CENTS = parse_pattern("#,##0"), parse_pattern("#,##0.00")
 
 
 def round_money(value: Decimal | int) -> Decimal:
@@ -31,8 +35,8 @@ def round_money(value: Decimal | int) -> Decimal:
 def montant(value: Decimal | int) -> str:
     """Return an amount in euros: « 275 000 € », « 1 234,56 € » (cents shown only when there are some)."""
     rounded = round_money(value)
-    pattern = "#,##0" if rounded == rounded.to_integral_value() else "#,##0.00"
-    return format_decimal(rounded, format=pattern, locale=LOCALE) + NBSP + "€"
+    pattern = _WHOLE_AMOUNT if rounded == rounded.to_integral_value() else _AMOUNT_IN_CENTS
+    return pattern.apply(rounded, _FRENCH) + NBSP + "€"
 
 
 def nombre(value: Decimal | int, decimales: int = 0) -> str:

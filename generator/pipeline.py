@@ -107,8 +107,6 @@ def render(prepared: Prepared, output_dir: Path, templates_dir: Path = TEMPLATES
     """
     from .provenance import provenance
     from .render_docx import render_docx
-    from .render_html import render_html
-    from .render_xlsx import render_xlsx
 
     kind = prepared.kind
     context = kind.context(prepared.computed)
@@ -124,9 +122,13 @@ def render(prepared: Prepared, output_dir: Path, templates_dir: Path = TEMPLATES
     outputs = [Output(dest_dir / f"{name}.docx", render_docx(templates_dir / rel, context, origin), digest)
                for name, rel in kind.templates.items()]
     if "html" in formats:
+        from .render_html import render_html
+
         outputs += [Output(dest_dir / f"{name}.html", render_html(templates_dir / rel, context, origin), digest)
                     for name, rel in kind.html_templates.items()]
     if "xlsx" in formats and kind.workbook is not None:
+        from .render_xlsx import render_xlsx
+
         outputs += [Output(dest_dir / f"{name}.xlsx", render_xlsx(sheets, name, origin), digest)
                     for name, sheets in kind.workbook(prepared.computed).items()]
     return outputs

@@ -68,6 +68,8 @@ def find_markers(tree: SourceTree) -> Problems:
     found = Problems()
     for rel_path in sorted(tree.files):
         source = tree.files[rel_path]
+        if MARKER not in source.text:
+            continue
         for number, line in enumerate(source.text.split("\n"), start=1):
             if line.lstrip().startswith("#") and source.is_yaml:
                 continue  # a YAML comment explains a field, it is not content

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Callable
 
 from .errors import Location, Problems
 from .french import montant
@@ -46,9 +47,12 @@ def is_disagreement(declared: Cell, computed: Cell) -> bool:
     return str(declared) != str(computed)
 
 
-def compare(problems: Problems, location: Location, what: str, declared: Cell, computed: Cell) -> None:
-    """Add a problem when the declared figure contradicts the computed one."""
+def compare(problems: Problems, where: Location | Callable[[], Location], what: str, declared: Cell,
+            computed: Cell) -> None:
+    """Add a problem when the declared figure contradicts the computed one; `where` may be a function giving
+    the location, called only then (a contract may compare hundreds of figures)."""
     if is_disagreement(declared, computed):
+        location = where() if callable(where) else where
         problems.add(location, f"{what} : le document imprime {show(declared)}, le calcul donne {show(computed)}")
 
 

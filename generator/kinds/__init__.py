@@ -70,4 +70,11 @@ def kind_names() -> list[str]:
 
 def get_kind(name: str) -> Kind | None:
     """Return the declared kind whose `name` is `name`, or None when there is none."""
+    # The package named after the kind first (`accord-cadre` → `accord_cadre`): a build of one kind's contracts
+    # does not import the others.
+    package = name.replace("-", "_")
+    if package.isidentifier() and any(m.name == package and m.ispkg for m in pkgutil.iter_modules(__path__)):
+        kind = getattr(importlib.import_module(f"{__name__}.{package}"), "KIND", None)
+        if isinstance(kind, Kind) and kind.name == name:
+            return kind
     return next((kind for kind in iter_kinds() if kind.name == name), None)

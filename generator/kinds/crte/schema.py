@@ -132,7 +132,7 @@ class Budget(Model):
     """Rows of the « Dépenses HT » side."""
     recettes: list[LigneBudget] = []
     """Rows of the « Recettes HT » side."""
-    total_publie: TotauxPublies = TotauxPublies()
+    total_publie: TotauxPublies = Field(default_factory=TotauxPublies)
     """The totals as the source prints them (declared)."""
 
 
@@ -161,18 +161,18 @@ class EcheancierPublie(Model):
     """The « DEPENSES » line: `total` and year → cell."""
     recettes: dict[str | int, Cellule] = {}
     """The « RECETTES » line: `total` and year → cell."""
-    totaux: TotauxEcheancierPublies = TotauxEcheancierPublies()
+    totaux: TotauxEcheancierPublies = Field(default_factory=TotauxEcheancierPublies)
     """The TOTAL column of the detail rows."""
 
 
 class Echeancier(Model):
     """« ECHEANCIER DES CP DU PROJET »: payment credits per year."""
 
-    depenses: LignesEcheancier = LignesEcheancier()
+    depenses: LignesEcheancier = Field(default_factory=LignesEcheancier)
     """Expenses, by nature and year."""
-    recettes: LignesEcheancier = LignesEcheancier()
+    recettes: LignesEcheancier = Field(default_factory=LignesEcheancier)
     """Receipts, by nature and year."""
-    publie: EcheancierPublie = EcheancierPublie()
+    publie: EcheancierPublie = Field(default_factory=EcheancierPublie)
     """What the source prints on the computed lines (declared)."""
 
 
@@ -227,9 +227,9 @@ class Fiche(Model):
     """« Budget »: the budget the fiche is charged to (Principal, Action Eco…)."""
     annee_lancement: int
     """« Année lancement du projet » (never digit-grouped)."""
-    investissement: Budget = Budget()
+    investissement: Budget = Field(default_factory=Budget)
     """« BUDGET D'INVESTISSEMENT en € »."""
-    fonctionnement: Budget = Budget()
+    fonctionnement: Budget = Field(default_factory=Budget)
     """« BUDGET DE FONCTIONNEMENT ANNUEL INDUIT en € »."""
     echeancier: Echeancier | None = None
     """« ECHEANCIER DES CP DU PROJET », when the fiche has one."""
@@ -237,7 +237,7 @@ class Fiche(Model):
     """« Opérations envisagées » (Markdown)."""
     prerequis: Markdown | None = None
     """« Pré-requis et difficultés potentielles de réalisation » (Markdown)."""
-    financements: Financements = Financements()
+    financements: Financements = Field(default_factory=Financements)
     """« Recherche de subventions et de financements complémentaires »."""
 
 

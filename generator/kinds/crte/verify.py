@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import partial
 
 from ...errors import Problems
 from ...french import montant
@@ -28,12 +29,12 @@ def _verify_fiche(f: FicheCalculee, problems: Problems) -> None:
                         ("fonctionnement", "budget de fonctionnement")):
         declared = getattr(fiche, name).total_publie
         computed = getattr(f, name)
-        compare(problems, src.location((name, "total_publie", "depenses")),
+        compare(problems, partial(src.location, (name, "total_publie", "depenses")),
                 f"{label}, {titre}, total des dépenses", declared.depenses, computed.total_depenses)
-        compare(problems, src.location((name, "total_publie", "recettes")),
+        compare(problems, partial(src.location, (name, "total_publie", "recettes")),
                 f"{label}, {titre}, total des recettes", declared.recettes, computed.total_recettes)
 
-    compare(problems, src.location(("financements", "total_publie")),
+    compare(problems, partial(src.location, ("financements", "total_publie")),
             f"{label}, total des financements recherchés", fiche.financements.total_publie, f.total_financements)
 
     ech = f.echeancier
@@ -43,17 +44,17 @@ def _verify_fiche(f: FicheCalculee, problems: Problems) -> None:
     for side, line in (("depenses", ech.depenses), ("recettes", ech.recettes)):
         declared_line = getattr(publie, side)
         word = "DEPENSES" if side == "depenses" else "RECETTES"
-        compare(problems, src.location(("echeancier", "publie", side, "total")),
+        compare(problems, partial(src.location, ("echeancier", "publie", side, "total")),
                 f"{label}, échéancier, ligne {word}, TOTAL", declared_line.get("total"), line.total)
         for annee, cell in zip(ech.annees, line.cellules):
-            compare(problems, src.location(("echeancier", "publie", side, annee)),
+            compare(problems, partial(src.location, ("echeancier", "publie", side, annee)),
                     f"{label}, échéancier, ligne {word}, CP {annee}", declared_line.get(annee), cell)
     for key, row in (("depenses_investissement", ech.depenses_investissement),
                      ("depenses_fonctionnement", ech.depenses_fonctionnement),
                      ("recettes_investissement", ech.recettes_investissement),
                      ("recettes_fonctionnement", ech.recettes_fonctionnement)):
         side, nature = key.split("_")
-        compare(problems, src.location(("echeancier", "publie", "totaux", key)),
+        compare(problems, partial(src.location, ("echeancier", "publie", "totaux", key)),
                 f"{label}, échéancier, {side} en {nature}, TOTAL", getattr(publie.totaux, key), row.total)
 
     # The échéancier must spend what the budgets say: the whole investment budget over the years, and the
@@ -104,7 +105,9 @@ def verify(crte: CRTECalcule, problems: Problems) -> None:
                          f"maquette publiée : {len(indexes)} lignes pour la fiche {f.numero}, une seule attendue")
         for index in indexes:
             row = published.lignes[index]
-            where = lambda key: src.location(("lignes", index, key))  # noqa: E731
+            def where(key: str, index: int = index):
+                return src.location(("lignes", index, key))
+
             what = f"maquette publiée, fiche {f.numero}"
             if row.enjeu != f.axe.code:
                 problems.add(where("enjeu"), f"{what} : enjeu « {row.enjeu} », la fiche est dans l'axe "
@@ -115,11 +118,11 @@ def verify(crte: CRTECalcule, problems: Problems) -> None:
             if row.annee is not None and row.annee != f.annee_lancement:
                 problems.add(where("annee"), f"{what} : année de lancement {row.annee}, la fiche indique "
                                              f"{f.annee_lancement}")
-            compare(problems, where("cout_2021"), f"{what}, coût {maquette.annee_1}", row.cout_2021,
+            compare(problems, partial(where, "cout_2021"), f"{what}, coût {maquette.annee_1}", row.cout_2021,
                     ligne.cout_annee_1)
-            compare(problems, where("cout_2022"), f"{what}, coût {maquette.annee_2}", row.cout_2022,
+            compare(problems, partial(where, "cout_2022"), f"{what}, coût {maquette.annee_2}", row.cout_2022,
                     ligne.cout_annee_2)
-            compare(problems, where("cout_total"), f"{what}, coût total", row.cout_total, ligne.cout_total)
+            compare(problems, partial(where, "cout_total"), f"{what}, coût total", row.cout_total, ligne.cout_total)
     for numero, indexes in by_number.items():
         problems.add(src.location(("lignes", indexes[0])),
                      f"maquette publiée : la ligne n° {numero} ne correspond à aucune fiche")
