@@ -11,7 +11,6 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from generator.kinds import get_kind
 from generator.kinds.accord_cadre import AccordCadre
 from generator.kinds.annexe_aap import AnnexeAAP
 from generator.kinds.communique import Communique

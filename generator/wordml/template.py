@@ -40,6 +40,8 @@ _CELL_TAGS = re.compile(r"\{%\s*(tc\b|colspan\b|cellbg\b|vm\b|hm\b)")
 _COMPUTED_SPANS = re.compile(r"\{%\s*(colspan\b|vm\b|hm\b)")
 _BODY_MARK = "paraphe-body"
 _JINJA_PARTS = re.compile(r"word/(header\d*|footer\d*|footnotes)\.xml")
+_PARTS_A_DOCUMENT_CHANGES = ("word/settings.xml", "word/numbering.xml", "word/_rels/document.xml.rels",
+                             "docProps/core.xml")
 _PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")  # docxtpl renders these
 
 
@@ -149,52 +151,38 @@ class CompiledTemplate:
     """A docxtpl template ready to render: its body compiled once, its unchanged parts kept compressed."""
 
     def __init__(self, path: Path, env):
-        self.path = path
-        self._docxtpl = DocxTemplate(str(path))
+        self._env = env
+        self._docxtpl = DocxTemplate(str(path))  # its text transformations keep docxtpl's template language
         document = self._docxtpl.get_docx()
+        root, body = document.element, document.element.body
         style_ids = {(_STYLE_TYPES[s.type], s.name): s.style_id for s in document.styles if s.type in _STYLE_TYPES}
-        body = document.element.body
         toc, toc_paragraph = _toc_spec(document, body, style_ids)
-        root = document.element
-        namespaces = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in root.nsmap.items() if prefix)
-        numbering_part = document.part.numbering_part
         grids = _mark_for_capture(body, toc, toc_paragraph)
         self.styles = TemplateStyles(
             style_ids=style_ids, list_abstract_ids=_list_abstract_ids(document),
-            next_num_id=max((n.numId for n in numbering_part.element.num_lst), default=0) + 1,
-            next_rel_id=_next_rel_id(document.part), toc=toc, namespaces=namespaces, table_grids=grids)
+            next_num_id=max((n.numId for n in document.part.numbering_part.element.num_lst), default=0) + 1,
+            next_rel_id=_next_rel_id(document.part), toc=toc, table_grids=grids,
+            namespaces=" ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in root.nsmap.items() if prefix))
+
         source = self._docxtpl.patch_xml(self._docxtpl.get_xml())
         self._body = env.from_string(source)
         self._unescapes_braces = any(mark in source for mark in ("{_{", "}_}", "{_%", "%_}"))
         self._has_drawings = "docPr" in source
-        placeholder = etree.SubElement(root, _BODY_MARK)
-        root.replace(body, placeholder)
-        head, tail = serialize_part_xml(root).split(f"<{_BODY_MARK}/>".encode())
-        self._document_head, self._document_tail = head, tail
+        # document.xml is the text before the body, the rendered body, the text after it
+        root.replace(body, etree.SubElement(root, _BODY_MARK))
+        self._document_head, self._document_tail = serialize_part_xml(root).split(f"<{_BODY_MARK}/>".encode())
 
         self._members = read_members(path)
-        blobs = {m.name: m for m in self._members}
-        self._parts_with_tags = {}
-        for member in self._members:
-            if _JINJA_PARTS.fullmatch(member.name):
-                xml = self._read(path, member.name).decode("utf-8")
-                if "{{" in xml or "{%" in xml:
-                    self._parts_with_tags[member.name] = env.from_string(self._docxtpl.patch_xml(xml))
-        settings = parse_xml(self._read(path, "word/settings.xml"))
-        if settings.find(qn("w:updateFields")) is None:  # Word refreshes the sommaire and page numbers
-            update = OxmlElement("w:updateFields")
-            update.set(qn("w:val"), "true")
-            settings.append(update)
-        self._settings = Member.compress("word/settings.xml", serialize_part_xml(settings))
-        self._numbering = self._read(path, "word/numbering.xml") if "word/numbering.xml" in blobs else None
-        self._rels = self._read(path, "word/_rels/document.xml.rels")
-        self._core = self._read(path, "docProps/core.xml") if "docProps/core.xml" in blobs else None
-        self._env = env
-
-    @staticmethod
-    def _read(path: Path, name: str) -> bytes:
         with zipfile.ZipFile(path) as archive:
-            return archive.read(name)
+            parts = {name: archive.read(name) for name in archive.namelist()
+                     if _JINJA_PARTS.fullmatch(name) or name in _PARTS_A_DOCUMENT_CHANGES}
+        self._parts_with_tags = {name: env.from_string(self._docxtpl.patch_xml(xml.decode("utf-8")))
+                                 for name, xml in parts.items()
+                                 if _JINJA_PARTS.fullmatch(name) and (b"{{" in xml or b"{%" in xml)}
+        self._settings = Member.compress("word/settings.xml", _asking_to_update_fields(parts["word/settings.xml"]))
+        self._numbering = parts.get("word/numbering.xml")
+        self._rels = parts["word/_rels/document.xml.rels"]
+        self._core = parts.get("docProps/core.xml")
 
     def new_document(self) -> DocumentWriter:
         """Return the writer of a new document made from this template (prose renderers write through it)."""
@@ -239,6 +227,16 @@ class CompiledTemplate:
         if set_properties is not None:
             set_properties(properties)
         return serialize_part_xml(element)
+
+
+def _asking_to_update_fields(settings_xml: bytes) -> bytes:
+    """Return settings.xml asking Word to refresh the fields (the sommaire, page numbers) on opening."""
+    settings = parse_xml(settings_xml)
+    if settings.find(qn("w:updateFields")) is None:
+        update = OxmlElement("w:updateFields")
+        update.set(qn("w:val"), "true")
+        settings.append(update)
+    return serialize_part_xml(settings)
 
 
 def _add_nums(numbering: bytes, new_nums: list[tuple[int, str]]) -> bytes:

@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import pytest
 
-from generator.errors import Problems
 from generator.pipeline import read_and_compute
 from generator.schema import Marqueur
 

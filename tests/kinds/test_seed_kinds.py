@@ -2,7 +2,6 @@
 
 import copy
 
-import pytest
 from docx import Document
 
 from generator.pipeline import build, read_and_compute

@@ -11,7 +11,7 @@ from ...amend import Change, TreeEditor, Version
 from ...errors import Problems
 from ...french import montant, numero_article
 from ...prose import markdown_escape
-from ...schema import Prose, is_montant
+from ...schema import Prose
 from ..common import split_article
 from .compute import CRTECalcule
 
