@@ -10,7 +10,6 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import click
-from babel.numbers import format_decimal
 
 from . import FORMATS, TEMPLATES_DIR
 from .errors import Location, display_path
@@ -187,9 +186,11 @@ def _build(ctx: click.Context, roots: list[Path], force: bool, avenant: int | No
         click.echo(f"{slug} : {len(problems)} problème(s), rien n'a été écrit pour ce contrat :", err=True)
         _echo_problems(problems)
     elapsed = time.perf_counter() - started
+    from .french import nombre  # here: a build that finds nothing to do loads no formatting
+
     click.echo(f"{len(report.built)} contrat(s) construit(s), {len(report.unchanged)} inchangé(s), "
                f"{len(report.failed)} en échec ; {len(report.written)} fichier(s) écrit(s) en "
-               f"{format_decimal(round(elapsed, 1), locale='fr_FR')} s", err=True)
+               f"{nombre(round(elapsed, 1), 1)} s", err=True)
     if report.failed:
         sys.exit(1)
 

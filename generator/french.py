@@ -31,7 +31,7 @@ def round_money(value: Decimal | int) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def montant(value: Decimal | int) -> str:
     """Return an amount in euros: « 275 000 € », « 1 234,56 € » (cents shown only when there are some)."""
     rounded = round_money(value)
@@ -163,7 +163,7 @@ def _typographie_segment(text: str) -> str:
     return text
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def typographie(text: str) -> str:
     """Return text with French typography applied, URLs, e-mail addresses and times left untouched.
 

@@ -66,7 +66,7 @@ def ancre(context: Context, text: str) -> str:
     return context[PROSE_RENDERER_KEY].anchor(str(text))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _typeset(text: str) -> str:
     return french.typographie(xml_safe(text))
 
@@ -108,7 +108,8 @@ def mois_annee(value) -> str:
 
 class _Environment(SandboxedEnvironment):
     """The sandboxed environment, compiling each template source given to `from_string` once per process (an
-    HTML page's source, a core property of a docx template)."""
+    HTML page's source, a core property of a docx template) and deciding once per type and name whether an
+    attribute is safe."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -35,7 +35,7 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         key = (value, implicit)
         tag = self._resolved.get(key)
         if tag is None:
-            if len(self._resolved) > 100_000:
+            if len(self._resolved) > 20_000:
                 self._resolved.clear()
             tag = self._resolved[key] = super().resolve(kind, value, implicit)
         return tag
@@ -48,8 +48,8 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decima
 
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 
-_STR, _INT, _MAP, _SEQ = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:map",
-                          "tag:yaml.org,2002:seq")
+_STR, _INT, _MAP, _SEQ, _MERGE = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:map",
+                                  "tag:yaml.org,2002:seq", "tag:yaml.org,2002:merge")
 
 
 @dataclass
@@ -130,30 +130,43 @@ class _Reader:
         self.positions = positions
 
     def value(self, node: yaml.Node, path: Path_) -> Any:
-        self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        mark = node.start_mark
+        self.positions[path] = (mark.line + 1, mark.column + 1)
         tag = node.tag
         if tag == _STR:
             return node.value
-        if tag == _MAP and not any(k.tag == "tag:yaml.org,2002:merge" for k, _ in node.value):
-            data = {}
-            for key_node, value_node in node.value:
-                key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else \
-                    self.loader.construct_object(key_node, deep=True)
-                self.positions[("__key__",) + path + (key,)] = (key_node.start_mark.line + 1,
-                                                                key_node.start_mark.column + 1)
-                data[key] = self.value(value_node, path + (key,))
-            return data
+        if tag == _MAP:
+            return self.mapping(node, path)
         if tag == _SEQ:
             return [self.value(item, path + (index,)) for index, item in enumerate(node.value)]
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
         return self.loader.construct_object(node, deep=True)
 
+    def mapping(self, node: yaml.MappingNode, path: Path_) -> Any:
+        if any(k.tag == _MERGE for k, _ in node.value):
+            return self.loader.construct_object(node, deep=True)
+        data, positions = {}, self.positions
+        for key_node, value_node in node.value:
+            key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else \
+                self.loader.construct_object(key_node, deep=True)
+            child = path + (key,)
+            mark = key_node.start_mark
+            positions[("__key__", *child)] = (mark.line + 1, mark.column + 1)
+            if value_node.tag == _STR:  # the most frequent value: built here, without a call
+                mark = value_node.start_mark
+                positions[child] = (mark.line + 1, mark.column + 1)
+                data[key] = value_node.value
+            else:
+                data[key] = self.value(value_node, child)
+        return data
+
     def scalar(self, node: yaml.ScalarNode) -> Any:
-        if node.tag == _STR:
-            return node.value
-        if node.tag == _INT and node.value.isdigit():
-            return int(node.value)
+        tag, value = node.tag, node.value
+        if tag == _STR:
+            return value
+        if tag == _INT and value.isdigit():
+            return int(value)
         return self.loader.construct_object(node)
 
 

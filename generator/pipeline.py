@@ -8,9 +8,10 @@ executor (a process pool, a Dask cluster) and written by the calling process; an
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
-from concurrent.futures import Executor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -337,6 +338,20 @@ def _convert_batch(waiting: list[ContractResult]) -> None:
             result.outputs.append(Output(output.dest_path.with_suffix(f".{target}"), data, output.sources_hash))
 
 
+def _results_as_completed(executor: Executor, task, pending: list[tuple[Path, str]], window: int = 16):
+    """Yield the results of `task` over `pending` as the executor completes them, with at most `window` tasks
+    submitted and not yet collected: the outputs of a national batch never all wait in memory at once."""
+    waiting = iter(pending)
+    in_flight = {executor.submit(task, *item) for item in itertools.islice(waiting, window)}
+    while in_flight:
+        done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+        for future in done:
+            item = next(waiting, None)
+            if item is not None:
+                in_flight.add(executor.submit(task, *item))
+            yield future.result()
+
+
 def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMPLATES_DIR, *,
                  force: bool = False, avenant: int | None = None, formats: tuple[str, ...] | None = None,
                  rebuild: bool = False, executor: Executor | None = None, executor_for=None,
@@ -365,8 +380,7 @@ def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMP
     if executor is None:
         results = (task(root, inputs) for root, inputs in pending)
     else:
-        futures = [executor.submit(task, root, inputs) for root, inputs in pending]
-        results = (future.result() for future in as_completed(futures))
+        results = _results_as_completed(executor, task, pending)
     waiting = []  # contracts with PDF or ODT to produce: converted together, written after
     for result in results:
         report.warnings.extend(result.warnings)

@@ -131,7 +131,7 @@ class ProseRenderer:
 _MARKDOWN = new_markdown()
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def word_blocks(text: str, heading_offset: int, body_style: str, styles: ProseStyles) -> tuple[Block, ...]:
     """Return the Word paragraphs of a Markdown text (kept per process: the articles of many contracts share
     their wording)."""

@@ -40,6 +40,21 @@ def test_unchanged_contracts_are_skipped_and_a_changed_one_rebuilt_alone(corpus)
     assert outcome(build_report(roots, output, rebuild=True)) == (["c0", "c1", "c2"], [], [])
 
 
+def test_a_build_of_unchanged_contracts_loads_no_rendering_stage(corpus):
+    """The no-op rebuild stays short: it stats files and reads manifests, nothing of the render stack."""
+    tmp_path, roots = corpus
+    output = tmp_path / "out"
+    build_report(roots, output)
+    code = ("import sys; from pathlib import Path; from generator.cli import main; "
+            "from generator.pipeline import build_report; "
+            f"report = build_report([Path(p) for p in {[str(r) for r in roots]!r}], Path({str(output)!r})); "
+            "assert len(report.unchanged) == 3, report; "
+            "print(sorted(m for m in ('docxtpl', 'docx', 'jinja2', 'pydantic', 'openpyxl', 'markdown', 'babel') "
+            "if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
 def test_a_changed_template_rebuilds_only_the_contracts_of_its_kind(corpus, tmp_path_factory):
     tmp_path, roots = corpus
     templates = tmp_path_factory.mktemp("tpl") / "templates"
