@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from . import TEMPLATES_DIR, french
@@ -57,6 +57,10 @@ def prose(context: Context, value: str, heading_offset: int = 0, style: str | No
 def _wordml(context: Context, value: Any, what: str, *args) -> Markup:
     """Hand a piece of rendered Word XML to the document being rendered (the filter blocks a compiled docx
     template puts around its headings and `{%tc %}` tables, and its sommaire)."""
+    if not isinstance(value, Markup) and value != "":
+        # only the compiled template's own filter blocks (whose content is rendered, escaped markup) may hand
+        # XML to the document: a template author's `{{ nom|_wordml(…) }}` would bypass autoescaping
+        raise SecurityError("le filtre _wordml est réservé au modèle compilé")
     return Markup(context[WORDML_KEY].capture(str(value), what, *args))
 
 

@@ -128,6 +128,7 @@ class _Reader:
     def __init__(self, loader: _Loader, positions: dict[Path_, tuple[int, int]]):
         self.loader = loader
         self.positions = positions
+        self.open_nodes: set[yaml.Node] = set()
 
     def value(self, node: yaml.Node, path: Path_) -> Any:
         mark = node.start_mark
@@ -135,10 +136,16 @@ class _Reader:
         tag = node.tag
         if tag == _STR:
             return node.value
-        if tag == _MAP:
-            return self.mapping(node, path)
-        if tag == _SEQ:
-            return [self.value(item, path + (index,)) for index, item in enumerate(node.value)]
+        if tag in (_MAP, _SEQ):
+            if node in self.open_nodes:  # an alias of an enclosing collection: `&a [*a]`
+                raise yaml.constructor.ConstructorError(None, None, "structure récursive (alias)", mark)
+            self.open_nodes.add(node)
+            try:
+                if tag == _MAP:
+                    return self.mapping(node, path)
+                return [self.value(item, path + (index,)) for index, item in enumerate(node.value)]
+            finally:
+                self.open_nodes.discard(node)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
         return self.loader.construct_object(node, deep=True)
@@ -150,7 +157,12 @@ class _Reader:
         for key_node, value_node in node.value:
             key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else \
                 self.loader.construct_object(key_node, deep=True)
-            child = path + (key,)
+            try:
+                child = path + (key,)
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(None, None, "clé invalide (une liste ou un dictionnaire)",
+                                                        key_node.start_mark) from None
             mark = key_node.start_mark
             positions[("__key__", *child)] = (mark.line + 1, mark.column + 1)
             if value_node.tag == _STR:  # the most frequent value: built here, without a call
@@ -165,7 +177,7 @@ class _Reader:
         tag, value = node.tag, node.value
         if tag == _STR:
             return value
-        if tag == _INT and value.isdigit():
+        if tag == _INT and value.isdigit() and (value[0] != "0" or value == "0"):  # 0777 is octal in YAML 1.1
             return int(value)
         return self.loader.construct_object(node)
 

@@ -230,6 +230,8 @@ def inputs_fingerprint(root: Path, templates_dir: Path, formats: tuple[str, ...]
     contrat = root / "contrat.yaml"
     match = _TYPE.search(contrat.read_text(encoding="utf-8")) if contrat.is_file() else None
     kind_name = match.group(1).strip("'\"") if match else None
+    if kind_name is not None and not _KIND_NAME.fullmatch(kind_name):
+        kind_name = None  # not a kind (the build says so): never a path to walk
     shared = {} if shared is None else shared
     if kind_name not in shared:
         shared[kind_name] = _kind_and_engine_lines(templates_dir, kind_name)
@@ -239,6 +241,7 @@ def inputs_fingerprint(root: Path, templates_dir: Path, formats: tuple[str, ...]
 
 
 _TYPE = re.compile(r"^type:\s*(\S+)", re.M)
+_KIND_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
 def is_unchanged(root: Path, output_dir: Path, inputs: str) -> bool:
@@ -338,9 +341,10 @@ def _convert_batch(waiting: list[ContractResult]) -> None:
             result.outputs.append(Output(output.dest_path.with_suffix(f".{target}"), data, output.sources_hash))
 
 
-def _results_as_completed(executor: Executor, task, pending: list[tuple[Path, str]], window: int = 16):
+def _results_as_completed(executor: Executor, task, pending: list[tuple[Path, str]], window: int = 64):
     """Yield the results of `task` over `pending` as the executor completes them, with at most `window` tasks
-    submitted and not yet collected: the outputs of a national batch never all wait in memory at once."""
+    submitted and not yet collected: the outputs of a national batch never all wait in memory at once (64
+    contracts, some 11 MB, keep 32 workers busy)."""
     waiting = iter(pending)
     in_flight = {executor.submit(task, *item) for item in itertools.islice(waiting, window)}
     while in_flight:

@@ -7,6 +7,7 @@ Text gets French typography (`french.typographie`); URLs, e-mail addresses and t
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -128,15 +129,18 @@ class ProseRenderer:
         return self.writer.fragment(word_blocks(text, heading_offset, body_style or self.styles.body, self.styles))
 
 
-_MARKDOWN = new_markdown()
+_PARSERS = threading.local()  # a Markdown parser is stateful: one per thread (Dask workers run tasks in threads)
 
 
 @lru_cache(maxsize=1024)
 def word_blocks(text: str, heading_offset: int, body_style: str, styles: ProseStyles) -> tuple[Block, ...]:
     """Return the Word paragraphs of a Markdown text (kept per process: the articles of many contracts share
     their wording)."""
+    if not hasattr(_PARSERS, "markdown"):
+        _PARSERS.markdown = new_markdown()
     blocks: list[Block] = []
-    _Blocks(styles, body_style, blocks).blocks(parse(text, _MARKDOWN), heading_offset, boxed=False, depth=0)
+    _Blocks(styles, body_style, blocks).blocks(parse(text, _PARSERS.markdown), heading_offset, boxed=False,
+                                               depth=0)
     return tuple(blocks)
 
 

@@ -89,5 +89,5 @@ def render_docx(template_path: Path, context: dict[str, Any], origin: Provenance
         full_context = {**context, PROSE_RENDERER_KEY: ProseRenderer(document), WORDML_KEY: document}
         return template.render(document, full_context, set_properties=None if origin is None else partial(stamp, origin=origin),
                                when=origin.generated if origin else None)
-    except (TemplateError, TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as exc:
+    except (TemplateError, TypeError, ValueError, AttributeError, LookupError, ArithmeticError) as exc:
         raise _render_failure(template_path, exc) from exc

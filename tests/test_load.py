@@ -43,3 +43,19 @@ def test_digest_changes_with_any_file(contract_dir):
     before = load_contract(contract_dir, Problems()).digest()
     (contract_dir / "axes" / "2.md").write_text("Autre texte.\n", encoding="utf-8")
     assert load_contract(contract_dir, Problems()).digest() != before
+
+
+def test_yaml_reads_as_the_yaml_safe_loader_does_and_refuses_what_it_cannot_hold(tmp_path):
+    root = tmp_path / "c"
+    root.mkdir()
+    (root / "contrat.yaml").write_text("octal: 0777\nentier: 12\nzero: 0\nbase: &m {k: 1}\nfusion:\n  <<: *m\n"
+                                       "  j: 2\n", encoding="utf-8")
+    (root / "cle.yaml").write_text("? [a, b]\n: 1\n", encoding="utf-8")
+    (root / "boucle.yaml").write_text("a: &x [1, *x]\n", encoding="utf-8")
+    problems = Problems()
+    tree = load_contract(root, problems)
+    assert tree.get("contrat.yaml").data == {"octal": 511, "entier": 12, "zero": 0, "base": {"k": 1},
+                                             "fusion": {"k": 1, "j": 2}}
+    messages = sorted((p.location.path.rsplit("/", 1)[-1], p.message) for p in problems.items)
+    assert messages == [("boucle.yaml", "YAML illisible : structure récursive (alias)"),
+                        ("cle.yaml", "YAML illisible : clé invalide (une liste ou un dictionnaire)")]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
@@ -27,7 +28,7 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from .package import Member, read_members, write_zip
-from .writer import SOMMAIRE_MARK, DocumentWriter, TemplateStyles, TocSpec
+from .writer import SOMMAIRE_MARK, DocumentWriter, TemplateStyles, TocSpec, parse_body, xml_attribute
 
 # The filter the compiled template calls around the elements it must treat after rendering; the project's
 # Jinja environment maps it to `DocumentWriter.capture` of the document being rendered.
@@ -36,6 +37,9 @@ CAPTURE_FILTER = "_wordml"
 _STYLE_TYPES = {WD_STYLE_TYPE.PARAGRAPH: "paragraph", WD_STYLE_TYPE.CHARACTER: "character"}
 _TOC_LEVELS = re.compile(r'\\o\s+"(\d)-(\d)"')
 _TOC_STYLES = re.compile(r'\\t\s+"([^"]*)"')
+_STRUCTURE_TAGS = re.compile(r"\{[{%](p|tr|tc)\s")  # docxtpl tags that stand for their paragraph, row or cell
+_BLOCK_TAG = re.compile(r"\{%-?\s*(p\s+|tr\s+|tc\s+|r\s+)?(\w+)(.*?)-?%\}", re.S)
+_OPENERS = {"if", "for", "filter", "macro", "call", "with", "block", "autoescape", "raw"}
 _CELL_TAGS = re.compile(r"\{%\s*(tc\b|colspan\b|cellbg\b|vm\b|hm\b)")
 _COMPUTED_SPANS = re.compile(r"\{%\s*(colspan\b|vm\b|hm\b)")
 _BODY_MARK = "paraphe-body"
@@ -58,7 +62,7 @@ def _tag_paragraph(tag: str):
     return p
 
 
-def _toc_spec(document, body, style_ids: dict[tuple[str, str], str]):
+def _toc_spec(body, style_ids: dict[tuple[str, str], str]):
     """Return the template's table of contents (its spec and its field paragraph), or (None, None)."""
     instr = next((i for i in body.iter(qn("w:instrText")) if i.text and i.text.strip().startswith("TOC")), None)
     if instr is None:
@@ -70,7 +74,7 @@ def _toc_spec(document, body, style_ids: dict[tuple[str, str], str]):
         names[f"Heading {level}"] = level
     styles = _TOC_STYLES.search(instr.text)
     if styles:
-        parts = [p.strip() for p in styles.group(1).split(",")]
+        parts = [p.strip() for p in re.split(r"[,;]", styles.group(1))]  # Word in French writes « ; »
         for name, level in zip(parts[::2], parts[1::2]):
             names[name] = int(level)
     by_style = {style_ids[("paragraph", name)]: level for name, level in names.items()
@@ -80,7 +84,7 @@ def _toc_spec(document, body, style_ids: dict[tuple[str, str], str]):
         raise KeyError(f"le modèle n'a pas de style « {missing[0]} » pour son sommaire")
     entry_styles = {level: style_ids[("paragraph", f"toc {level}")] for level in set(by_style.values())}
     first = entry_styles.get(min(entry_styles)) if entry_styles else None
-    properties = f'<w:pPr><w:pStyle w:val="{first}"/></w:pPr>' if first else ""
+    properties = f'<w:pPr><w:pStyle w:val="{xml_attribute(first)}"/></w:pPr>' if first else ""
     return TocSpec(instr.text, by_style, entry_styles, properties), instr.getparent().getparent()
 
 
@@ -102,20 +106,54 @@ def _next_rel_id(part) -> int:
     return max(numbers, default=0) + 1
 
 
-def _mark_for_capture(body, toc: TocSpec | None, toc_paragraph) -> tuple[tuple[str, ...], ...]:
+def _field_paragraphs(first) -> list:
+    """Return the paragraphs a field starting in `first` spans (Word writes a filled sommaire over many, each
+    entry holding fields of its own), up to the one where it ends."""
+    paragraphs, depth, element = [], 0, first
+    while element is not None:
+        paragraphs.append(element)
+        for char in element.iter(qn("w:fldChar")):
+            depth += {"begin": 1, "end": -1}.get(char.get(qn("w:fldCharType")), 0)
+        if depth <= 0:
+            break
+        element = element.getnext()
+    return paragraphs
+
+
+def _has_balanced_tags(text: str) -> bool:
+    depth = 0
+    for match in _BLOCK_TAG.finditer(text):
+        name, rest = match.group(2), match.group(3)
+        if name in _OPENERS or (name == "set" and "=" not in rest):
+            depth += 1
+        elif name.startswith("end"):
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def _mark_for_capture(body, toc: TocSpec | None, toc_paragraph) -> tuple[TocSpec | None, tuple[tuple[str, ...], ...]]:
     """Put the filter blocks and calls that treat elements after rendering: around the headings the sommaire
     lists, in the tables whose cells come from `{%tc %}` tags; put the sommaire's mark in place of its field.
-    Return the column widths of those tables, by their number."""
+    Return the sommaire's spec (read back from the rendered body when a heading holds an unbalanced block tag,
+    which no filter block can enclose) and the column widths of those tables, by their number."""
     if toc is not None:
-        for p in list(body.iter(qn("w:p"))):
+        headings = []
+        for p in body.iter(qn("w:p")):
             ppr = p.find(qn("w:pPr"))
             style = ppr.find(qn("w:pStyle")) if ppr is not None else None
             level = toc.levels_by_style.get(style.get(qn("w:val"))) if style is not None else None
-            if level is None or "{%" in _text(p) or "{{p" in _text(p):
-                continue
-            _wrap(p, f'"titre", {level}')
+            if level is not None and not _STRUCTURE_TAGS.search(_text(p)):
+                headings.append((p, level))
+        if all(_has_balanced_tags(_text(p)) for p, _ in headings):
+            for p, level in headings:
+                _wrap(p, f'"titre", {level}')
+        else:
+            toc = replace(toc, read_back=True)
         toc_paragraph.addprevious(_tag_paragraph(f'{{{{p ""|{CAPTURE_FILTER}("sommaire") }}}}'))
-        toc_paragraph.getparent().remove(toc_paragraph)
+        for paragraph in _field_paragraphs(toc_paragraph):
+            paragraph.getparent().remove(paragraph)
     grids = []
     for table in list(body.iter(qn("w:tbl"))):
         text = _text(table)
@@ -135,7 +173,49 @@ def _mark_for_capture(body, toc: TocSpec | None, toc_paragraph) -> tuple[tuple[s
             for cell in row.iterchildren(qn("w:tc")):
                 span = cell.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
                 cell.text = _call(f'"cellule", {span.get(qn("w:val")) if span is not None else 1}')
-    return tuple(grids)
+    return toc, tuple(grids)
+
+
+def check_block_structure(body) -> None:
+    """Raise ValueError when a Jinja block tag and the tag that closes it (or its `else`) stand at different
+    levels of the document (one in a paragraph of the body, the other in a table cell, say): whatever the
+    content, skipping or repeating what lies between them would cut elements in two. docxtpl's `{%p %}`,
+    `{%tr %}` and `{%tc %}` stand for their paragraph, row or cell."""
+    stack = []
+    for p in body.iter(qn("w:p")):
+        text = _text(p)
+        if "{%" not in text:
+            continue
+        path = tuple(etree.QName(a).localname for a in reversed(list(p.iterancestors()))) + ("p",)
+        for match in _BLOCK_TAG.finditer(text):
+            prefix, name, rest = (match.group(1) or "").strip(), match.group(2), match.group(3)
+            level = _level(path, prefix)
+            if name in _OPENERS or (name == "set" and "=" not in rest):
+                stack.append((match.group(0), level))
+            elif name in ("elif", "else") or name.startswith("end"):
+                if not stack:
+                    continue  # Jinja reports the missing opener itself
+                opening, opening_level = stack[-1] if not name.startswith("end") else stack.pop()
+                if opening_level != level:
+                    raise ValueError(
+                        f"les balises « {opening} » et « {match.group(0)} » ne sont pas au même niveau du document "
+                        f"(l'une dans {_where(opening_level)}, l'autre dans {_where(level)}) : utilisez "
+                        "{%p …%}, {%tr …%} ou {%tc …%} pour des paragraphes, des lignes ou des cellules entiers")
+
+
+def _level(path: tuple[str, ...], prefix: str) -> tuple[str, ...]:
+    """Return where a tag acts: `{%p %}` in place of its paragraph, `{%tr %}` of its row, `{%tc %}` of its
+    cell, any other tag inside the text of its paragraph."""
+    if prefix in ("p", "tr", "tc"):
+        return path[: len(path) - 1 - path[::-1].index(prefix)]
+    return path + ("r",)
+
+
+def _where(level: tuple[str, ...]) -> str:
+    if level[-1] == "r":
+        return "le texte d'une cellule de tableau" if "tc" in level else "le texte d'un paragraphe"
+    return {"tc": "une cellule de tableau", "tr": "une ligne de tableau", "tbl": "un tableau"}.get(
+        level[-1], "le corps du document")
 
 
 def _call(arguments: str) -> str:
@@ -156,8 +236,9 @@ class CompiledTemplate:
         document = self._docxtpl.get_docx()
         root, body = document.element, document.element.body
         style_ids = {(_STYLE_TYPES[s.type], s.name): s.style_id for s in document.styles if s.type in _STYLE_TYPES}
-        toc, toc_paragraph = _toc_spec(document, body, style_ids)
-        grids = _mark_for_capture(body, toc, toc_paragraph)
+        toc, toc_paragraph = _toc_spec(body, style_ids)
+        check_block_structure(body)
+        toc, grids = _mark_for_capture(body, toc, toc_paragraph)
         self.styles = TemplateStyles(
             style_ids=style_ids, list_abstract_ids=_list_abstract_ids(document),
             next_num_id=max((n.numId for n in document.part.numbering_part.element.num_lst), default=0) + 1,
@@ -166,7 +247,6 @@ class CompiledTemplate:
 
         source = self._docxtpl.patch_xml(self._docxtpl.get_xml())
         self._body = env.from_string(source)
-        self._unescapes_braces = any(mark in source for mark in ("{_{", "}_}", "{_%", "%_}"))
         self._has_drawings = "docPr" in source
         # document.xml is the text before the body, the rendered body, the text after it
         root.replace(body, etree.SubElement(root, _BODY_MARK))
@@ -176,10 +256,15 @@ class CompiledTemplate:
         with zipfile.ZipFile(path) as archive:
             parts = {name: archive.read(name) for name in archive.namelist()
                      if _JINJA_PARTS.fullmatch(name) or name in _PARTS_A_DOCUMENT_CHANGES}
-        self._parts_with_tags = {name: env.from_string(self._docxtpl.patch_xml(xml.decode("utf-8")))
-                                 for name, xml in parts.items()
-                                 if _JINJA_PARTS.fullmatch(name) and (b"{{" in xml or b"{%" in xml)}
-        self._settings = Member.compress("word/settings.xml", _asking_to_update_fields(parts["word/settings.xml"]))
+        self._parts_with_tags = {}  # headers, footers and footnotes that hold tags (once docxtpl joined them)
+        for name, xml in parts.items():
+            patched = self._docxtpl.patch_xml(xml.decode("utf-8")) if _JINJA_PARTS.fullmatch(name) else ""
+            if "{{" in patched or "{%" in patched:
+                self._parts_with_tags[name] = env.from_string(patched)
+        self._settings = None
+        if "word/settings.xml" in parts:
+            self._settings = Member.compress("word/settings.xml",
+                                             _asking_to_update_fields(parts["word/settings.xml"]))
         self._numbering = parts.get("word/numbering.xml")
         self._rels = parts["word/_rels/document.xml.rels"]
         self._core = parts.get("docProps/core.xml")
@@ -192,19 +277,18 @@ class CompiledTemplate:
                set_properties: Callable[[CoreProperties], None] | None = None, when: datetime | None = None) -> bytes:
         """Return the .docx bytes of the template rendered with `context` (which gives `writer`'s capture
         filter and prose renderer); Jinja errors propagate. `set_properties` stamps the core properties."""
-        body = self._body.render(context)
-        if self._unescapes_braces:
-            body = body.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-        if "\n" in body or "\t" in body:  # line breaks and tabs in the text: docxtpl's Word equivalents
-            body = self._docxtpl.resolve_listing(body)
+        body = self._finish_part(self._body.render(context))
         if self._has_drawings:
             body = _renumber_drawings(body)
         if SOMMAIRE_MARK in body:
+            if self.styles.toc.read_back:
+                writer.read_toc_entries(body)
             body = body.replace(SOMMAIRE_MARK, writer.sommaire(), 1)
-        changed = {"word/document.xml": self._document_head + body.encode("utf-8") + self._document_tail,
-                   "word/settings.xml": self._settings}
+        changed = {"word/document.xml": self._document_head + body.encode("utf-8") + self._document_tail}
+        if self._settings is not None:
+            changed["word/settings.xml"] = self._settings
         for name, template in self._parts_with_tags.items():
-            changed[name] = template.render(context).encode("utf-8")
+            changed[name] = self._finish_part(template.render(context)).encode("utf-8")
         if writer.new_nums:
             changed["word/numbering.xml"] = _add_nums(self._numbering, writer.new_nums)
         if writer.hyperlinks:
@@ -217,13 +301,24 @@ class CompiledTemplate:
             members.append(data if isinstance(data, Member) else Member.compress(member.name, data))
         return write_zip(members, when)
 
+    def _finish_part(self, xml: str) -> str:
+        """Return a rendered part after docxtpl's own last steps: its escaped braces (`{_{`) restored, and the
+        line breaks and tabs of the text made Word's (the other characters docxtpl turns, \\a and \\f, are
+        removed from content before: XML forbids them)."""
+        if "{_" in xml or "_}" in xml:
+            xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        if "\n" in xml or "\t" in xml:
+            xml = self._docxtpl.resolve_listing(xml)
+        return xml
+
     def _core_properties(self, context, set_properties) -> bytes:
         element = parse_xml(self._core)
         properties = CoreProperties(element)
         for name in _PROPERTIES:
             value = getattr(properties, name)
-            if "{{" in value or "{%" in value:
-                setattr(properties, name, self._env.from_string(value).render(context))
+            if "{{" in value or "{%" in value:  # plain text: python-docx escapes it, Jinja must not
+                source = "{% autoescape false %}" + value + "{% endautoescape %}"
+                setattr(properties, name, self._env.from_string(source).render(context))
         if set_properties is not None:
             set_properties(properties)
         return serialize_part_xml(element)
@@ -261,7 +356,10 @@ def _add_hyperlinks(rels: bytes, hyperlinks: list[tuple[str, str]]) -> bytes:
 
 def _renumber_drawings(body: str) -> str:
     """Return the body with unique ids on its drawings (a `{%p for %}` repeats a picture with its id)."""
-    tree = etree.fromstring(body)
+    try:
+        tree = etree.fromstring(body)
+    except etree.XMLSyntaxError as exc:
+        raise ValueError(f"le modèle produit un document mal formé ({exc})") from None
     for number, element in enumerate(tree.iter("{http://schemas.openxmlformats.org/drawingml/2006/"
                                                "wordprocessingDrawing}docPr"), start=1):
         element.set("id", str(number))

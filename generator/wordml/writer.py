@@ -27,6 +27,22 @@ SOMMAIRE_MARK = "<?paraphe-sommaire?>"
 GRID_MARK = "<?paraphe-grille?>"
 
 
+def parse_body(xml: str, namespaces: str):
+    """Return the elements of a piece of rendered body, held by a `w:body`; ValueError when it is not XML
+    (block tags of a template that cut across its elements)."""
+    try:
+        return etree.fromstring(f"<w:body {namespaces}>{xml}</w:body>")
+    except etree.XMLSyntaxError as exc:
+        raise ValueError(f"le modèle produit un document mal formé ({exc})") from None
+
+
+def xml_attribute(value: str) -> str:
+    """Return a value escaped for a double-quoted attribute."""
+    if "&" in value or '"' in value or "<" in value:
+        return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    return value
+
+
 def xml_safe(text: str) -> str:
     """Return text without the characters XML 1.0 forbids (control characters, NUL, lone surrogates)."""
     return XML_FORBIDDEN.sub("", text)
@@ -66,6 +82,8 @@ class TocSpec:
     levels_by_style: dict[str, int]
     entry_styles: dict[int, str]
     paragraph_properties: str = ""
+    read_back: bool = False
+    """The headings are read back from the rendered body (a heading holds a block tag it does not close)."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +132,7 @@ class Fragment:
 def _run(text: str, style_id: str | None = None, bold: bool = False, italic: bool = False) -> str:
     properties = ""
     if style_id or bold or italic:
-        properties = ("<w:rPr>" + (f'<w:rStyle w:val="{style_id}"/>' if style_id else "")
+        properties = ("<w:rPr>" + (f'<w:rStyle w:val="{xml_attribute(style_id)}"/>' if style_id else "")
                       + ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "") + "</w:rPr>")
     return f'<w:r>{properties}<w:t xml:space="preserve">{xml_text(text)}</w:t></w:r>'
 
@@ -162,7 +180,7 @@ class DocumentWriter:
                 if block.numbered_list not in num_ids:
                     num_ids[block.numbered_list] = self._restart_numbering(style_id, block.style)
                 numbering = f'<w:numPr><w:ilvl w:val="0"/><w:numId w:val="{num_ids[block.numbered_list]}"/></w:numPr>'
-            out.append(f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{numbering}</w:pPr>')
+            out.append(f'<w:p><w:pPr><w:pStyle w:val="{xml_attribute(style_id)}"/>{numbering}</w:pPr>')
             out += [self._inline(inline) for inline in block.inlines]
             out.append("</w:p>")
             toc = self.template.toc
@@ -233,12 +251,22 @@ class DocumentWriter:
         raise ValueError(f"traitement inconnu « {what} »")
 
     def _parse(self, xml: str):
-        return etree.fromstring(f"<w:body {self.template.namespaces}>{xml}</w:body>")
+        return parse_body(xml, self.template.namespaces)
 
     def _add_toc_entry(self, level: int, title: str) -> None:
         title = title.strip()
         if title:
             self.toc_entries.append((level, title))
+
+    def read_toc_entries(self, body: str) -> None:
+        """Take the sommaire's entries from a rendered body: its paragraphs in a style the sommaire lists."""
+        toc = self.template.toc
+        self.toc_entries = []
+        for p in parse_body(body, self.template.namespaces).iter(f"{_W}p"):
+            style = p.find(f"{_W}pPr/{_W}pStyle")
+            level = toc.levels_by_style.get(style.get(_VAL)) if style is not None else None
+            if level is not None:
+                self._add_toc_entry(level, "".join(p.itertext(f"{_W}t")))
 
     def sommaire(self) -> str:
         """Return the table of contents filled with the headings met, as Word would fill it: the field's
@@ -252,7 +280,7 @@ class DocumentWriter:
         out = []
         last = len(self.toc_entries) - 1
         for index, (level, title) in enumerate(self.toc_entries):
-            out.append(f'<w:p><w:pPr><w:pStyle w:val="{toc.entry_styles[level]}"/></w:pPr>'
+            out.append(f'<w:p><w:pPr><w:pStyle w:val="{xml_attribute(toc.entry_styles[level])}"/></w:pPr>'
                        f'{begin if index == 0 else ""}{_run(title)}{_field_run("end") if index == last else ""}</w:p>')
         return "".join(out)
 
@@ -264,9 +292,8 @@ _TBL, _TR, _TC, _GRID, _GRID_COL, _SPAN, _VAL, _WIDTH = (f"{_W}tbl", f"{_W}tr", 
 
 
 def fit_table_grids(body) -> str:
-    """Return the XML of the tables held by `body` with each grid fitted to its widest row, as docxtpl does
-    for `{%tc %}` loops: columns added (all scaled to keep the table's width) or removed (their width shared
-    among the others)."""
+    """Return the XML of the tables held by `body` with each grid fitted to its widest row (see
+    `fitted_widths`); nested tables are fitted to their own rows."""
     for table in body.iter(_TBL):
         _fit_grid(table)
     # Serialized whole, the namespaces are declared once, on the wrapper, and the children are what it holds.
@@ -280,8 +307,9 @@ def _row_width(row) -> int:
 
 
 def fitted_widths(widths: tuple[str, ...], widest: int) -> tuple[str, ...]:
-    """Return the grid column widths for a table whose widest row spans `widest` columns, as docxtpl fits
-    them: columns added, all scaled to keep the table's width; or removed, their width shared by the others."""
+    """Return the grid column widths for a table whose widest row spans `widest` columns (cells counted with
+    their spans): columns added, all scaled to keep the table's width; or removed, their width shared by the
+    others. docxtpl fits its `{%tc %}` tables the same way, but counts added columns without the spans."""
     values = [float(w or 0) for w in widths]
     if widest > len(widths) and widths:
         total = sum(values)
@@ -299,7 +327,7 @@ def _fit_grid(table) -> None:
         return
     columns = grid.findall(_GRID_COL)
     widths = fitted_widths(tuple(c.get(_WIDTH) or "0" for c in columns),
-                           max((_row_width(row) for row in table.iter(_TR)), default=0))
+                           max((_row_width(row) for row in table.iterchildren(_TR)), default=0))
     for column in columns:
         grid.remove(column)
     for width in widths:

@@ -11,7 +11,9 @@ from docxtpl import DocxTemplate
 
 from generator.jinja_env import PROSE_RENDERER_KEY, WORDML_KEY, environment
 from generator.prose import ProseRenderer
-from generator.wordml.authoring import add_toc
+from generator.errors import TemplateProblem
+from generator.render_docx import render_docx
+from generator.wordml.authoring import add_field, add_toc
 from generator.wordml.package import read_members
 from generator.wordml.template import CompiledTemplate
 
@@ -147,3 +149,82 @@ def test_one_compiled_template_renders_independent_documents(template_path):
     assert ("toc 1", "Préambule Arras") in first and ("toc 1", "Préambule Béthune") in second
     assert all("Béthune" not in text for _, text in first)
     assert outputs[0].read("word/numbering.xml") == outputs[1].read("word/numbering.xml")
+
+
+def _small_template(tmp_path, build) -> "Path":
+    """A template with the styles a sommaire and prose need, its body written by `build(doc)`."""
+    doc = Document()
+    for name in ("toc 1", "toc 2"):
+        doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    build(doc)
+    path = tmp_path / "petit.docx"
+    doc.save(path)
+    return path
+
+
+def test_headings_with_inline_or_unclosed_block_tags_are_in_the_sommaire(tmp_path):
+    def build(doc):
+        add_toc(doc, (1, 2))
+        doc.add_heading("Titre{% if bis %} (bis){% endif %}", 1)
+        doc.add_heading("Article {% if bis %}premier", 2)  # closed in the next paragraph: read back
+        doc.add_paragraph("{% else %}second{% endif %} texte")
+    texts = paragraphs(render(_small_template(tmp_path, build), {"bis": True}))
+    assert [t for s, t in texts if s.startswith("toc")] == ["Titre (bis)", "Article premier"]
+
+
+def test_a_word_sommaire_spanning_paragraphs_is_replaced_whole(tmp_path):
+    def build(doc):
+        add_toc(doc, (1, 1))
+        toc = doc.paragraphs[-1]
+        end = toc._p[-1]  # the field's end moves two paragraphs down, past entries holding fields of their own
+        for text in ("Ancienne entrée 1", "Ancienne entrée 2"):
+            entry = doc.add_paragraph(text, style="toc 1")
+            add_field(entry, "PAGEREF _Toc1 \\h")
+        entry._p.append(end)
+        doc.add_heading("Nouveau titre", 1)
+    archive = render(_small_template(tmp_path, build), {})
+    texts = paragraphs(archive)
+    assert [t for s, t in texts if s.startswith("toc")] == ["Nouveau titre"]
+    assert "Ancienne" not in archive.read("word/document.xml").decode()
+
+
+def test_block_tags_across_levels_are_refused_with_their_place(tmp_path):
+    def build(doc):
+        doc.add_paragraph("{% if x %}début")
+        doc.add_table(rows=1, cols=1).rows[0].cells[0].text = "fin{% endif %}"
+    with pytest.raises(TemplateProblem) as failure:
+        render_docx(_small_template(tmp_path, build), {"x": False})
+    message = str(failure.value)
+    assert "« {% if x %} » et « {% endif %} » ne sont pas au même niveau" in message
+    assert "le texte d'un paragraphe" in message and "le texte d'une cellule de tableau" in message
+
+
+def test_the_capture_filter_is_no_way_around_autoescaping(tmp_path):
+    def build(doc):
+        doc.add_paragraph("{{ nom|_wordml('titre', 1) }}")
+    with pytest.raises(TemplateProblem, match="réservé au modèle compilé"):
+        render_docx(_small_template(tmp_path, build), {"nom": "<w:r><w:t>INJECTÉ</w:t></w:r>"})
+
+
+def test_footers_get_docxtpl_treatment_and_properties_are_not_escaped_twice(tmp_path):
+    def build(doc):
+        footer = doc.sections[0].footer.paragraphs[0]
+        footer.add_run("Convention {")  # a tag Word split over two runs
+        footer.add_run("{ adresse }}")
+        doc.core_properties.title = "Convention {{ nom }}"
+    archive = render(_small_template(tmp_path, build), {"adresse": "1 rue X\n62300 Lens", "nom": "A & B"})
+    footer = archive.read("word/footer1.xml").decode()
+    assert "1 rue X</w:t><w:br/>" in footer and "{" not in footer
+    assert Document(io.BytesIO(_bytes(archive))).core_properties.title == "Convention A & B"
+
+
+def test_prose_is_parsed_alike_from_many_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from generator.prose import ProseStyles, word_blocks
+
+    texts = [f"# Titre {i}\n\n1. un **{i}**\n2. deux\n\n- puce [lien](https://example.org/{i})\n" for i in range(200)]
+    expected = [word_blocks.__wrapped__(t, 0, "Body Text", ProseStyles()) for t in texts]
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda t: word_blocks.__wrapped__(t, 0, "Body Text", ProseStyles()), texts))
+    assert got == expected
