@@ -287,8 +287,11 @@ class CompiledTemplate:
         changed = {"word/document.xml": self._document_head + body.encode("utf-8") + self._document_tail}
         if self._settings is not None:
             changed["word/settings.xml"] = self._settings
+        links = len(writer.hyperlinks)
         for name, template in self._parts_with_tags.items():
             changed[name] = self._finish_part(template.render(context)).encode("utf-8")
+        if len(writer.hyperlinks) > links:  # a header's links would need relationships of the header's own
+            raise ValueError("un lien dans un en-tête, un pied de page ou une note n'est pas pris en charge")
         if writer.new_nums:
             changed["word/numbering.xml"] = _add_nums(self._numbering, writer.new_nums)
         if writer.hyperlinks:

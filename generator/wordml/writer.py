@@ -144,7 +144,11 @@ def _field_run(kind: str) -> str:
 @dataclass
 class DocumentWriter:
     """Writes the Word content of one document made from a template; keeps what the document adds to the
-    template's parts (numbering instances, hyperlinks) and the entries of its table of contents."""
+    template's parts (numbering instances, hyperlinks) and the entries of its table of contents.
+
+    All of them are recorded when prose is rendered, in the order of rendering: prose kept with `{% set %}`
+    and printed later is listed where it was rendered, and prose printed twice is listed once.
+    """
 
     template: TemplateStyles
     new_nums: list[tuple[int, str]] = field(default_factory=list)

@@ -228,3 +228,12 @@ def test_prose_is_parsed_alike_from_many_threads():
     with ThreadPoolExecutor(8) as pool:
         got = list(pool.map(lambda t: word_blocks.__wrapped__(t, 0, "Body Text", ProseStyles()), texts))
     assert got == expected
+
+
+def test_a_link_in_a_footer_is_refused_rather_than_broken(tmp_path):
+    def build(doc):
+        doc.styles.add_style("Hyperlink", WD_STYLE_TYPE.CHARACTER)
+        doc.sections[0].footer.paragraphs[0].text = "{{p pied|prose }}"
+    with pytest.raises(TemplateProblem, match="lien dans un en-tête"):
+        render_docx(_small_template(tmp_path, build), {"pied": "Voir [le site](https://example.org)."})
+    render_docx(_small_template(tmp_path, build), {"pied": "Sans lien."})
