@@ -181,12 +181,16 @@ def one_crte(args, work: Path) -> list[tuple[str, str]]:
     t_engine = timed(lambda: engine_output.update(data=engine_one(one, work / "engine.docx")), args.repetitions)
     context = contract_context(one)
     t_stock = timed(lambda: stock_docxtpl(context, work / "stock.docx"), args.repetitions)
+    t_render = timed(lambda: atomic_write(work / "rendu.docx", render_docx(TEMPLATE, context, provenance("bench"))),
+                     args.repetitions)
     t_floor = timed(lambda: floor(engine_output["data"]), args.repetitions)
     return [("a. un CRTE (27 fiches, 13 articles) : moteur de bout en bout", f"{t_engine * 1000:.0f} ms"),
+            ("a. moteur, rendu et écriture seuls (même contexte que docxtpl)", f"{t_render * 1000:.0f} ms"),
             ("a. docxtpl standard (même modèle, même contexte ; DocxTemplate, render, save)",
              f"{t_stock * 1000:.0f} ms"),
             ("a. plancher (sérialiser + zipper le même document)", f"{t_floor * 1000:.0f} ms"),
             ("a. rapport docxtpl / moteur", f"{t_stock / t_engine:.2f}"),
+            ("a. rapport docxtpl / moteur, rendu et écriture seuls", f"{t_stock / t_render:.2f}"),
             ("a. rapport moteur / plancher", f"{t_engine / t_floor:.2f}")]
 
 
