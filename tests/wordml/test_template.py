@@ -237,3 +237,34 @@ def test_a_link_in_a_footer_is_refused_rather_than_broken(tmp_path):
     with pytest.raises(TemplateProblem, match="lien dans un en-tête"):
         render_docx(_small_template(tmp_path, build), {"pied": "Voir [le site](https://example.org)."})
     render_docx(_small_template(tmp_path, build), {"pied": "Sans lien."})
+
+
+@pytest.mark.parametrize("slug", ["crte-lens-lievin", "accord-cadre-region-mel", "annexe-aap-contrat-de-ville",
+                                  "programme-travail-2022", "communique-mel-caph"])
+def test_the_real_templates_give_what_stock_docxtpl_gives(slug):
+    """Every template of the project, rendered with its real content: the same paragraphs, tables and grids as
+    stock docxtpl (which leaves the sommaire to Word)."""
+    from generator import TEMPLATES_DIR
+    from generator.pipeline import read_and_compute
+
+    from ..conftest import REAL_CONTENT
+
+    prepared = read_and_compute(REAL_CONTENT / slug)
+    context = {**prepared.kind.context(prepared.computed), "consolidation": None, "a_completer": False}
+    for rel in prepared.kind.templates.values():
+        path = TEMPLATES_DIR / rel
+        ours = Document(io.BytesIO(render_docx(path, context)))
+        stock = DocxTemplate(str(path))
+        writer = CompiledTemplate(path, environment()).new_document()
+        stock.render({**context, PROSE_RENDERER_KEY: ProseRenderer(writer), WORDML_KEY: writer}, environment())
+        buffer = io.BytesIO()
+        stock.save(buffer)
+        theirs = Document(buffer)
+        assert [(p.style.name, p.text) for p in ours.paragraphs if not p.style.name.startswith("toc")] == \
+            [(p.style.name, p.text) for p in theirs.paragraphs if not p.style.name.startswith("toc")], rel
+        assert len(ours.tables) == len(theirs.tables)
+        for mine, stock_table in zip(ours.tables, theirs.tables):
+            assert [[c.text for c in r.cells] for r in mine.rows] == \
+                [[c.text for c in r.cells] for r in stock_table.rows], rel
+            assert [c.get(qn("w:w")) for c in mine._tbl.find(qn("w:tblGrid"))] == \
+                [c.get(qn("w:w")) for c in stock_table._tbl.find(qn("w:tblGrid"))], rel
