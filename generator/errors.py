@@ -99,8 +99,8 @@ def display_path(path: Path) -> str:
 
 @lru_cache(maxsize=16384)
 def _display_path(path: str, cwd: str) -> str:
-    # resolving touches the disk for each part of the path: a contract asks the same few paths many times
-    try:
-        return str(Path(path).resolve().relative_to(Path(cwd).resolve()))
-    except ValueError:
-        return path
+    # absolute without resolving links (which touches the disk for each part of the path); getcwd() is real
+    absolute = os.path.abspath(path)
+    if absolute.startswith(cwd.rstrip(os.sep) + os.sep):
+        return absolute[len(cwd.rstrip(os.sep)) + 1:]
+    return path

@@ -8,6 +8,7 @@ so that later stages can point a legal officer at the exact place of a problem.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from decimal import Decimal
@@ -151,10 +152,10 @@ class _Reader:
         return self.loader.construct_object(node, deep=True)
 
     def mapping(self, node: yaml.MappingNode, path: Path_) -> Any:
-        if any(k.tag == _MERGE for k, _ in node.value):
-            return self.loader.construct_object(node, deep=True)
         data, positions = {}, self.positions
         for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:  # `<<: *base`: the loader's constructor merges
+                return self.loader.construct_object(node, deep=True)
             key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else \
                 self.loader.construct_object(key_node, deep=True)
             try:
@@ -238,13 +239,27 @@ def parse_yaml(text: str, source: SourceFile, problems: Problems) -> None:
         problems.add(Location(display_path(source.src_path)), f"YAML illisible : {exc}")
 
 
+def iter_content_files(root: Path) -> list[tuple[str, Path]]:
+    """Return (relative path, path) of every YAML and Markdown file below `root`, hidden ones left out, in the
+    order of their folders and names."""
+    found, folders = [], [("", str(root))]
+    while folders:
+        prefix, folder = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    folders.append((f"{prefix}{entry.name}/", entry.path))
+                elif entry.name.endswith(CONTENT_SUFFIXES) and entry.is_file():
+                    found.append((f"{prefix}{entry.name}", Path(entry.path)))
+    return sorted(found, key=lambda item: item[0].split("/"))
+
+
 def load_contract(root: Path, problems: Problems) -> SourceTree:
     """Read every YAML and Markdown file below `root` (a contract folder) and parse the YAML ones."""
     files: dict[str, SourceFile] = {}
-    for src_path in sorted(root.rglob("*")):
-        if not src_path.is_file() or src_path.suffix not in CONTENT_SUFFIXES:
-            continue
-        rel_path = src_path.relative_to(root).as_posix()
+    for rel_path, src_path in iter_content_files(root):
         try:
             text = src_path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
