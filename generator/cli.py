@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import click
 
 from . import FORMATS, TEMPLATES_DIR
+from .batch import process_pool
 from .errors import Location, display_path
 from .pipeline import build_report, contract_roots, read_and_compute
 from .scaffold import ScaffoldError, create
@@ -144,7 +143,7 @@ def _executor(ctx: click.Context, count: int):
     workers = ctx.obj.get("workers") or os.cpu_count() or 1
     if workers <= 1 or count <= 1:
         return None
-    return ProcessPoolExecutor(max_workers=min(workers, count), mp_context=multiprocessing.get_context("spawn"))
+    return process_pool(min(workers, count))
 
 
 def _build(ctx: click.Context, roots: list[Path], force: bool, avenant: int | None = None) -> None:

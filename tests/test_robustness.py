@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from docx import Document
@@ -186,9 +187,14 @@ def test_a_build_killed_mid_batch_leaves_old_or_new_complete_files(tmp_path, con
         if any(p.stat().st_mtime_ns != before[p] for p in outputs):  # the writing has begun
             break
         time.sleep(0.0005)
+    workers = _children(process.pid)
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert process.returncode == -signal.SIGKILL, "the build finished before it could be killed"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_is_running(pid) for pid in workers):
+        time.sleep(0.1)
+    assert workers and not any(_is_running(pid) for pid in workers), "the build's workers outlived it"
 
     versions = []
     for path in outputs:
@@ -205,3 +211,18 @@ def test_a_build_killed_mid_batch_leaves_old_or_new_complete_files(tmp_path, con
     assert not list(output.rglob("*.modifie-*"))
     assert all("NOUVEAU" in "\n".join(docx_paragraphs(p)) for p in outputs)
     assert all((output / f"c{i:02}" / MANIFEST_NAME).is_file() for i in range(count))
+
+
+def _children(pid: int) -> list[int]:
+    """Return the child processes of `pid` (Linux /proc)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += [int(c) for c in (task / "children").read_text().split()]
+    return children
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()  # a zombie has ended
+    except FileNotFoundError:
+        return False
