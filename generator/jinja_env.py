@@ -111,13 +111,10 @@ def mois_annee(value) -> str:
 
 
 class _Environment(SandboxedEnvironment):
-    """The sandboxed environment, compiling each template source given to `from_string` once per process (an
-    HTML page's source, a core property of a docx template) and deciding once per type and name whether an
-    attribute is safe."""
+    """The sandboxed environment, deciding once per type and name whether an attribute is safe."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._compiled: dict[str, Any] = {}
         self._safe_attributes: dict[tuple[type, str], bool] = {}
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
@@ -128,16 +125,6 @@ class _Environment(SandboxedEnvironment):
         if safe is None:
             safe = self._safe_attributes[key] = super().is_safe_attribute(obj, attr, value)
         return safe
-
-    def from_string(self, source, globals=None, template_class=None):  # noqa: A002 - Jinja's own name
-        if globals is not None or template_class is not None or not isinstance(source, str):
-            return super().from_string(source, globals, template_class)
-        template = self._compiled.get(source)
-        if template is None:
-            if len(self._compiled) > 64:
-                self._compiled.clear()
-            template = self._compiled[source] = super().from_string(source)
-        return template
 
 
 def create_environment(templates_dir=None) -> SandboxedEnvironment:

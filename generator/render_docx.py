@@ -67,7 +67,12 @@ def _compiled(path: Path, modified_ns: int, size: int) -> CompiledTemplate:
     return CompiledTemplate(path, environment())
 
 
-def _render_failure(template_path: Path, exc: Exception) -> TemplateProblem:
+RENDER_ERRORS = (TemplateError, TypeError, ValueError, AttributeError, LookupError, ArithmeticError)
+"""What rendering a template with some content may raise: each is reported as a problem of the template."""
+
+
+def render_failure(template_path: Path, exc: Exception) -> TemplateProblem:
+    """Return the problem a template raised while rendering, in French."""
     if isinstance(exc, TemplateError):
         return template_problem(template_path, exc)
     # a filter or test given a value it cannot take: reported like any template problem, never hidden
@@ -80,14 +85,22 @@ def render_docx(template_path: Path, context: dict[str, Any], origin: Provenance
 
     With `origin`, the document records its provenance and its bytes depend on its sources only.
     """
-    if not template_path.is_file():
-        raise TemplateProblem([Problem(Location(display_path(template_path)), "modèle introuvable")])
-    stat = template_path.stat()
+    stat = template_stat(template_path)
     try:
         template = _compiled(template_path, stat.st_mtime_ns, stat.st_size)
         document = template.new_document()
         full_context = {**context, PROSE_RENDERER_KEY: ProseRenderer(document), WORDML_KEY: document}
-        return template.render(document, full_context, set_properties=None if origin is None else partial(stamp, origin=origin),
+        return template.render(document, full_context,
+                               set_properties=None if origin is None else partial(stamp, origin=origin),
                                when=origin.generated if origin else None)
-    except (TemplateError, TypeError, ValueError, AttributeError, LookupError, ArithmeticError) as exc:
-        raise _render_failure(template_path, exc) from exc
+    except RENDER_ERRORS as exc:
+        raise render_failure(template_path, exc) from exc
+
+
+def template_stat(template_path: Path):
+    """Return the template file's stat (its version, for the compiled templates of a process); raise
+    TemplateProblem when it does not exist."""
+    try:
+        return template_path.stat()
+    except FileNotFoundError:
+        raise TemplateProblem([Problem(Location(display_path(template_path)), "modèle introuvable")]) from None

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateError
-
-from .errors import Location, Problem, TemplateProblem, display_path
 from .french import typographie
 from .jinja_env import PROSE_RENDERER_KEY, environment
 from .prose import HtmlProseRenderer
 from .provenance import Provenance
-from .render_docx import template_problem
-
+from .render_docx import RENDER_ERRORS, render_failure, template_stat
 
 _NOT_TEXT = re.compile(r"(<style\b.*?</style>|<script\b.*?</script>|<!--.*?-->|<[^>]*>|\{\{.*?\}\}|\{%.*?%\}|"
                        r"\{#.*?#\})", re.S)
@@ -26,18 +23,19 @@ def typeset_template(source: str) -> str:
                    for part in _NOT_TEXT.split(source))
 
 
+@lru_cache(maxsize=32)
+def _compiled(path: Path, modified_ns: int, size: int):
+    """Return the page template typeset and compiled, once per process and per version of the file."""
+    return environment().from_string(typeset_template(path.read_text(encoding="utf-8")))
+
+
 def render_html(template_path: Path, context: dict[str, Any], origin: Provenance) -> bytes:
     """Return the UTF-8 bytes of a self-contained HTML page; raise TemplateProblem on failure."""
-    if not template_path.is_file():
-        raise TemplateProblem([Problem(Location(display_path(template_path)), "modèle introuvable")])
+    stat = template_stat(template_path)
     full_context = dict(context)
     full_context[PROSE_RENDERER_KEY] = HtmlProseRenderer()
     full_context["provenance"] = origin
     try:
-        template = environment().from_string(typeset_template(template_path.read_text(encoding="utf-8")))
-        return template.render(full_context).encode("utf-8")
-    except TemplateError as exc:
-        raise template_problem(template_path, exc) from exc
-    except (TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as exc:
-        raise TemplateProblem([Problem(Location(display_path(template_path)),
-                                       f"le modèle ne peut pas être rendu avec ce contenu : {exc}")]) from exc
+        return _compiled(template_path, stat.st_mtime_ns, stat.st_size).render(full_context).encode("utf-8")
+    except RENDER_ERRORS as exc:
+        raise render_failure(template_path, exc) from exc

@@ -231,7 +231,6 @@ class CompiledTemplate:
     """A docxtpl template ready to render: its body compiled once, its unchanged parts kept compressed."""
 
     def __init__(self, path: Path, env):
-        self._env = env
         self._docxtpl = DocxTemplate(str(path))  # its text transformations keep docxtpl's template language
         document = self._docxtpl.get_docx()
         root, body = document.element, document.element.body
@@ -268,6 +267,14 @@ class CompiledTemplate:
         self._numbering = parts.get("word/numbering.xml")
         self._rels = parts["word/_rels/document.xml.rels"]
         self._core = parts.get("docProps/core.xml")
+        self._property_templates = {}  # core properties written as templates (plain text: never escaped)
+        if self._core is not None:
+            properties = CoreProperties(parse_xml(self._core))
+            for name in _PROPERTIES:
+                value = getattr(properties, name)
+                if "{{" in value or "{%" in value:
+                    source = "{% autoescape false %}" + value + "{% endautoescape %}"
+                    self._property_templates[name] = env.from_string(source)
 
     def new_document(self) -> DocumentWriter:
         """Return the writer of a new document made from this template (prose renderers write through it)."""
@@ -279,7 +286,7 @@ class CompiledTemplate:
         filter and prose renderer); Jinja errors propagate. `set_properties` stamps the core properties."""
         body = self._finish_part(self._body.render(context))
         if self._has_drawings:
-            body = _renumber_drawings(body)
+            body = _renumber_drawings(body, self.styles.namespaces)
         if SOMMAIRE_MARK in body:
             if self.styles.toc.read_back:
                 writer.read_toc_entries(body)
@@ -317,11 +324,8 @@ class CompiledTemplate:
     def _core_properties(self, context, set_properties) -> bytes:
         element = parse_xml(self._core)
         properties = CoreProperties(element)
-        for name in _PROPERTIES:
-            value = getattr(properties, name)
-            if "{{" in value or "{%" in value:  # plain text: python-docx escapes it, Jinja must not
-                source = "{% autoescape false %}" + value + "{% endautoescape %}"
-                setattr(properties, name, self._env.from_string(source).render(context))
+        for name, template in self._property_templates.items():
+            setattr(properties, name, template.render(context))
         if set_properties is not None:
             set_properties(properties)
         return serialize_part_xml(element)
@@ -357,14 +361,10 @@ def _add_hyperlinks(rels: bytes, hyperlinks: list[tuple[str, str]]) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _renumber_drawings(body: str) -> str:
+def _renumber_drawings(body: str, namespaces: str) -> str:
     """Return the body with unique ids on its drawings (a `{%p for %}` repeats a picture with its id)."""
-    try:
-        tree = etree.fromstring(body)
-    except etree.XMLSyntaxError as exc:
-        raise ValueError(f"le modèle produit un document mal formé ({exc})") from None
+    [tree] = parse_body(body, namespaces)
     for number, element in enumerate(tree.iter("{http://schemas.openxmlformats.org/drawingml/2006/"
                                                "wordprocessingDrawing}docPr"), start=1):
         element.set("id", str(number))
     return etree.tostring(tree, encoding="unicode")
-
