@@ -28,7 +28,8 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from .package import Member, read_members, write_zip
-from .writer import SOMMAIRE_MARK, DocumentWriter, TemplateStyles, TocSpec, parse_body, xml_attribute
+from .writer import (SOMMAIRE_MARK, DocumentWriter, TemplateStyles, TocSpec, heading_level, parse_body,
+                     xml_attribute)
 
 # The filter the compiled template calls around the elements it must treat after rendering; the project's
 # Jinja environment maps it to `DocumentWriter.capture` of the document being rendered.
@@ -120,32 +121,34 @@ def _field_paragraphs(first) -> list:
     return paragraphs
 
 
+def _role(tag: re.Match) -> str | None:
+    """Return what a block tag does to the nesting: "open", "middle" (`elif`, `else`), "close", or None."""
+    name, rest = tag.group(2), tag.group(3)
+    if name in _OPENERS or (name == "set" and "=" not in rest):  # `{% set x %}…{% endset %}` is a block
+        return "open"
+    if name in ("elif", "else"):
+        return "middle"
+    return "close" if name.startswith("end") else None
+
+
 def _has_balanced_tags(text: str) -> bool:
     depth = 0
-    for match in _BLOCK_TAG.finditer(text):
-        name, rest = match.group(2), match.group(3)
-        if name in _OPENERS or (name == "set" and "=" not in rest):
-            depth += 1
-        elif name.startswith("end"):
-            depth -= 1
-            if depth < 0:
-                return False
+    for tag in _BLOCK_TAG.finditer(text):
+        depth += {"open": 1, "close": -1}.get(_role(tag), 0)
+        if depth < 0:
+            return False
     return depth == 0
 
 
-def _mark_for_capture(body, toc: TocSpec | None, toc_paragraph) -> tuple[TocSpec | None, tuple[tuple[str, ...], ...]]:
+def _mark_for_capture(body, toc: TocSpec | None, toc_paragraph
+                      ) -> tuple[TocSpec | None, tuple[tuple[str, ...], ...]]:
     """Put the filter blocks and calls that treat elements after rendering: around the headings the sommaire
     lists, in the tables whose cells come from `{%tc %}` tags; put the sommaire's mark in place of its field.
     Return the sommaire's spec (read back from the rendered body when a heading holds an unbalanced block tag,
     which no filter block can enclose) and the column widths of those tables, by their number."""
     if toc is not None:
-        headings = []
-        for p in body.iter(qn("w:p")):
-            ppr = p.find(qn("w:pPr"))
-            style = ppr.find(qn("w:pStyle")) if ppr is not None else None
-            level = toc.levels_by_style.get(style.get(qn("w:val"))) if style is not None else None
-            if level is not None and not _STRUCTURE_TAGS.search(_text(p)):
-                headings.append((p, level))
+        headings = [(p, level) for p in body.iter(qn("w:p"))
+                    if (level := heading_level(p, toc)) is not None and not _STRUCTURE_TAGS.search(_text(p))]
         if all(_has_balanced_tags(_text(p)) for p, _ in headings):
             for p, level in headings:
                 _wrap(p, f'"titre", {level}')
@@ -188,18 +191,17 @@ def check_block_structure(body) -> None:
             continue
         path = tuple(etree.QName(a).localname for a in reversed(list(p.iterancestors()))) + ("p",)
         for match in _BLOCK_TAG.finditer(text):
-            prefix, name, rest = (match.group(1) or "").strip(), match.group(2), match.group(3)
-            level = _level(path, prefix)
-            if name in _OPENERS or (name == "set" and "=" not in rest):
+            role, level = _role(match), _level(path, (match.group(1) or "").strip())
+            if role == "open":
                 stack.append((match.group(0), level))
-            elif name in ("elif", "else") or name.startswith("end"):
+            elif role is not None:
                 if not stack:
                     continue  # Jinja reports the missing opener itself
-                opening, opening_level = stack[-1] if not name.startswith("end") else stack.pop()
+                opening, opening_level = stack.pop() if role == "close" else stack[-1]
                 if opening_level != level:
                     raise ValueError(
-                        f"les balises « {opening} » et « {match.group(0)} » ne sont pas au même niveau du document "
-                        f"(l'une dans {_where(opening_level)}, l'autre dans {_where(level)}) : utilisez "
+                        f"les balises « {opening} » et « {match.group(0)} » ne sont pas au même niveau du "
+                        f"document (l'une dans {_where(opening_level)}, l'autre dans {_where(level)}) : utilisez "
                         "{%p …%}, {%tr …%} ou {%tc …%} pour des paragraphes, des lignes ou des cellules entiers")
 
 

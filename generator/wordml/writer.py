@@ -20,6 +20,12 @@ R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 # XML 1.0 forbids these characters; a vertical tab pasted from Word would corrupt the document.
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
+_W = f"{{{W_NS}}}"
+_TBL, _TR, _TC, _GRID, _GRID_COL, _SPAN, _VAL, _WIDTH = (f"{_W}tbl", f"{_W}tr", f"{_W}tc", f"{_W}tblGrid",
+                                                       f"{_W}gridCol", f"{_W}tcPr/{_W}gridSpan", f"{_W}val",
+                                                       f"{_W}w")
+_STYLE = f"{_W}pPr/{_W}pStyle"
+
 # Where the filled table of contents goes in a rendered body: a processing instruction, which escaped content
 # can never produce.
 SOMMAIRE_MARK = "<?paraphe-sommaire?>"
@@ -34,6 +40,12 @@ def parse_body(xml: str, namespaces: str):
         return etree.fromstring(f"<w:body {namespaces}>{xml}</w:body>")
     except etree.XMLSyntaxError as exc:
         raise ValueError(f"le modèle produit un document mal formé ({exc})") from None
+
+
+def heading_level(paragraph, toc: "TocSpec") -> int | None:
+    """Return the sommaire level of a paragraph element (in a template or a rendered body), or None."""
+    style = paragraph.find(_STYLE)
+    return toc.levels_by_style.get(style.get(_VAL)) if style is not None else None
 
 
 def xml_attribute(value: str) -> str:
@@ -126,7 +138,7 @@ class Fragment:
     @property
     def text(self) -> str:
         """Return the plain text of the fragment, paragraphs separated by new lines."""
-        return "\n".join("".join(t.text or "" for t in e.iter(f"{{{W_NS}}}t")) for e in self.elements)
+        return "\n".join("".join(t.text or "" for t in e.iter(f"{_W}t")) for e in self.elements)
 
 
 def _run(text: str, style_id: str | None = None, bold: bool = False, italic: bool = False) -> str:
@@ -239,7 +251,7 @@ class DocumentWriter:
             self._tables[-1][1].append(0)
             return ""
         if what == "titre":
-            self._add_toc_entry(int(args[0]), "".join(self._parse(xml).itertext(f"{{{W_NS}}}t")))
+            self._add_toc_entry(int(args[0]), "".join(self._parse(xml).itertext(f"{_W}t")))
             return xml
         if what == "grille":
             self._tables.append((int(args[0]), []))
@@ -264,11 +276,9 @@ class DocumentWriter:
 
     def read_toc_entries(self, body: str) -> None:
         """Take the sommaire's entries from a rendered body: its paragraphs in a style the sommaire lists."""
-        toc = self.template.toc
         self.toc_entries = []
         for p in parse_body(body, self.template.namespaces).iter(f"{_W}p"):
-            style = p.find(f"{_W}pPr/{_W}pStyle")
-            level = toc.levels_by_style.get(style.get(_VAL)) if style is not None else None
+            level = heading_level(p, self.template.toc)
             if level is not None:
                 self._add_toc_entry(level, "".join(p.itertext(f"{_W}t")))
 
@@ -287,12 +297,6 @@ class DocumentWriter:
             out.append(f'<w:p><w:pPr><w:pStyle w:val="{xml_attribute(toc.entry_styles[level])}"/></w:pPr>'
                        f'{begin if index == 0 else ""}{_run(title)}{_field_run("end") if index == last else ""}</w:p>')
         return "".join(out)
-
-
-_W = f"{{{W_NS}}}"
-_TBL, _TR, _TC, _GRID, _GRID_COL, _SPAN, _VAL, _WIDTH = (f"{_W}tbl", f"{_W}tr", f"{_W}tc", f"{_W}tblGrid",
-                                                       f"{_W}gridCol", f"{_W}tcPr/{_W}gridSpan", f"{_W}val",
-                                                       f"{_W}w")
 
 
 def fit_table_grids(body) -> str:
