@@ -239,20 +239,27 @@ def parse_yaml(text: str, source: SourceFile, problems: Problems) -> None:
         problems.add(Location(display_path(source.src_path)), f"YAML illisible : {exc}")
 
 
-def iter_content_files(root: Path) -> list[tuple[str, Path]]:
-    """Return (relative path, path) of every YAML and Markdown file below `root`, hidden ones left out, in the
-    order of their folders and names."""
-    found, folders = [], [("", str(root))]
+def iter_tree(root: Path) -> Iterator[tuple[str, os.DirEntry]]:
+    """Yield (relative path, directory entry) of every file below `root`, hidden files and folders left out,
+    links to folders not followed; the folder walk of loading and of the build's fingerprints."""
+    folders = [("", str(root))]
     while folders:
         prefix, folder = folders.pop()
         with os.scandir(folder) as entries:
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
-                if entry.is_dir():
+                if entry.is_dir(follow_symlinks=False):
                     folders.append((f"{prefix}{entry.name}/", entry.path))
-                elif entry.name.endswith(CONTENT_SUFFIXES) and entry.is_file():
-                    found.append((f"{prefix}{entry.name}", Path(entry.path)))
+                else:
+                    yield f"{prefix}{entry.name}", entry
+
+
+def iter_content_files(root: Path) -> list[tuple[str, Path]]:
+    """Return (relative path, path) of every YAML and Markdown file below `root`, hidden ones left out, in the
+    order of their folders and names."""
+    found = [(rel_path, Path(entry.path)) for rel_path, entry in iter_tree(root)
+             if entry.name.endswith(CONTENT_SUFFIXES) and entry.is_file()]
     return sorted(found, key=lambda item: item[0].split("/"))
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import os
 import re
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import TEMPLATES_DIR, __version__
 from .errors import BuildFailed, Location, Problem, Problems, display_path
-from .load import SourceTree, iter_contract_roots, load_contract
+from .load import SourceTree, iter_contract_roots, iter_tree, load_contract
 from .write import Manifest, Output, write_outputs
 
 if TYPE_CHECKING:
@@ -192,19 +191,12 @@ def _stat_lines(paths) -> str:
 
 
 def _content_stat_lines(root: Path) -> str:
-    """Return path, size and modification time of every file of a contract folder (os.scandir: no Path per
-    directory entry, no second stat call)."""
-    lines, folders = [], [str(root)]
-    while folders:
-        with os.scandir(folders.pop()) as entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(entry.path)
-                else:
-                    stat = entry.stat()
-                    lines.append(f"{entry.path}|{stat.st_size}|{stat.st_mtime_ns}")
+    """Return path, size and modification time of every file of a folder (os.scandir: no Path per directory
+    entry, no second stat call)."""
+    lines = []
+    for _, entry in iter_tree(root):
+        stat = entry.stat()
+        lines.append(f"{entry.path}|{stat.st_size}|{stat.st_mtime_ns}")
     return "\n".join(sorted(lines))
 
 
