@@ -51,9 +51,19 @@ def new_markdown() -> markdown.Markdown:
     return md
 
 
-def parse(text: str, md: markdown.Markdown | None = None) -> ET.Element:
+_PARSERS = threading.local()  # a Markdown parser is stateful: one per thread (Dask workers run tasks in threads)
+
+
+def _parser() -> markdown.Markdown:
+    """Return this thread's Markdown parser (made once: building one costs more than parsing a paragraph)."""
+    if not hasattr(_PARSERS, "markdown"):
+        _PARSERS.markdown = new_markdown()
+    return _PARSERS.markdown
+
+
+def parse(text: str) -> ET.Element:
     """Return the element tree (HTML vocabulary) of a Markdown text."""
-    md = md or new_markdown()
+    md = _parser()
     md.reset()
     md.paraphe_root = None
     md.convert(text)
@@ -129,18 +139,12 @@ class ProseRenderer:
         return self.writer.fragment(word_blocks(text, heading_offset, body_style or self.styles.body, self.styles))
 
 
-_PARSERS = threading.local()  # a Markdown parser is stateful: one per thread (Dask workers run tasks in threads)
-
-
 @lru_cache(maxsize=1024)
 def word_blocks(text: str, heading_offset: int, body_style: str, styles: ProseStyles) -> tuple[Block, ...]:
     """Return the Word paragraphs of a Markdown text (kept per process: the articles of many contracts share
     their wording)."""
-    if not hasattr(_PARSERS, "markdown"):
-        _PARSERS.markdown = new_markdown()
     blocks: list[Block] = []
-    _Blocks(styles, body_style, blocks).blocks(parse(text, _PARSERS.markdown), heading_offset, boxed=False,
-                                               depth=0)
+    _Blocks(styles, body_style, blocks).blocks(parse(text), heading_offset, boxed=False, depth=0)
     return tuple(blocks)
 
 
@@ -263,7 +267,6 @@ class HtmlProseRenderer:
     """Writes Markdown prose as HTML for the web page: French typography, shifted headings with anchors."""
 
     def __init__(self):
-        self.md = new_markdown()
         self.used_ids: set[str] = set()
 
     def anchor(self, text: str) -> str:
@@ -279,7 +282,7 @@ class HtmlProseRenderer:
 
     def render(self, text: str, heading_offset: int = 0, body_style: str | None = None) -> str:
         """Return the HTML of a Markdown text; `#` becomes `<h{1 + heading_offset}>` (at most h6)."""
-        root = parse(text, self.md)
+        root = parse(text)
         for element in root.iter():
             if element.tag in ("code", "pre"):
                 continue
