@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import os
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -44,14 +43,8 @@ def provenance(sources_hash: str) -> Provenance:
 
 
 def reproducible_zip(data: bytes, when: datetime) -> bytes:
-    """Return the zip container with every member dated `when` (its bytes depend on its content only)."""
-    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
-    source = zipfile.ZipFile(io.BytesIO(data))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            member = zipfile.ZipInfo(info.filename, date_time=stamp)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.external_attr = 0o644 << 16
-            target.writestr(member, source.read(info.filename))
-    return buffer.getvalue()
+    """Return the zip container with every member dated `when` (its bytes depend on its content only); the
+    members are copied as they are compressed."""
+    from .container import read_members, write_zip
+
+    return write_zip(read_members(io.BytesIO(data)), when)

@@ -27,7 +27,7 @@ from docx.oxml.parser import parse_xml
 from docxtpl import DocxTemplate
 from lxml import etree
 
-from .package import Member, read_members, write_zip
+from ..container import Member, read_members, write_zip
 from .writer import (SOMMAIRE_MARK, DocumentWriter, TemplateStyles, TocSpec, heading_level, parse_body,
                      xml_attribute)
 

@@ -14,7 +14,7 @@ from generator.prose import ProseRenderer
 from generator.errors import TemplateProblem
 from generator.render_docx import render_docx
 from generator.wordml.authoring import add_field, add_toc
-from generator.wordml.package import read_members
+from generator.container import read_members
 from generator.wordml.template import CompiledTemplate
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

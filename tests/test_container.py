@@ -3,7 +3,7 @@
 import zipfile
 from datetime import datetime
 
-from generator.wordml.package import Member, read_members, write_zip
+from generator.container import Member, read_members, write_zip
 
 
 def test_a_written_zip_reads_back_with_every_member_intact(tmp_path):
