@@ -234,9 +234,9 @@ def parse_yaml(text: str, source: SourceFile, problems: Problems) -> None:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         what = exc.problem or exc.context or "erreur de syntaxe"
-        problems.add(Location(display_path(source.src_path), line, column), f"YAML illisible : {what}")
+        problems.add(Location(source.display_path, line, column), f"YAML illisible : {what}")
     except yaml.YAMLError as exc:  # a reader error: bad encoding or forbidden character
-        problems.add(Location(display_path(source.src_path)), f"YAML illisible : {exc}")
+        problems.add(Location(source.display_path), f"YAML illisible : {exc}")
 
 
 def iter_tree(root: Path) -> Iterator[tuple[str, os.DirEntry]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from watchfiles import watch
 
-from .errors import BuildFailed, display_path
+from .errors import BuildFailed
 from .jinja_env import TEMPLATES_DIR
 from .pipeline import Prepared, read_and_compute
 from .provenance import provenance
@@ -105,7 +105,7 @@ class Preview:
 
 def _rel(prepared: Prepared, path: str) -> str | None:
     """Return the contract-relative path of the file a finding names."""
-    return next((s.rel_path for s in prepared.tree.files.values() if display_path(s.src_path) == path), None)
+    return next((s.rel_path for s in prepared.tree.files.values() if s.display_path == path), None)
 
 
 def make_handler(preview: Preview):

@@ -77,5 +77,5 @@ def find_markers(tree: SourceTree) -> Problems:
             if column >= 0:
                 end = line.find("]", column)
                 what = line[column:end + 1] if end >= 0 else line[column:]
-                found.add(Location(display_path(source.src_path), number, column + 1), f"à compléter : {what}")
+                found.add(Location(source.display_path, number, column + 1), f"à compléter : {what}")
     return found

@@ -9,7 +9,7 @@ from typing import Iterable, Literal
 
 from pydantic import Field
 
-from ..errors import Location, Problems, display_path
+from ..errors import Location, Problems
 from ..load import SourceFile, SourceTree
 from ..schema import Model, Prose
 
@@ -155,7 +155,7 @@ def check_markdown(source: SourceFile, problems: Problems) -> None:
         if line.startswith("```"):
             in_code = not in_code
         if not in_code and line.replace("\\*", "").count("**") % 2:
-            problems.add(Location(display_path(source.src_path), number),
+            problems.add(Location(source.display_path, number),
                          "marqueur de gras « ** » sans son pendant sur cette ligne : il s'imprimerait tel quel",
                          is_warning=True)
 
