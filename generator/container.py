@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import struct
 import zipfile
-import zlib
+
+from isal import isal_zlib
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-# Level 1 compresses a CRTE's 800 KB body in 7 ms instead of 17 ms (level 6), for a file 25 % larger
-# (measured on this project's documents): the body is recompressed for every document of a batch.
+# The body of every document of a batch is compressed anew: ISA-L's deflate (Intel's, through isal) at its
+# level 1 compresses a CRTE's 810 KB body in 0.6 ms where zlib's level 1 takes 3.2 ms, and smaller (75 KB
+# instead of 80 KB; zlib's level 6 took 17 ms). Its output is plain deflate, read by every zip reader.
 COMPRESSION_LEVEL = 1
 _EPOCH = datetime(1980, 1, 1)
 _NAME_LENGTH, _EXTRA_LENGTH = 10, 11  # fields of a local file header (zipfile.structFileHeader)
@@ -37,8 +39,8 @@ class Member:
 
     @classmethod
     def compress(cls, name: str, raw: bytes, level: int = COMPRESSION_LEVEL) -> "Member":
-        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-        return cls(name, compressor.compress(raw) + compressor.flush(), zlib.crc32(raw), len(raw))
+        compressor = isal_zlib.compressobj(level, isal_zlib.DEFLATED, -15)
+        return cls(name, compressor.compress(raw) + compressor.flush(), isal_zlib.crc32(raw), len(raw))
 
 
 def read_members(source: Path | BinaryIO) -> list[Member]:
