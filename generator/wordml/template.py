@@ -48,10 +48,20 @@ _JINJA_PARTS = re.compile(r"word/(header\d*|footer\d*|footnotes)\.xml")
 _PARTS_A_DOCUMENT_CHANGES = ("word/settings.xml", "word/numbering.xml", "word/_rels/document.xml.rels",
                              "docProps/core.xml")
 _PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")  # docxtpl renders these
+_ESCAPED_BRACES = {"{_{": "{{", "}_}": "}}", "{_%": "{%", "%_}": "%}"}  # docxtpl's way to print a Jinja brace
+_ESCAPED_BRACE = re.compile("|".join(map(re.escape, _ESCAPED_BRACES)))
 
 
 def _text(element) -> str:
     return "".join(t.text or "" for t in element.iter(qn("w:t")))
+
+
+def _patched(docxtpl: DocxTemplate, xml: str) -> str:
+    """Return a part's XML as the Jinja source docxtpl makes of it (its tags joined across runs…), with the
+    braces the author escaped (`{_{` prints `{{`) printed by Jinja expressions: docxtpl searches every rendered
+    part for them (1 ms per CRTE-sized body), and would also turn a `{_{` of the content into `{{`."""
+    source = docxtpl.patch_xml(xml)
+    return _ESCAPED_BRACE.sub(lambda match: "{{ %r }}" % _ESCAPED_BRACES[match.group()], source)
 
 
 def _tag_paragraph(tag: str):
@@ -246,7 +256,7 @@ class CompiledTemplate:
             next_rel_id=_next_rel_id(document.part), toc=toc, table_grids=grids,
             namespaces=" ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in root.nsmap.items() if prefix))
 
-        source = self._docxtpl.patch_xml(self._docxtpl.get_xml())
+        source = _patched(self._docxtpl, self._docxtpl.get_xml())
         self._body = env.from_string(source)
         self._has_drawings = "docPr" in source
         # document.xml is the text before the body, the rendered body, the text after it
@@ -259,7 +269,7 @@ class CompiledTemplate:
                      if _JINJA_PARTS.fullmatch(name) or name in _PARTS_A_DOCUMENT_CHANGES}
         self._parts_with_tags = {}  # headers, footers and footnotes that hold tags (once docxtpl joined them)
         for name, xml in parts.items():
-            patched = self._docxtpl.patch_xml(xml.decode("utf-8")) if _JINJA_PARTS.fullmatch(name) else ""
+            patched = _patched(self._docxtpl, xml.decode("utf-8")) if _JINJA_PARTS.fullmatch(name) else ""
             if "{{" in patched or "{%" in patched:
                 self._parts_with_tags[name] = env.from_string(patched)
         self._settings = None
@@ -286,19 +296,20 @@ class CompiledTemplate:
                set_properties: Callable[[CoreProperties], None] | None = None, when: datetime | None = None) -> bytes:
         """Return the .docx bytes of the template rendered with `context` (which gives `writer`'s capture
         filter and prose renderer); Jinja errors propagate. `set_properties` stamps the core properties."""
-        body = self._finish_part(self._body.render(context))
+        body = self._body.render(context)
         if self._has_drawings:
             body = _renumber_drawings(body, self.styles.namespaces)
-        if SOMMAIRE_MARK in body:
-            if self.styles.toc.read_back:
-                writer.read_toc_entries(body)
-            body = body.replace(SOMMAIRE_MARK, writer.sommaire(), 1)
-        changed = {"word/document.xml": self._document_head + body.encode("utf-8") + self._document_tail}
+        if writer.has_sommaire and self.styles.toc.read_back:
+            writer.read_toc_entries(body)
+        body = self._finish_part(body)
+        if writer.has_sommaire:
+            body = body.replace(SOMMAIRE_MARK.encode(), writer.sommaire().encode("utf-8"), 1)
+        changed = {"word/document.xml": self._document_head + body + self._document_tail}
         if self._settings is not None:
             changed["word/settings.xml"] = self._settings
         links = len(writer.hyperlinks)
         for name, template in self._parts_with_tags.items():
-            changed[name] = self._finish_part(template.render(context)).encode("utf-8")
+            changed[name] = self._finish_part(template.render(context))
         if len(writer.hyperlinks) > links:  # a header's links would need relationships of the header's own
             raise ValueError("un lien dans un en-tête, un pied de page ou une note n'est pas pris en charge")
         if writer.new_nums:
@@ -313,15 +324,14 @@ class CompiledTemplate:
             members.append(data if isinstance(data, Member) else Member.compress(member.name, data))
         return write_zip(members, when)
 
-    def _finish_part(self, xml: str) -> str:
-        """Return a rendered part after docxtpl's own last steps: its escaped braces (`{_{`) restored, and the
-        line breaks and tabs of the text made Word's (the other characters docxtpl turns, \\a and \\f, are
-        removed from content before: XML forbids them)."""
-        if "{_" in xml or "_}" in xml:
-            xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-        if "\n" in xml or "\t" in xml:
-            xml = self._docxtpl.resolve_listing(xml)
-        return xml
+    def _finish_part(self, xml: str) -> bytes:
+        """Return a rendered part encoded, after docxtpl's last step: the line breaks and tabs of the text made
+        Word's (the other characters docxtpl turns, \\a and \\f, are removed from content before: XML forbids
+        them). They are looked for in the bytes, where the search is ten times faster than in the text."""
+        data = xml.encode("utf-8")
+        if b"\n" in data or b"\t" in data:
+            data = self._docxtpl.resolve_listing(xml).encode("utf-8")
+        return data
 
     def _core_properties(self, context, set_properties) -> bytes:
         element = parse_xml(self._core)

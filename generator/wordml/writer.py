@@ -168,6 +168,8 @@ class DocumentWriter:
     hyperlinks: list[tuple[str, str]] = field(default_factory=list)
     """(relationship id, URL) of each external link."""
     toc_entries: list[tuple[int, str]] = field(default_factory=list)
+    has_sommaire: bool = False
+    """Whether the body holds the sommaire's mark, to be replaced by the table of contents once rendered."""
     _tables: list[tuple[int, list[int]]] = field(default_factory=list)
     """The `{%tc %}` tables being rendered, innermost last: their number and the width of each row so far."""
 
@@ -263,6 +265,7 @@ class DocumentWriter:
         if what == "grille-calculee":
             return fit_table_grids(self._parse(xml))
         if what == "sommaire":
+            self.has_sommaire = True
             return SOMMAIRE_MARK
         raise ValueError(f"traitement inconnu « {what} »")
 

@@ -227,6 +227,21 @@ def test_footers_get_docxtpl_treatment_and_properties_are_not_escaped_twice(tmp_
     assert Document(io.BytesIO(_bytes(archive))).core_properties.title == "Convention A & B"
 
 
+def test_escaped_braces_print_braces_and_content_prints_as_typed(tmp_path):
+    """docxtpl's `{_{` prints a Jinja brace in body and footer, as stock docxtpl does; a `{_{` of the content is
+    printed as typed (stock docxtpl would turn it into `{{`)."""
+    def build(doc):
+        doc.add_paragraph("Syntaxe {_{ nom }_} et {_% if %_}, valeur {{ valeur }}")
+        doc.sections[0].footer.paragraphs[0].text = "{_{ pied }_} {{ nom }}"
+    path = _small_template(tmp_path, build)
+    archive = render(path, {"valeur": "a {_{ b", "nom": "N"})
+    texts = [text for _, text in paragraphs(archive)]
+    assert "Syntaxe {{ nom }} et {% if %}, valeur a {_{ b" in texts
+    assert "{{ pied }} N" in archive.read("word/footer1.xml").decode()
+    stock = [p.text for p in stock_docxtpl(path, {"valeur": "a b", "nom": "N"}).paragraphs]
+    assert "Syntaxe {{ nom }} et {% if %}, valeur a b" in stock
+
+
 def test_prose_is_parsed_alike_from_many_threads():
     from concurrent.futures import ThreadPoolExecutor
 
