@@ -29,7 +29,7 @@ from lxml import etree
 
 from ..container import Member, read_members, write_zip
 from .writer import (SOMMAIRE_MARK, DocumentWriter, TemplateStyles, TocSpec, heading_level, parse_body,
-                     xml_attribute)
+                     table_mark, xml_attribute)
 
 # The filter the compiled template calls around the elements it must treat after rendering; the project's
 # Jinja environment maps it to `DocumentWriter.capture` of the document being rendered.
@@ -152,8 +152,9 @@ def _has_balanced_tags(text: str) -> bool:
 
 def _mark_for_capture(body, toc: TocSpec | None, toc_paragraph
                       ) -> tuple[TocSpec | None, tuple[tuple[str, ...], ...]]:
-    """Put the filter blocks and calls that treat elements after rendering: around the headings the sommaire
-    lists, in the tables whose cells come from `{%tc %}` tags; put the sommaire's mark in place of its field.
+    """Put the filter blocks that treat elements after rendering around the headings the sommaire lists and
+    the tables whose cells come from `{%tc %}` tags (with marks on their rows and columns, counted when the
+    table is rendered); put the sommaire's mark in place of its field.
     Return the sommaire's spec (read back from the rendered body when a heading holds an unbalanced block tag,
     which no filter block can enclose) and the column widths of those tables, by their number."""
     if toc is not None:
@@ -175,17 +176,18 @@ def _mark_for_capture(body, toc: TocSpec | None, toc_paragraph
         if _COMPUTED_SPANS.search(text):  # spans known only once rendered: the table is read back
             _wrap(table, '"grille-calculee"')
             continue
-        _wrap(table, '"fin-tableau"')
+        _wrap(table, f'"fin-tableau", {len(grids)}')
         grid = table.find(qn("w:tblGrid"))
         grids.append(tuple(c.get(qn("w:w")) or "0" for c in grid.findall(qn("w:gridCol"))))
         for column in list(grid):
             grid.remove(column)
-        grid.text = _call(f'"grille", {len(grids) - 1}')
+        grid.append(table_mark("grille"))
         for row in table.iterchildren(qn("w:tr")):
-            row.text = _call('"ligne"')
+            row.insert(0, table_mark("ligne"))
             for cell in row.iterchildren(qn("w:tc")):
                 span = cell.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
-                cell.text = _call(f'"cellule", {span.get(qn("w:val")) if span is not None else 1}')
+                for _ in range(int(span.get(qn("w:val"))) if span is not None else 1):
+                    cell.insert(0, table_mark("colonne"))
     return toc, tuple(grids)
 
 
@@ -228,10 +230,6 @@ def _where(level: tuple[str, ...]) -> str:
         return "le texte d'une cellule de tableau" if "tc" in level else "le texte d'un paragraphe"
     return {"tc": "une cellule de tableau", "tr": "une ligne de tableau", "tbl": "un tableau"}.get(
         level[-1], "le corps du document")
-
-
-def _call(arguments: str) -> str:
-    return f"{{{{ ''|{CAPTURE_FILTER}({arguments}) }}}}"
 
 
 def _wrap(element, arguments: str) -> None:

@@ -29,8 +29,18 @@ _STYLE = f"{_W}pPr/{_W}pStyle"
 # Where the filled table of contents goes in a rendered body: a processing instruction, which escaped content
 # can never produce.
 SOMMAIRE_MARK = "<?paraphe-sommaire?>"
-# Where a table's grid goes until its rows are known (the grid comes before them).
-GRID_MARK = "<?paraphe-grille?>"
+
+
+def table_mark(what: str):
+    """Return a new processing instruction that marks, in a compiled template's `{%tc %}` table, where its grid
+    goes until its rows are known ("grille": the grid comes before them), where a row starts ("ligne"), or one
+    column a cell spans ("colonne": one mark per column). They are static text of the compiled template, counted
+    and removed once the table is rendered; escaped content can never produce them."""
+    return etree.ProcessingInstruction(f"paraphe-{what}")
+
+
+GRID_MARK, ROW_MARK, COLUMN_MARK = (etree.tostring(table_mark(what), encoding="unicode")
+                                    for what in ("grille", "ligne", "colonne"))
 
 
 def parse_body(xml: str, namespaces: str):
@@ -170,8 +180,6 @@ class DocumentWriter:
     toc_entries: list[tuple[int, str]] = field(default_factory=list)
     has_sommaire: bool = False
     """Whether the body holds the sommaire's mark, to be replaced by the table of contents once rendered."""
-    _tables: list[tuple[int, list[int]]] = field(default_factory=list)
-    """The `{%tc %}` tables being rendered, innermost last: their number and the width of each row so far."""
 
     # --- styles -------------------------------------------------------------------------------------------
 
@@ -242,25 +250,18 @@ class DocumentWriter:
         """Return rendered template XML after the treatment `what` the template compiler asked for.
 
         "titre" records a heading for the sommaire; "sommaire" marks where the table of contents goes. A table
-        whose cells come from `{%tc %}` tags says where its grid goes ("grille", with its number), where each
-        row starts ("ligne") and each cell ("cellule", with its span); at its end ("fin-tableau"), its grid is
-        fitted to its widest row. A table whose spans are computed ("grille-calculee") is read back instead.
+        whose cells come from `{%tc %}` tags ("fin-tableau", with its number) gets its grid fitted to its widest
+        row, counted from the marks of its rows and columns (`table_mark`). A table whose spans are computed
+        ("grille-calculee") is read back instead.
         """
-        if what == "cellule":
-            self._tables[-1][1][-1] += int(args[0])
-            return ""
-        if what == "ligne":
-            self._tables[-1][1].append(0)
-            return ""
         if what == "titre":
             self._add_toc_entry(int(args[0]), "".join(self._parse(xml).itertext(f"{_W}t")))
             return xml
-        if what == "grille":
-            self._tables.append((int(args[0]), []))
-            return GRID_MARK
         if what == "fin-tableau":
-            number, rows = self._tables.pop()
-            widths = fitted_widths(self.template.table_grids[number], max(rows, default=0))
+            rows = xml.split(ROW_MARK)[1:]
+            widths = fitted_widths(self.template.table_grids[int(args[0])],
+                                   max((row.count(COLUMN_MARK) for row in rows), default=0))
+            xml = xml.replace(ROW_MARK, "").replace(COLUMN_MARK, "")
             return xml.replace(GRID_MARK, "".join(f'<w:gridCol w:w="{w}"/>' for w in widths), 1)
         if what == "grille-calculee":
             return fit_table_grids(self._parse(xml))
