@@ -63,6 +63,25 @@ _ARTICLE_REFERENCE = re.compile(
 _FICHE_REFERENCE = re.compile(r"\bfiches?(?:-projet)?\s+(?:n°\s*)?(\d+\.\d+)\b", re.IGNORECASE)
 
 
+def iter_references(pattern: re.Pattern, stems: tuple[str, ...], text: str):
+    """Yield the matches of a case-insensitive `pattern` in `text`, in order, tried only where one of `stems`
+    (the pattern's word without its first letter, as written in lower and in upper case) stands.
+
+    Searching a literal is some ten times faster than a case-insensitive pattern that starts with a word
+    boundary (Python's `re` cannot skip ahead then): a contract's 130 KB of text took 3 ms per pattern.
+    """
+    starts = set()
+    for stem in stems:
+        found = text.find(stem, 1)
+        while found != -1:
+            starts.add(found - 1)
+            found = text.find(stem, found + 1)
+    for start in sorted(starts):
+        match = pattern.match(text, start)
+        if match:
+            yield match
+
+
 def check_references(sources: dict[str, SourceFile], articles: dict[int, int], fiches: set[str] | None,
                      problems: Problems) -> None:
     """Add a problem for every article, sub-article or fiche that prose refers to and that does not exist.
@@ -72,14 +91,14 @@ def check_references(sources: dict[str, SourceFile], articles: dict[int, int], f
     """
     for source in sources.values():
         text = source.text
-        for match in _ARTICLE_REFERENCE.finditer(text):
+        for match in iter_references(_ARTICLE_REFERENCE, ("rticle", "RTICLE"), text):
             article, sub = int(match.group(1)), match.group(2)
             if article not in articles:
                 problems.add(_where(source, match), f"renvoi à l'article {article}, qui n'existe pas (le contrat "
                                                     f"en compte {len(articles)})")
             elif sub is not None and not 1 <= int(sub) <= articles[article]:
                 problems.add(_where(source, match), f"renvoi à l'article {article}.{sub}, qui n'existe pas")
-        for match in _FICHE_REFERENCE.finditer(text) if fiches is not None else ():
+        for match in iter_references(_FICHE_REFERENCE, ("iche", "ICHE"), text) if fiches is not None else ():
             if match.group(1) not in fiches:
                 problems.add(_where(source, match), f"renvoi à la fiche {match.group(1)}, qui n'existe pas")
 
