@@ -63,12 +63,14 @@ def numero_article(value: int) -> str:
     return "1er" if value == 1 else str(value)
 
 
+@lru_cache(maxsize=4096)  # babel parses its date pattern at every call
 def date_longue(value: dt.date) -> str:
     """Return a date in full: « 9 juillet 2021 », « 1er juin 2017 » (the year is never grouped)."""
     day = ordinal(1) if value.day == 1 else str(value.day)
     return f"{day} {format_date(value, 'MMMM', locale=LOCALE)} {value.year}"
 
 
+@lru_cache(maxsize=4096)  # babel parses its date pattern at every call
 def mois_annee(value: dt.date) -> str:
     """Return a month and year: « janvier 2022 »."""
     return f"{format_date(value, 'MMMM', locale=LOCALE)} {value.year}"
@@ -87,6 +89,7 @@ def de(noun_phrase: str) -> str:
     return "de " + noun_phrase
 
 
+@lru_cache(maxsize=4096)  # babel parses its date pattern at every call
 def date_courte(value: dt.date) -> str:
     """Return a date as a form prints it: « 12/06/21 »."""
     return format_date(value, "dd/MM/yy", locale=LOCALE)

@@ -30,15 +30,18 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     _resolved: dict = {}
 
     def resolve(self, kind, value, implicit):
-        # The composer asks the tag of every scalar; content repeats its keys and values from file to file.
+        # The composer asks the tag of every scalar. One that is not plain (quoted, or tagged « ! ») is a string,
+        # as PyYAML's resolver says when it has no path resolvers (the safe loader has none); a plain one is
+        # remembered: content repeats its keys and values from file to file.
         if kind is not yaml.ScalarNode:
             return super().resolve(kind, value, implicit)
-        key = (value, implicit)
-        tag = self._resolved.get(key)
+        if not implicit[0]:
+            return _STR
+        tag = self._resolved.get(value)
         if tag is None:
             if len(self._resolved) > 20_000:
                 self._resolved.clear()
-            tag = self._resolved[key] = super().resolve(kind, value, implicit)
+            tag = self._resolved[value] = super().resolve(kind, value, implicit)
         return tag
 
 

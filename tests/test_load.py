@@ -59,3 +59,20 @@ def test_yaml_reads_as_the_yaml_safe_loader_does_and_refuses_what_it_cannot_hold
     messages = sorted((p.location.path.rsplit("/", 1)[-1], p.message) for p in problems.items)
     assert messages == [("boucle.yaml", "YAML illisible : structure récursive (alias)"),
                         ("cle.yaml", "YAML illisible : clé invalide (une liste ou un dictionnaire)")]
+
+
+def test_scalars_get_the_types_the_yaml_safe_loader_gives_them(tmp_path):
+    """Quoted, tagged and plain scalars, read after one another (the loader remembers the tags it resolved),
+    are typed as PyYAML's safe loader types them."""
+    import datetime
+    import yaml
+
+    values = ["'a'", '"1"', "1", "! 1", "!!str 1", "yes", "'yes'", "2021-07-09", "'2021-07-09'", "~", "null",
+              "''", "0777", "! x", "'0777'", "no", "!!str yes"]
+    text = "".join(f"v{i}: {value}\n" for i, value in enumerate(values * 2))
+    root = tmp_path / "c"
+    root.mkdir()
+    (root / "contrat.yaml").write_text(text, encoding="utf-8")
+    data = load_contract(root, Problems()).get("contrat.yaml").data
+    assert data == yaml.load(text, Loader=yaml.SafeLoader)
+    assert data["v7"] == datetime.date(2021, 7, 9) and data["v8"] == "2021-07-09" and data["v6"] == "yes"
