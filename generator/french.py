@@ -160,7 +160,13 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+# What any rule above needs to find: most texts (names, labels, titles) have none of it, and are left as they are.
+_TRIGGERS = re.compile(r"""["'«»;:!?€%]|\d[eèi]|n°|N°|\.\.\.""")
+
+
 def _typographie_segment(text: str) -> str:
+    if not _TRIGGERS.search(text):
+        return text
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
     return text

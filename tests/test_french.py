@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, strategies as st
 
 from generator import french
 
@@ -124,3 +125,14 @@ def test_typographie_is_idempotent():
     text = 'Objet : le "CALL" ; 2ème phase, 10 % et 5 €'
     once = french.typographie(text)
     assert french.typographie(once) == once
+
+
+@given(st.text(alphabet="ab1 2eèiér\"'«»;:!?€%°nN.\u00a0\u202f(", max_size=30))
+def test_typography_skips_only_texts_no_rule_would_change(text):
+    """The quick test of what the rules look for leaves alone only what they would leave alone."""
+    from generator.french import _RULES, _typographie_segment
+
+    expected = text
+    for pattern, replacement in _RULES:
+        expected = pattern.sub(replacement, expected)
+    assert _typographie_segment(text) == expected

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable
 
 from lxml import etree
@@ -151,6 +152,7 @@ class Fragment:
         return "\n".join("".join(t.text or "" for t in e.iter(f"{_W}t")) for e in self.elements)
 
 
+@lru_cache(maxsize=16384)  # the same prose is written in several documents of a contract, and of a batch
 def _run(text: str, style_id: str | None = None, bold: bool = False, italic: bool = False) -> str:
     properties = ""
     if style_id or bold or italic:
