@@ -134,41 +134,37 @@ _PROTECTED = re.compile(
     r"|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # starts a word only: linear on a 20,000-letter word
     r"|\b\d{1,2}:\d{2}(?::\d{2})?\b"
 )
-_RULES: list[tuple[re.Pattern[str], str]] = [
+_RULES: list[tuple[str, re.Pattern[str], str]] = [
+    # (characters one of which the rule needs to find: skipped when the text has none, pattern, replacement)
     # straight double quotes → « » (opening after a space or at the start, closing otherwise)
-    (re.compile(r'(^|[\s(\[])"(?=\S)'), r"\1« "),
-    (re.compile(r'"'), " »"),
+    ('"', re.compile(r'(^|[\s(\[])"(?=\S)'), r"\1« "),
+    ('"', re.compile(r'"'), " »"),
     # ordinals typed with « ème », « eme », « ère », « ier »
-    (re.compile(r"\b(\d+)(?:ème|eme|è|ième)\b"), r"\1e"),
-    (re.compile(r"\b1(?:ère|ere)\b"), "1re"),
-    (re.compile(r"\b1(?:ier)\b"), "1er"),
+    ("eèi", re.compile(r"\b(\d+)(?:ème|eme|è|ième)\b"), r"\1e"),
+    ("eè", re.compile(r"\b1(?:ère|ere)\b"), "1re"),
+    ("i", re.compile(r"\b1(?:ier)\b"), "1er"),
     # apostrophe
-    (re.compile(r"(?<=\w)'(?=\w)"), "\u2019"),
+    ("'", re.compile(r"(?<=\w)'(?=\w)"), "\u2019"),
     # spaces inside guillemets
-    (re.compile(r"«[ \u00a0\u202f]*"), "«" + NBSP),
-    (re.compile(r"[ \u00a0\u202f]*»"), NBSP + "»"),
+    ("«", re.compile(r"«[ \u00a0\u202f]*"), "«" + NBSP),
+    ("»", re.compile(r"[ \u00a0\u202f]*»"), NBSP + "»"),
     # high punctuation: narrow no-break space before ; ! ?, no-break space before :
-    (re.compile(r"(?<=[\w\)»%€\]])[ \u00a0\u202f]*([;!?])"), NNBSP + r"\1"),
-    (re.compile(r"(?<=[\w\)»%€\]])[ \u00a0\u202f]*:(?=\s|$)"), NBSP + ":"),
-    (re.compile(r"[ \u00a0]+([;!?])"), NNBSP + r"\1"),
-    (re.compile(r"[ \u202f]+:"), NBSP + ":"),
+    (";!?", re.compile(r"(?<=[\w\)»%€\]])[ \u00a0\u202f]*([;!?])"), NNBSP + r"\1"),
+    (":", re.compile(r"(?<=[\w\)»%€\]])[ \u00a0\u202f]*:(?=\s|$)"), NBSP + ":"),
+    (";!?", re.compile(r"[ \u00a0]+([;!?])"), NNBSP + r"\1"),
+    (":", re.compile(r"[ \u202f]+:"), NBSP + ":"),
     # € and % after a number
-    (re.compile(r"(?<=\d)[ \u202f]*(€|%)"), NBSP + r"\1"),
-    (re.compile(r"\b(n°|N°)[ ]*(?=\d)"), r"\1" + NBSP),
+    ("€%", re.compile(r"(?<=\d)[ \u202f]*(€|%)"), NBSP + r"\1"),
+    ("°", re.compile(r"\b(n°|N°)[ ]*(?=\d)"), r"\1" + NBSP),
     # ellipsis
-    (re.compile(r"\.\.\."), "…"),
+    (".", re.compile(r"\.\.\."), "…"),
 ]
 
 
-# What any rule above needs to find: most texts (names, labels, titles) have none of it, and are left as they are.
-_TRIGGERS = re.compile(r"""["'«»;:!?€%]|\d[eèi]|n°|N°|\.\.\.""")
-
-
 def _typographie_segment(text: str) -> str:
-    if not _TRIGGERS.search(text):
-        return text
-    for pattern, replacement in _RULES:
-        text = pattern.sub(replacement, text)
+    for needs, pattern, replacement in _RULES:
+        if any(char in text for char in needs):
+            text = pattern.sub(replacement, text)
     return text
 
 
