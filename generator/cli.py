@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 
 from . import FORMATS, TEMPLATES_DIR
-from .batch import process_pool
 from .errors import Location, display_path
 from .pipeline import build_report, contract_roots, read_and_compute
 from .scaffold import ScaffoldError, create
@@ -143,6 +142,8 @@ def _executor(ctx: click.Context, count: int):
     workers = ctx.obj.get("workers") or os.cpu_count() or 1
     if workers <= 1 or count <= 1:
         return None
+    from .batch import process_pool  # multiprocessing's import: only for a batch of several contracts
+
     return process_pool(min(workers, count))
 
 

@@ -15,7 +15,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal, parse_pattern
-from num2words import num2words
 
 LOCALE = "fr_FR"
 NBSP = "\u00a0"  # no-break space: before « : », inside « », before € and %
@@ -96,6 +95,8 @@ def date_courte(value: dt.date) -> str:
 
 
 def _cardinal(value: int) -> str:
+    from num2words import num2words  # imported when first asked: it loads every language it knows (50 ms)
+
     return num2words(value, lang="fr")
 
 

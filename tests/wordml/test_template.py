@@ -171,6 +171,27 @@ def _small_template(tmp_path, build) -> "Path":
     return path
 
 
+def test_cell_loops_count_spanned_columns_and_nested_tables_fit_their_own_grid(tmp_path):
+    """A merged cell counts for the columns it spans; a `{%tc %}` table inside a cell of another gets its own
+    grid, and its cells are not counted in the outer table's rows."""
+    def build(doc):
+        outer = doc.add_table(rows=2, cols=5)
+        merged = outer.rows[0].cells[0].merge(outer.rows[0].cells[1])
+        merged.text = "Libellé"
+        for cell, text in zip(outer.rows[0].cells[2:], ["{%tc for a in annees %}", "{{ a }}", "{%tc endfor %}"]):
+            cell.text = text
+        inner = outer.rows[1].cells[0].add_table(rows=1, cols=3)
+        for cell, text in zip(inner.rows[0].cells, ["{%tc for m in mois %}", "{{ m }}", "{%tc endfor %}"]):
+            cell.text = text
+    archive = render(_small_template(tmp_path, build), {"annees": [2021, 2022, 2023, 2024], "mois": list("abcdefg")})
+    document = Document(io.BytesIO(_bytes(archive)))
+    [outer] = document.tables
+    inner = outer._tbl.find(f".//{W}tbl")
+    assert len(outer._tbl.find(qn("w:tblGrid")).findall(qn("w:gridCol"))) == 6  # 2 merged + 4 years
+    assert len(inner.find(qn("w:tblGrid")).findall(qn("w:gridCol"))) == 7
+    assert "paraphe-" not in archive.read("word/document.xml").decode()
+
+
 def test_headings_with_inline_or_unclosed_block_tags_are_in_the_sommaire(tmp_path):
     def build(doc):
         add_toc(doc, (1, 2))
