@@ -290,8 +290,9 @@ def write_results(rows: list[tuple[str, str]], args, cores: int) -> None:
                f"{platform.system()} {platform.release()}")
     lines = ["# Résultats du banc d'essai", "", f"Machine : {machine}. Sections {args.sections} mesurées le "
              f"{time.strftime('%Y-%m-%d')} par `python bench/run.py --contrats {args.contrats} --petit {args.petit} "
-             f"--sections {args.sections}` (les autres lignes viennent du passage précédent) ; les rapports d'une "
-             "section viennent de mesures du même passage.", "", "| mesure | résultat |", "| --- | --- |"]
+             f"--sections {args.sections}`" + (" (les autres lignes viennent du passage précédent)" if kept else "")
+             + " ; les rapports d'une section viennent de mesures du même passage.", "", "| mesure | résultat |",
+             "| --- | --- |"]
     lines += [f"| {name} | {value} |" for name, value in rows]
     (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))

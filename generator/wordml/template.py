@@ -59,7 +59,8 @@ def _text(element) -> str:
 def _patched(docxtpl: DocxTemplate, xml: str) -> str:
     """Return a part's XML as the Jinja source docxtpl makes of it (its tags joined across runs…), with the
     braces the author escaped (`{_{` prints `{{`) printed by Jinja expressions: docxtpl searches every rendered
-    part for them (1 ms per CRTE-sized body), and would also turn a `{_{` of the content into `{{`."""
+    part for them (1 ms per CRTE-sized body), and would also turn a `{_{` of the content into `{{`. (An escaped
+    brace written inside a Jinja string or a `{% raw %}` block is turned too: docxtpl's escape is for text.)"""
     source = docxtpl.patch_xml(xml)
     return _ESCAPED_BRACE.sub(lambda match: "{{ %r }}" % _ESCAPED_BRACES[match.group()], source)
 
