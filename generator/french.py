@@ -164,7 +164,7 @@ _RULES: list[tuple[str, re.Pattern[str], str]] = [
 
 def _typographie_segment(text: str) -> str:
     for needs, pattern, replacement in _RULES:
-        if any(char in text for char in needs):
+        if any(map(text.__contains__, needs)):
             text = pattern.sub(replacement, text)
     return text
 

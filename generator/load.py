@@ -159,16 +159,19 @@ class _Reader:
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:  # `<<: *base`: the loader's constructor merges
                 return self.loader.construct_object(node, deep=True)
-            key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else \
-                self.loader.construct_object(key_node, deep=True)
-            try:
-                child = path + (key,)
-                hash(key)
-            except TypeError:
-                raise yaml.constructor.ConstructorError(None, None, "clé invalide (une liste ou un dictionnaire)",
-                                                        key_node.start_mark) from None
+            if key_node.tag == _STR:  # the most frequent key: built here, without a call
+                key = key_node.value
+            else:
+                key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else \
+                    self.loader.construct_object(key_node, deep=True)
+                try:
+                    hash(key)
+                except TypeError:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "clé invalide (une liste ou un dictionnaire)", key_node.start_mark) from None
+            child = path + (key,)
             mark = key_node.start_mark
-            positions[("__key__", *child)] = (mark.line + 1, mark.column + 1)
+            positions[("__key__",) + child] = (mark.line + 1, mark.column + 1)
             if value_node.tag == _STR:  # the most frequent value: built here, without a call
                 mark = value_node.start_mark
                 positions[child] = (mark.line + 1, mark.column + 1)
