@@ -9,7 +9,9 @@ b. the corpus from cold with one worker and with all cores, and stock docxtpl pe
 c. a no-op rebuild of the corpus, and a rebuild after changing one fiche, wall time with the interpreter's start;
 d. peak memory of the batch, small corpus vs full corpus;
 e. time per fiche at 10, 30, 100, 300 fiches;
-f. PDF/A throughput: one LibreOffice process for a batch of documents vs one `soffice --convert-to` per document.
+f. PDF/A throughput: one LibreOffice process for a batch of documents vs one `soffice --convert-to` per document;
+g. instructions per CRTE, counted by `perf stat` (the machine's speed drifts, these do not): the engine end to end
+   for the contract document and for both documents, stock docxtpl's render and save.
 `--sections f` measures some sections only and replaces their rows in RESULTS.md. Ratios come from figures measured in the same run. Not a test: nothing here asserts anything.
 """
 
@@ -21,6 +23,7 @@ import os
 import platform
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -44,7 +47,7 @@ from generator.provenance import provenance  # noqa: E402
 from generator.render_docx import render_docx  # noqa: E402
 from generator.render_office import convert  # noqa: E402
 from generator.wordml.template import CompiledTemplate  # noqa: E402
-from generator.write import atomic_write  # noqa: E402
+from generator.write import atomic_write, write_outputs  # noqa: E402
 
 TEMPLATE = TEMPLATES_DIR / "crte" / "contrat.docx"
 
@@ -125,16 +128,22 @@ def main() -> None:
     parser.add_argument("--contrats", type=int, default=849)
     parser.add_argument("--petit", type=int, default=100, help="size of the small corpus (memory comparison)")
     parser.add_argument("--repetitions", type=int, default=5)
-    parser.add_argument("--sections", default="abcdef", help="sections to measure (others kept from RESULTS.md)")
+    parser.add_argument("--sections", default="abcdefg", help="sections to measure (others kept from RESULTS.md)")
     parser.add_argument("--documents-pdf", type=int, default=10, help="documents converted in section f")
+    parser.add_argument("--compter", nargs=3, metavar=("QUOI", "N", "CORPUS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.compter:  # the process whose instructions section g counts
+        counted_work(args.compter[0], int(args.compter[1]), Path(args.compter[2]))
+        return
     rows: list[tuple[str, str]] = []
     work = Path(tempfile.mkdtemp(prefix="paraphe-bench-"))
     cores = os.cpu_count() or 1
     if "f" in args.sections:
         rows += pdf_throughput(work, args.documents_pdf)
-    if set(args.sections) - {"f"}:
+    if set(args.sections) - {"f", "g"}:
         rows = measure_batch(args, work, cores) + rows
+    if "g" in args.sections:
+        rows += instructions(args, work)
     write_results(rows, args, cores)
 
 
@@ -154,6 +163,65 @@ def pdf_throughput(work: Path, count: int) -> list[tuple[str, str]]:
             (f"f. PDF/A de {count} documents, un soffice --convert-to par document",
              f"{separate:.1f} s ({count / separate:.2f} documents/s)"),
             ("f. rapport par document / processus partagé", f"{separate / shared:.2f}")]
+
+
+_COUNTED = {"moteur": "le moteur de bout en bout, document du contrat",
+            "moteur-deux": "le moteur de bout en bout, contrat et annexes",
+            "docxtpl": "docxtpl standard, document du contrat"}
+
+
+def counted_work(what: str, rounds: int, corpus: Path) -> None:
+    """Do `rounds` times what section g counts, each on another contract of `corpus`, after the same set-up
+    whatever `rounds` (modules imported, templates compiled, a first contract built): the difference between
+    `rounds` and 0 is the work itself."""
+    from generator.pipeline import build_contract
+
+    roots = sorted(corpus.iterdir())
+    work = Path(tempfile.mkdtemp(prefix="paraphe-compte-"))
+    build_contract(roots[0], "bench", work)
+    engine_one(roots[0], work / "engine.docx")
+    if what == "docxtpl":
+        contexts = [contract_context(root) for root in roots[1:]]
+        stock_docxtpl(contract_context(roots[0]), work / "stock.docx")
+        for context in contexts[:rounds]:
+            stock_docxtpl(context, work / "stock.docx")
+    for root in roots[1:rounds + 1] if what != "docxtpl" else ():
+        if what == "moteur":
+            engine_one(root, work / "engine.docx")
+        else:
+            write_outputs(build_contract(root, "bench", work).outputs, work / root.name)
+
+
+def instructions(args, work: Path) -> list[tuple[str, str]]:
+    """g. Instructions per CRTE, each round on another contract, counted by `perf stat`."""
+    perf = shutil.which("perf")
+    if perf is None:
+        return [("g. instructions", "non mesurées : perf absent de cette machine")]
+    rounds = args.repetitions
+    corpus = work / "instructions"
+    make_corpus(corpus, rounds + 1)
+
+    def count(what: str, n: int) -> int | None:
+        result = subprocess.run([perf, "stat", "-x", ",", "-e", "instructions", sys.executable, __file__,
+                                 "--compter", what, str(n), str(corpus)], capture_output=True, text=True,
+                                check=True)
+        for line in result.stderr.splitlines():
+            fields = line.split(",")
+            if len(fields) > 2 and fields[2].startswith("instructions") and fields[0].isdigit():
+                return int(fields[0])
+        return None  # the machine does not let perf count (perf_event_paranoid, say)
+
+    measured = {}
+    for what in _COUNTED:
+        with_work, without = count(what, rounds), count(what, 0)
+        if with_work is None or without is None:
+            return [("g. instructions", "non mesurées : perf ne peut pas compter sur cette machine")]
+        measured[what] = (with_work - without) / rounds
+    rows = [(f"g. {label}", f"{measured[what] / 1e6:.0f} millions d'instructions")
+            for what, label in _COUNTED.items()]
+    rows.append(("g. rapport docxtpl / moteur (document du contrat)",
+                 f"{measured['docxtpl'] / measured['moteur']:.2f}"))
+    return rows
 
 
 def measure_batch(args, work: Path, cores: int) -> list[tuple[str, str]]:
@@ -282,7 +350,7 @@ def write_results(rows: list[tuple[str, str]], args, cores: int) -> None:
     kept = []
     if results.is_file():
         for line in results.read_text(encoding="utf-8").splitlines():
-            match = re.match(r"\| (([a-f])\. .*?) \| (.*) \|$", line)
+            match = re.match(r"\| (([a-g])\. .*?) \| (.*) \|$", line)
             if match and match.group(2) not in measured:
                 kept.append((match.group(1), match.group(3)))
     rows = sorted(kept + rows, key=lambda row: row[0][0])
