@@ -172,24 +172,26 @@ _COUNTED = {"moteur": "le moteur de bout en bout, document du contrat",
 
 def counted_work(what: str, rounds: int, corpus: Path) -> None:
     """Do `rounds` times what section g counts, each on another contract of `corpus`, after the same set-up
-    whatever `rounds` (modules imported, templates compiled, a first contract built): the difference between
-    `rounds` and 0 is the work itself."""
+    whatever `rounds` (modules imported, templates compiled, a first contract built, and for docxtpl the
+    contexts computed): the difference between `rounds` and 0 is the work itself."""
     from generator.pipeline import build_contract
 
-    roots = sorted(corpus.iterdir())
-    work = Path(tempfile.mkdtemp(prefix="paraphe-compte-"))
-    build_contract(roots[0], "bench", work)
-    engine_one(roots[0], work / "engine.docx")
-    if what == "docxtpl":
-        contexts = [contract_context(root) for root in roots[1:]]
-        stock_docxtpl(contract_context(roots[0]), work / "stock.docx")
-        for context in contexts[:rounds]:
-            stock_docxtpl(context, work / "stock.docx")
-    for root in roots[1:rounds + 1] if what != "docxtpl" else ():
-        if what == "moteur":
-            engine_one(root, work / "engine.docx")
+    first, *others = sorted(corpus.iterdir())
+    with tempfile.TemporaryDirectory(prefix="paraphe-compte-") as folder:
+        work = Path(folder)
+        build_contract(first, "bench", work)
+        engine_one(first, work / "engine.docx")
+        if what == "docxtpl":
+            contexts = [contract_context(root) for root in [first, *others]]
+            stock_docxtpl(contexts[0], work / "stock.docx")
+            for context in contexts[1:rounds + 1]:
+                stock_docxtpl(context, work / "stock.docx")
+        elif what == "moteur":
+            for root in others[:rounds]:
+                engine_one(root, work / "engine.docx")
         else:
-            write_outputs(build_contract(root, "bench", work).outputs, work / root.name)
+            for root in others[:rounds]:
+                write_outputs(build_contract(root, "bench", work).outputs, work / root.name)
 
 
 def instructions(args, work: Path) -> list[tuple[str, str]]:
