@@ -17,8 +17,8 @@ from pathlib import Path
 
 from watchfiles import watch
 
+from . import TEMPLATES_DIR
 from .errors import BuildFailed
-from .jinja_env import TEMPLATES_DIR
 from .pipeline import Prepared, read_and_compute
 from .provenance import provenance
 from .render_html import render_html
