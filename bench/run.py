@@ -41,7 +41,7 @@ from bench.make_corpus import make_corpus  # noqa: E402
 from docxtpl import DocxTemplate  # noqa: E402
 from generator import TEMPLATES_DIR  # noqa: E402
 from generator.jinja_env import PROSE_RENDERER_KEY, WORDML_KEY, environment  # noqa: E402
-from generator.pipeline import read_and_compute  # noqa: E402
+from generator.pipeline import collector_paused, read_and_compute  # noqa: E402
 from generator.prose import ProseRenderer  # noqa: E402
 from generator.provenance import provenance  # noqa: E402
 from generator.render_docx import render_docx  # noqa: E402
@@ -64,9 +64,11 @@ def timed(function, repetitions: int) -> float:
 
 
 def engine_one(root: Path, dest: Path) -> bytes:
-    """The engine end to end for one CRTE's contract: load, validate, compute, render, write."""
-    data = render_docx(TEMPLATE, contract_context(root), provenance("bench"))
-    atomic_write(dest, data)
+    """The engine end to end for one CRTE's contract: load, validate, compute, render, write (with the garbage
+    collector paused, as `build_contract` does for each contract)."""
+    with collector_paused():
+        data = render_docx(TEMPLATE, contract_context(root), provenance("bench"))
+        atomic_write(dest, data)
     return data
 
 
