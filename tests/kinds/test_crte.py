@@ -1,5 +1,7 @@
 """The CRTE kind: numbering, totals, échéancier, maquette, and the verifier against declared figures."""
 
+import gc
+import weakref
 from decimal import Decimal
 
 import pytest
@@ -24,6 +26,21 @@ def test_numbers_come_from_axis_and_position(contract_dir):
     assert crte.articles[1].titre == "Le plan d'action"
     assert crte.axes[0].libelle_fiches == "Fiches n° 1.1 et 1.2"
     assert crte.axes[1].libelle_fiches == "Fiche n° 2.1"
+
+
+def test_a_computed_crte_is_freed_as_soon_as_it_is_dropped(contract_dir):
+    # no reference cycle (a fiche pointing back at its axis, say): a batch frees each contract at once,
+    # without Python's cyclic collector tracing its thousands of objects
+    prepared = read_and_compute(contract_dir)
+    crte, source = weakref.ref(prepared.computed), weakref.ref(prepared.computed.fiches[0].source)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del prepared
+        assert crte() is None and source() is None
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def test_totals_and_maquette_are_computed_from_rows(contract_dir):

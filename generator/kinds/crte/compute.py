@@ -61,13 +61,25 @@ class EcheancierCalcule:
         return somme(self.depenses_investissement.cellules + self.depenses_fonctionnement.cellules)
 
 
+@dataclass(frozen=True)
+class RepereAxe:
+    """The axis a fiche belongs to, as the fiche prints it: its number and code.
+
+    Not the computed axis itself, which lists its fiches: a fiche pointing back at it would make every computed
+    CRTE a reference cycle, freed only by Python's cyclic collector instead of as soon as it is dropped.
+    """
+
+    numero: int
+    code: str
+
+
 @dataclass
 class FicheCalculee:
     """A fiche with its computed number and totals."""
 
     slug: str
     numero: str
-    axe: "AxeCalcule"
+    axe: RepereAxe
     fiche: Fiche
     source: SourceFile
     investissement: BudgetCalcule
@@ -191,7 +203,7 @@ def compute_fiche(item: FicheSource, axe: AxeCalcule, position: int, annees: lis
     return FicheCalculee(
         slug=item.slug,
         numero=f"{axe.numero}.{position}",
-        axe=axe,
+        axe=RepereAxe(axe.numero, axe.code),
         fiche=fiche,
         source=item.source,
         investissement=compute_budget(fiche.investissement),

@@ -24,7 +24,7 @@ def sheets(crte: CRTECalcule) -> list[Sheet]:
         rows = [[l.fiche.numero, l.fiche.maitre_ouvrage, l.fiche.libelle_maquette, l.fiche.annee_lancement,
                  l.cout_annee_1, l.cout_annee_2, l.cout_total, l.fiche.commentaire_maquette,
                  l.fiche.financements_recherches]
-                for l in maquette.lignes if l.fiche.axe is axe]
+                for l in maquette.lignes if l.fiche.axe.numero == axe.numero]
         title = f"{axe.numero} - {axe.code}".translate(_FORBIDDEN_IN_SHEET_NAMES)[:31]
         axis_sheets.append(Sheet(title, header, rows, amount_columns={4, 5, 6},
                                  widths={0: 10, 1: 18, 2: 60, 3: 12, 4: 14, 5: 14, 6: 16, 7: 30, 8: 30}))
