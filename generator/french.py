@@ -136,6 +136,7 @@ _PROTECTED = re.compile(
     r"|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # starts a word only: linear on a 20,000-letter word
     r"|\b\d{1,2}:\d{2}(?::\d{2})?\b"
 )
+_PROTECTED_NEEDS = (":", "@", "www.")  # a text without any holds no URL, e-mail address or time
 _RULES: list[tuple[str, re.Pattern[str], str]] = [
     # (characters one of which the rule needs to find: skipped when the text has none, pattern, replacement)
     # straight double quotes → « » (opening after a space or at the start, closing otherwise)
@@ -164,9 +165,12 @@ _RULES: list[tuple[str, re.Pattern[str], str]] = [
 
 
 def _typographie_segment(text: str) -> str:
+    letters = set(text)  # most texts are short and need no rule: one set, not a search per rule
     for needs, pattern, replacement in _RULES:
-        if any(map(text.__contains__, needs)):
-            text = pattern.sub(replacement, text)
+        if not letters.isdisjoint(needs):
+            changed = pattern.sub(replacement, text)
+            if changed is not text:  # the rule may have brought what a later rule needs (« " » → « « »)
+                text, letters = changed, set(changed)
     return text
 
 
@@ -178,6 +182,8 @@ def typographie(text: str) -> str:
     « 2ème » becomes « 2e », « 1ère » becomes « 1re »; an apostrophe between letters becomes ’.
     Applying it twice gives the same text.
     """
+    if not any(map(text.__contains__, _PROTECTED_NEEDS)):
+        return _typographie_segment(text)
     out = []
     last = 0
     for match in _PROTECTED.finditer(text):

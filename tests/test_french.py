@@ -146,3 +146,17 @@ def test_typography_skips_only_texts_no_rule_would_change(text):
     for _, pattern, replacement in _RULES:
         expected = pattern.sub(replacement, expected)
     assert _typographie_segment(text) == expected
+
+
+@example("12:30 www.a.fr")
+@given(st.text(alphabet="a1 2:/@w.\"«;", max_size=30))
+def test_typography_looks_for_protected_spans_only_where_there_may_be_one(text):
+    """Every protected span (URL, e-mail address, time) holds one of the characters looked for first."""
+    from generator.french import _PROTECTED, _typographie_segment
+
+    expected, last = [], 0
+    for match in _PROTECTED.finditer(text):
+        expected += [_typographie_segment(text[last:match.start()]), match.group(0)]
+        last = match.end()
+    expected.append(_typographie_segment(text[last:]))
+    assert french.typographie(text) == "".join(expected)
