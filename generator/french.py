@@ -19,7 +19,7 @@ LOCALE = "fr_FR"
 NBSP = "\u00a0"  # no-break space: before « : », inside « », before € and %
 NNBSP = "\u202f"  # narrow no-break space: before ; ! ? and between digit groups (as babel gives)
 CENT = Decimal("0.01")
-# The locale's symbols, read once: a CRTE prints hundreds of amounts, and babel's formatting of one (its pattern
+# The locale's symbols, read once: a CRTE prints some 1 500 amounts, and babel's formatting of one (its pattern
 # applied, its symbols looked up) costs five times Python's grouping of the same digits.
 _GROUP, _DECIMAL, _MINUS = get_group_symbol(LOCALE), get_decimal_symbol(LOCALE), get_minus_sign_symbol(LOCALE)
 _AMOUNT_SYMBOLS = str.maketrans({",": _GROUP, ".": _DECIMAL, "-": _MINUS})
@@ -32,10 +32,11 @@ def round_money(value: Decimal | int) -> Decimal:
 
 @lru_cache(maxsize=8192)
 def montant(value: Decimal | int) -> str:
-    """Return an amount in euros: « 275 000 € », « 1 234,56 € » (cents shown only when there are some)."""
+    """Return an amount in euros: « 275 000 € », « 1 234,56 € » (cents shown only when there are some); a
+    negative amount that rounds to zero is « 0 € » (babel would write « -0 »)."""
     rounded = round_money(value)
     # babel's pattern « #,##0 » (« #,##0.00 » with cents) groups digits by three, as Python's « , » does
-    digits = f"{rounded:,.0f}" if rounded == rounded.to_integral_value() else f"{rounded:,.2f}"
+    digits = f"{rounded:z,.0f}" if rounded == rounded.to_integral_value() else f"{rounded:z,.2f}"
     return digits.translate(_AMOUNT_SYMBOLS) + NBSP + "€"
 
 
@@ -165,12 +166,12 @@ _RULES: list[tuple[str, re.Pattern[str], str]] = [
 
 
 def _typographie_segment(text: str) -> str:
-    letters = set(text)  # most texts are short and need no rule: one set, not a search per rule
+    characters = set(text)  # most texts are short and need no rule: one set, not a search per rule
     for needs, pattern, replacement in _RULES:
-        if not letters.isdisjoint(needs):
+        if not characters.isdisjoint(needs):
             changed = pattern.sub(replacement, text)
             if changed is not text:  # the rule may have brought what a later rule needs (« " » → « « »)
-                text, letters = changed, set(changed)
+                text, characters = changed, set(changed)
     return text
 
 

@@ -46,34 +46,39 @@ class Prepared:
     """The « [À COMPLÉTER] » markers left: the document is a draft (« PROJET ») while there are any."""
 
 
-_pause_lock = threading.Lock()
-_pauses = 0
-_was_enabled = False
+BUILD_COLLECTION_THRESHOLD = 20_000
+"""Objects allocated and not yet freed after which Python's cyclic collector runs, while contracts build."""
+
+_threshold_lock = threading.Lock()
+_builds_running = 0
+_saved_threshold = gc.get_threshold()
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
-    """Run the block with Python's cyclic garbage collector paused: one contract's build.
+def fewer_collections() -> Iterator[None]:
+    """Run the block (one contract's build) with Python's cyclic garbage collector run far less often.
 
-    A build makes some 10^5 objects (YAML nodes, positions, models, rendered strings), almost none of them in
-    reference cycles: the collector would trace the young ones about a dozen times per contract, and the whole
-    heap every twenty contracts, for 10 to 15 % of a build's time and nothing to free. What cycles a build
-    leaves are collected once it ends. Nested and concurrent blocks (the threads of a Dask worker) pause it
-    once; the last to leave restarts it, if it ran before the first came in.
+    A contract's build holds some 10^4 objects at once (YAML nodes, positions, models, computed figures) and
+    leaves few reference cycles (a CRTE none): at Python's default threshold, 700 objects, the collector traced
+    the growing young objects a dozen times per contract and the whole heap every twenty contracts, for 10 to
+    15 % of a build and nothing to free. It still runs every `BUILD_COLLECTION_THRESHOLD` objects, so that the
+    cycles of concurrent builds (the threads of a Dask worker) are freed all along. The first block to come in
+    raises the threshold, the last to leave restores it; a collector switched off stays off.
     """
-    global _pauses, _was_enabled
-    with _pause_lock:
-        if _pauses == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
-        _pauses += 1
+    global _builds_running, _saved_threshold
+    with _threshold_lock:
+        if _builds_running == 0:
+            _saved_threshold = gc.get_threshold()
+            if _saved_threshold[0]:  # a threshold of 0 means no collection at all: left as it is
+                gc.set_threshold(max(BUILD_COLLECTION_THRESHOLD, _saved_threshold[0]), *_saved_threshold[1:])
+        _builds_running += 1
     try:
         yield
     finally:
-        with _pause_lock:
-            _pauses -= 1
-            if _pauses == 0 and _was_enabled:
-                gc.enable()
+        with _threshold_lock:
+            _builds_running -= 1
+            if _builds_running == 0:
+                gc.set_threshold(*_saved_threshold)
 
 
 def read_and_compute(root: Path) -> Prepared:
@@ -293,7 +298,7 @@ def build_contract(root: Path, inputs: str, output_dir: Path, templates_dir: Pat
     `inputs` is the contract's fingerprint, taken by the caller before building (it goes to the manifest). It
     runs in a worker process of the batch: everything it returns can be pickled.
     """
-    with collector_paused():
+    with fewer_collections():
         result = ContractResult(root, inputs=inputs)
         prepared = read_and_compute(root)
         result.warnings = prepared.problems.warnings

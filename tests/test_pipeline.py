@@ -1,4 +1,4 @@
-"""The build of one contract: the collector paused while it runs."""
+"""The build of one contract: Python's cyclic collector run less often while it runs."""
 
 import gc
 import threading
@@ -6,68 +6,91 @@ import threading
 import pytest
 
 from generator import pipeline
-from generator.pipeline import build_contract, collector_paused
+from generator.pipeline import BUILD_COLLECTION_THRESHOLD, build_contract, fewer_collections
 
 from .conftest import write_contract
 
 
 @pytest.fixture
-def collector_running():
-    """Start each test with the collector running, and leave it as it was."""
-    was_enabled = gc.isenabled()
+def default_threshold():
+    """Start each test with Python's default thresholds and the collector on; leave them as they were."""
+    saved, was_enabled = gc.get_threshold(), gc.isenabled()
+    gc.set_threshold(700, 10, 10)
     gc.enable()
     yield
+    gc.set_threshold(*saved)
     if not was_enabled:
         gc.disable()
 
 
-def test_a_contract_is_built_with_the_collector_paused_then_restarted(tmp_path, contract_files, monkeypatch,
-                                                                    collector_running):
+def test_a_contract_is_built_with_fewer_collections_then_the_threshold_restored(tmp_path, contract_files,
+                                                                                  monkeypatch, default_threshold):
     root = write_contract(tmp_path / "content" / "c1", contract_files)
     seen = []
     read = pipeline.read_and_compute
-    monkeypatch.setattr(pipeline, "read_and_compute", lambda r: (seen.append(gc.isenabled()), read(r))[1])
+    monkeypatch.setattr(pipeline, "read_and_compute", lambda r: (seen.append(gc.get_threshold()), read(r))[1])
     result = build_contract(root, "inputs", tmp_path / "output")
     assert not result.errors and result.outputs
-    assert seen == [False]
-    assert gc.isenabled()
+    assert seen == [(BUILD_COLLECTION_THRESHOLD, 10, 10)]
+    assert gc.get_threshold() == (700, 10, 10)
 
 
-def test_a_collector_paused_before_the_build_stays_paused(collector_running):
+def test_the_collector_still_frees_cycles_during_a_long_build(default_threshold):
+    collections = []
+
+    def callback(phase, info):
+        if phase == "stop":
+            collections.append(info["collected"])
+
+    gc.callbacks.append(callback)
+    try:
+        with fewer_collections():
+            for _ in range(3 * BUILD_COLLECTION_THRESHOLD):
+                cycle = []
+                cycle.append(cycle)
+    finally:
+        gc.callbacks.remove(callback)
+    assert len(collections) >= 2 and sum(collections) > BUILD_COLLECTION_THRESHOLD
+
+
+def test_a_collector_switched_off_stays_off(default_threshold):
     gc.disable()
-    with collector_paused():
+    with fewer_collections():
         assert not gc.isenabled()
     assert not gc.isenabled()
+    gc.set_threshold(0)  # no collection at all, said with the threshold
+    with fewer_collections():
+        assert gc.get_threshold()[0] == 0
 
 
-def test_an_error_in_the_block_restarts_the_collector(collector_running):
+def test_an_error_in_the_block_restores_the_threshold(default_threshold):
     with pytest.raises(ZeroDivisionError):
-        with collector_paused():
+        with fewer_collections():
             1 / 0
-    assert gc.isenabled()
+    assert gc.get_threshold() == (700, 10, 10)
 
 
-def test_the_collector_restarts_when_the_last_of_concurrent_builds_ends(collector_running):
+def test_the_threshold_is_restored_when_the_last_of_concurrent_builds_ends(default_threshold):
     first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
     seen = {}
 
     def first():
-        with collector_paused():
+        with fewer_collections():
             first_in.set()
             second_in.wait(5)
         first_out.set()
 
     def second():
         first_in.wait(5)
-        with collector_paused():
+        with fewer_collections():
             second_in.set()
             first_out.wait(5)
-            seen["after the first left"] = gc.isenabled()
+            seen["after the first left"] = gc.get_threshold()[0]
 
     threads = [threading.Thread(target=first), threading.Thread(target=second)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(10)
-    assert seen == {"after the first left": False}
-    assert gc.isenabled()
+    assert seen == {"after the first left": BUILD_COLLECTION_THRESHOLD}
+    assert gc.get_threshold() == (700, 10, 10)
