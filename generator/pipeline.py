@@ -59,10 +59,10 @@ def fewer_collections() -> Iterator[None]:
     """Run the block (one contract's build) with Python's cyclic garbage collector run far less often.
 
     A contract's build holds some 10^4 objects at once (YAML nodes, positions, models, computed figures) and
-    leaves few reference cycles: at Python's default threshold, 700 objects, the collector traced the growing
-    young objects a dozen times per contract and the whole heap every twenty contracts, for 10 to 15 % of a
-    build and little to free. It still runs every `BUILD_COLLECTION_THRESHOLD` objects, so that the cycles of
-    concurrent builds (the threads of a Dask worker) are freed all along. The first block to come in
+    leaves no reference cycle (tests check it): at Python's default threshold, 700 objects, the collector
+    traced the growing young objects a dozen times per contract and the whole heap every twenty contracts, for
+    10 to 15 % of a build and nothing to free. It still runs every `BUILD_COLLECTION_THRESHOLD` objects, for
+    the cycles other code may make while builds run (the threads of a Dask worker). The first block to come in
     raises the threshold, the last to leave restores it; a collector switched off stays off.
     """
     global _builds_running, _saved_threshold

@@ -8,7 +8,7 @@ import pytest
 from generator import pipeline
 from generator.pipeline import BUILD_COLLECTION_THRESHOLD, build_contract, fewer_collections
 
-from .conftest import write_contract
+from .conftest import REAL_CONTENT, write_contract
 
 
 @pytest.fixture
@@ -94,3 +94,20 @@ def test_the_threshold_is_restored_when_the_last_of_concurrent_builds_ends(defau
         thread.join(10)
     assert seen == {"after the first left": BUILD_COLLECTION_THRESHOLD}
     assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_a_build_with_avenants_leaves_no_reference_cycle(tmp_path, default_threshold):
+    # what a build leaves is freed as soon as it is dropped, even when concurrent builds put the collector off:
+    # the CRTE of Lens-Liévin, its three versions and the redline of each avenant (built once first: imports and
+    # caches made at first use are not the build's)
+    root = REAL_CONTENT / "crte-lens-lievin"
+    build_contract(root, "inputs", tmp_path / "first")
+    gc.collect()
+    gc.disable()
+    try:
+        result = build_contract(root, "inputs", tmp_path / "second")
+        assert not result.errors and any(o.dest_path.name == "redline.docx" for o in result.outputs)
+        del result
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

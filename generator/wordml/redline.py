@@ -13,10 +13,13 @@ import datetime as dt
 import difflib
 import io
 import re
+import zipfile
 
-from docx import Document
-from docx.oxml import OxmlElement
+from docx.opc.oxml import serialize_part_xml
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
+
+from ..container import Member, read_members, write_zip
 
 W_P, W_TBL, W_TR, W_R, W_T = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:r"), qn("w:t")
 _WORDS = re.compile(r"\s+|[^\s]+")
@@ -197,10 +200,17 @@ def _diff_row(old_row, new_row, revisions: _Revisions):
 
 
 def redline(old_docx: bytes, new_docx: bytes, *, author: str, when: dt.datetime) -> bytes:
-    """Return the new document with tracked changes that turn the old one into it."""
-    old_doc, new_doc = Document(io.BytesIO(old_docx)), Document(io.BytesIO(new_docx))
+    """Return the new document with tracked changes that turn the old one into it.
+
+    Only the bodies and the new document's settings are parsed (python-docx's oxml layer, not its package: a
+    package and its parts point at each other, a reference cycle that would hold both parsed documents until the
+    collector's next full pass); the new document's other parts are copied as they are.
+    """
+    old_document = parse_xml(_read_part(old_docx, _DOCUMENT_PART))
+    new_document = parse_xml(_read_part(new_docx, _DOCUMENT_PART))
+    settings = parse_xml(_read_part(new_docx, _SETTINGS_PART))
     revisions = _Revisions(author, when)
-    old_body, new_body = old_doc.element.body, new_doc.element.body
+    old_body, new_body = old_document.body, new_document.body
     old_blocks = [e for e in old_body if e.tag in (W_P, W_TBL) and not _is_toc(e)]
     new_children = list(new_body)
     new_blocks = [e for e in new_children if e.tag in (W_P, W_TBL) and not _is_toc(e)]
@@ -246,9 +256,16 @@ def redline(old_docx: bytes, new_docx: bytes, *, author: str, when: dt.datetime)
             sect_pr.addprevious(element)
         else:
             new_body.append(element)
-    settings = new_doc.settings.element
     if settings.find(qn("w:trackRevisions")) is None:
         settings.append(OxmlElement("w:trackRevisions"))
-    buffer = io.BytesIO()
-    new_doc.save(buffer)
-    return buffer.getvalue()
+    changed = {_DOCUMENT_PART: new_document, _SETTINGS_PART: settings}
+    return write_zip([Member.compress(m.name, serialize_part_xml(changed[m.name])) if m.name in changed else m
+                      for m in read_members(io.BytesIO(new_docx))])
+
+
+_DOCUMENT_PART, _SETTINGS_PART = "word/document.xml", "word/settings.xml"
+
+
+def _read_part(docx: bytes, name: str) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        return archive.read(name)
