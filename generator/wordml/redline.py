@@ -208,7 +208,7 @@ def redline(old_docx: bytes, new_docx: bytes, *, author: str, when: dt.datetime)
     """
     old_document = parse_xml(_read_part(old_docx, _DOCUMENT_PART))
     new_document = parse_xml(_read_part(new_docx, _DOCUMENT_PART))
-    settings = parse_xml(_read_part(new_docx, _SETTINGS_PART))
+    settings_xml = _read_part(new_docx, _SETTINGS_PART)
     revisions = _Revisions(author, when)
     old_body, new_body = old_document.body, new_document.body
     old_blocks = [e for e in old_body if e.tag in (W_P, W_TBL) and not _is_toc(e)]
@@ -256,9 +256,13 @@ def redline(old_docx: bytes, new_docx: bytes, *, author: str, when: dt.datetime)
             sect_pr.addprevious(element)
         else:
             new_body.append(element)
-    if settings.find(qn("w:trackRevisions")) is None:
-        settings.append(OxmlElement("w:trackRevisions"))
-    changed = {_DOCUMENT_PART: new_document, _SETTINGS_PART: settings}
+    changed = {_DOCUMENT_PART: new_document}
+    # Word goes on tracking the reader's own changes; a document without settings shows the marks all the same
+    if settings_xml is not None:
+        settings = parse_xml(settings_xml)
+        if settings.find(qn("w:trackRevisions")) is None:
+            settings.append(OxmlElement("w:trackRevisions"))
+        changed[_SETTINGS_PART] = settings
     return write_zip([Member.compress(m.name, serialize_part_xml(changed[m.name])) if m.name in changed else m
                       for m in read_members(io.BytesIO(new_docx))])
 
@@ -266,6 +270,6 @@ def redline(old_docx: bytes, new_docx: bytes, *, author: str, when: dt.datetime)
 _DOCUMENT_PART, _SETTINGS_PART = "word/document.xml", "word/settings.xml"
 
 
-def _read_part(docx: bytes, name: str) -> bytes:
+def _read_part(docx: bytes, name: str) -> bytes | None:
     with zipfile.ZipFile(io.BytesIO(docx)) as archive:
-        return archive.read(name)
+        return archive.read(name) if name in archive.namelist() else None
