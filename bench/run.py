@@ -319,7 +319,7 @@ def cold_corpus(args, work: Path, corpus: Path, roots: list[Path], cores: int) -
 
 def incremental(args, work: Path, corpus: Path, roots: list[Path]) -> list[tuple[str, str]]:
     """c. A no-op rebuild and a rebuild after changing one fiche (another contract's each time), wall time with
-    the interpreter's start: the median of `args.repetitions` rebuilds of each, the slowest in brackets."""
+    the interpreter's start: the median of `args.repetitions` rebuilds of each, the slowest in parentheses."""
     if not (work / "out").is_dir():
         run_build(corpus, work / "out", "--tout")
     no_op, one_fiche = [], []

@@ -22,6 +22,18 @@ from docx.oxml.ns import qn
 from ..container import Member, read_members, write_zip
 
 W_P, W_TBL, W_TR, W_R, W_T = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:r"), qn("w:t")
+# The parts a redline reads and rewrites, at the names Word and python-docx give them
+_DOCUMENT_PART, _SETTINGS_PART = "word/document.xml", "word/settings.xml"
+# The elements that come before w:trackRevisions in w:settings (ECMA-376's CT_Settings sequence): Word refuses a
+# settings part whose elements are out of the schema's order
+_BEFORE_TRACK_REVISIONS = frozenset(qn(f"w:{name}") for name in (
+    "writeProtection", "view", "zoom", "removePersonalInformation", "removeDateAndTime", "doNotDisplayPageBoundaries",
+    "displayBackgroundShape", "printPostScriptOverText", "printFractionalCharacterWidth", "printFormsData",
+    "embedTrueTypeFonts", "embedSystemFonts", "saveSubsetFonts", "saveFormsData", "mirrorMargins",
+    "alignBordersAndEdges", "bordersDoNotSurroundHeader", "bordersDoNotSurroundFooter", "gutterAtTop",
+    "hideSpellingErrors", "hideGrammaticalErrors", "activeWritingStyle", "proofState", "formsDesign",
+    "attachedTemplate", "linkStyles", "stylePaneFormatFilter", "stylePaneSortMethod", "documentType", "mailMerge",
+    "revisionView"))
 _WORDS = re.compile(r"\s+|[^\s]+")
 
 
@@ -199,16 +211,29 @@ def _diff_row(old_row, new_row, revisions: _Revisions):
     return result
 
 
+def _insert_track_revisions(settings) -> None:
+    """Ask Word to track changes: a w:trackRevisions element, where the schema's order puts it."""
+    element = OxmlElement("w:trackRevisions")
+    successor = next((child for child in settings if child.tag not in _BEFORE_TRACK_REVISIONS), None)
+    if successor is None:
+        settings.append(element)
+    else:
+        successor.addprevious(element)
+
+
 def redline(old_docx: bytes, new_docx: bytes, *, author: str, when: dt.datetime) -> bytes:
     """Return the new document with tracked changes that turn the old one into it.
 
-    Only the bodies and the new document's settings are parsed (python-docx's oxml layer, not its package: a
-    package and its parts point at each other, a reference cycle that would hold both parsed documents until the
-    collector's next full pass); the new document's other parts are copied as they are.
+    Only the bodies (`word/document.xml`) and the new document's settings are parsed, with python-docx's oxml
+    layer and not its package: a package and its parts point at each other, a reference cycle that would hold
+    both parsed documents until the collector's next full pass. The new document's other parts are copied as
+    they are.
     """
-    old_document = parse_xml(_read_part(old_docx, _DOCUMENT_PART))
-    new_document = parse_xml(_read_part(new_docx, _DOCUMENT_PART))
-    settings_xml = _read_part(new_docx, _SETTINGS_PART)
+    with zipfile.ZipFile(io.BytesIO(old_docx)) as archive:
+        old_document = parse_xml(archive.read(_DOCUMENT_PART))
+    with zipfile.ZipFile(io.BytesIO(new_docx)) as archive:
+        new_document = parse_xml(archive.read(_DOCUMENT_PART))
+        settings = parse_xml(archive.read(_SETTINGS_PART)) if _SETTINGS_PART in archive.namelist() else None
     revisions = _Revisions(author, when)
     old_body, new_body = old_document.body, new_document.body
     old_blocks = [e for e in old_body if e.tag in (W_P, W_TBL) and not _is_toc(e)]
@@ -258,18 +283,10 @@ def redline(old_docx: bytes, new_docx: bytes, *, author: str, when: dt.datetime)
             new_body.append(element)
     changed = {_DOCUMENT_PART: new_document}
     # Word goes on tracking the reader's own changes; a document without settings shows the marks all the same
-    if settings_xml is not None:
-        settings = parse_xml(settings_xml)
+    if settings is not None:
         if settings.find(qn("w:trackRevisions")) is None:
-            settings.append(OxmlElement("w:trackRevisions"))
+            _insert_track_revisions(settings)
         changed[_SETTINGS_PART] = settings
     return write_zip([Member.compress(m.name, serialize_part_xml(changed[m.name])) if m.name in changed else m
                       for m in read_members(io.BytesIO(new_docx))])
 
-
-_DOCUMENT_PART, _SETTINGS_PART = "word/document.xml", "word/settings.xml"
-
-
-def _read_part(docx: bytes, name: str) -> bytes | None:
-    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
-        return archive.read(name) if name in archive.namelist() else None
