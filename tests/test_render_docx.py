@@ -96,6 +96,8 @@ def test_sommaire_and_page_numbers_are_fields(lens_lievin_docx):
     assert any(" PAGE " in f for f in footers)
     settings = docx_xml(lens_lievin_docx, "word/settings.xml")
     assert "updateFields" in settings
+    # in the schema's order (Word expects it): before w:compat, not at the end where python-docx would append it
+    assert settings.index("<w:updateFields") < settings.index("<w:compat")
     text = docx_paragraphs(lens_lievin_docx)
     start = text.index("SOMMAIRE")
     assert "Article 1er – Objet du contrat" in text[start:start + 80]

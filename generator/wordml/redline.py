@@ -20,20 +20,11 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 
 from ..container import Member, read_members, write_zip
+from .writer import add_setting
 
 W_P, W_TBL, W_TR, W_R, W_T = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:r"), qn("w:t")
 # The parts a redline reads and rewrites, at the names Word and python-docx give them
 _DOCUMENT_PART, _SETTINGS_PART = "word/document.xml", "word/settings.xml"
-# The elements that come before w:trackRevisions in w:settings (ECMA-376's CT_Settings sequence): Word refuses a
-# settings part whose elements are out of the schema's order
-_BEFORE_TRACK_REVISIONS = frozenset(qn(f"w:{name}") for name in (
-    "writeProtection", "view", "zoom", "removePersonalInformation", "removeDateAndTime", "doNotDisplayPageBoundaries",
-    "displayBackgroundShape", "printPostScriptOverText", "printFractionalCharacterWidth", "printFormsData",
-    "embedTrueTypeFonts", "embedSystemFonts", "saveSubsetFonts", "saveFormsData", "mirrorMargins",
-    "alignBordersAndEdges", "bordersDoNotSurroundHeader", "bordersDoNotSurroundFooter", "gutterAtTop",
-    "hideSpellingErrors", "hideGrammaticalErrors", "activeWritingStyle", "proofState", "formsDesign",
-    "attachedTemplate", "linkStyles", "stylePaneFormatFilter", "stylePaneSortMethod", "documentType", "mailMerge",
-    "revisionView"))
 _WORDS = re.compile(r"\s+|[^\s]+")
 
 
@@ -211,16 +202,6 @@ def _diff_row(old_row, new_row, revisions: _Revisions):
     return result
 
 
-def _insert_track_revisions(settings) -> None:
-    """Ask Word to track changes: a w:trackRevisions element, where the schema's order puts it."""
-    element = OxmlElement("w:trackRevisions")
-    successor = next((child for child in settings if child.tag not in _BEFORE_TRACK_REVISIONS), None)
-    if successor is None:
-        settings.append(element)
-    else:
-        successor.addprevious(element)
-
-
 def redline(old_docx: bytes, new_docx: bytes, *, author: str, when: dt.datetime) -> bytes:
     """Return the new document with tracked changes that turn the old one into it.
 
@@ -285,7 +266,7 @@ def redline(old_docx: bytes, new_docx: bytes, *, author: str, when: dt.datetime)
     # Word goes on tracking the reader's own changes; a document without settings shows the marks all the same
     if settings is not None:
         if settings.find(qn("w:trackRevisions")) is None:
-            _insert_track_revisions(settings)
+            add_setting(settings, OxmlElement("w:trackRevisions"))
         changed[_SETTINGS_PART] = settings
     return write_zip([Member.compress(m.name, serialize_part_xml(changed[m.name])) if m.name in changed else m
                       for m in read_members(io.BytesIO(new_docx))])

@@ -28,8 +28,8 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from ..container import Member, read_members, write_zip
-from .writer import (SOMMAIRE_MARK, DocumentWriter, TemplateStyles, TocSpec, heading_level, parse_body,
-                     table_mark, xml_attribute)
+from .writer import (SOMMAIRE_MARK, DocumentWriter, TemplateStyles, TocSpec, add_setting, heading_level,
+                     parse_body, table_mark, xml_attribute)
 
 # The filter the compiled template calls around the elements it must treat after rendering; the project's
 # Jinja environment maps it to `DocumentWriter.capture` of the document being rendered.
@@ -348,7 +348,7 @@ def _asking_to_update_fields(settings_xml: bytes) -> bytes:
     if settings.find(qn("w:updateFields")) is None:
         update = OxmlElement("w:updateFields")
         update.set(qn("w:val"), "true")
-        settings.append(update)
+        add_setting(settings, update)
     return serialize_part_xml(settings)
 
 

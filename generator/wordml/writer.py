@@ -22,6 +22,33 @@ R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 _W = f"{{{W_NS}}}"
+
+# The children of w:settings in the order of ECMA-376's CT_Settings (the names python-docx lists): Word expects
+# the elements of a part in their schema's order.
+_SETTINGS_ORDER = {f"{_W}{name}": rank for rank, name in enumerate((
+    "writeProtection", "view", "zoom", "removePersonalInformation", "removeDateAndTime",
+    "doNotDisplayPageBoundaries", "displayBackgroundShape", "printPostScriptOverText",
+    "printFractionalCharacterWidth", "printFormsData", "embedTrueTypeFonts", "embedSystemFonts",
+    "saveSubsetFonts", "saveFormsData", "mirrorMargins", "alignBordersAndEdges", "bordersDoNotSurroundHeader",
+    "bordersDoNotSurroundFooter", "gutterAtTop", "hideSpellingErrors", "hideGrammaticalErrors",
+    "activeWritingStyle", "proofState", "formsDesign", "attachedTemplate", "linkStyles",
+    "stylePaneFormatFilter", "stylePaneSortMethod", "documentType", "mailMerge", "revisionView",
+    "trackRevisions", "doNotTrackMoves", "doNotTrackFormatting", "documentProtection", "autoFormatOverride",
+    "styleLockTheme", "styleLockQFSet", "defaultTabStop", "autoHyphenation", "consecutiveHyphenLimit",
+    "hyphenationZone", "doNotHyphenateCaps", "showEnvelope", "summaryLength", "clickAndTypeStyle",
+    "defaultTableStyle", "evenAndOddHeaders", "bookFoldRevPrinting", "bookFoldPrinting",
+    "bookFoldPrintingSheets", "drawingGridHorizontalSpacing", "drawingGridVerticalSpacing",
+    "displayHorizontalDrawingGridEvery", "displayVerticalDrawingGridEvery",
+    "doNotUseMarginsForDrawingGridOrigin", "drawingGridHorizontalOrigin", "drawingGridVerticalOrigin",
+    "doNotShadeFormData", "noPunctuationKerning", "characterSpacingControl", "printTwoOnOne",
+    "strictFirstAndLastChars", "noLineBreaksAfter", "noLineBreaksBefore", "savePreviewPicture",
+    "doNotValidateAgainstSchema", "saveInvalidXml", "ignoreMixedContent", "alwaysShowPlaceholderText",
+    "doNotDemarcateInvalidXml", "saveXmlDataOnly", "useXSLTWhenSaving", "saveThroughXslt", "showXMLTags",
+    "alwaysMergeEmptyNamespace", "updateFields", "hdrShapeDefaults", "footnotePr", "endnotePr", "compat",
+    "docVars", "rsids", "attachedSchema", "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats",
+    "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown", "smartTagType",
+    "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol", "listSeparator",
+))}
 _TBL, _TR, _TC, _GRID, _GRID_COL, _SPAN, _VAL, _WIDTH = (f"{_W}tbl", f"{_W}tr", f"{_W}tc", f"{_W}tblGrid",
                                                        f"{_W}gridCol", f"{_W}tcPr/{_W}gridSpan", f"{_W}val",
                                                        f"{_W}w")
@@ -64,6 +91,17 @@ def xml_attribute(value: str) -> str:
     if "&" in value or '"' in value or "<" in value:
         return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
     return value
+
+
+def add_setting(settings, element) -> None:
+    """Put `element`, a child of w:settings the schema names, in `settings` (a w:settings element) before the
+    first of the children that follow it in the schema's order; children it does not name are passed over."""
+    rank = _SETTINGS_ORDER[element.tag]
+    successor = next((child for child in settings if _SETTINGS_ORDER.get(child.tag, -1) > rank), None)
+    if successor is None:
+        settings.append(element)
+    else:
+        successor.addprevious(element)
 
 
 def xml_safe(text: str) -> str:
