@@ -153,8 +153,7 @@ class TreeEditor:
         """Return the (copied, editable) data of a YAML file of the new tree."""
         source = self.files[rel_path]
         if source is self.tree.files.get(rel_path):
-            source = SourceFile(source.src_path, source.rel_path, source.text, copy.deepcopy(source.data),
-                                source.positions)
+            source = SourceFile(source.src_path, source.rel_path, source.text, copy.deepcopy(source.data))
             self.files[rel_path] = source
         return source.data
 
@@ -162,8 +161,7 @@ class TreeEditor:
         self.files[rel_path] = SourceFile(like.src_path, rel_path, text)
 
     def add(self, rel_path: str, source: SourceFile) -> None:
-        self.files[rel_path] = SourceFile(source.src_path, rel_path, source.text, copy.deepcopy(source.data),
-                                          source.positions)
+        self.files[rel_path] = SourceFile(source.src_path, rel_path, source.text, copy.deepcopy(source.data))
 
     def remove(self, rel_path: str) -> None:
         self.files.pop(rel_path, None)

@@ -81,15 +81,18 @@ def fewer_collections() -> Iterator[None]:
                 gc.set_threshold(*_saved_threshold)
 
 
-def read_and_compute(root: Path) -> Prepared:
-    """Load, validate and compute one contract folder; problems are collected, never raised."""
+def read_and_compute(root: Path, *, verify: bool = True) -> Prepared:
+    """Load, validate and compute one contract folder; problems are collected, never raised. With `verify`,
+    the figures the content prints are compared with the computed ones (`Prepared.findings`)."""
     problems = Problems()
     tree = load_contract(root, problems)
-    return compute_tree(tree, root, problems)
+    return compute_tree(tree, root, problems, verify=verify)
 
 
-def compute_tree(tree: SourceTree, root: Path, problems: Problems | None = None) -> Prepared:
-    """Validate and compute a loaded (or amended) contract; problems are collected, never raised."""
+def compute_tree(tree: SourceTree, root: Path, problems: Problems | None = None, *, verify: bool = True
+                 ) -> Prepared:
+    """Validate and compute a loaded (or amended) contract; problems are collected, never raised. With
+    `verify`, the figures the content prints are compared with the computed ones (`Prepared.findings`)."""
     from .kinds import get_kind, kind_names
     from .scaffold import find_markers
 
@@ -112,7 +115,8 @@ def compute_tree(tree: SourceTree, root: Path, problems: Problems | None = None)
     if dossier is None or problems.errors:
         return prepared
     prepared.computed = kind.compute(dossier)
-    kind.verify(prepared.computed, prepared.findings)
+    if verify:
+        kind.verify(prepared.computed, prepared.findings)
     return prepared
 
 
@@ -206,7 +210,7 @@ def render_all_versions(prepared: Prepared, output_dir: Path, templates_dir: Pat
     chain = amend_versions(prepared.tree, prepared.kind, problems)
     previous, previous_outputs = prepared, outputs
     for version in chain[1:]:
-        current = compute_tree(version.tree, prepared.root)
+        current = compute_tree(version.tree, prepared.root, verify=False)
         problems.extend(current.problems.errors)
         if current.problems.errors:
             break
@@ -300,7 +304,7 @@ def build_contract(root: Path, inputs: str, output_dir: Path, templates_dir: Pat
     """
     with fewer_collections():
         result = ContractResult(root, inputs=inputs)
-        prepared = read_and_compute(root)
+        prepared = read_and_compute(root, verify=False)  # the verifier's findings are not the build's
         result.warnings = prepared.problems.warnings
         if prepared.problems.errors:
             result.errors = prepared.problems.errors

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from generator.errors import Problems
+from generator.errors import Location, Problems
 from generator.load import iter_contract_roots, load_contract
 
 
@@ -76,3 +76,21 @@ def test_scalars_get_the_types_the_yaml_safe_loader_gives_them(tmp_path):
     data = load_contract(root, Problems()).get("contrat.yaml").data
     assert data == yaml.load(text, Loader=yaml.SafeLoader)
     assert data["v7"] == datetime.date(2021, 7, 9) and data["v8"] == "2021-07-09" and data["v6"] == "yes"
+
+
+def test_positions_are_read_when_a_problem_asks_and_line_ends_are_made_unix(tmp_path):
+    """Loading builds the data only; the first position asked reads them all, with anchors, merges and lists
+    placed as in the text (Windows and old Mac line ends count as line ends)."""
+    root = tmp_path / "c"
+    root.mkdir()
+    text = "type: crte\r\nbase: &b\r\n  x: 1\r\ncopie:\r\n  <<: *b\r\n  y: 2\rliste:\r\n  - a\r\n  - {k: v}\r\n"
+    (root / "contrat.yaml").write_bytes(text.encode("utf-8"))
+    problems = Problems()
+    source = load_contract(root, problems).get("contrat.yaml")
+    assert not problems and "\r" not in source.text
+    assert "positions" not in vars(source)
+    assert source.data == {"type": "crte", "base": {"x": 1}, "copie": {"x": 1, "y": 2}, "liste": ["a", {"k": "v"}]}
+    assert source.location(("liste", 1, "k")) == Location(source.display_path, 9, 9)
+    assert source.key_location(("copie",)).line == 4
+    assert source.location(("base", "x")).line == 3
+    assert "positions" in vars(source)

@@ -28,7 +28,8 @@ def test_a_contract_is_built_with_fewer_collections_then_the_threshold_restored(
     root = write_contract(tmp_path / "content" / "c1", contract_files)
     seen = []
     read = pipeline.read_and_compute
-    monkeypatch.setattr(pipeline, "read_and_compute", lambda r: (seen.append(gc.get_threshold()), read(r))[1])
+    monkeypatch.setattr(pipeline, "read_and_compute",
+                        lambda r, **options: (seen.append(gc.get_threshold()), read(r, **options))[1])
     result = build_contract(root, "inputs", tmp_path / "output")
     assert not result.errors and result.outputs
     assert seen == [(BUILD_COLLECTION_THRESHOLD, 10, 10)]
