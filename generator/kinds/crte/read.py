@@ -70,11 +70,11 @@ def read(tree: SourceTree, problems: Problems) -> DossierCRTE | None:
     for i, axe in enumerate(contrat.axes):
         for j, slug in enumerate(axe.fiches):
             rel = f"fiches/{slug}.yaml"
-            where = contrat_source.location(("axes", i, "fiches", j))
             if rel not in validated:
-                problems.add(where, f"fiche introuvable : « {rel} »")
+                problems.add(contrat_source.location(("axes", i, "fiches", j)), f"fiche introuvable : « {rel} »")
             elif slug in fiches:
-                problems.add(where, f"la fiche « {slug} » est citée deux fois")
+                problems.add(contrat_source.location(("axes", i, "fiches", j)),
+                             f"la fiche « {slug} » est citée deux fois")
             elif validated[rel] is not None:
                 fiches[slug] = FicheSource(slug, validated[rel], tree.get(rel))
     listed = {f"fiches/{slug}.yaml" for axe in contrat.axes for slug in axe.fiches}
