@@ -376,7 +376,7 @@ def _convert_batch(waiting: list[ContractResult]) -> None:
             result.outputs.append(Output(output.dest_path.with_suffix(f".{target}"), data, output.sources_hash))
 
 
-def _results_as_completed(executor: Executor, task, pending: list[tuple[Path, str]], window: int = 64):
+def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path, str]], window: int = 64):
     """Yield the results of `task` over `pending` as the executor completes them, with at most `window` tasks
     submitted and not yet collected: the outputs of a national batch never all wait in memory at once (64
     contracts, some 11 MB, keep 32 workers busy)."""
@@ -403,23 +403,33 @@ def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMP
     """
     report = BuildReport()
     rebuild = rebuild or force
-    pending, shared = [], {}
-    for root in roots:  # the unchanged contracts are known here, at the cost of a few stat() calls
-        inputs = inputs_fingerprint(root, templates_dir, formats, shared)
-        if not rebuild and avenant is None and is_unchanged(root, output_dir, inputs):
-            report.unchanged.append(root.name)
-            if on_progress is not None:
-                on_progress(None)
-        else:
-            pending.append((root, inputs))
-    if executor is None and executor_for is not None and pending:
-        executor = executor_for(len(pending))
+
+    def iter_pending() -> Iterator[tuple[Path, str]]:
+        """Yield each contract to build with its fingerprint, noting the unchanged ones (a few stat() calls
+        each) as they are found."""
+        shared: dict = {}
+        for root in roots:
+            inputs = inputs_fingerprint(root, templates_dir, formats, shared)
+            if not rebuild and avenant is None and is_unchanged(root, output_dir, inputs):
+                report.unchanged.append(root.name)
+                if on_progress is not None:
+                    on_progress(None)
+            else:
+                yield root, inputs
+
+    # The workers start as soon as two contracts are known to build: their start (imports, templates) overlaps
+    # the fingerprints of the others, which are taken as tasks are handed out.
+    pending = iter_pending()
+    first = list(itertools.islice(pending, 2))
+    if executor is None and executor_for is not None and first:
+        executor = executor_for(len(first) if len(first) < 2 else len(roots) - len(report.unchanged))
     task = partial(build_contract, output_dir=output_dir, templates_dir=templates_dir, formats=formats,
                    avenant=avenant)
+    work = itertools.chain(first, pending)
     if executor is None:
-        results = (task(root, inputs) for root, inputs in pending)
+        results = (task(root, inputs) for root, inputs in work)
     else:
-        results = _results_as_completed(executor, task, pending)
+        results = _results_as_completed(executor, task, work)
     waiting = []  # contracts with PDF or ODT to produce: converted together, written after
     for result in results:
         report.warnings.extend(result.warnings)
