@@ -66,6 +66,17 @@ def _wordml(context: Context, value: Any, what: str, *args) -> Markup:
 
 
 @pass_context
+def _region(context: Context, key: str, caller) -> Markup:
+    """Print a region of a compiled docx template (`{% call _region(key) %}…{% endcall %}`, put around a
+    stretch of the body holding a loop): rendered once for all the documents of a contract (`DocumentWriter.region`)."""
+    writer = context[WORDML_KEY]
+    if key not in writer.template.region_keys:
+        raise SecurityError("_region est réservé au modèle compilé")
+    region = writer.region(key, caller)  # what `caller` gives: the rendered region, escaped markup
+    return region if isinstance(region, Markup) else Markup(region)
+
+
+@pass_context
 def ancre(context: Context, text: str) -> str:
     """Return a unique anchor for a heading of the HTML page."""
     return context[PROSE_RENDERER_KEY].anchor(str(text))
@@ -164,6 +175,8 @@ class _Environment(SandboxedEnvironment):
         """Return a value as an autoescaped template prints it: finalized (`_finalize`), then escaped."""
         if type(value) is str:
             return _typeset_escaped(value)
+        if type(value) is Markup:  # already escaped: as `escape` would give it, without copying it
+            return value
         return escape(_finalize(context, value))
 
     def getattr(self, obj: Any, attribute: str) -> Any:
@@ -214,6 +227,7 @@ def create_environment(templates_dir=None) -> SandboxedEnvironment:
         _wordml=_wordml,
     )
     env.tests.update(montant=is_montant, marqueur=is_marqueur)
+    env.globals.update(_region=_region)
     return env
 
 

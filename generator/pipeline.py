@@ -161,7 +161,9 @@ def render(prepared: Prepared, output_dir: Path, templates_dir: Path = TEMPLATES
     template_paths = [templates_dir / rel for rel in [*kind.templates.values(), *kind.html_templates.values()]]
     digest = sources_hash(prepared, template_paths)
     origin = provenance(digest)
-    outputs = [Output(dest_dir / f"{name}.docx", render_docx(templates_dir / rel, context, origin), digest)
+    shared_regions: dict = {}  # the regions the kind's templates have in common, rendered once
+    outputs = [Output(dest_dir / f"{name}.docx", render_docx(templates_dir / rel, context, origin, shared_regions),
+                      digest)
                for name, rel in kind.templates.items()]
     if "html" in formats:
         from .render_html import render_html

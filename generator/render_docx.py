@@ -80,15 +80,18 @@ def render_failure(template_path: Path, exc: Exception) -> TemplateProblem:
                                     f"le modèle ne peut pas être rendu avec ce contenu : {exc}")])
 
 
-def render_docx(template_path: Path, context: dict[str, Any], origin: Provenance | None = None) -> bytes:
+def render_docx(template_path: Path, context: dict[str, Any], origin: Provenance | None = None,
+                shared_regions: dict | None = None) -> bytes:
     """Return the .docx bytes of `template_path` rendered with `context`; raise TemplateProblem on failure.
 
-    With `origin`, the document records its provenance and its bytes depend on its sources only.
+    With `origin`, the document records its provenance and its bytes depend on its sources only. The documents
+    of one contract (same context) given the same `shared_regions` dict render the regions their templates have
+    in common once (the same loops in a contract and in its annexes, say).
     """
     stat = template_stat(template_path)
     try:
         template = _compiled(template_path, stat.st_mtime_ns, stat.st_size)
-        document = template.new_document()
+        document = template.new_document(shared_regions)
         full_context = {**context, PROSE_RENDERER_KEY: ProseRenderer(document), WORDML_KEY: document}
         return template.render(document, full_context,
                                set_properties=None if origin is None else partial(stamp, origin=origin),

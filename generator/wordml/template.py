@@ -11,6 +11,7 @@ the other parts are copied as the template stores them.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zipfile
 from dataclasses import replace
@@ -25,6 +26,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.parser import parse_xml
 from docxtpl import DocxTemplate
+from jinja2 import nodes
 from lxml import etree
 
 from ..container import Member, read_members, write_zip
@@ -34,6 +36,13 @@ from .writer import (SOMMAIRE_MARK, DocumentWriter, TemplateStyles, TocSpec, add
 # The filter the compiled template calls around the elements it must treat after rendering; the project's
 # Jinja environment maps it to `DocumentWriter.capture` of the document being rendered.
 CAPTURE_FILTER = "_wordml"
+# The function whose call block the compiled template puts around each region: the project's Jinja environment
+# maps it to `DocumentWriter.region` of the document being rendered.
+REGION_CALL = "_region"
+# Template statements that bind names (or reach other templates): a region is rendered apart from the rest of
+# its template, so a template holding any of them gets no region.
+_BINDING_NODES = (nodes.Assign, nodes.AssignBlock, nodes.Macro, nodes.CallBlock, nodes.Import, nodes.FromImport,
+                  nodes.Include, nodes.Extends, nodes.Block, nodes.With)
 
 _STYLE_TYPES = {WD_STYLE_TYPE.PARAGRAPH: "paragraph", WD_STYLE_TYPE.CHARACTER: "character"}
 _TOC_LEVELS = re.compile(r'\\o\s+"(\d)-(\d)"')
@@ -151,13 +160,12 @@ def _has_balanced_tags(text: str) -> bool:
     return depth == 0
 
 
-def _mark_for_capture(body, toc: TocSpec | None, toc_paragraph
-                      ) -> tuple[TocSpec | None, tuple[tuple[str, ...], ...]]:
+def _mark_for_capture(body, toc: TocSpec | None, toc_paragraph) -> TocSpec | None:
     """Put the filter blocks that treat elements after rendering around the headings the sommaire lists and
-    the tables whose cells come from `{%tc %}` tags (with marks on their rows and columns, counted when the
-    table is rendered); put the sommaire's mark in place of its field.
+    the tables whose cells come from `{%tc %}` tags (with their column widths, and marks on their rows and
+    columns, counted when the table is rendered); put the sommaire's mark in place of its field.
     Return the sommaire's spec (read back from the rendered body when a heading holds an unbalanced block tag,
-    which no filter block can enclose) and the column widths of those tables, by their number."""
+    which no filter block can enclose)."""
     if toc is not None:
         headings = [(p, level) for p in body.iter(qn("w:p"))
                     if (level := heading_level(p, toc)) is not None and not _STRUCTURE_TAGS.search(_text(p))]
@@ -169,7 +177,6 @@ def _mark_for_capture(body, toc: TocSpec | None, toc_paragraph
         toc_paragraph.addprevious(_tag_paragraph(f'{{{{p ""|{CAPTURE_FILTER}("sommaire") }}}}'))
         for paragraph in _field_paragraphs(toc_paragraph):
             paragraph.getparent().remove(paragraph)
-    grids = []
     for table in list(body.iter(qn("w:tbl"))):
         text = _text(table)
         if not _CELL_TAGS.search(text):
@@ -177,9 +184,9 @@ def _mark_for_capture(body, toc: TocSpec | None, toc_paragraph
         if _COMPUTED_SPANS.search(text):  # spans known only once rendered: the table is read back
             _wrap(table, '"grille-calculee"')
             continue
-        _wrap(table, f'"fin-tableau", {len(grids)}')
         grid = table.find(qn("w:tblGrid"))
-        grids.append(tuple(c.get(qn("w:w")) or "0" for c in grid.findall(qn("w:gridCol"))))
+        widths = " ".join(c.get(qn("w:w")) or "0" for c in grid.findall(qn("w:gridCol")))
+        _wrap(table, f'"fin-tableau", "{widths}"')
         for column in list(grid):
             grid.remove(column)
         grid.append(table_mark("grille"))
@@ -189,7 +196,36 @@ def _mark_for_capture(body, toc: TocSpec | None, toc_paragraph
                 span = cell.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
                 for _ in range(int(span.get(qn("w:val"))) if span is not None else 1):
                     cell.insert(0, table_mark("colonne"))
-    return toc, tuple(grids)
+    return toc
+
+
+def _mark_regions(body) -> frozenset[str]:
+    """Put a call block of `REGION_CALL` around each region of the body: a stretch of its elements, from the one
+    where a block tag opens to the one where the tags are closed again, holding a loop. Return their keys: the
+    hash of their XML, the same in every template that holds the same region."""
+    keys, region, depth, has_loop = set(), [], 0, False
+    for element in list(body):
+        tags = list(_BLOCK_TAG.finditer(_text(element))) if element.tag in (qn("w:p"), qn("w:tbl")) else []
+        if not region and not tags:
+            continue
+        region.append(element)
+        for tag in tags:
+            depth += {"open": 1, "close": -1}.get(_role(tag), 0)
+            has_loop = has_loop or tag.group(2) == "for"
+        if depth > 0:
+            continue
+        if depth == 0 and has_loop:
+            key = hashlib.sha256(b"".join(etree.tostring(e) for e in region)).hexdigest()[:32]
+            region[0].addprevious(_tag_paragraph(f'{{%p call {REGION_CALL}("{key}") %}}'))
+            region[-1].addnext(_tag_paragraph("{%p endcall %}"))
+            keys.add(key)
+        region, depth, has_loop = [], 0, False
+    return frozenset(keys)
+
+
+def _binds_names(env, source: str) -> bool:
+    """Tell whether a template's Jinja source holds a statement that binds names or reaches other templates."""
+    return any(True for _ in env.parse(source).find_all(_BINDING_NODES))
 
 
 def check_block_structure(body) -> None:
@@ -248,14 +284,18 @@ class CompiledTemplate:
         style_ids = {(_STYLE_TYPES[s.type], s.name): s.style_id for s in document.styles if s.type in _STYLE_TYPES}
         toc, toc_paragraph = _toc_spec(body, style_ids)
         check_block_structure(body)
-        toc, grids = _mark_for_capture(body, toc, toc_paragraph)
+        toc = _mark_for_capture(body, toc, toc_paragraph)
+        source = _patched(self._docxtpl, self._docxtpl.get_xml())
+        region_keys = frozenset()
+        if not _binds_names(env, source):
+            region_keys = _mark_regions(body)
+            source = _patched(self._docxtpl, self._docxtpl.get_xml())
         self.styles = TemplateStyles(
             style_ids=style_ids, list_abstract_ids=_list_abstract_ids(document),
             next_num_id=max((n.numId for n in document.part.numbering_part.element.num_lst), default=0) + 1,
-            next_rel_id=_next_rel_id(document.part), toc=toc, table_grids=grids,
+            next_rel_id=_next_rel_id(document.part), toc=toc, region_keys=region_keys,
             namespaces=" ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in root.nsmap.items() if prefix))
 
-        source = _patched(self._docxtpl, self._docxtpl.get_xml())
         self._body = env.from_string(source)
         self._has_drawings = "docPr" in source
         # document.xml is the text before the body, the rendered body, the text after it
@@ -287,9 +327,10 @@ class CompiledTemplate:
                     source = "{% autoescape false %}" + value + "{% endautoescape %}"
                     self._property_templates[name] = env.from_string(source)
 
-    def new_document(self) -> DocumentWriter:
-        """Return the writer of a new document made from this template (prose renderers write through it)."""
-        return DocumentWriter(self.styles)
+    def new_document(self, shared_regions: dict | None = None) -> DocumentWriter:
+        """Return the writer of a new document made from this template (prose renderers write through it);
+        `shared_regions`, one dict for the documents of a contract, lets them render their common regions once."""
+        return DocumentWriter(self.styles, shared_regions=shared_regions)
 
     def render(self, writer: DocumentWriter, context: dict[str, Any],
                set_properties: Callable[[CoreProperties], None] | None = None, when: datetime | None = None) -> bytes:

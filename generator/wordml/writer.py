@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable
+from typing import Callable, Iterable
 
 from lxml import etree
 
@@ -160,8 +160,8 @@ class TemplateStyles:
     toc: TocSpec | None = None
     namespaces: str = ""
     """The namespace declarations of the document element, to parse a piece of the body on its own."""
-    table_grids: tuple[tuple[str, ...], ...] = ()
-    """The column widths of each table whose cells come from `{%tc %}` tags, by its number in the template."""
+    region_keys: frozenset[str] = frozenset()
+    """The keys of the template's regions, which documents of one contract render once (`DocumentWriter.region`)."""
 
 
 @dataclass
@@ -203,6 +203,15 @@ def _field_run(kind: str) -> str:
     return f'<w:r><w:fldChar w:fldCharType="{kind}"/></w:r>'
 
 
+@dataclass(frozen=True)
+class RecordedRegion:
+    """A region of a template as a document of a contract rendered it: its XML, and the calls to the writer made
+    while rendering it (method name, arguments, result), in their order."""
+
+    xml: str
+    calls: tuple[tuple[str, tuple, str], ...]
+
+
 @dataclass
 class DocumentWriter:
     """Writes the Word content of one document made from a template; keeps what the document adds to the
@@ -220,6 +229,10 @@ class DocumentWriter:
     toc_entries: list[tuple[int, str]] = field(default_factory=list)
     has_sommaire: bool = False
     """Whether the body holds the sommaire's mark, to be replaced by the table of contents once rendered."""
+    shared_regions: dict[str, RecordedRegion] | None = None
+    """The regions recorded by the documents of the same contract, by key; None: regions are rendered here."""
+    _calls: list[tuple[str, tuple, str]] | None = field(default=None, repr=False)
+    """The writer's calls made while a region renders, when it is recorded."""
 
     # --- styles -------------------------------------------------------------------------------------------
 
@@ -237,6 +250,8 @@ class DocumentWriter:
 
     def fragment(self, blocks: Iterable[Block]) -> Fragment:
         """Return the WordprocessingML of paragraphs; each numbered list of them starts again at 1."""
+        if self._calls is not None:
+            blocks = tuple(blocks)
         num_ids: dict[int, int] = {}
         out = []
         for block in blocks:
@@ -252,7 +267,10 @@ class DocumentWriter:
             toc = self.template.toc
             if toc is not None and style_id in toc.levels_by_style:
                 self._add_toc_entry(toc.levels_by_style[style_id], "".join(i.text for i in block.inlines))
-        return Fragment("".join(out), self.template.namespaces or Fragment.namespaces)
+        fragment = Fragment("".join(out), self.template.namespaces or Fragment.namespaces)
+        if self._calls is not None:
+            self._calls.append(("fragment", (blocks,), fragment.xml))
+        return fragment
 
     def _inline(self, inline: Inline) -> str:
         if inline.is_line_break:
@@ -290,16 +308,22 @@ class DocumentWriter:
         """Return rendered template XML after the treatment `what` the template compiler asked for.
 
         "titre" records a heading for the sommaire; "sommaire" marks where the table of contents goes. A table
-        whose cells come from `{%tc %}` tags ("fin-tableau", with its number) gets its grid fitted to its widest
-        row, counted from the marks of its rows and columns (`table_mark`). A table whose spans are computed
-        ("grille-calculee") is read back instead.
+        whose cells come from `{%tc %}` tags ("fin-tableau", with its column widths) gets its grid fitted to its
+        widest row, counted from the marks of its rows and columns (`table_mark`). A table whose spans are
+        computed ("grille-calculee") is read back instead.
         """
+        result = self._treated(xml, what, *args)
+        if self._calls is not None:
+            self._calls.append(("capture", (xml, what, *args), result))
+        return result
+
+    def _treated(self, xml: str, what: str, *args) -> str:
         if what == "titre":
             self._add_toc_entry(int(args[0]), "".join(self._parse(xml).itertext(f"{_W}t")))
             return xml
         if what == "fin-tableau":
             rows = xml.split(ROW_MARK)[1:]
-            widths = fitted_widths(self.template.table_grids[int(args[0])],
+            widths = fitted_widths(tuple(args[0].split()),
                                    max((row.count(COLUMN_MARK) for row in rows), default=0))
             xml = xml.replace(ROW_MARK, "").replace(COLUMN_MARK, "")
             return xml.replace(GRID_MARK, "".join(f'<w:gridCol w:w="{w}"/>' for w in widths), 1)
@@ -309,6 +333,44 @@ class DocumentWriter:
             self.has_sommaire = True
             return SOMMAIRE_MARK
         raise ValueError(f"traitement inconnu « {what} »")
+
+    # --- regions rendered once for all the documents of a contract ---------------------------------------
+
+    def region(self, key: str, render: Callable[[], str]) -> str:
+        """Return a region of the template (a stretch of the body holding a loop, marked by the template
+        compiler) rendered by `render`, or as another document of the contract rendered it.
+
+        A region's text is the same in every template that holds it (its key is its hash), and so is what it
+        prints for the same content, except what the writer gives: numbered lists and links (numbered per
+        document), sommaire entries, fitted grids. So the first document to render a region records the
+        writer's calls made meanwhile; another replays them on its own writer, in their order, and takes the
+        recorded XML when every call gives what it gave the first (no list or link in the region, say), or
+        renders the region itself, with the replay undone.
+        """
+        if self.shared_regions is None:
+            return render()
+        recorded = self.shared_regions.get(key)
+        if recorded is not None and self._replays(recorded):
+            return recorded.xml
+        self._calls = calls = []
+        try:
+            xml = render()
+        finally:
+            self._calls = None
+        if recorded is None:
+            self.shared_regions[key] = RecordedRegion(xml, tuple(calls))
+        return xml
+
+    def _replays(self, recorded: RecordedRegion) -> bool:
+        """Make the recorded calls; tell whether each gave what it gave when recorded, else undo them all."""
+        state = (len(self.new_nums), len(self.hyperlinks), len(self.toc_entries), self.has_sommaire)
+        for method, args, result in recorded.calls:
+            given = self.fragment(*args).xml if method == "fragment" else self.capture(*args)
+            if given != result:
+                del self.new_nums[state[0]:], self.hyperlinks[state[1]:], self.toc_entries[state[2]:]
+                self.has_sommaire = state[3]
+                return False
+        return True
 
     def _parse(self, xml: str):
         return parse_body(xml, self.template.namespaces)

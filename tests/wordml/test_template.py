@@ -299,3 +299,81 @@ def test_the_real_templates_give_what_stock_docxtpl_gives(slug):
     for rel in prepared.kind.templates.values():
         path = TEMPLATES_DIR / rel
         assert_same_content(Document(io.BytesIO(render_docx(path, context))), stock_docxtpl(path, context))
+
+
+def _region_template(tmp_path, name: str, intro: bool):
+    """A template whose articles loop is a region; with `intro`, prose before it (numbered lists, a link)."""
+    def build(doc):
+        for style in ("Hyperlink", "Strong", "Emphasis", "Exposant", "Code"):
+            if style not in [s.name for s in doc.styles]:
+                doc.styles.add_style(style, WD_STYLE_TYPE.CHARACTER)
+        add_toc(doc, (1, 2))
+        if intro:
+            doc.add_paragraph("{{p intro|prose }}")
+        doc.add_paragraph("{%p for article in articles %}")
+        doc.add_heading("Article {{ article.numero }}", 2)
+        doc.add_paragraph("{{p article.texte|prose(1) }}")
+        doc.add_paragraph("{%p endfor %}")
+        doc.add_paragraph("Fin {{ nom }}")
+
+    path = _small_template(tmp_path, build)
+    return path.rename(path.with_name(name))
+
+
+@pytest.mark.parametrize("texte", ["Sans liste ni lien.", "1. a\n2. b\n\nVoir [le site](https://example.org).\n"])
+def test_documents_of_a_contract_render_their_common_regions_once_and_come_out_the_same(tmp_path, texte):
+    """The regions two templates have in common are rendered once and replayed: each document is byte for byte
+    what it is rendered alone, the replay falling back to rendering when the writer numbers a list or a link
+    otherwise in the second document (its intro's list comes first)."""
+    first, second = _region_template(tmp_path, "a.docx", False), _region_template(tmp_path, "b.docx", True)
+    context = {"nom": "Lens", "intro": "1. x\n\n[lien](https://example.com)",
+               "articles": [{"numero": n, "texte": texte} for n in ("1er", "2")]}
+    shared, alone, together = {}, [], []
+    for path in (first, second, first):
+        alone.append(render_docx(path, context))
+        together.append(render_docx(path, context, shared_regions=shared))
+    assert together == alone
+    [key] = shared
+    assert key in CompiledTemplate(first, environment()).styles.region_keys
+    assert key in CompiledTemplate(second, environment()).styles.region_keys
+    assert paragraphs(zipfile.ZipFile(io.BytesIO(together[1]))).count(("toc 2", "Article 2")) == 1
+
+
+def test_a_common_region_is_rendered_by_the_first_document_only(tmp_path):
+    """The second document takes the first one's region without evaluating it: its content is not read again."""
+    reads = []
+
+    class Article:
+        texte = "Texte."
+
+        @property
+        def numero(self):
+            reads.append(1)
+            return "1er"
+
+    path = _region_template(tmp_path, "a.docx", False)
+    shared = {}
+    render_docx(path, {"nom": "Lens", "intro": "", "articles": [Article()]}, shared_regions=shared)
+    assert reads
+    reads.clear()
+    render_docx(path, {"nom": "Lens", "intro": "", "articles": [Article()]}, shared_regions=shared)
+    assert not reads
+
+
+def test_regions_are_reserved_to_the_compiler_and_left_out_of_templates_that_bind_names(tmp_path):
+    def build(doc):
+        doc.add_paragraph("{% set total = 1 %}")
+        doc.add_paragraph("{%p for a in articles %}")
+        doc.add_paragraph("{{ a }} {{ total }}")
+        doc.add_paragraph("{%p endfor %}")
+
+    assert CompiledTemplate(_small_template(tmp_path, build), environment()).styles.region_keys == frozenset()
+    assert CompiledTemplate(_region_template(tmp_path, "a.docx", False), environment()).styles.region_keys
+
+    def forged(doc):
+        doc.add_paragraph('{%p call _region("cle") %}')
+        doc.add_paragraph("x")
+        doc.add_paragraph("{%p endcall %}")
+
+    with pytest.raises(TemplateProblem, match="réservé au modèle compilé"):
+        render_docx(_small_template(tmp_path, forged), {})
