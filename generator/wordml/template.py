@@ -205,7 +205,7 @@ def _mark_regions(body) -> frozenset[str]:
     hash of their XML, the same in every template that holds the same region."""
     keys, region, depth, has_loop = set(), [], 0, False
     for element in list(body):
-        tags = list(_BLOCK_TAG.finditer(_text(element))) if element.tag in (qn("w:p"), qn("w:tbl")) else []
+        tags = list(_BLOCK_TAG.finditer(_text(element)))
         if not region and not tags:
             continue
         region.append(element)
@@ -214,7 +214,7 @@ def _mark_regions(body) -> frozenset[str]:
             has_loop = has_loop or tag.group(2) == "for"
         if depth > 0:
             continue
-        if depth == 0 and has_loop:
+        if has_loop and depth == 0:  # (below 0, a tag closes what it did not open: Jinja says so when compiling)
             key = hashlib.sha256(b"".join(etree.tostring(e) for e in region)).hexdigest()[:32]
             region[0].addprevious(_tag_paragraph(f'{{%p call {REGION_CALL}("{key}") %}}'))
             region[-1].addnext(_tag_paragraph("{%p endcall %}"))
