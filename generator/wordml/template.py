@@ -199,11 +199,11 @@ def _mark_for_capture(body, toc: TocSpec | None, toc_paragraph) -> TocSpec | Non
     return toc
 
 
-def _mark_regions(body) -> frozenset[str]:
+def _mark_regions(body) -> tuple[frozenset[str], list]:
     """Put a call block of `REGION_CALL` around each region of the body: a stretch of its elements, from the one
-    where a block tag opens to the one where the tags are closed again, holding a loop. Return their keys: the
-    hash of their XML, the same in every template that holds the same region."""
-    keys, region, depth, has_loop = set(), [], 0, False
+    where a block tag opens to the one where the tags are closed again, holding a loop. Return their keys (the
+    hash of their XML, the same in every template that holds the same region) and the paragraphs put in."""
+    keys, added, region, depth, has_loop = set(), [], [], 0, False
     for element in list(body):
         tags = list(_BLOCK_TAG.finditer(_text(element)))
         if not region and not tags:
@@ -216,16 +216,20 @@ def _mark_regions(body) -> frozenset[str]:
             continue
         if has_loop and depth == 0:  # (below 0, a tag closes what it did not open: Jinja says so when compiling)
             key = hashlib.sha256(b"".join(etree.tostring(e) for e in region)).hexdigest()[:32]
-            region[0].addprevious(_tag_paragraph(f'{{%p call {REGION_CALL}("{key}") %}}'))
-            region[-1].addnext(_tag_paragraph("{%p endcall %}"))
+            added += [_tag_paragraph(f'{{%p call {REGION_CALL}("{key}") %}}'), _tag_paragraph("{%p endcall %}")]
+            region[0].addprevious(added[-2])
+            region[-1].addnext(added[-1])
             keys.add(key)
         region, depth, has_loop = [], 0, False
-    return frozenset(keys)
+    return frozenset(keys), added
 
 
-def _binds_names(env, source: str) -> bool:
-    """Tell whether a template's Jinja source holds a statement that binds names or reaches other templates."""
-    return any(True for _ in env.parse(source).find_all(_BINDING_NODES))
+def _binds_names(template: nodes.Template) -> bool:
+    """Tell whether a parsed template holds a statement that binds names or reaches other templates (the call
+    blocks of its regions aside)."""
+    return any(not (isinstance(node, nodes.CallBlock) and isinstance(node.call.node, nodes.Name)
+                    and node.call.node.name == REGION_CALL)
+               for node in template.find_all(_BINDING_NODES))
 
 
 def check_block_structure(body) -> None:
@@ -285,18 +289,22 @@ class CompiledTemplate:
         toc, toc_paragraph = _toc_spec(body, style_ids)
         check_block_structure(body)
         toc = _mark_for_capture(body, toc, toc_paragraph)
+        region_keys, added = _mark_regions(body)
         source = _patched(self._docxtpl, self._docxtpl.get_xml())
-        region_keys = frozenset()
-        if not _binds_names(env, source):
-            region_keys = _mark_regions(body)
+        parsed = env.parse(source)
+        if region_keys and _binds_names(parsed):  # a region, rendered apart, would not see the names bound
+            region_keys = frozenset()
+            for paragraph in added:
+                paragraph.getparent().remove(paragraph)
             source = _patched(self._docxtpl, self._docxtpl.get_xml())
+            parsed = env.parse(source)
         self.styles = TemplateStyles(
             style_ids=style_ids, list_abstract_ids=_list_abstract_ids(document),
             next_num_id=max((n.numId for n in document.part.numbering_part.element.num_lst), default=0) + 1,
             next_rel_id=_next_rel_id(document.part), toc=toc, region_keys=region_keys,
             namespaces=" ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in root.nsmap.items() if prefix))
 
-        self._body = env.from_string(source)
+        self._body = env.from_string(parsed)
         self._has_drawings = "docPr" in source
         # document.xml is the text before the body, the rendered body, the text after it
         root.replace(body, etree.SubElement(root, _BODY_MARK))
