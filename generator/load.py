@@ -30,11 +30,12 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     _resolved: dict = {}
 
     def resolve(self, kind, value, implicit):
-        # The composer asks the tag of every scalar. One that is not plain (quoted, or tagged « ! ») is a string,
-        # as PyYAML's resolver says when it has no path resolvers (the safe loader has none); a plain one is
-        # remembered: content repeats its keys and values from file to file.
+        # The composer asks the tag of every untagged node. PyYAML's resolver, without path resolvers (the safe
+        # loader has none), gives a collection its kind's tag, and a scalar that is not plain (quoted, or tagged
+        # « ! ») the string tag; a plain scalar's tag is remembered: content repeats its keys and values from
+        # file to file.
         if kind is not yaml.ScalarNode:
-            return super().resolve(kind, value, implicit)
+            return _MAP if kind is yaml.MappingNode else _SEQ
         if not implicit[0]:
             return _STR
         tag = self._resolved.get(value)
