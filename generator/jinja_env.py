@@ -3,7 +3,7 @@
 Templates are edited by non-programmers: a variable the content lacks fails the build (StrictUndefined), a
 template cannot reach Python internals (sandbox), and content text is escaped and typeset in French on output.
 Markdown prose (`Prose`) printed with `{{p … }}` becomes real Word paragraphs through the render context's
-`_prose` renderer.
+prose renderer.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, pass_context
 from jinja2.compiler import CodeGenerator
-from jinja2.runtime import Context
+from jinja2.runtime import Context, Macro
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
@@ -23,8 +23,10 @@ from .prose import markdown_escape, markdown_link
 from .schema import Marqueur, Prose, is_marqueur, is_montant
 from .wordml import xml_safe
 
-PROSE_RENDERER_KEY = "_prose"
-WORDML_KEY = "_document"
+# The context keys of the engine's objects are not names: a template cannot reach them.
+PROSE_RENDERER_KEY = "paraphe:prose"
+"""The context key of the prose renderer of the output being rendered."""
+WORDML_KEY = "paraphe:document"
 """The context key of the Word document being rendered, which treats what a compiled template captures."""
 
 
@@ -66,14 +68,17 @@ def _wordml(context: Context, value: Any, what: str, *args) -> Markup:
 
 
 @pass_context
-def _region(context: Context, key: str, caller) -> Markup:
+def _region(context: Context, key: str, caller: Macro | None = None) -> Markup:
     """Print a region of a compiled docx template (`{% call _region(key) %}…{% endcall %}`, put around a
-    stretch of the body holding a loop): rendered once for all the documents of a contract (`DocumentWriter.region`)."""
+    stretch of the body holding a loop): rendered once for all the documents of a contract
+    (`DocumentWriter.region`). The template compiler refuses any other use of `_region`."""
     writer = context[WORDML_KEY]
-    if key not in writer.template.region_keys:
+    if key not in writer.template.region_keys or not isinstance(caller, Macro):
         raise SecurityError("_region est réservé au modèle compilé")
-    region = writer.region(key, caller)  # what `caller` gives: the rendered region, escaped markup
-    return region if isinstance(region, Markup) else Markup(region)
+    region = writer.region(key, caller)
+    if not isinstance(region, Markup):  # a call block's body is rendered, escaped markup
+        raise SecurityError("_region est réservé au modèle compilé")
+    return region
 
 
 @pass_context
@@ -160,6 +165,8 @@ class _Environment(SandboxedEnvironment):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.finalize is not _finalize:  # `print_value` finalizes with `_finalize`
+            self.code_generator_class = CodeGenerator
         self._safe_attributes: dict[tuple[type, str], bool] = {}
         self._plain_attributes: set[tuple[type, str]] = set()
 
@@ -172,10 +179,10 @@ class _Environment(SandboxedEnvironment):
 
     @staticmethod
     def print_value(context: Context, value: Any) -> str:
-        """Return a value as an autoescaped template prints it: finalized (`_finalize`), then escaped."""
-        if type(value) is str:
+        """Return a value as an autoescaped template prints it: finalized by `_finalize`, then escaped."""
+        if type(value) is str:  # by far the most frequent: remembered
             return _typeset_escaped(value)
-        if type(value) is Markup:  # already escaped: as `escape` would give it, without copying it
+        if type(value) is Markup:  # as `escape` would give it, without a copy
             return value
         return escape(_finalize(context, value))
 

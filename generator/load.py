@@ -1,8 +1,8 @@
-"""Load stage: read a contract folder into memory, keeping where every YAML value stands.
+"""Load stage: read a contract folder into memory, knowing where every YAML value stands.
 
-Nothing here knows about kinds of documents: it reads every YAML and Markdown file of the folder, parses the
-YAML (floats become `Decimal`, never binary floats), and records the line and column of every key and value,
-so that later stages can point a legal officer at the exact place of a problem.
+Nothing here knows about kinds of documents: it reads every YAML and Markdown file of the folder and parses the
+YAML (floats become `Decimal`, never binary floats); the line and column of every key and value, with which
+later stages point a legal officer at the exact place of a problem, are read when a problem first asks.
 """
 
 from __future__ import annotations
@@ -53,8 +53,9 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decima
 
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 
-_STR, _INT, _MAP, _SEQ, _MERGE = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:map",
-                                  "tag:yaml.org,2002:seq", "tag:yaml.org,2002:merge")
+_STR, _INT, _MAP, _SEQ, _MERGE, _TIMESTAMP = (
+    "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:merge", "tag:yaml.org,2002:timestamp")
 
 
 @dataclass
@@ -65,12 +66,21 @@ class SourceFile:
     rel_path: str
     text: str
     data: Any = None
+    is_unreadable: bool = False
+    """Its YAML could not be read: loading said why, and nothing more is said of its data."""
 
-    @cached_property
+    @property
     def positions(self) -> dict[Path_, tuple[int, int]]:
         """Return the line and column of every key and value of the YAML text (keys under `("__key__", …)`).
 
-        Only a problem needs them: they are read from the text the first time one asks, not at loading."""
+        Only a problem needs them: they are read from the text the first time one asks, not at loading (and
+        kept without functools.cached_property, whose lock, on Python 3.11, all the files would share)."""
+        positions = self.__dict__.get("_positions")
+        if positions is None:
+            positions = self.__dict__["_positions"] = self._read_positions()
+        return positions
+
+    def _read_positions(self) -> dict[Path_, tuple[int, int]]:
         positions: dict[Path_, tuple[int, int]] = {}
         if self.is_yaml:
             loader = _Loader(self.text)
@@ -175,18 +185,18 @@ class _Reader:
                 self.open_nodes.discard(node)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
-        return self.loader.construct_object(node, deep=True)
+        return self.construct(node, deep=True)
 
     def mapping(self, node: yaml.MappingNode, path: Path_) -> Any:
         data, positions = {}, self.positions
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:  # `<<: *base`: the loader's constructor merges
-                return self.loader.construct_object(node, deep=True)
+                return self.construct(node, deep=True)
             if key_node.tag == _STR:  # the most frequent key: built here, without a call
                 key = key_node.value
             else:
                 key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else \
-                    self.loader.construct_object(key_node, deep=True)
+                    self.construct(key_node, deep=True)
                 try:
                     hash(key)
                 except TypeError:
@@ -212,7 +222,17 @@ class _Reader:
             return value
         if tag == _INT and value.isdigit() and (value[0] != "0" or value == "0"):  # 0777 is octal in YAML 1.1
             return int(value)
-        return self.loader.construct_object(node)
+        return self.construct(node)
+
+    def construct(self, node: yaml.Node, deep: bool = False) -> Any:
+        """Build a node with the loader's constructors; a value they cannot hold (a date that does not exist,
+        « .inf » as a decimal) becomes a YAML error at the node's place."""
+        try:
+            return self.loader.construct_object(node, deep=deep)
+        except (ValueError, ArithmeticError):
+            what = "date impossible" if node.tag == _TIMESTAMP else "valeur impossible"
+            shown = f" « {node.value} »" if isinstance(node, yaml.ScalarNode) else ""
+            raise yaml.constructor.ConstructorError(None, None, what + shown, node.start_mark) from None
 
 
 def _describe(char: str) -> str:
@@ -268,8 +288,10 @@ def parse_yaml(text: str, source: SourceFile, problems: Problems) -> None:
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         what = exc.problem or exc.context or "erreur de syntaxe"
         problems.add(Location(source.display_path, line, column), f"YAML illisible : {what}")
+        source.is_unreadable = True
     except yaml.YAMLError as exc:  # a reader error: bad encoding or forbidden character
         problems.add(Location(source.display_path), f"YAML illisible : {exc}")
+        source.is_unreadable = True
 
 
 def iter_tree(root: Path) -> Iterator[tuple[str, os.DirEntry]]:
@@ -313,6 +335,9 @@ def load_contract(root: Path, problems: Problems) -> SourceTree:
             text = _read_text(src_path)
         except UnicodeDecodeError as exc:
             problems.add(Location(display_path(src_path)), f"le fichier n'est pas en UTF-8 ({exc.reason})")
+            continue
+        except OSError as exc:  # unreadable (permissions), or removed since the folder was listed
+            problems.add(Location(display_path(src_path)), f"le fichier ne peut pas être lu ({exc.strerror})")
             continue
         text = remove_forbidden_characters(text, src_path, problems)
         source = SourceFile(src_path=src_path, rel_path=rel_path, text=text)

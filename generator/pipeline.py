@@ -149,6 +149,7 @@ def render(prepared: Prepared, output_dir: Path, templates_dir: Path = TEMPLATES
     """
     from .provenance import provenance
     from .render_docx import render_docx
+    from .wordml import SharedRegions
 
     kind = prepared.kind
     context = kind.context(prepared.computed)
@@ -161,7 +162,7 @@ def render(prepared: Prepared, output_dir: Path, templates_dir: Path = TEMPLATES
     template_paths = [templates_dir / rel for rel in [*kind.templates.values(), *kind.html_templates.values()]]
     digest = sources_hash(prepared, template_paths)
     origin = provenance(digest)
-    shared_regions: dict = {}  # the regions the kind's templates have in common, rendered once
+    shared_regions = SharedRegions(context)  # the regions the kind's templates have in common, rendered once
     outputs = [Output(dest_dir / f"{name}.docx", render_docx(templates_dir / rel, context, origin, shared_regions),
                       digest)
                for name, rel in kind.templates.items()]
@@ -264,7 +265,8 @@ def inputs_fingerprint(root: Path, templates_dir: Path, formats: tuple[str, ...]
     `shared` keeps, for one build, the part that all the contracts of a kind have in common.
     """
     contrat = root / "contrat.yaml"
-    match = _TYPE.search(contrat.read_text(encoding="utf-8")) if contrat.is_file() else None
+    # the type only chooses which templates count: a file that is not UTF-8 is the build's to report
+    match = _TYPE.search(contrat.read_bytes().decode("utf-8", "replace")) if contrat.is_file() else None
     kind_name = match.group(1).strip("'\"") if match else None
     if kind_name is not None and not _KIND_NAME.fullmatch(kind_name):
         kind_name = None  # not a kind (the build says so): never a path to walk
@@ -297,7 +299,7 @@ class ContractResult:
     inputs: str | None = None
 
 
-def build_contract(root: Path, inputs: str, output_dir: Path, templates_dir: Path = TEMPLATES_DIR,
+def build_contract(root: Path, inputs: str | None, output_dir: Path, templates_dir: Path = TEMPLATES_DIR,
                    formats: tuple[str, ...] | None = None, avenant: int | None = None) -> ContractResult:
     """Load, check, compute and render one contract and its avenants; never raises for its content.
 
@@ -378,7 +380,7 @@ def _convert_batch(waiting: list[ContractResult]) -> None:
             result.outputs.append(Output(output.dest_path.with_suffix(f".{target}"), data, output.sources_hash))
 
 
-def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path, str]], window: int = 64):
+def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path, str | None]], window: int = 64):
     """Yield the results of `task` over `pending` as the executor completes them, with at most `window` tasks
     submitted and not yet collected: the outputs of a national batch never all wait in memory at once (64
     contracts, some 11 MB, keep 32 workers busy)."""
@@ -406,12 +408,16 @@ def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMP
     report = BuildReport()
     rebuild = rebuild or force
 
-    def iter_pending() -> Iterator[tuple[Path, str]]:
-        """Yield each contract to build with its fingerprint, noting the unchanged ones (a few stat() calls
-        each) as they are found."""
+    def iter_pending() -> Iterator[tuple[Path, str | None]]:
+        """Yield each contract to build with its fingerprint (None when it could not be taken), noting the
+        unchanged ones (a few stat() calls each) as they are found."""
         shared: dict = {}
         for root in roots:
-            inputs = inputs_fingerprint(root, templates_dir, formats, shared)
+            try:
+                inputs = inputs_fingerprint(root, templates_dir, formats, shared)
+            except OSError:  # a file unreadable or gone meanwhile: the build says which, and its next one retries
+                yield root, None
+                continue
             if not rebuild and avenant is None and is_unchanged(root, output_dir, inputs):
                 report.unchanged.append(root.name)
                 if on_progress is not None:
@@ -420,7 +426,8 @@ def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMP
                 yield root, inputs
 
     # The workers start as soon as two contracts are known to build: their start (imports, templates) overlaps
-    # the fingerprints of the others, which are taken as tasks are handed out.
+    # the fingerprints of the others, which are taken as tasks are handed out. The pool is sized for the
+    # contracts that may still need building (an upper bound: unchanged ones are found later).
     pending = iter_pending()
     first = list(itertools.islice(pending, 2))
     if executor is None and executor_for is not None and first:

@@ -19,6 +19,7 @@ from .jinja_env import PROSE_RENDERER_KEY, WORDML_KEY, environment
 from .prose import ProseRenderer
 from .provenance import Provenance
 from .wordml.template import CompiledTemplate
+from .wordml import SharedRegions
 
 _UNDEFINED = re.compile(r"^'(?P<name>[^']+)' is undefined$")
 _NO_ATTRIBUTE = re.compile(r"^'(?P<owner>[^']+)' (?:object )?has no attribute '(?P<name>[^']+)'$")
@@ -81,13 +82,15 @@ def render_failure(template_path: Path, exc: Exception) -> TemplateProblem:
 
 
 def render_docx(template_path: Path, context: dict[str, Any], origin: Provenance | None = None,
-                shared_regions: dict | None = None) -> bytes:
+                shared_regions: SharedRegions | None = None) -> bytes:
     """Return the .docx bytes of `template_path` rendered with `context`; raise TemplateProblem on failure.
 
     With `origin`, the document records its provenance and its bytes depend on its sources only. The documents
-    of one contract (same context) given the same `shared_regions` dict render the regions their templates have
-    in common once (the same loops in a contract and in its annexes, say).
+    of one contract given the same `shared_regions` (made for their context) render the regions their templates
+    have in common once (the same loops in a contract and in its annexes, say).
     """
+    if shared_regions is not None and shared_regions.context is not context:
+        raise ValueError("shared_regions was made for another context")
     stat = template_stat(template_path)
     try:
         template = _compiled(template_path, stat.st_mtime_ns, stat.st_size)

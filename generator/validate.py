@@ -83,7 +83,10 @@ def _located_path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def validate_source(source: SourceFile, model: type[M], problems: Problems) -> M | None:
-    """Return the file's data as a `model`, or None after adding every schema violation to `problems`."""
+    """Return the file's data as a `model`, or None after adding every schema violation to `problems` (none for
+    a file whose YAML could not be read: loading said why)."""
+    if source.is_unreadable:
+        return None
     if source.data is None and not source.positions:
         problems.add(source.location(), "le fichier est vide")
         return None

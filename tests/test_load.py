@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+import pytest
+
 from generator.errors import Location, Problems
 from generator.load import iter_contract_roots, load_contract
 
@@ -88,9 +90,26 @@ def test_positions_are_read_when_a_problem_asks_and_line_ends_are_made_unix(tmp_
     problems = Problems()
     source = load_contract(root, problems).get("contrat.yaml")
     assert not problems and "\r" not in source.text
-    assert "positions" not in vars(source)
+    assert "_positions" not in vars(source)
     assert source.data == {"type": "crte", "base": {"x": 1}, "copie": {"x": 1, "y": 2}, "liste": ["a", {"k": "v"}]}
     assert source.location(("liste", 1, "k")) == Location(source.display_path, 9, 9)
     assert source.key_location(("copie",)).line == 4
     assert source.location(("base", "x")).line == 3
-    assert "positions" in vars(source)
+    assert "_positions" in vars(source)
+
+
+@pytest.mark.parametrize("text, message, line, column", [
+    ("type: crte\ndate: 2021-13-45\n", "date impossible « 2021-13-45 »", 2, 7),
+    ("type: crte\nmontants: [1, .inf]\n", "valeur impossible « .inf »", 2, 15),
+    ("base: &b {jour: 2021-02-30}\ncopie:\n  <<: *b\n", "date impossible « 2021-02-30 »", 1, 17),
+])
+def test_values_yaml_parses_but_python_cannot_hold_are_problems_at_their_place(tmp_path, text, message, line,
+                                                                                column):
+    root = tmp_path / "c"
+    root.mkdir()
+    (root / "contrat.yaml").write_text(text, encoding="utf-8")
+    problems = Problems()
+    source = load_contract(root, problems).get("contrat.yaml")
+    [problem] = problems.items
+    assert (problem.location.line, problem.location.column) == (line, column)
+    assert problem.message == f"YAML illisible : {message}" and source.is_unreadable

@@ -40,6 +40,26 @@ def test_every_content_error_is_reported_at_once_with_file_line_and_column(tmp_p
     assert not (tmp_path / "out").exists()
 
 
+def test_values_yaml_cannot_hold_and_unreadable_files_are_problems_of_their_contract_only(tmp_path,
+                                                                                           contract_files):
+    """A date that does not exist, « .inf » as an amount, a contrat.yaml that is not UTF-8: each is a problem
+    with its place, its contract fails, the others of the batch are built (the fingerprints of the batch
+    are taken as it goes, and do not stop it)."""
+    good = write_contract(tmp_path / "content" / "a-bon", contract_files)
+    dates = write_contract(tmp_path / "content" / "b-dates", contract_files)
+    path = dates / "fiches" / "velo.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("date_mise_a_jour: ", "date_mise_a_jour: 2021-13-45\nx: ", 1)
+                    + "budget_infini: .inf\n", encoding="utf-8")
+    latin = write_contract(tmp_path / "content" / "c-latin", contract_files)
+    (latin / "contrat.yaml").write_bytes((latin / "contrat.yaml").read_bytes() + "# Liévin\n".encode("latin-1"))
+    report = build_report([good, dates, latin], tmp_path / "out", rebuild=True)
+    assert report.built == ["a-bon"]
+    [date_problem] = report.failed["b-dates"]  # and nothing more of that file
+    assert "velo.yaml, ligne" in str(date_problem) and "date impossible « 2021-13-45 »" in str(date_problem)
+    assert "contrat.yaml : le fichier n'est pas en UTF-8" in str(report.failed["c-latin"][0])
+
+
 def test_sums_are_exact_to_the_cent(tmp_path, contract_files):
     fiche = contract_files["fiches/velo.yaml"]
     fiche["investissement"]["depenses"] = [{"libelle": "a", "montant": Decimal("0.10")},

@@ -6,6 +6,6 @@ the sommaire), `redline` marks the changes between two versions with tracked cha
 `templates/make_templates.py` what python-docx has no API for.
 """
 
-from .writer import XML_FORBIDDEN, Block, DocumentWriter, Fragment, Inline, xml_safe
+from .writer import XML_FORBIDDEN, Block, DocumentWriter, Fragment, Inline, SharedRegions, xml_safe
 
-__all__ = ["XML_FORBIDDEN", "Block", "DocumentWriter", "Fragment", "Inline", "xml_safe"]
+__all__ = ["XML_FORBIDDEN", "Block", "DocumentWriter", "Fragment", "Inline", "SharedRegions", "xml_safe"]

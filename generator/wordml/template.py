@@ -27,11 +27,12 @@ from docx.oxml.ns import qn
 from docx.oxml.parser import parse_xml
 from docxtpl import DocxTemplate
 from jinja2 import nodes
+from jinja2.sandbox import SecurityError
 from lxml import etree
 
 from ..container import Member, read_members, write_zip
-from .writer import (SOMMAIRE_MARK, DocumentWriter, TemplateStyles, TocSpec, add_setting, heading_level,
-                     parse_body, table_mark, xml_attribute)
+from .writer import (SOMMAIRE_MARK, DocumentWriter, SharedRegions, TemplateStyles, TocSpec, add_setting,
+                     heading_level, parse_body, table_mark, xml_attribute)
 
 # The filter the compiled template calls around the elements it must treat after rendering; the project's
 # Jinja environment maps it to `DocumentWriter.capture` of the document being rendered.
@@ -39,10 +40,11 @@ CAPTURE_FILTER = "_wordml"
 # The function whose call block the compiled template puts around each region: the project's Jinja environment
 # maps it to `DocumentWriter.region` of the document being rendered.
 REGION_CALL = "_region"
-# Template statements that bind names (or reach other templates): a region is rendered apart from the rest of
-# its template, so a template holding any of them gets no region.
+# A region is a call block, rendered apart from the rest of its template: a template that binds names (or
+# reaches other templates), or reads a name a call block's body gives a meaning of its own, gets no region.
 _BINDING_NODES = (nodes.Assign, nodes.AssignBlock, nodes.Macro, nodes.CallBlock, nodes.Import, nodes.FromImport,
                   nodes.Include, nodes.Extends, nodes.Block, nodes.With)
+_CALL_BLOCK_NAMES = {"caller", "kwargs", "varargs"}
 
 _STYLE_TYPES = {WD_STYLE_TYPE.PARAGRAPH: "paragraph", WD_STYLE_TYPE.CHARACTER: "character"}
 _TOC_LEVELS = re.compile(r'\\o\s+"(\d)-(\d)"')
@@ -224,12 +226,27 @@ def _mark_regions(body) -> tuple[frozenset[str], list]:
     return frozenset(keys), added
 
 
-def _binds_names(template: nodes.Template) -> bool:
-    """Tell whether a parsed template holds a statement that binds names or reaches other templates (the call
-    blocks of its regions aside)."""
-    return any(not (isinstance(node, nodes.CallBlock) and isinstance(node.call.node, nodes.Name)
-                    and node.call.node.name == REGION_CALL)
-               for node in template.find_all(_BINDING_NODES))
+def _is_region_call(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.CallBlock) and isinstance(node.call.node, nodes.Name) and \
+        node.call.node.name == REGION_CALL
+
+
+def _prints_alike_in_regions(template: nodes.Template) -> bool:
+    """Tell whether a parsed template's regions print what the same stretches would without their call blocks:
+    it binds no name, reaches no other template and reads none of the names a call block's body has."""
+    return not any(not _is_region_call(node) for node in template.find_all(_BINDING_NODES)) and \
+        not any(node.name in _CALL_BLOCK_NAMES for node in template.find_all(nodes.Name))
+
+
+def _check_region_calls(template: nodes.Template, keys: frozenset[str], count: int) -> None:
+    """Raise SecurityError when the template names `REGION_CALL` anywhere but in the `count` call blocks the
+    compiler put around its regions (a template author's call would print what it likes as a region)."""
+    names = sum(1 for node in template.find_all(nodes.Name) if node.name == REGION_CALL)
+    called = {node.call.args[0].value for node in template.find_all(nodes.CallBlock) if _is_region_call(node)
+              and len(node.call.args) == 1 and isinstance(node.call.args[0], nodes.Const)
+              and not (node.args or node.call.kwargs or node.call.dyn_args or node.call.dyn_kwargs)}
+    if names != count or called != keys:
+        raise SecurityError(f"{REGION_CALL} est réservé au modèle compilé")
 
 
 def check_block_structure(body) -> None:
@@ -292,12 +309,13 @@ class CompiledTemplate:
         region_keys, added = _mark_regions(body)
         source = _patched(self._docxtpl, self._docxtpl.get_xml())
         parsed = env.parse(source)
-        if region_keys and _binds_names(parsed):  # a region, rendered apart, would not see the names bound
+        if region_keys and not _prints_alike_in_regions(parsed):
             region_keys = frozenset()
             for paragraph in added:
                 paragraph.getparent().remove(paragraph)
             source = _patched(self._docxtpl, self._docxtpl.get_xml())
             parsed = env.parse(source)
+        _check_region_calls(parsed, region_keys, len(added) // 2 if region_keys else 0)
         self.styles = TemplateStyles(
             style_ids=style_ids, list_abstract_ids=_list_abstract_ids(document),
             next_num_id=max((n.numId for n in document.part.numbering_part.element.num_lst), default=0) + 1,
@@ -335,9 +353,9 @@ class CompiledTemplate:
                     source = "{% autoescape false %}" + value + "{% endautoescape %}"
                     self._property_templates[name] = env.from_string(source)
 
-    def new_document(self, shared_regions: dict | None = None) -> DocumentWriter:
+    def new_document(self, shared_regions: SharedRegions | None = None) -> DocumentWriter:
         """Return the writer of a new document made from this template (prose renderers write through it);
-        `shared_regions`, one dict for the documents of a contract, lets them render their common regions once."""
+        `shared_regions`, one for the documents of a contract, lets them render their common regions once."""
         return DocumentWriter(self.styles, shared_regions=shared_regions)
 
     def render(self, writer: DocumentWriter, context: dict[str, Any],

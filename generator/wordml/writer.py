@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from lxml import etree
 
@@ -161,7 +161,8 @@ class TemplateStyles:
     namespaces: str = ""
     """The namespace declarations of the document element, to parse a piece of the body on its own."""
     region_keys: frozenset[str] = frozenset()
-    """The keys of the template's regions, which documents of one contract render once (`DocumentWriter.region`)."""
+    """The keys of the regions the template compiler marked in the body, which the documents of one contract
+    render once (`DocumentWriter.region`)."""
 
 
 @dataclass
@@ -203,6 +204,14 @@ def _field_run(kind: str) -> str:
     return f'<w:r><w:fldChar w:fldCharType="{kind}"/></w:r>'
 
 
+@dataclass
+class SharedRegions:
+    """The regions recorded while rendering the documents of one contract, all with the same `context`."""
+
+    context: Any
+    recorded: dict[str, "RecordedRegion"] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class RecordedRegion:
     """A region of a template as a document of a contract rendered it: its XML, and the calls to the writer made
@@ -229,9 +238,9 @@ class DocumentWriter:
     toc_entries: list[tuple[int, str]] = field(default_factory=list)
     has_sommaire: bool = False
     """Whether the body holds the sommaire's mark, to be replaced by the table of contents once rendered."""
-    shared_regions: dict[str, RecordedRegion] | None = None
-    """The regions recorded by the documents of the same contract, by key; None: regions are rendered here."""
-    _calls: list[tuple[str, tuple, str]] | None = field(default=None, repr=False)
+    shared_regions: SharedRegions | None = field(default=None, repr=False, compare=False)
+    """The regions recorded by the documents of the same contract; None: regions are rendered here."""
+    _calls: list[tuple[str, tuple, str]] | None = field(default=None, init=False, repr=False, compare=False)
     """The writer's calls made while a region renders, when it is recorded."""
 
     # --- styles -------------------------------------------------------------------------------------------
@@ -341,15 +350,15 @@ class DocumentWriter:
         compiler) rendered by `render`, or as another document of the contract rendered it.
 
         A region's text is the same in every template that holds it (its key is its hash), and so is what it
-        prints for the same content, except what the writer gives: numbered lists and links (numbered per
-        document), sommaire entries, fitted grids. So the first document to render a region records the
-        writer's calls made meanwhile; another replays them on its own writer, in their order, and takes the
-        recorded XML when every call gives what it gave the first (no list or link in the region, say), or
-        renders the region itself, with the replay undone.
+        prints for the same content, except what the writer gives: prose written with the template's style ids
+        and with numbered lists and links numbered in the document, and the sommaire's entries. So the first
+        document to render a region records the writer's calls made meanwhile; another replays them on its own
+        writer, in their order, and takes the recorded XML when every call gives what it gave the first (same
+        style ids, no list or link numbered otherwise), or renders the region itself, with the replay undone.
         """
         if self.shared_regions is None:
             return render()
-        recorded = self.shared_regions.get(key)
+        recorded = self.shared_regions.recorded.get(key)
         if recorded is not None and self._replays(recorded):
             return recorded.xml
         self._calls = calls = []
@@ -358,7 +367,7 @@ class DocumentWriter:
         finally:
             self._calls = None
         if recorded is None:
-            self.shared_regions[key] = RecordedRegion(xml, tuple(calls))
+            self.shared_regions.recorded[key] = RecordedRegion(xml, tuple(calls))
         return xml
 
     def _replays(self, recorded: RecordedRegion) -> bool:

@@ -15,6 +15,7 @@ from generator.errors import TemplateProblem
 from generator.render_docx import render_docx
 from generator.wordml.authoring import add_field, add_toc
 from generator.container import read_members
+from generator.wordml import SharedRegions
 from generator.wordml.template import CompiledTemplate
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -328,12 +329,12 @@ def test_documents_of_a_contract_render_their_common_regions_once_and_come_out_t
     first, second = _region_template(tmp_path, "a.docx", False), _region_template(tmp_path, "b.docx", True)
     context = {"nom": "Lens", "intro": "1. x\n\n[lien](https://example.com)",
                "articles": [{"numero": n, "texte": texte} for n in ("1er", "2")]}
-    shared, alone, together = {}, [], []
+    shared, alone, together = SharedRegions(context), [], []
     for path in (first, second, first):
         alone.append(render_docx(path, context))
         together.append(render_docx(path, context, shared_regions=shared))
     assert together == alone
-    [key] = shared
+    [key] = shared.recorded
     assert key in CompiledTemplate(first, environment()).styles.region_keys
     assert key in CompiledTemplate(second, environment()).styles.region_keys
     assert paragraphs(zipfile.ZipFile(io.BytesIO(together[1]))).count(("toc 2", "Article 2")) == 1
@@ -352,28 +353,54 @@ def test_a_common_region_is_rendered_by_the_first_document_only(tmp_path):
             return "1er"
 
     path = _region_template(tmp_path, "a.docx", False)
-    shared = {}
-    render_docx(path, {"nom": "Lens", "intro": "", "articles": [Article()]}, shared_regions=shared)
+    context = {"nom": "Lens", "intro": "", "articles": [Article()]}
+    shared = SharedRegions(context)
+    render_docx(path, context, shared_regions=shared)
     assert reads
     reads.clear()
-    render_docx(path, {"nom": "Lens", "intro": "", "articles": [Article()]}, shared_regions=shared)
+    render_docx(path, context, shared_regions=shared)
     assert not reads
+    with pytest.raises(ValueError):  # the regions of one context are no other's
+        render_docx(path, dict(context), shared_regions=shared)
 
 
-def test_regions_are_reserved_to_the_compiler_and_left_out_of_templates_that_bind_names(tmp_path):
+@pytest.mark.parametrize("line", ["{% set total = 1 %}", "{{ caller }} {{ kwargs }} {{ varargs }}"])
+def test_templates_whose_regions_would_print_otherwise_get_none(tmp_path, line):
+    """A region is a call block: names bound by the template would not reach it, and `caller`, `kwargs`,
+    `varargs` mean the block's own there. Such a template gets no region, and prints what it says."""
     def build(doc):
-        doc.add_paragraph("{% set total = 1 %}")
+        doc.add_paragraph(line)
         doc.add_paragraph("{%p for a in articles %}")
-        doc.add_paragraph("{{ a }} {{ total }}")
+        doc.add_paragraph("{{ a }} {{ caller }} {{ kwargs }} {{ varargs }}")
         doc.add_paragraph("{%p endfor %}")
 
-    assert CompiledTemplate(_small_template(tmp_path, build), environment()).styles.region_keys == frozenset()
+    path = _small_template(tmp_path, build)
+    assert CompiledTemplate(path, environment()).styles.region_keys == frozenset()
+    context = {"articles": [1], "caller": "C", "kwargs": "K", "varargs": "V"}
+    assert ("Normal", "1 C K V") in paragraphs(zipfile.ZipFile(io.BytesIO(render_docx(path, context))))
     assert CompiledTemplate(_region_template(tmp_path, "a.docx", False), environment()).styles.region_keys
 
-    def forged(doc):
-        doc.add_paragraph('{%p call _region("cle") %}')
-        doc.add_paragraph("x")
-        doc.add_paragraph("{%p endcall %}")
+
+@pytest.mark.parametrize("forgery", [
+    ['{%p call _region("cle") %}', "x", "{%p endcall %}"],
+    ['{%p call _region("CLE") %}', "x", "{%p endcall %}"],
+    ['{% call _region("CLE") %}x{% endcall %}'],
+    ["{{ _region(cle, nom.strip) }}"],
+    ["{{ _region(cle) }}"],
+])
+def test_regions_are_reserved_to_the_compiler(tmp_path, forgery):
+    """A template cannot call `_region` itself, even with a region's true key: it would print what it likes as
+    markup (unescaped XML), or take a region's place in every document of the contract. Nor can it reach the
+    writer that knows the keys."""
+    loop = ["{%p for a in articles %}", "{{ a }}", "{%p endfor %}"]
+    [key] = CompiledTemplate(_small_template(tmp_path, lambda doc: [doc.add_paragraph(t) for t in loop]),
+                             environment()).styles.region_keys
+
+    def build(doc):
+        for text in loop + [t.replace("CLE", key) for t in forgery]:
+            doc.add_paragraph(text)
 
     with pytest.raises(TemplateProblem, match="réservé au modèle compilé"):
-        render_docx(_small_template(tmp_path, forged), {})
+        render_docx(_small_template(tmp_path, build), {"articles": [1], "nom": "<w:p/>", "cle": key})
+    with pytest.raises(TemplateProblem, match="n'existe pas dans le contenu"):
+        render_docx(_small_template(tmp_path, lambda doc: doc.add_paragraph("{{ _document }}")), {})

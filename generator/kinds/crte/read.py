@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from ...errors import Problems
 from ...load import SourceFile, SourceTree
@@ -70,11 +71,11 @@ def read(tree: SourceTree, problems: Problems) -> DossierCRTE | None:
     for i, axe in enumerate(contrat.axes):
         for j, slug in enumerate(axe.fiches):
             rel = f"fiches/{slug}.yaml"
+            where = partial(contrat_source.location, ("axes", i, "fiches", j))  # read only for a problem
             if rel not in validated:
-                problems.add(contrat_source.location(("axes", i, "fiches", j)), f"fiche introuvable : « {rel} »")
+                problems.add(where(), f"fiche introuvable : « {rel} »")
             elif slug in fiches:
-                problems.add(contrat_source.location(("axes", i, "fiches", j)),
-                             f"la fiche « {slug} » est citée deux fois")
+                problems.add(where(), f"la fiche « {slug} » est citée deux fois")
             elif validated[rel] is not None:
                 fiches[slug] = FicheSource(slug, validated[rel], tree.get(rel))
     listed = {f"fiches/{slug}.yaml" for axe in contrat.axes for slug in axe.fiches}
