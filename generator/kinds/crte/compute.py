@@ -87,8 +87,16 @@ class FicheCalculee:
     echeancier: EcheancierCalcule | None
     total_financements: Cell
 
+    def __post_init__(self) -> None:
+        # The template reads the fiche's own fields (intitule, localisation…) on the computed fiche too. They
+        # are put beside the computed ones once: found by `__getattr__` instead, each read would first fail the
+        # normal lookup (an AttributeError raised and caught, a microsecond).
+        for name, value in vars(self.fiche).items():
+            if not name.startswith("_"):
+                self.__dict__.setdefault(name, value)
+
     def __getattr__(self, name: str):
-        # The template reads the fiche's own fields (intitule, localisation…) on the computed fiche too.
+        # What the fiche gives beyond its fields (its properties, say)
         if name.startswith("_") or name == "fiche":
             raise AttributeError(name)
         return getattr(self.fiche, name)
