@@ -404,3 +404,31 @@ def test_regions_are_reserved_to_the_compiler(tmp_path, forgery):
         render_docx(_small_template(tmp_path, build), {"articles": [1], "nom": "<w:p/>", "cle": key})
     with pytest.raises(TemplateProblem, match="n'existe pas dans le contenu"):
         render_docx(_small_template(tmp_path, lambda doc: doc.add_paragraph("{{ _document }}")), {})
+
+
+def test_a_crtes_annexes_take_the_fiches_and_maquette_its_contract_rendered(monkeypatch):
+    """Lens-Liévin's contract and annexes, rendered with their regions shared as a build does: the same bytes as
+    each rendered alone, the annexes taking the contract's fiches and maquette."""
+    from generator import TEMPLATES_DIR
+    from generator.wordml.writer import DocumentWriter
+
+    replays, replay = [], DocumentWriter._replays
+
+    def noted(self, recorded):
+        replays.append(replay(self, recorded))
+        return replays[-1]
+
+    monkeypatch.setattr(DocumentWriter, "_replays", noted)
+    from generator.pipeline import read_and_compute
+
+    from ..conftest import REAL_CONTENT
+
+    prepared = read_and_compute(REAL_CONTENT / "crte-lens-lievin", verify=False)
+    context = {**prepared.kind.context(prepared.computed), "consolidation": None, "a_completer": False}
+    shared = SharedRegions(context)
+    for rel in prepared.kind.templates.values():
+        path = TEMPLATES_DIR / rel
+        assert render_docx(path, context, shared_regions=shared) == render_docx(path, context)
+    annexes = CompiledTemplate(TEMPLATES_DIR / prepared.kind.templates["annexes"], environment())
+    assert annexes.styles.region_keys and annexes.styles.region_keys <= set(shared.recorded)
+    assert replays == [True] * len(annexes.styles.region_keys)
