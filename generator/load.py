@@ -83,15 +83,10 @@ class SourceFile:
     def _read_positions(self) -> dict[Path_, tuple[int, int]]:
         positions: dict[Path_, tuple[int, int]] = {}
         if self.is_yaml:
-            loader = _Loader(self.text)
             try:
-                node = loader.get_single_node()
-                if node is not None:
-                    _Reader(loader, positions).value(node, ())
+                _read_yaml(self.text, positions)
             except yaml.YAMLError:
                 pass  # the text was read once already: its problem was reported then
-            finally:
-                loader.dispose()
         return positions
 
     @cached_property
@@ -268,21 +263,24 @@ def _clean_values(value: Any, path: Path_, source: "SourceFile", problems: Probl
     return value
 
 
+def _read_yaml(text: str, positions: dict[Path_, tuple[int, int]] | None = None) -> Any:
+    """Return the data of a YAML text (None for an empty one), recording positions in `positions` when given;
+    YAMLError when the text cannot be read."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else _Reader(loader, positions).value(node, ())
+    finally:
+        loader.dispose()
+
+
 def parse_yaml(text: str, source: SourceFile, problems: Problems) -> None:
     """Parse YAML text into `source.data` (its positions are read when asked); a syntax error becomes a
     problem."""
     try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-            if node is None:
-                source.data = None
-                return
-            data = _Reader(loader).value(node, ())
-            # forbidden characters in a value can only come from an escape (« \v ») of a quoted string
-            source.data = _clean_values(data, (), source, problems) if "\\" in text else data
-        finally:
-            loader.dispose()
+        data = _read_yaml(text)
+        # forbidden characters in a value can only come from an escape (« \v ») of a quoted string
+        source.data = _clean_values(data, (), source, problems) if "\\" in text else data
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)

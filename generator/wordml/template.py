@@ -234,7 +234,7 @@ def _is_region_call(node: nodes.Node) -> bool:
 def _prints_alike_in_regions(template: nodes.Template) -> bool:
     """Tell whether a parsed template's regions print what the same stretches would without their call blocks:
     it binds no name, reaches no other template and reads none of the names a call block's body has."""
-    return not any(not _is_region_call(node) for node in template.find_all(_BINDING_NODES)) and \
+    return all(_is_region_call(node) for node in template.find_all(_BINDING_NODES)) and \
         not any(node.name in _CALL_BLOCK_NAMES for node in template.find_all(nodes.Name))
 
 
@@ -313,9 +313,10 @@ class CompiledTemplate:
             region_keys = frozenset()
             for paragraph in added:
                 paragraph.getparent().remove(paragraph)
+            added = []
             source = _patched(self._docxtpl, self._docxtpl.get_xml())
             parsed = env.parse(source)
-        _check_region_calls(parsed, region_keys, len(added) // 2 if region_keys else 0)
+        _check_region_calls(parsed, region_keys, len(added) // 2)
         self.styles = TemplateStyles(
             style_ids=style_ids, list_abstract_ids=_list_abstract_ids(document),
             next_num_id=max((n.numId for n in document.part.numbering_part.element.num_lst), default=0) + 1,

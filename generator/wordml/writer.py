@@ -359,15 +359,14 @@ class DocumentWriter:
         if self.shared_regions is None:
             return render()
         recorded = self.shared_regions.recorded.get(key)
-        if recorded is not None and self._replays(recorded):
-            return recorded.xml
+        if recorded is not None:
+            return recorded.xml if self._replays(recorded) else render()
         self._calls = calls = []
         try:
             xml = render()
         finally:
             self._calls = None
-        if recorded is None:
-            self.shared_regions.recorded[key] = RecordedRegion(xml, tuple(calls))
+        self.shared_regions.recorded[key] = RecordedRegion(xml, tuple(calls))
         return xml
 
     def _replays(self, recorded: RecordedRegion) -> bool:
