@@ -72,12 +72,26 @@ GRID_MARK, ROW_MARK, COLUMN_MARK = (etree.tostring(table_mark(what), encoding="u
 
 
 def parse_body(xml: str, namespaces: str):
-    """Return the elements of a piece of rendered body, held by a `w:body`; ValueError when it is not XML
-    (block tags of a template that cut across its elements)."""
+    """Return the elements of a piece of rendered body, held by a `w:body` declaring `namespaces`; ValueError
+    when it is not XML (block tags of a template that cut across its elements)."""
+    if len(xml) < _SHORT_PIECE:  # a heading, a table: declaring the template's namespaces costs more than it
+        namespaces = " ".join(declaration for prefix, declaration in _declarations(namespaces)
+                              if prefix == "w" or f"{prefix}:" in xml)
     try:
         return etree.fromstring(f"<w:body {namespaces}>{xml}</w:body>")
     except etree.XMLSyntaxError as exc:
         raise ValueError(f"le modèle produit un document mal formé ({exc})") from None
+
+
+_SHORT_PIECE = 20_000
+"""Length under which a piece of body is parsed with the namespace declarations it uses only."""
+
+
+@lru_cache(maxsize=64)
+def _declarations(namespaces: str) -> tuple[tuple[str, str], ...]:
+    """Return the (prefix, declaration) pairs of a string of `xmlns:prefix="uri"` declarations."""
+    return tuple((declaration.split("=", 1)[0].removeprefix("xmlns:"), declaration)
+                 for declaration in namespaces.split())
 
 
 def heading_level(paragraph, toc: "TocSpec") -> int | None:
