@@ -67,6 +67,10 @@ def table_mark(what: str):
     return etree.ProcessingInstruction(f"paraphe-{what}")
 
 
+_TREATMENTS_OF_ARGUMENTS_ONLY = frozenset({"fin-tableau", "grille-calculee"})
+"""The treatments of `DocumentWriter.capture` whose result depends on their arguments only, not on the writer:
+a region's replay need not make them again."""
+
 GRID_MARK, ROW_MARK, COLUMN_MARK = (etree.tostring(table_mark(what), encoding="unicode")
                                     for what in ("grille", "ligne", "colonne"))
 
@@ -336,7 +340,7 @@ class DocumentWriter:
         computed ("grille-calculee") is read back instead.
         """
         result = self._treated(xml, what, *args)
-        if self._calls is not None:
+        if self._calls is not None and what not in _TREATMENTS_OF_ARGUMENTS_ONLY:
             self._calls.append(("capture", (xml, what, *args), result))
         return result
 
@@ -344,12 +348,12 @@ class DocumentWriter:
         if what == "titre":
             self._add_toc_entry(int(args[0]), "".join(self._parse(xml).itertext(f"{_W}t")))
             return xml
-        if what == "fin-tableau":
-            rows = xml.split(ROW_MARK)[1:]
+        if what == "fin-tableau":  # the grid's mark is before the first row's, as a table's grid is
+            head, *rows = xml.split(ROW_MARK)
             widths = fitted_widths(tuple(args[0].split()),
                                    max((row.count(COLUMN_MARK) for row in rows), default=0))
-            xml = xml.replace(ROW_MARK, "").replace(COLUMN_MARK, "")
-            return xml.replace(GRID_MARK, "".join(f'<w:gridCol w:w="{w}"/>' for w in widths), 1)
+            head = head.replace(GRID_MARK, "".join(f'<w:gridCol w:w="{w}"/>' for w in widths), 1)
+            return "".join([head, *rows]).replace(COLUMN_MARK, "")
         if what == "grille-calculee":
             return fit_table_grids(self._parse(xml))
         if what == "sommaire":
@@ -366,9 +370,10 @@ class DocumentWriter:
         A region's text is the same in every template that holds it (its key is its hash), and so is what it
         prints for the same content, except what the writer gives: prose written with the template's style ids
         and with numbered lists and links numbered in the document, and the sommaire's entries. So the first
-        document to render a region records the writer's calls made meanwhile; another replays them on its own
-        writer, in their order, and takes the recorded XML when every call gives what it gave the first (same
-        style ids, no list or link numbered otherwise), or renders the region itself, with the replay undone.
+        document to render a region records the writer's calls made meanwhile (but the treatments whose result
+        depends on their arguments only: a table's grid); another replays them on its own writer, in their
+        order, and takes the recorded XML when every call gives what it gave the first (same style ids, no list
+        or link numbered otherwise), or renders the region itself, with the replay undone.
         """
         if self.shared_regions is None:
             return render()

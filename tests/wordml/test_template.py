@@ -432,3 +432,8 @@ def test_a_crtes_annexes_take_the_fiches_and_maquette_its_contract_rendered(monk
     annexes = CompiledTemplate(TEMPLATES_DIR / prepared.kind.templates["annexes"], environment())
     assert annexes.styles.region_keys and annexes.styles.region_keys <= set(shared.recorded)
     assert replays == [True] * len(annexes.styles.region_keys)
+    # the tables' grids, fitted from the tables' own text, are not fitted again by the replay
+    tables = [region for key, region in shared.recorded.items()
+              if key in annexes.styles.region_keys and "<w:tbl>" in region.xml]
+    assert tables and not any(method == "capture" and args[1] in ("fin-tableau", "grille-calculee")
+                              for region in tables for method, args, _ in region.calls)
