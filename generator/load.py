@@ -316,13 +316,22 @@ def iter_content_files(root: Path) -> list[tuple[str, Path]]:
     return sorted(found, key=lambda item: item[0].split("/"))
 
 
-def _read_text(src_path: Path) -> str:
+_CONTROL_BYTES = bytes(code for code in range(0x20) if chr(code) not in "\t\n\r")
+"""The bytes of the control characters XML forbids: in UTF-8 no other character's bytes include them."""
+
+
+def _read_text(src_path: Path) -> tuple[str, bool]:
     """Return a UTF-8 file's text with its line ends made « \\n », as `Path.read_text` gives it, a third faster
-    (decoding the bytes at once rather than through a text stream)."""
-    text = src_path.read_bytes().decode("utf-8")
+    (decoding the bytes at once rather than through a text stream), and whether it may hold a character XML
+    forbids: looked for in the bytes, ten times faster than in the text (the UTF-8 decoder has refused the
+    surrogates already; U+FFFE and U+FFFF are three bytes each)."""
+    data = src_path.read_bytes()
+    may_hold_forbidden = (len(data.translate(None, _CONTROL_BYTES)) != len(data)
+                          or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)
+    text = data.decode("utf-8")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
+    return text, may_hold_forbidden
 
 
 def load_contract(root: Path, problems: Problems) -> SourceTree:
@@ -330,14 +339,15 @@ def load_contract(root: Path, problems: Problems) -> SourceTree:
     files: dict[str, SourceFile] = {}
     for rel_path, src_path in iter_content_files(root):
         try:
-            text = _read_text(src_path)
+            text, may_hold_forbidden = _read_text(src_path)
         except UnicodeDecodeError as exc:
             problems.add(Location(display_path(src_path)), f"le fichier n'est pas en UTF-8 ({exc.reason})")
             continue
         except OSError as exc:  # unreadable (permissions), or removed since the folder was listed
             problems.add(Location(display_path(src_path)), f"le fichier ne peut pas être lu ({exc.strerror})")
             continue
-        text = remove_forbidden_characters(text, src_path, problems)
+        if may_hold_forbidden:
+            text = remove_forbidden_characters(text, src_path, problems)
         source = SourceFile(src_path=src_path, rel_path=rel_path, text=text)
         if source.is_yaml:
             parse_yaml(text, source, problems)

@@ -3,9 +3,12 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.errors import Location, Problems
-from generator.load import iter_contract_roots, load_contract
+from generator.load import _read_text, iter_contract_roots, load_contract
+from generator.wordml import XML_FORBIDDEN
 
 
 def test_yaml_floats_are_decimals_and_positions_are_recorded(tmp_path):
@@ -113,3 +116,25 @@ def test_values_yaml_parses_but_python_cannot_hold_are_problems_at_their_place(t
     [problem] = problems.items
     assert (problem.location.line, problem.location.column) == (line, column)
     assert problem.message == f"YAML illisible : {message}" and source.is_unreadable
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_the_bytes_tell_whenever_a_text_holds_a_character_xml_forbids(tmp_path_factory, text):
+    """The check made on a file's bytes misses no character the text search would find (and the build removes,
+    with a warning at its place)."""
+    path = tmp_path_factory.mktemp("texte") / "f.md"
+    path.write_bytes(text.encode("utf-8"))
+    read, may_hold_forbidden = _read_text(path)
+    assert read == text.replace("\r\n", "\n").replace("\r", "\n")
+    assert may_hold_forbidden == bool(XML_FORBIDDEN.search(text))
+
+
+def test_a_character_xml_forbids_is_removed_with_a_warning_at_its_line(tmp_path):
+    root = tmp_path / "c"
+    (root / "articles").mkdir(parents=True)
+    (root / "articles" / "objet.md").write_text("Premier.\nDeux\x0bième\ufffe.\n", encoding="utf-8")
+    problems = Problems()
+    tree = load_contract(root, problems)
+    assert tree.get("articles/objet.md").text == "Premier.\nDeuxième.\n"
+    assert [(p.location.line, p.location.column, p.is_warning) for p in problems] == [(2, 5, True), (2, 10, True)]
