@@ -78,9 +78,9 @@ GRID_MARK, ROW_MARK, COLUMN_MARK = (etree.tostring(table_mark(what), encoding="u
 def parse_body(xml: str, namespaces: str):
     """Return the elements of a piece of rendered body, held by a `w:body` declaring `namespaces`; ValueError
     when it is not XML (block tags of a template that cut across its elements)."""
-    if len(xml) < _SHORT_PIECE:  # a heading, a table: declaring the template's namespaces costs more than it
+    if len(xml) < _SHORT_PIECE:  # a heading, a table: declaring all of Word's namespaces costs more than its parse
         namespaces = " ".join(declaration for prefix, declaration in _declarations(namespaces)
-                              if prefix == "w" or f"{prefix}:" in xml)
+                              if prefix == "w" or f"{prefix}:" in xml)  # "w": the wrapper's own
     try:
         return etree.fromstring(f"<w:body {namespaces}>{xml}</w:body>")
     except etree.XMLSyntaxError as exc:
