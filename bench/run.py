@@ -112,18 +112,29 @@ def run_build(content: Path, output: Path, *extra: str, counted: bool = False) -
     """Run `python build.py` as a user would; return its wall time, its peak memory (KiB), and when `counted`
     and perf can count here, the cycles and instructions of all its processes (an empty dict otherwise)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    perf = shutil.which("perf") if counted else None
-    prefix = [perf, "stat", "-x", ",", "-e", "cycles,instructions"] if perf else []
+    command = [sys.executable, str(ROOT / "build.py"), "--contenu", str(content), "--sortie", str(output), *extra]
+    perf = [shutil.which("perf") or "perf", "stat", "-x", ",", "-e", "cycles,instructions"]
+    counting = counted and shutil.which("perf") is not None and \
+        bool(_counted_events(subprocess.run([*perf, "true"], capture_output=True, text=True)))
     start = time.perf_counter()
-    result = subprocess.run([*prefix, sys.executable, str(ROOT / "build.py"), "--contenu", str(content),
-                             "--sortie", str(output), *extra], check=True, capture_output=True, text=True)
+    result = subprocess.run([*perf, *command] if counting else command, check=True, capture_output=True,
+                            text=True)
     elapsed = time.perf_counter() - start
-    counts = {}
-    for line in result.stderr.splitlines() if perf else []:
-        fields = line.split(",")
-        if len(fields) > 2 and fields[0].isdigit() and fields[2].split(":")[0] in ("cycles", "instructions"):
-            counts[fields[2].split(":")[0]] = int(fields[0])
+    counts = _counted_events(result) if counting else {}
     return elapsed, max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss), counts
+
+
+def _counted_events(result: subprocess.CompletedProcess) -> dict[str, int]:
+    """Return the cycles and instructions `perf stat -x ,` printed (summed over a hybrid CPU's kinds of core),
+    or an empty dict when perf is missing or cannot count here."""
+    counts: dict[str, int] = {}
+    for line in result.stderr.splitlines() if result.returncode == 0 else []:
+        fields = line.split(",")
+        if len(fields) > 2 and fields[0].isdigit():
+            event = fields[2].split(":")[0].strip("/").split("/")[-1]  # « cycles », « cpu_core/cycles/ »
+            if event in ("cycles", "instructions"):
+                counts[event] = counts.get(event, 0) + int(fields[0])
+    return counts
 
 
 def peak_memory(content: Path, output: Path) -> int:
@@ -313,7 +324,7 @@ def cold_corpus(args, work: Path, corpus: Path, roots: list[Path], cores: int) -
     of three is the least disturbed, and perf counts the cycles of the last, which the machine's load does not
     change), and stock docxtpl per document."""
     t_one_worker, _, _ = run_build(corpus, work / "out-1", "--tout", "--travailleurs", "1")
-    all_cores = [run_build(corpus, work / ("out" if attempt == 2 else f"out-{attempt}"), "--tout",
+    all_cores = [run_build(corpus, work / ("out" if attempt == 2 else f"out-tous-{attempt}"), "--tout",
                            counted=attempt == 2) for attempt in range(3)]  # section c rebuilds the last
     times, counts = sorted(t for t, _, _ in all_cores), all_cores[-1][2]
     docs = 2 * args.contrats  # contrat.docx and annexes.docx per contract

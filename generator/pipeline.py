@@ -12,8 +12,8 @@ import functools
 import gc
 import hashlib
 import itertools
+import os
 import re
-import sys
 import threading
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from contextlib import contextmanager
@@ -72,13 +72,14 @@ def keep_freed_memory() -> None:
     unmaps it when freed, and gives the top of its heap back past another: each contract then touches fresh
     pages again, some 1 200 page faults a contract and a sixth of its cycles (181 → 147 million with both
     thresholds raised). Raised, they keep a process's memory at its high-water mark instead (some 80 MB a
-    worker). Done once per process; nothing is done where the C library is not glibc.
+    worker). The processes the build command starts and runs itself call it, once each; not a library user's
+    (a Dask worker keeps its own settings). Nothing is done where the C library is not glibc.
     """
-    if not sys.platform.startswith("linux"):
-        return
     try:
+        if not (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc"):
+            return
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # a C library without mallopt (musl has one that does nothing)
+    except (ValueError, OSError, AttributeError):  # not glibc: no such name, library, or function
         return
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt(_M_MMAP_THRESHOLD, KEPT_ALLOCATION_BYTES)
@@ -337,7 +338,6 @@ def build_contract(root: Path, inputs: str | None, output_dir: Path, templates_d
     `inputs` is the contract's fingerprint, taken by the caller before building (it goes to the manifest). It
     runs in a worker process of the batch: everything it returns can be pickled.
     """
-    keep_freed_memory()
     with fewer_collections():
         result = ContractResult(root, inputs=inputs)
         prepared = read_and_compute(root, verify=False)  # the verifier's findings are not the build's

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import Location, Problems
@@ -120,6 +120,10 @@ def test_values_yaml_parses_but_python_cannot_hold_are_problems_at_their_place(t
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40))
+@example("\ufffe")
+@example("a\uffff")
+@example("a\r\n\x0b")
+@example("é\x00\u202f")
 def test_the_bytes_tell_whenever_a_text_holds_a_character_xml_forbids(tmp_path_factory, text):
     """The check made on a file's bytes misses no character the text search would find (and the build removes,
     with a warning at its place)."""

@@ -68,8 +68,9 @@ def table_mark(what: str):
 
 
 _TREATMENTS_OF_ARGUMENTS_ONLY = frozenset({"fin-tableau", "grille-calculee"})
-"""The treatments of `DocumentWriter.capture` whose result depends on their arguments only, not on the writer:
-a region's replay need not make them again."""
+"""The treatments of `DocumentWriter.capture` whose result depends on their arguments only, not on the writer
+(a table read back is parsed with its template's namespaces: Word's, the same prefixes for the same URIs in
+every template): a region's replay need not make them again."""
 
 GRID_MARK, ROW_MARK, COLUMN_MARK = (etree.tostring(table_mark(what), encoding="unicode")
                                     for what in ("grille", "ligne", "colonne"))
@@ -348,12 +349,14 @@ class DocumentWriter:
         if what == "titre":
             self._add_toc_entry(int(args[0]), "".join(self._parse(xml).itertext(f"{_W}t")))
             return xml
-        if what == "fin-tableau":  # the grid's mark is before the first row's, as a table's grid is
+        if what == "fin-tableau":
             head, *rows = xml.split(ROW_MARK)
             widths = fitted_widths(tuple(args[0].split()),
                                    max((row.count(COLUMN_MARK) for row in rows), default=0))
-            head = head.replace(GRID_MARK, "".join(f'<w:gridCol w:w="{w}"/>' for w in widths), 1)
-            return "".join([head, *rows]).replace(COLUMN_MARK, "")
+            grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+            if GRID_MARK in head:  # as it always is: a table's grid comes before its rows
+                return "".join([head.replace(GRID_MARK, grid, 1), *rows]).replace(COLUMN_MARK, "")
+            return "".join([head, *rows]).replace(COLUMN_MARK, "").replace(GRID_MARK, grid, 1)
         if what == "grille-calculee":
             return fit_table_grids(self._parse(xml))
         if what == "sommaire":
