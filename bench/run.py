@@ -321,8 +321,8 @@ def one_crte(args, work: Path) -> list[tuple[str, str]]:
 
 def cold_corpus(args, work: Path, corpus: Path, roots: list[Path], cores: int) -> list[tuple[str, str]]:
     """b. The corpus from cold with one worker, and with all cores three times (the machine is shared: the best
-    of three is the least disturbed, and perf counts the cycles of the last, which the machine's load does not
-    change), and stock docxtpl per document."""
+    of three is the least disturbed, and perf counts the instructions of the last, which the machine's load does
+    not change, and its cycles, which it does), and stock docxtpl per document."""
     t_one_worker, _, _ = run_build(corpus, work / "out-1", "--tout", "--travailleurs", "1")
     all_cores = [run_build(corpus, work / ("out" if attempt == 2 else f"out-tous-{attempt}"), "--tout",
                            counted=attempt == 2) for attempt in range(3)]  # section c rebuilds the last
