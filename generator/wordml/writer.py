@@ -354,8 +354,6 @@ class DocumentWriter:
             widths = fitted_widths(tuple(args[0].split()),
                                    max((row.count(COLUMN_MARK) for row in rows), default=0))
             grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
-            if GRID_MARK in head:  # as it always is: a table's grid comes before its rows
-                return "".join([head.replace(GRID_MARK, grid, 1), *rows]).replace(COLUMN_MARK, "")
             return "".join([head, *rows]).replace(COLUMN_MARK, "").replace(GRID_MARK, grid, 1)
         if what == "grille-calculee":
             return fit_table_grids(self._parse(xml))
