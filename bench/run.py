@@ -113,8 +113,9 @@ def run_build(content: Path, output: Path, *extra: str, counted: bool = False) -
     and perf can count here, the cycles and instructions of all its processes (an empty dict otherwise)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     command = [sys.executable, str(ROOT / "build.py"), "--contenu", str(content), "--sortie", str(output), *extra]
-    perf = [shutil.which("perf") or "perf", "stat", "-x", ",", "-e", "cycles,instructions"]
-    counting = counted and shutil.which("perf") is not None and \
+    perf_path = shutil.which("perf") if counted else None
+    perf = [perf_path, "stat", "-x", ",", "-e", "cycles,instructions"]
+    counting = perf_path is not None and \
         bool(_counted_events(subprocess.run([*perf, "true"], capture_output=True, text=True)))
     start = time.perf_counter()
     result = subprocess.run([*perf, *command] if counting else command, check=True, capture_output=True,
@@ -231,11 +232,7 @@ def instructions(args, work: Path) -> list[tuple[str, str]]:
         result = subprocess.run([perf, "stat", "-x", ",", "-e", "instructions", sys.executable, __file__,
                                  "--compter", what, str(n), str(corpus)], capture_output=True, text=True,
                                 check=True)
-        for line in result.stderr.splitlines():
-            fields = line.split(",")
-            if len(fields) > 2 and fields[2].startswith("instructions") and fields[0].isdigit():
-                return int(fields[0])
-        return None  # the machine does not let perf count (perf_event_paranoid, say)
+        return _counted_events(result).get("instructions")  # None: perf cannot count here (perf_event_paranoid)
 
     measured = {}
     for what in _COUNTED:
