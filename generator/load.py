@@ -29,6 +29,14 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
 
     _resolved: dict = {}
 
+    # The composer tells the resolver each node it enters and leaves, for path resolvers. The safe loader has
+    # none, and PyYAML's methods would check that twice per node (1 % of a contract's build).
+    def descend_resolver(self, current_node, current_index) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
     def resolve(self, kind, value, implicit):
         # The composer asks the tag of every untagged node. PyYAML's resolver, without path resolvers (the safe
         # loader has none), gives a collection its kind's tag, and a scalar that is not plain (quoted, or tagged
@@ -68,6 +76,8 @@ class SourceFile:
     data: Any = None
     is_unreadable: bool = False
     """Its YAML could not be read: loading said why, and nothing more is said of its data."""
+    raw: bytes | None = None
+    """The file's bytes as read (None for a file that an avenant made: its text is all there is)."""
 
     @property
     def positions(self) -> dict[Path_, tuple[int, int]]:
@@ -140,7 +150,8 @@ class SourceTree:
         for rel_path in sorted(self.files):
             h.update(rel_path.encode())
             h.update(b"\0")
-            h.update(self.files[rel_path].text.encode())
+            source = self.files[rel_path]
+            h.update(source.raw if source.raw is not None else source.text.encode())
             h.update(b"\0")
         return h.hexdigest()
 
@@ -320,18 +331,22 @@ _CONTROL_BYTES = bytes(code for code in range(0x20) if chr(code) not in "\t\n\r"
 """The bytes of the control characters XML forbids: in UTF-8 no other character's bytes include them."""
 
 
-def _read_text(src_path: Path) -> tuple[str, bool]:
-    """Return a UTF-8 file's text with its line ends made « \\n », as `Path.read_text` gives it, a third faster
-    (decoding the bytes at once rather than through a text stream), and whether it may hold a character XML
-    forbids: looked for in the bytes, ten times faster than in the text (the UTF-8 decoder has refused the
-    surrogates already; U+FFFE and U+FFFF are three bytes each)."""
+def _read_text(src_path: Path) -> tuple[bytes, str, bool]:
+    """Return a UTF-8 file's bytes; its text with its line ends made « \\n », as `Path.read_text` gives it, a
+    third faster (the bytes decoded at once rather than through a text stream); and whether it may hold a
+    character XML forbids.
+
+    That is looked for in the bytes, ten times faster than in the text: the UTF-8 decoder has refused the
+    surrogates already, and U+FFFE and U+FFFF are three bytes each, led by EF, which French text seldom holds
+    (a search for one byte is a memchr; one for three bytes is slow over the continuation bytes of accents).
+    """
     data = src_path.read_bytes()
     may_hold_forbidden = (len(data.translate(None, _CONTROL_BYTES)) != len(data)
-                          or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)
+                          or (b"\xef" in data and (b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)))
     text = data.decode("utf-8")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text, may_hold_forbidden
+    return data, text, may_hold_forbidden
 
 
 def load_contract(root: Path, problems: Problems) -> SourceTree:
@@ -339,7 +354,7 @@ def load_contract(root: Path, problems: Problems) -> SourceTree:
     files: dict[str, SourceFile] = {}
     for rel_path, src_path in iter_content_files(root):
         try:
-            text, may_hold_forbidden = _read_text(src_path)
+            raw, text, may_hold_forbidden = _read_text(src_path)
         except UnicodeDecodeError as exc:
             problems.add(Location(display_path(src_path)), f"le fichier n'est pas en UTF-8 ({exc.reason})")
             continue
@@ -348,7 +363,7 @@ def load_contract(root: Path, problems: Problems) -> SourceTree:
             continue
         if may_hold_forbidden:
             text = remove_forbidden_characters(text, src_path, problems)
-        source = SourceFile(src_path=src_path, rel_path=rel_path, text=text)
+        source = SourceFile(src_path=src_path, rel_path=rel_path, text=text, raw=raw)
         if source.is_yaml:
             parse_yaml(text, source, problems)
         files[rel_path] = source

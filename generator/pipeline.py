@@ -15,6 +15,7 @@ import itertools
 import os
 import re
 import threading
+from stat import S_ISREG
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -157,8 +158,21 @@ def sources_hash(prepared: Prepared, template_paths: list[Path]) -> str:
     h = hashlib.sha256(__version__.encode())
     h.update(prepared.tree.digest().encode())
     for path in template_paths:
-        h.update(path.read_bytes() if path.is_file() else b"absent:" + str(path).encode())
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            stat = None
+        if stat is not None and S_ISREG(stat.st_mode):
+            h.update(_template_bytes(path, stat.st_mtime_ns, stat.st_size))
+        else:
+            h.update(b"absent:" + str(path).encode())
     return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=64)
+def _template_bytes(path: Path, modified_ns: int, size: int) -> bytes:
+    """Return a template file's bytes, read once per process and per version of the file."""
+    return path.read_bytes()
 
 
 DEFAULT_FORMATS = ("docx",)

@@ -129,7 +129,8 @@ def test_the_bytes_tell_whenever_a_text_holds_a_character_xml_forbids(tmp_path_f
     with a warning at its place)."""
     path = tmp_path_factory.mktemp("texte") / "f.md"
     path.write_bytes(text.encode("utf-8"))
-    read, may_hold_forbidden = _read_text(path)
+    raw, read, may_hold_forbidden = _read_text(path)
+    assert raw == text.encode("utf-8")
     assert read == text.replace("\r\n", "\n").replace("\r", "\n")
     assert may_hold_forbidden == bool(XML_FORBIDDEN.search(text))
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from generator import pipeline
-from generator.pipeline import BUILD_COLLECTION_THRESHOLD, build_contract, fewer_collections
+from generator.pipeline import (BUILD_COLLECTION_THRESHOLD, build_contract, fewer_collections, read_and_compute,
+                                sources_hash)
 
 from .conftest import REAL_CONTENT, write_contract
 
@@ -151,3 +152,20 @@ def test_memory_a_build_frees_is_reused_instead_of_touched_afresh():
     by_default, kept = page_faults("default"), page_faults("kept")
     assert by_default > 20 * 1_000  # the heap trimmed after each build: its 2 400 pages touched afresh
     assert kept < by_default / 20
+
+
+def test_the_sources_hash_follows_each_version_of_a_template_read_once(tmp_path, contract_dir):
+    """Templates are read once per process and per version (modification time, size): a template rewritten,
+    removed or replaced by a folder changes the hash of what an output is made from."""
+    prepared = read_and_compute(contract_dir, verify=False)
+    template = tmp_path / "modele.docx"
+    hashes = []
+    for number, data in enumerate([b"un", b"un", b"deux"], start=1):
+        template.write_bytes(data)
+        os.utime(template, ns=(number * 10**9, number * 10**9))
+        hashes.append(sources_hash(prepared, [template]))
+    template.unlink()
+    hashes.append(sources_hash(prepared, [template]))
+    template.mkdir()
+    hashes.append(sources_hash(prepared, [template]))
+    assert hashes[0] == hashes[1] and len({hashes[1], hashes[2], hashes[3]}) == 3 and hashes[4] == hashes[3]

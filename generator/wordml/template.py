@@ -363,11 +363,17 @@ class CompiledTemplate:
                set_properties: Callable[[CoreProperties], None] | None = None, when: datetime | None = None) -> bytes:
         """Return the .docx bytes of the template rendered with `context` (which gives `writer`'s capture
         filter and prose renderer); Jinja errors propagate. `set_properties` stamps the core properties."""
-        body = self._body.render(context)
-        if self._has_drawings:
-            body = _renumber_drawings(body, self.styles.namespaces)
-        if writer.has_sommaire and self.styles.toc.read_back:
-            writer.read_toc_entries(body)
+        # The body is encoded piece by piece, as Jinja yields them: most of it is regions, which a contract's
+        # documents share and encode once; the few other pieces are mostly ASCII, encoded by a copy.
+        body = b"".join([writer.encode(piece) for piece in self._body.generate(context)])
+        read_back = writer.has_sommaire and self.styles.toc.read_back
+        if self._has_drawings or read_back:
+            text = body.decode("utf-8")
+            if self._has_drawings:
+                text = _renumber_drawings(text, self.styles.namespaces)
+            if read_back:
+                writer.read_toc_entries(text)
+            body = text.encode("utf-8")
         body = self._finish_part(body)
         if writer.has_sommaire:
             body = body.replace(SOMMAIRE_MARK.encode(), writer.sommaire().encode("utf-8"), 1)
@@ -376,7 +382,7 @@ class CompiledTemplate:
             changed["word/settings.xml"] = self._settings
         links = len(writer.hyperlinks)
         for name, template in self._parts_with_tags.items():
-            changed[name] = self._finish_part(template.render(context))
+            changed[name] = self._finish_part(template.render(context).encode("utf-8"))
         if len(writer.hyperlinks) > links:  # a header's links would need relationships of the header's own
             raise ValueError("un lien dans un en-tête, un pied de page ou une note n'est pas pris en charge")
         if writer.new_nums:
@@ -391,13 +397,12 @@ class CompiledTemplate:
             members.append(data if isinstance(data, Member) else Member.compress(member.name, data))
         return write_zip(members, when)
 
-    def _finish_part(self, xml: str) -> bytes:
-        """Return a rendered part encoded, after docxtpl's last step: the line breaks and tabs of the text made
+    def _finish_part(self, data: bytes) -> bytes:
+        """Return a rendered part (UTF-8) after docxtpl's last step: the line breaks and tabs of the text made
         Word's (the other characters docxtpl turns, \\a and \\f, are removed from content before: XML forbids
         them). They are looked for in the bytes, where the search is ten times faster than in the text."""
-        data = xml.encode("utf-8")
         if b"\n" in data or b"\t" in data:
-            data = self._docxtpl.resolve_listing(xml).encode("utf-8")
+            data = self._docxtpl.resolve_listing(data.decode("utf-8")).encode("utf-8")
         return data
 
     def _core_properties(self, context, set_properties) -> bytes:

@@ -229,15 +229,30 @@ class SharedRegions:
 
     context: Any
     recorded: dict[str, "RecordedRegion"] = field(default_factory=dict)
+    _by_xml: dict[int, "RecordedRegion"] = field(default_factory=dict, repr=False)
+    """The recorded regions by the identity of their XML, which every document printing them prints as it is."""
+
+    def record(self, key: str, region: "RecordedRegion") -> None:
+        self.recorded[key] = region
+        self._by_xml[id(region.xml)] = region
+
+    def encode(self, xml: str) -> bytes:
+        """Return a piece of a rendered body in UTF-8: a recorded region's XML is encoded once for every document
+        of the contract that prints it."""
+        region = self._by_xml.get(id(xml))
+        if region is not None and region.xml is xml:
+            return region.encoded
+        return xml.encode("utf-8")
 
 
 @dataclass(frozen=True)
 class RecordedRegion:
-    """A region of a template as a document of a contract rendered it: its XML, and the calls to the writer made
-    while rendering it (method name, arguments, result), in their order."""
+    """A region of a template as a document of a contract rendered it: its XML (and its UTF-8 encoding), and the
+    calls to the writer made while rendering it (method name, arguments, result), in their order."""
 
     xml: str
     calls: tuple[tuple[str, tuple, str], ...]
+    encoded: bytes
 
 
 @dataclass
@@ -386,8 +401,14 @@ class DocumentWriter:
             xml = render()
         finally:
             self._calls = None
-        self.shared_regions.recorded[key] = RecordedRegion(xml, tuple(calls))
+        self.shared_regions.record(key, RecordedRegion(xml, tuple(calls), xml.encode("utf-8")))
         return xml
+
+    def encode(self, xml: str) -> bytes:
+        """Return a piece of the rendered body in UTF-8 (a region shared with another document, encoded once)."""
+        if self.shared_regions is None:
+            return xml.encode("utf-8")
+        return self.shared_regions.encode(xml)
 
     def _replays(self, recorded: RecordedRegion) -> bool:
         """Make the recorded calls; tell whether each gave what it gave when recorded, else undo them all."""

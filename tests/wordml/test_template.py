@@ -1,7 +1,10 @@
 """A docxtpl template compiled once, rendered many times: what stock docxtpl would give, parts left as stored."""
 
 import io
+import re
+import struct
 import zipfile
+import zlib
 
 import pytest
 from docx import Document
@@ -219,6 +222,26 @@ def test_a_word_sommaire_spanning_paragraphs_is_replaced_whole(tmp_path):
     assert "Ancienne" not in archive.read("word/document.xml").decode()
 
 
+def _png() -> bytes:
+    """A white picture of one pixel, in PNG."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0\xff\xff\xff")) \
+        + chunk(b"IEND", b"")
+
+
+def test_a_picture_a_loop_repeats_gets_an_id_of_its_own_each_time(tmp_path):
+    def build(doc):
+        doc.add_paragraph("{%p for i in items %}")
+        doc.add_paragraph("Image {{ i }}").add_run().add_picture(io.BytesIO(_png()))
+        doc.add_paragraph("{%p endfor %}")
+    archive = render(_small_template(tmp_path, build), {"items": ["é", "ü", "ô"]})
+    xml = archive.read("word/document.xml").decode()
+    assert sorted(re.findall(r'<wp:docPr id="(\d+)"', xml)) == ["1", "2", "3"]
+    assert [t for _, t in paragraphs(archive)] == ["Image é", "Image ü", "Image ô"]
+
+
 def test_block_tags_across_levels_are_refused_with_their_place(tmp_path):
     def build(doc):
         doc.add_paragraph("{% if x %}début")
@@ -338,6 +361,10 @@ def test_documents_of_a_contract_render_their_common_regions_once_and_come_out_t
     assert key in CompiledTemplate(first, environment()).styles.region_keys
     assert key in CompiledTemplate(second, environment()).styles.region_keys
     assert paragraphs(zipfile.ZipFile(io.BytesIO(together[1]))).count(("toc 2", "Article 2")) == 1
+    [region] = shared.recorded.values()  # encoded once for the documents that print it, known by identity
+    assert shared.encode(region.xml) is region.encoded == region.xml.encode("utf-8")
+    copy = "".join(list(region.xml))
+    assert shared.encode(copy) is not region.encoded and shared.encode(copy) == region.encoded
 
 
 def test_a_common_region_is_rendered_by_the_first_document_only(tmp_path):
