@@ -332,7 +332,8 @@ def cold_corpus(args, work: Path, corpus: Path, roots: list[Path], cores: int) -
     rows = [(f"b. {args.contrats} contrats à froid, 1 processus",
              f"{t_one_worker:.1f} s ({docs / t_one_worker:.1f} documents/s)"),
             (f"b. {args.contrats} contrats à froid, {cores} processus, meilleur de 3",
-             f"{times[0]:.1f} s ({docs / times[0]:.1f} documents/s ; médiane {times[1]:.1f} s)")]
+             f"{times[0]:.1f} s ({docs / times[0]:.1f} documents/s ; médiane {times[1]:.1f} s, "
+             f"au plus {times[2]:.1f} s)")]
     if counts:
         rows.append((f"b. {args.contrats} contrats à froid, {cores} processus : tous les processus (perf stat)",
                      f"{counts.get('cycles', 0) / 1e9:.0f} milliards de cycles, "
@@ -398,7 +399,7 @@ def write_results(rows: list[tuple[str, str]], args, cores: int) -> None:
     machine = (f"{platform.machine()}, {cores} cœurs, Python {platform.python_version()}, "
                f"{platform.system()} {platform.release()}")
     lines = ["# Résultats du banc d'essai", "", f"Machine : {machine}. Sections {args.sections} mesurées le "
-             f"{time.strftime('%Y-%m-%d')} par `python bench/run.py --contrats {args.contrats} --petit {args.petit} "
+             f"{time.strftime('%Y-%m-%d (passage fini à %H:%M UTC)', time.gmtime())} par `python bench/run.py --contrats {args.contrats} --petit {args.petit} "
              f"--sections {args.sections}`" + (" (les autres lignes viennent du passage précédent)" if kept else "")
              + " ; les rapports d'une section viennent de mesures du même passage.", "", "| mesure | résultat |",
              "| --- | --- |"]
