@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from decimal import Decimal
 from pathlib import Path
@@ -76,8 +76,9 @@ class SourceFile:
     data: Any = None
     is_unreadable: bool = False
     """Its YAML could not be read: loading said why, and nothing more is said of its data."""
-    raw: bytes | None = None
-    """The file's bytes as read (None for a file that an avenant made: its text is all there is)."""
+    raw: bytes | None = field(default=None, repr=False, compare=False)
+    """The UTF-8 of `text` as the file holds it, for the digest (None when reading changed the text: line ends,
+    forbidden characters; and for a file an avenant made or edited)."""
 
     @property
     def positions(self) -> dict[Path_, tuple[int, int]]:
@@ -145,7 +146,8 @@ class SourceTree:
                 yield self.files[rel_path]
 
     def digest(self) -> str:
-        """Return a hash of every file's path and bytes: it changes when any content file changes."""
+        """Return a hash of every file's path and text (in UTF-8): it changes when any content file changes, and
+        not with line ends (a checkout on Windows may turn them to CR LF)."""
         h = hashlib.sha256()
         for rel_path in sorted(self.files):
             h.update(rel_path.encode())
@@ -363,7 +365,8 @@ def load_contract(root: Path, problems: Problems) -> SourceTree:
             continue
         if may_hold_forbidden:
             text = remove_forbidden_characters(text, src_path, problems)
-        source = SourceFile(src_path=src_path, rel_path=rel_path, text=text, raw=raw)
+        is_verbatim = not may_hold_forbidden and b"\r" not in raw  # the text is the bytes decoded, unchanged
+        source = SourceFile(src_path=src_path, rel_path=rel_path, text=text, raw=raw if is_verbatim else None)
         if source.is_yaml:
             parse_yaml(text, source, problems)
         files[rel_path] = source

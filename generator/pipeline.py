@@ -15,13 +15,13 @@ import itertools
 import os
 import re
 import threading
-from stat import S_ISREG
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from stat import S_ISREG
 from typing import TYPE_CHECKING, Any, Iterator
 
 from . import TEMPLATES_DIR, __version__
@@ -160,7 +160,7 @@ def sources_hash(prepared: Prepared, template_paths: list[Path]) -> str:
     for path in template_paths:
         try:
             stat = path.stat()
-        except FileNotFoundError:
+        except (OSError, ValueError):  # missing, below a file, a link loop, a NUL in the name
             stat = None
         if stat is not None and S_ISREG(stat.st_mode):
             h.update(_template_bytes(path, stat.st_mtime_ns, stat.st_size))

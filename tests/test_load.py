@@ -7,7 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import Location, Problems
-from generator.load import _read_text, iter_contract_roots, load_contract
+from generator.load import _Loader, _read_text, iter_contract_roots, load_contract
 from generator.wordml import XML_FORBIDDEN
 
 
@@ -48,6 +48,21 @@ def test_digest_changes_with_any_file(contract_dir):
     before = load_contract(contract_dir, Problems()).digest()
     (contract_dir / "axes" / "2.md").write_text("Autre texte.\n", encoding="utf-8")
     assert load_contract(contract_dir, Problems()).digest() != before
+
+
+def test_digest_is_the_same_whatever_the_line_ends_and_follows_removed_characters(contract_dir):
+    before = load_contract(contract_dir, Problems()).digest()
+    for path in contract_dir.rglob("*.*"):  # a checkout that turns line ends to CR LF (Git on Windows)
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert load_contract(contract_dir, Problems()).digest() == before
+    page = contract_dir / "axes" / "2.md"
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text + "\x0b", encoding="utf-8")  # removed with a warning: the text the build uses is the same
+    assert load_contract(contract_dir, Problems()).digest() == before
+
+
+def test_the_yaml_loader_has_no_path_resolver_its_composer_would_need():
+    assert not _Loader.yaml_path_resolvers  # the loader's calls per node for them are no-ops
 
 
 def test_yaml_reads_as_the_yaml_safe_loader_does_and_refuses_what_it_cannot_hold(tmp_path):

@@ -155,17 +155,23 @@ def test_memory_a_build_frees_is_reused_instead_of_touched_afresh():
 
 
 def test_the_sources_hash_follows_each_version_of_a_template_read_once(tmp_path, contract_dir):
-    """Templates are read once per process and per version (modification time, size): a template rewritten,
-    removed or replaced by a folder changes the hash of what an output is made from."""
+    """Templates are read once per process and per version (modification time, size): a template rewritten
+    (even to the same size), removed, replaced by a folder or below a file changes the hash of what an output is
+    made from, and a version already read is not read again."""
     prepared = read_and_compute(contract_dir, verify=False)
     template = tmp_path / "modele.docx"
+    pipeline._template_bytes.cache_clear()
     hashes = []
-    for number, data in enumerate([b"un", b"un", b"deux"], start=1):
+    for number, data in enumerate([b"un", b"un", b"nu"], start=1):
         template.write_bytes(data)
         os.utime(template, ns=(number * 10**9, number * 10**9))
-        hashes.append(sources_hash(prepared, [template]))
+        hashes += [sources_hash(prepared, [template]), sources_hash(prepared, [template])]
+    assert pipeline._template_bytes.cache_info().misses == 3  # each version read once
     template.unlink()
     hashes.append(sources_hash(prepared, [template]))
     template.mkdir()
     hashes.append(sources_hash(prepared, [template]))
-    assert hashes[0] == hashes[1] and len({hashes[1], hashes[2], hashes[3]}) == 3 and hashes[4] == hashes[3]
+    (tmp_path / "fichier").write_bytes(b"")
+    assert sources_hash(prepared, [tmp_path / "fichier" / "modele.docx"])  # absent, not an error
+    assert hashes[0] == hashes[1] == hashes[2] == hashes[3]  # the same bytes under a new date
+    assert len({hashes[3], hashes[4], hashes[6]}) == 3 and hashes[6] == hashes[7]

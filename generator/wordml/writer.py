@@ -233,6 +233,7 @@ class SharedRegions:
     """The recorded regions by the identity of their XML, which every document printing them prints as it is."""
 
     def record(self, key: str, region: "RecordedRegion") -> None:
+        """Keep a region as the first document to print it rendered it."""
         self.recorded[key] = region
         self._by_xml[id(region.xml)] = region
 
@@ -252,7 +253,10 @@ class RecordedRegion:
 
     xml: str
     calls: tuple[tuple[str, tuple, str], ...]
-    encoded: bytes
+    encoded: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "encoded", self.xml.encode("utf-8"))
 
 
 @dataclass
@@ -401,7 +405,7 @@ class DocumentWriter:
             xml = render()
         finally:
             self._calls = None
-        self.shared_regions.record(key, RecordedRegion(xml, tuple(calls), xml.encode("utf-8")))
+        self.shared_regions.record(key, RecordedRegion(xml, tuple(calls)))
         return xml
 
     def encode(self, xml: str) -> bytes:
