@@ -399,7 +399,8 @@ def write_results(rows: list[tuple[str, str]], args, cores: int) -> None:
     machine = (f"{platform.machine()}, {cores} cœurs, Python {platform.python_version()}, "
                f"{platform.system()} {platform.release()}")
     lines = ["# Résultats du banc d'essai", "", f"Machine : {machine}. Sections {args.sections} mesurées le "
-             f"{time.strftime('%Y-%m-%d (passage fini à %H:%M UTC)', time.gmtime())} par `python bench/run.py --contrats {args.contrats} --petit {args.petit} "
+             f"{time.strftime('%Y-%m-%d (passage fini à %H:%M UTC)', time.gmtime())} par "
+             f"`python bench/run.py --contrats {args.contrats} --petit {args.petit} "
              f"--sections {args.sections}`" + (" (les autres lignes viennent du passage précédent)" if kept else "")
              + " ; les rapports d'une section viennent de mesures du même passage.", "", "| mesure | résultat |",
              "| --- | --- |"]

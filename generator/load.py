@@ -333,10 +333,10 @@ _CONTROL_BYTES = bytes(code for code in range(0x20) if chr(code) not in "\t\n\r"
 """The bytes of the control characters XML forbids: in UTF-8 no other character's bytes include them."""
 
 
-def _read_text(src_path: Path) -> tuple[bytes, str, bool]:
-    """Return a UTF-8 file's bytes; its text with its line ends made « \\n », as `Path.read_text` gives it, a
-    third faster (the bytes decoded at once rather than through a text stream); and whether it may hold a
-    character XML forbids.
+def _read_text(src_path: Path) -> tuple[bytes | None, str, bool]:
+    """Return a UTF-8 file's bytes when they are its text unchanged (None when its line ends were made « \\n »);
+    its text, as `Path.read_text` gives it, a third faster (the bytes decoded at once rather than through a text
+    stream); and whether it may hold a character XML forbids.
 
     That is looked for in the bytes, ten times faster than in the text: the UTF-8 decoder has refused the
     surrogates already, and U+FFFE and U+FFFF are three bytes each, led by EF, which French text seldom holds
@@ -347,7 +347,7 @@ def _read_text(src_path: Path) -> tuple[bytes, str, bool]:
                           or (b"\xef" in data and (b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)))
     text = data.decode("utf-8")
     if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        return None, text.replace("\r\n", "\n").replace("\r", "\n"), may_hold_forbidden
     return data, text, may_hold_forbidden
 
 
@@ -365,8 +365,8 @@ def load_contract(root: Path, problems: Problems) -> SourceTree:
             continue
         if may_hold_forbidden:
             text = remove_forbidden_characters(text, src_path, problems)
-        is_verbatim = not may_hold_forbidden and b"\r" not in raw  # the text is the bytes decoded, unchanged
-        source = SourceFile(src_path=src_path, rel_path=rel_path, text=text, raw=raw if is_verbatim else None)
+            raw = None  # the text may have lost characters: the bytes are no longer its own
+        source = SourceFile(src_path=src_path, rel_path=rel_path, text=text, raw=raw)
         if source.is_yaml:
             parse_yaml(text, source, problems)
         files[rel_path] = source

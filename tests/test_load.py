@@ -145,7 +145,7 @@ def test_the_bytes_tell_whenever_a_text_holds_a_character_xml_forbids(tmp_path_f
     path = tmp_path_factory.mktemp("texte") / "f.md"
     path.write_bytes(text.encode("utf-8"))
     raw, read, may_hold_forbidden = _read_text(path)
-    assert raw == text.encode("utf-8")
+    assert raw == (None if "\r" in text else text.encode("utf-8"))  # the bytes only when they are the text
     assert read == text.replace("\r\n", "\n").replace("\r", "\n")
     assert may_hold_forbidden == bool(XML_FORBIDDEN.search(text))
 
