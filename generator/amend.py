@@ -2,37 +2,117 @@
 
 `content/<contract>/avenants/NN-<slug>.yaml` lists its changes (`modifications`). Applying avenants 1 to n to
 the loaded content folder gives the consolidated content of version n, as a new `SourceTree`: the later stages
-validate, compute and render it like any contract. Changes to articles and parties are the same for every kind;
-a kind adds its own (a CRTE's fiches) through `Kind.amend`.
+validate, compute and render it like any contract.
+
+Numbers never move (guide de légistique): a deleted article keeps its place, marked deleted; an article inserted
+after article 3 is « 3-1 », the next after it « 3-2 », and the articles after keep their numbers. Every avenant
+names its targets by the numbers in force at its date.
+
+A kind declares what an avenant may change in it (`Kind.avenant_changes`: target → action → model of the
+action's value, or None). Changes to articles and parties are the same for every kind that allows them; a kind
+applies its own (a CRTE's fiches) through `Kind.amend`. This stage reads the declaration on the kind it is
+given, never importing the kinds.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Iterable
 
-from pydantic import model_validator
+from pydantic import AfterValidator, ValidationError, model_validator
 
-from .errors import Problems
-from .kinds.common import Representant
+from .errors import Location, Problems
 from .load import SourceFile, SourceTree
 from .schema import Model
 from .validate import validate_source
 
 AVENANTS_DIR = "avenants"
 
+TARGETS = ("article", "apres_article", "fiche", "axe", "partie")
+ACTIONS = ("rediger", "completer", "remplacer", "inserer", "modifier", "ajouter_fiche", "representant")
+
+_A_COMPLETER = "[À COMPLÉTER"
+
+
+def _is_marker(value: str) -> str:
+    if not value.startswith(_A_COMPLETER):
+        raise ValueError("date attendue, au format AAAA-MM-JJ (ou « [À COMPLÉTER] » dans un projet)")
+    return value
+
+
+Marker = Annotated[str, AfterValidator(_is_marker)]
+"""« [À COMPLÉTER …] » where a draft avenant does not know a value yet (a deliberation's date)."""
+
+
+class ArticleEnVigueur(Model):
+    """An entry of `articles` that an avenant wrote: an article inserted (its own number) or deleted."""
+
+    fichier: str
+    """Markdown file of the article (of its last text, for a deleted article)."""
+    numero: str | None = None
+    """Number of an inserted article: « 3-1 » after article 3. None: the next whole number."""
+    supprime_par: int | None = None
+    """Number of the avenant that deleted the article: it keeps its place, marked « (supprimé) »."""
+
+
+@dataclass(frozen=True)
+class NumberedArticle:
+    """An article of the version in force: its number, its file, and the avenant that deleted it, if any."""
+
+    numero: int | str
+    """1, 2, 3… or « 3-1 » for an inserted article."""
+    fichier: str
+    supprime_par: int | None = None
+
+
+def number_articles(entries: Iterable[Any]) -> list[NumberedArticle]:
+    """Return the articles of `articles` with their numbers in force: plain entries are numbered 1, 2, 3…
+    (deleted ones included); an inserted one carries its own number and does not move the others."""
+    numbered, count = [], 0
+    for entry in entries:
+        if isinstance(entry, str):
+            entry = {"fichier": entry}
+        elif not isinstance(entry, dict):
+            entry = entry.model_dump()
+        numero = entry.get("numero")
+        if numero is None:
+            count += 1
+            numero = count
+        numbered.append(NumberedArticle(numero, entry.get("fichier", ""), entry.get("supprime_par")))
+    return numbered
+
+
+def article_number_key(numero: str) -> tuple[int, int] | None:
+    """Return (3, 1) for « 3-1 », (3, 0) for « 3 », None for what is not an article number."""
+    match = re.fullmatch(r"(\d+)(?:-(\d+))?", str(numero).strip())
+    return (int(match.group(1)), int(match.group(2) or 0)) if match else None
+
+
+class Deliberation(Model):
+    """The deliberation that empowers a party's representative to sign this avenant."""
+
+    organe: str
+    """The deliberating body: « conseil communautaire »."""
+    date: dt.date | Marker
+    """Date of the deliberation (« [À COMPLÉTER] » in a draft: never today by default)."""
+    numero: str | None = None
+    """Number of the deliberation, printed as is."""
+
 
 class Modification(Model):
     """One change of an avenant: a target (article, fiche, axis or party) and one action on it."""
 
-    article: int | None = None
-    """Number of the article changed, in the version before the avenant."""
+    article: int | str | None = None
+    """Number of the article changed, in force at the avenant's date: 7, « 3-1 »."""
+    apres_article: int | str | None = None
+    """Number of the article after which a new one is inserted (`inserer`): it gets the number « 3-1 »."""
     fiche: str | None = None
-    """Number of the fiche changed, in the version before the avenant: « 3.2 »."""
+    """Number of the fiche changed, in force at the avenant's date: « 3.2 »."""
     axe: int | None = None
-    """Number of the axis a fiche is added to."""
+    """Number of the axis a fiche is added to: it takes the next free number of the axis."""
     partie: str | None = None
     """`id` of the party whose representative changes."""
 
@@ -44,41 +124,41 @@ class Modification(Model):
     """Words of the article to replace (« les mots … sont remplacés par … »)."""
     par: str | None = None
     """Words that replace `remplacer`."""
+    inserer: str | None = None
+    """Markdown file of the article inserted after `apres_article`, its first line `# Title`."""
     supprimer: bool = False
-    """The article or fiche is deleted (« est supprimé »)."""
+    """The article or fiche is deleted (« est supprimé »): it keeps its number."""
     modifier: dict[str, Any] | None = None
     """New values of a fiche's fields, by dotted path: `echeancier.depenses.investissement: {2022: 1000000}`."""
     ajouter_fiche: str | None = None
     """YAML file of a fiche added at the end of `axe`."""
-    representant: Representant | None = None
+    representant: dict[str, Any] | None = None
     """The party's new representative."""
 
     @model_validator(mode="after")
     def _one_target_one_action(self) -> "Modification":
-        targets = [name for name in ("article", "fiche", "axe", "partie") if getattr(self, name) is not None]
-        actions = [name for name in ("rediger", "completer", "remplacer", "modifier", "ajouter_fiche",
-                                     "representant") if getattr(self, name) is not None]
+        targets = [name for name in TARGETS if getattr(self, name) is not None]
+        actions = [name for name in ACTIONS if getattr(self, name) is not None]
         if self.supprimer:
             actions.append("supprimer")
         if len(targets) != 1:
-            raise ValueError("une modification vise exactement une cible : article, fiche, axe ou partie")
+            raise ValueError("une modification vise exactement une cible : article, apres_article, fiche, axe "
+                             "ou partie")
         if len(actions) != 1:
             raise ValueError("une modification fait exactement une chose : rediger, completer, remplacer (avec "
-                             "par), supprimer, modifier, ajouter_fiche ou representant")
+                             "par), inserer, supprimer, modifier, ajouter_fiche ou representant")
         if (self.remplacer is None) != (self.par is None):
             raise ValueError("« remplacer » et « par » vont ensemble")
-        allowed = {"article": {"rediger", "completer", "remplacer", "supprimer"},
-                   "fiche": {"modifier", "supprimer"}, "axe": {"ajouter_fiche"}, "partie": {"representant"}}
-        if actions[0] not in allowed[targets[0]]:
-            raise ValueError(f"« {actions[0]} » ne s'applique pas à : {targets[0]}")
         return self
 
     @property
+    def target(self) -> tuple[str, Any]:
+        """Return the target's name and value: (« article », 7)."""
+        return next((name, getattr(self, name)) for name in TARGETS if getattr(self, name) is not None)
+
+    @property
     def action(self) -> str:
-        for name in ("rediger", "completer", "remplacer", "modifier", "ajouter_fiche", "representant"):
-            if getattr(self, name) is not None:
-                return name
-        return "supprimer"
+        return next((name for name in ACTIONS if getattr(self, name) is not None), "supprimer")
 
 
 class Avenant(Model):
@@ -94,6 +174,9 @@ class Avenant(Model):
     """What the avenant does, in one sentence."""
     expose: str
     """« Exposé » (Markdown): why the contract is amended."""
+    habilitations: dict[str, Deliberation] = {}
+    """For each party empowered by a deliberation (by its `id`), the deliberation that authorises it to sign
+    this avenant: its own, not the contract's."""
     modifications: list[Modification]
     """The changes, in the order of the avenant's articles."""
 
@@ -109,13 +192,17 @@ class AvenantSource:
 
 @dataclass
 class Change:
-    """A modification once applied: what it targeted, as numbered before the avenant, and its old state."""
+    """A modification once applied: what it targeted, as numbered in force before the avenant, and its states."""
 
     modification: Modification
     index: int
     target_label: str
     before: Any = None
     after: Any = None
+    numero: str | None = None
+    """The number of the article or fiche the change is about, once known (« 3-1 » for an inserted article)."""
+    value: Any = None
+    """The action's value once validated by the kind's declaration (a party's new representative)."""
 
 
 @dataclass
@@ -130,14 +217,18 @@ class Version:
     """The avenants before this version's own."""
 
 
-def load_avenants(tree: SourceTree, problems: Problems) -> list[AvenantSource]:
-    """Return the contract's avenants, validated, in the order of their file names (their number)."""
-    avenants = []
-    for source in tree.iter_files(AVENANTS_DIR, ".yaml"):
-        avenant = validate_source(source, Avenant, problems)
-        if avenant is not None:
-            avenants.append(AvenantSource(len(avenants) + 1, avenant, source))
-    return avenants
+@dataclass
+class BrokenAvenant:
+    """An avenant that could not be applied (a draft naming a fiche that does not exist, say): its problems."""
+
+    numero: int
+    rel_path: str
+    problems: Problems
+
+
+def avenant_files(tree: SourceTree) -> list[SourceFile]:
+    """Return the avenant files, in the order of their names (their number)."""
+    return list(tree.iter_files(AVENANTS_DIR, ".yaml"))
 
 
 class TreeEditor:
@@ -170,71 +261,120 @@ class TreeEditor:
         return SourceTree(self.tree.root, self.files)
 
 
+def _declared(kind) -> dict[str, dict[str, Any]]:
+    return getattr(kind, "avenant_changes", None) or {}
+
+
 def apply_avenant(version: Version, avenant: AvenantSource, kind, problems: Problems) -> Version | None:
     """Return the version after `avenant`, or None after adding every problem (unknown target, conflict)."""
     editor = TreeEditor(version.tree)
     contrat = editor.data("contrat.yaml")
     where = avenant.source.location
+    declared = _declared(kind)
     changes: list[Change] = []
     seen: dict[tuple[str, Any], int] = {}
+    count = len(problems.errors)
     for index, modification in enumerate(avenant.avenant.modifications):
         path = ("modifications", index)
-        target = next((name, getattr(modification, name)) for name in ("article", "fiche", "axe", "partie")
-                      if getattr(modification, name) is not None)
-        if target in seen and target[0] != "axe":
-            problems.add(where(path), f"avenant n° {avenant.numero} : deux modifications visent "
-                                      f"{_label(*target)} (modifications {seen[target] + 1} et {index + 1})")
+        target = modification.target
+        action = modification.action
+        allowed = declared.get(target[0])
+        if allowed is None or action not in allowed:
+            possible = ", ".join(allowed) if allowed else "aucune"
+            problems.add(where(path), f"avenant n° {avenant.numero} : « {action} » ne s'applique pas à : "
+                                      f"{target[0]} (actions possibles : {possible})")
             continue
-        seen[target] = index
+        key = (target[0], str(target[1]))
+        if key in seen and target[0] not in ("axe", "apres_article"):
+            problems.add(where(path), f"avenant n° {avenant.numero} : deux modifications visent "
+                                      f"{_label(*target)} (modifications {seen[key] + 1} et {index + 1})")
+            continue
+        seen[key] = index
         change = Change(modification, index, _label(*target))
-        if modification.article is not None:
+        model = allowed[action]
+        if model is not None:
+            try:
+                change.value = model.model_validate(getattr(modification, action))
+            except ValidationError as exc:
+                for error in exc.errors():
+                    problems.add(where(path + (action, *error["loc"])),
+                                 f"avenant n° {avenant.numero} : {action} : {error['msg']}")
+                continue
+        if target[0] in ("article", "apres_article"):
             ok = _apply_article(editor, contrat, modification, change, avenant, path, problems)
-        elif modification.partie is not None:
+        elif target[0] == "partie":
             ok = _apply_partie(contrat, modification, change, avenant, path, problems)
-        elif kind.amend is not None:
-            ok = kind.amend(editor, contrat, modification, change, avenant, path, problems)
         else:
-            problems.add(where(path), f"ce type de document n'a pas de {target[0]} à modifier")
-            ok = False
+            ok = kind.amend(editor, contrat, modification, change, avenant, path, problems)
         if ok:
             changes.append(change)
+    _check_habilitations(contrat, avenant, problems)
     for finish in editor.deferred:
         finish()
-    if problems.errors:
+    if len(problems.errors) > count:
         return None
     earlier = [*version.earlier, version.avenant] if version.avenant else []
     return Version(version.numero + 1, editor.build(), avenant, changes, earlier)
 
 
+def _check_habilitations(contrat: dict, avenant: AvenantSource, problems: Problems) -> None:
+    """Every party empowered by a deliberation to sign the contract needs its own one for this avenant."""
+    parties = contrat.get("parties", [])
+    ids = [p.get("id") for p in parties]
+    for partie in parties:
+        if partie.get("habilitation") and partie.get("id") not in avenant.avenant.habilitations:
+            problems.add(avenant.source.location(("habilitations",)) if "habilitations" in avenant.source.data
+                         else avenant.source.location(),
+                         f"avenant n° {avenant.numero} : la délibération qui autorise « {partie.get('id')} » à "
+                         f"signer cet avenant manque (habilitations: {partie.get('id')}: organe, date)")
+    for partie_id in avenant.avenant.habilitations:
+        if partie_id not in ids:
+            problems.add(avenant.source.key_location(("habilitations", partie_id)),
+                         f"avenant n° {avenant.numero} : la partie « {partie_id} » n'existe pas (parties : "
+                         f"{', '.join(map(str, ids))})")
+
+
 def _label(target: str, value: Any) -> str:
-    return {"article": f"l'article {value}", "fiche": f"la fiche {value}", "axe": f"l'axe {value}",
-            "partie": f"la partie « {value} »"}[target]
+    return {"article": f"l'article {value}", "apres_article": f"l'article {value}", "fiche": f"la fiche {value}",
+            "axe": f"l'axe {value}", "partie": f"la partie « {value} »"}[target]
 
 
 def _markdown(editor: TreeEditor, rel: str, avenant: AvenantSource, path, problems: Problems) -> SourceFile | None:
     source = editor.files.get(rel)
     if source is None or not rel.endswith(".md"):
-        problems.add(avenant.source.location(path), f"fichier Markdown introuvable : « {rel} »")
+        problems.add(avenant.source.location(path), f"avenant n° {avenant.numero} : fichier Markdown introuvable : "
+                                                    f"« {rel} »")
         return None
     return source
 
 
 def _apply_article(editor, contrat, modification, change, avenant, path, problems) -> bool:
-    articles = contrat.get("articles", [])
-    numero = modification.article
-    if not 1 <= numero <= len(articles):
-        problems.add(avenant.source.location(path + ("article",)),
-                     f"avenant n° {avenant.numero} : l'article {numero} n'existe pas (le contrat en compte "
-                     f"{len(articles)})")
+    entries = contrat.get("articles", [])
+    in_force = number_articles(entries)
+    target, numero = modification.target
+    numero = str(numero).strip()
+    index = next((i for i, a in enumerate(in_force) if str(a.numero) == numero), None)
+    where = avenant.source.location(path + (target,))
+    if index is None:
+        known = ", ".join(str(a.numero) for a in in_force)
+        problems.add(where, f"avenant n° {avenant.numero} : l'article {numero} n'existe pas à la date de "
+                            f"l'avenant (articles en vigueur : {known})")
         return False
-    rel = articles[numero - 1]
+    article = in_force[index]
+    if article.supprime_par is not None:
+        problems.add(where, f"avenant n° {avenant.numero} : l'article {numero} a été supprimé par l'avenant "
+                            f"n° {article.supprime_par}")
+        return False
+    change.numero = numero
+    if modification.inserer is not None:
+        return _insert_article(editor, entries, in_force, index, modification, change, avenant, path, problems)
+    rel = article.fichier
     old = editor.files[rel]
     change.before = old.text
     if modification.supprimer:
-        # A deleted article keeps its number (legal texts are not renumbered): its text says it is deleted.
-        title = next((line[2:].strip() for line in old.text.splitlines() if line.startswith("# ")), "")
-        change.after = f"# {title}\n\n*(Article supprimé par l'avenant n° {avenant.numero}.)*\n"
-        editor.set_text(rel, change.after, old)
+        change.after = None
+        entries[index] = {"fichier": rel, **({"numero": numero} if not numero.isdigit() else {}),
+                          "supprime_par": avenant.numero}
         return True
     if modification.remplacer is not None:
         if modification.remplacer not in old.text:
@@ -253,6 +393,28 @@ def _apply_article(editor, contrat, modification, change, avenant, path, problem
     return True
 
 
+def _insert_article(editor, entries, in_force, index, modification, change, avenant, path, problems) -> bool:
+    """Insert a new article after the one at `index`: « 3-1 » after 3, « 3-2 » after 3-1; the others keep
+    their numbers. It goes after the last article of its group only (after 3 while 3-1 exists would be
+    between 3 and 3-1: insert after 3-1)."""
+    base, sub = article_number_key(str(in_force[index].numero))
+    following = in_force[index + 1].numero if index + 1 < len(in_force) else None
+    if following is not None and article_number_key(str(following))[0] == base:
+        problems.add(avenant.source.location(path + ("apres_article",)),
+                     f"avenant n° {avenant.numero} : l'article {following} suit déjà l'article "
+                     f"{in_force[index].numero} : insérez après l'article {following}")
+        return False
+    source = _markdown(editor, modification.inserer, avenant, path + ("inserer",), problems)
+    if source is None:
+        return False
+    numero = f"{base}-{sub + 1}"
+    change.numero = numero
+    change.target_label = f"l'article {numero}"
+    change.after = source.text
+    entries.insert(index + 1, {"fichier": modification.inserer, "numero": numero})
+    return True
+
+
 def _apply_partie(contrat, modification, change, avenant, path, problems) -> bool:
     parties = contrat.get("parties", [])
     partie = next((p for p in parties if p.get("id") == modification.partie), None)
@@ -263,31 +425,49 @@ def _apply_partie(contrat, modification, change, avenant, path, problems) -> boo
                      f"(parties : {known})")
         return False
     change.before = copy.deepcopy(partie.get("representant"))
-    partie["representant"] = modification.representant.model_dump()
-    change.after = partie["representant"]
+    value = change.value.model_dump() if change.value is not None else dict(modification.representant)
+    partie["representant"] = value
+    change.after = value
     change.target_label = partie.get("nom", modification.partie)
     return True
 
 
-def versions(tree: SourceTree, kind, problems: Problems) -> list[Version]:
+def load_avenant(source: SourceFile, numero: int, problems: Problems) -> AvenantSource | None:
+    """Return one avenant file validated, or None after adding its problems."""
+    avenant = validate_source(source, Avenant, problems)
+    return AvenantSource(numero, avenant, source) if avenant is not None else None
+
+
+def versions(tree: SourceTree, kind, problems: Problems,
+             broken: list[BrokenAvenant] | None = None) -> list[Version]:
     """Return the original version and one version per avenant, each the previous one amended.
 
-    Avenants must be dated after the contract's signature and after each other; a problem stops the chain.
+    Each avenant is checked on its own: the first one that cannot be applied (its problems are added, and it is
+    listed in `broken`) ends the chain, and the avenants after it, which name their targets by numbers that
+    depend on it, are listed as not built. Avenants must be dated after the contract and after each other.
     """
     chain = [Version(0, tree)]
-    avenants = load_avenants(tree, problems)
     contrat = tree.get("contrat.yaml").data or {}
     previous_date = (contrat.get("signature") or {}).get("date")
-    for avenant in avenants:
-        if isinstance(previous_date, dt.date) and avenant.avenant.date <= previous_date:
-            what = "le contrat" if avenant.numero == 1 else f"l'avenant n° {avenant.numero - 1}"
-            problems.add(avenant.source.location(("date",)),
-                         f"l'avenant n° {avenant.numero} est daté du {avenant.avenant.date:%d/%m/%Y}, pas après "
-                         f"{what} ({previous_date:%d/%m/%Y})")
+    files = avenant_files(tree)
+    for numero, source in enumerate(files, start=1):
+        own = Problems()
+        avenant = load_avenant(source, numero, own)
+        if avenant is not None and isinstance(previous_date, dt.date) and avenant.avenant.date <= previous_date:
+            what = "le contrat" if numero == 1 else f"l'avenant n° {numero - 1}"
+            own.add(source.location(("date",)), f"l'avenant n° {numero} est daté du "
+                                                f"{avenant.avenant.date:%d/%m/%Y}, pas après {what} "
+                                                f"({previous_date:%d/%m/%Y})")
+        following = apply_avenant(chain[-1], avenant, kind, own) if avenant is not None and not own.errors else None
+        problems.extend(own)
+        if following is None:
+            if broken is not None:
+                broken.append(BrokenAvenant(numero, source.rel_path, own))
+            for later, later_source in enumerate(files[numero:], start=numero + 1):
+                problems.add(later_source.location(), f"l'avenant n° {later} n'est pas construit : l'avenant "
+                                                      f"n° {numero}, qu'il suit, est en erreur")
             break
         previous_date = avenant.avenant.date
-        following = apply_avenant(chain[-1], avenant, kind, problems)
-        if following is None:
-            break
         chain.append(following)
     return chain
+

@@ -11,8 +11,8 @@ import click
 
 from . import FORMATS, TEMPLATES_DIR
 from .errors import Location, display_path
-from .pipeline import build_report, contract_roots, keep_freed_memory, read_and_compute
-from .scaffold import ScaffoldError, create
+from .pipeline import build_report, check_avenants, contract_roots, keep_freed_memory, read_and_compute
+from .scaffold import ScaffoldError, create, find_markers
 
 CONTEXT = {"help_option_names": ["-h", "--help", "--aide"]}
 
@@ -184,7 +184,9 @@ def _build(ctx: click.Context, roots: list[Path], force: bool, avenant: int | No
         for path in report.written:
             click.echo(f"écrit : {display_path(path)}")
     for slug, problems in report.failed.items():
-        click.echo(f"{slug} : {len(problems)} problème(s), rien n'a été écrit pour ce contrat :", err=True)
+        what = ("le contrat et ses avenants valides ont été écrits" if slug in report.partly_written
+                else "rien n'a été écrit pour ce contrat")
+        click.echo(f"{slug} : {len(problems)} problème(s), {what} :", err=True)
         _echo_problems(problems)
     elapsed = time.perf_counter() - started
     from .french import nombre  # here: a build that finds nothing to do loads no formatting
@@ -217,6 +219,11 @@ def verifier(ctx: click.Context, slugs: tuple[str, ...] = ()) -> None:
             continue
         prepared = read_and_compute(root)
         problems, findings, markers = prepared.problems, prepared.findings, prepared.markers
+        avenant_problems, avenant_findings = check_avenants(prepared)  # each avenant in order, as a build
+        problems.extend(avenant_problems)
+        findings.extend(avenant_findings)
+        markers.extend(find_markers(prepared.tree, only=lambda rel: rel.startswith("avenants/"))
+                       if prepared.tree is not None else [])
         if not problems.errors and not findings and not markers:
             click.echo(f"{root.name} : aucun problème, les chiffres déclarés concordent avec le calcul.")
             _echo_problems(problems.warnings, err=False)

@@ -131,7 +131,8 @@ def compute_tree(tree: SourceTree, root: Path, problems: Problems | None = None,
 
     prepared = Prepared(root, tree=tree, problems=problems if problems is not None else Problems())
     problems = prepared.problems
-    prepared.markers = find_markers(tree)
+    # A draft avenant's markers make its own documents drafts, not the contract's (see `iter_amended`)
+    prepared.markers = find_markers(tree, only=lambda rel: not rel.startswith("avenants/"))
     contrat = tree.get("contrat.yaml")
     if contrat is None or not isinstance(contrat.data, dict):
         if not problems:
@@ -249,25 +250,76 @@ def render_avenant(previous: Prepared, current: Prepared, version: Version, prev
 
 def render_all_versions(prepared: Prepared, output_dir: Path, templates_dir: Path, problems: Problems,
                         formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[Output]:
-    """Render the contract and, for each of its avenants, the four documents of the amended version."""
+    """Render the contract and, for each of its avenants, the four documents of the amended version.
+
+    Each avenant is checked on its own: one that cannot be applied (a draft naming a fiche that does not exist)
+    adds its problems and ends the chain, and the documents of the contract and of the avenants before it are
+    still returned, to be written.
+    """
     from .amend import AVENANTS_DIR
-    from .amend import versions as amend_versions
 
     outputs = render(prepared, output_dir, templates_dir, formats=formats)
     if prepared.kind.avenant_context is None or not any(prepared.tree.iter_files(AVENANTS_DIR, ".yaml")):
         return outputs
-    chain = amend_versions(prepared.tree, prepared.kind, problems)
-    previous, previous_outputs = prepared, outputs
-    for version in chain[1:]:
-        current = compute_tree(version.tree, prepared.root, verify=False)
-        problems.extend(current.problems.errors)
-        if current.problems.errors:
-            break
+    previous_outputs = outputs
+    for previous, current, version in iter_amended(prepared, problems):
         current_outputs = render(current, output_dir, templates_dir, version, formats)
         outputs += current_outputs + render_avenant(previous, current, version, previous_outputs, current_outputs,
                                                      templates_dir)
-        previous, previous_outputs = current, current_outputs
+        previous_outputs = current_outputs
     return outputs
+
+
+def iter_amended(prepared: Prepared, problems: Problems, *, verify: bool = False,
+                 findings: Problems | None = None):
+    """Yield (previous, current, version) for each avenant that applies: the version before it and its own,
+    validated and computed (`Prepared`).
+
+    The first avenant that does not apply, or whose consolidated version is invalid, adds its problems and ends
+    the chain. With `verify`, each consolidated version's declared figures are compared with the computed ones,
+    each new disagreement added to `findings` and said to be after that avenant.
+    """
+    from .amend import avenant_files
+    from .amend import versions as amend_versions
+    from .scaffold import find_markers
+
+    chain = amend_versions(prepared.tree, prepared.kind, problems)
+    files = avenant_files(prepared.tree)
+    previous = prepared
+    known = {problem.message for problem in prepared.findings}
+    for version in chain[1:]:
+        current = compute_tree(version.tree, prepared.root, verify=False)
+        own = version.avenant.source.rel_path
+        own_folder = own.removesuffix(".yaml") + "/"
+        current.markers = find_markers(version.tree, only=lambda rel: rel == own or rel.startswith(own_folder)
+                                       or not rel.startswith("avenants/"))
+        if current.problems.errors:
+            problems.extend(current.problems.errors)
+            for later in files[version.numero:]:
+                problems.add(later.location(), f"l'avenant n° {files.index(later) + 1} n'est pas construit : "
+                                               f"l'avenant n° {version.numero}, qu'il suit, est en erreur")
+            return
+        if verify and findings is not None:
+            found = Problems()
+            current.kind.verify(current.computed, found)
+            for problem in found:
+                if problem.message not in known:  # said of the version before already: said once
+                    findings.add(problem.location, f"après l'avenant n° {version.numero} : {problem.message}",
+                                 is_warning=problem.is_warning)
+            known = {problem.message for problem in found}
+        yield previous, current, version
+        previous = current
+
+
+def check_avenants(prepared: Prepared) -> tuple[Problems, Problems]:
+    """Return the problems of the contract's avenants, checked in order as a build applies them, and the
+    disagreements of each consolidated version's figures (for `verifier`)."""
+    problems, findings = Problems(), Problems()
+    if prepared.kind is None or prepared.kind.avenant_context is None or prepared.problems.errors:
+        return problems, findings
+    for _ in iter_amended(prepared, problems, verify=True, findings=findings):
+        pass
+    return problems, findings
 
 
 def _stat_lines(paths) -> str:
@@ -374,7 +426,11 @@ def build_contract(root: Path, inputs: str | None, output_dir: Path, templates_d
                 errors.add(Location(display_path(root / AVENANTS_DIR)), f"pas d'avenant n° {avenant}")
             result.inputs = None  # a partial build: the next build checks the whole contract again
         result.errors = errors.errors
-        result.outputs = outputs if not errors.errors else []
+        # An avenant in error leaves the contract and the avenants before it to be written (`outputs`); a
+        # template problem leaves none. Either way the contract is built again next time.
+        result.outputs = outputs
+        if errors.errors:
+            result.inputs = None
         return result
 
 
@@ -388,6 +444,8 @@ class BuildReport:
     built: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: dict[str, list[Problem]] = field(default_factory=dict)
+    partly_written: list[str] = field(default_factory=list)
+    """Failed contracts whose documents were written up to an avenant in error."""
 
     @property
     def problems(self) -> list[Problem]:
@@ -399,12 +457,15 @@ def _finish(result: ContractResult, output_dir: Path, force: bool, report: Build
     slug = result.root.name
     if result.errors:
         report.failed[slug] = result.errors
-        return
+        if not result.outputs:
+            return
+        report.partly_written.append(slug)
     outputs = [o for o in result.outputs if o.dest_path.suffix != ".docx" or "docx" in result.formats]
     written = write_outputs(outputs, output_dir / slug, force=force, inputs=result.inputs)
     report.written += written.written
     report.kept_aside += written.kept_aside
-    report.built.append(slug)
+    if not result.errors:
+        report.built.append(slug)
 
 
 def _convert_batch(waiting: list[ContractResult]) -> None:
@@ -413,13 +474,13 @@ def _convert_batch(waiting: list[ContractResult]) -> None:
     from .render_office import convert
 
     for target in ("pdf", "odt"):
-        concerned = [r for r in waiting if target in r.formats and not r.errors]
+        concerned = [r for r in waiting if target in r.formats and r.outputs]
         sources = {str(o.dest_path): (r, o) for r in concerned for o in r.outputs if o.dest_path.suffix == ".docx"}
         try:
             results = convert({name: o.data for name, (_, o) in sources.items()}, target)
         except BuildFailed as exc:
             for result in concerned:
-                result.errors = exc.problems
+                result.errors, result.outputs = exc.problems, []
             continue
         for name, data in results.items():
             result, output = sources[name]
@@ -488,7 +549,7 @@ def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMP
     waiting = []  # contracts with PDF or ODT to produce: converted together, written after
     for result in results:
         report.warnings.extend(result.warnings)
-        if not result.errors and {"pdf", "odt"} & set(result.formats):
+        if result.outputs and {"pdf", "odt"} & set(result.formats):
             waiting.append(result)
         else:
             _finish(result, output_dir, force, report)

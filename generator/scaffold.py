@@ -12,6 +12,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from .errors import Location, ParapheError, Problems, display_path
 from .load import SourceTree
@@ -63,12 +64,13 @@ def create(kind: str, slug: str, content_dir: Path, templates_dir: Path, today: 
     return dest
 
 
-def find_markers(tree: SourceTree) -> Problems:
-    """Return a problem for every marker left in the contract's files, with its file and line."""
+def find_markers(tree: SourceTree, only: Callable[[str], bool] | None = None) -> Problems:
+    """Return a problem for every marker left in the contract's files (those `only` keeps), with its file and
+    line."""
     found = Problems()
     for rel_path in sorted(tree.files):
         source = tree.files[rel_path]
-        if MARKER not in source.text:
+        if MARKER not in source.text or (only is not None and not only(rel_path)):
             continue
         for number, line in enumerate(source.text.split("\n"), start=1):
             if line.lstrip().startswith("#") and source.is_yaml:

@@ -237,6 +237,9 @@ def signature_table(t: TemplateWriter, lines: list[tuple[str, str]]):
 def fiches(t: TemplateWriter, loop: str) -> None:
     """Write the fiches-projet of `loop`, each with its fields and its four tables."""
     t.tag("{%p for fiche in " + loop + " %}")
+    t.tag("{%p if fiche.supprimee %}")
+    t.p("Fiche-projet n° {{ fiche.numero }} (supprimée)", "Fiche label")
+    t.tag("{%p else %}")
     t.tag("{%p if loop.first %}")
     t.p("INTITULE DE L'ACTION :", "Fiche label")
     t.tag("{%p else %}")
@@ -282,6 +285,7 @@ def fiches(t: TemplateWriter, loop: str) -> None:
         [("{%tr endfor %}", C)],
         [("Total", H), ("{{ fiche.total_financements|cellule }}", M), ("", C), ("", C)],
     ])
+    t.tag("{%p endif %}")
     t.tag("{%p endfor %}")
 
 
@@ -332,7 +336,8 @@ def crte_parties(t: TemplateWriter) -> None:
         "{{ partie.representant.qualite }}{% endif %}"
         "{% if partie.habilitation %}, dûment habilité par délibération du {{ partie.habilitation.organe }}"
         "{% if partie.habilitation.numero %} n° {{ partie.habilitation.numero }}{% endif %}"
-        " en date du {{ partie.habilitation.date|date_longue }}{% endif %}{{ '.' if loop.last else ',' }}",
+        " en date du {{ partie.habilitation.date if partie.habilitation.date is string else "
+        "partie.habilitation.date|date_longue }}{% endif %}{{ '.' if loop.last else ',' }}",
         "List Bullet")
     t.tag("{%p endfor %}")
 
@@ -382,7 +387,8 @@ def crte_template() -> None:
     t.p("Préambule", "Heading 2")
     t.tag("{{p preambule|prose(2) }}")
     t.tag("{%p for article in articles %}")
-    t.p("Article {{ article.numero|numero_article }} – {{ article.titre }}", "Heading 2")
+    t.p("Article {{ article.numero|numero_article }}{% if article.supprime %} (supprimé){% else %} – "
+        "{{ article.titre }}{% endif %}", "Heading 2")
     t.tag("{{p article.corps|prose(2) }}")
     t.tag("{%p for sous in article.sous_articles %}")
     t.p("{{ sous.numero }}. {{ sous.titre }}", "Heading 3")

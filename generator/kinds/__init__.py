@@ -36,6 +36,11 @@ class Kind:
     """Output file name (without suffix) → docx template path, relative to the templates folder."""
     amend: Callable[..., bool] | None = None
     """Apply a change of an avenant that targets the kind's own content (a CRTE's fiches), see `amend.py`."""
+    avenant_changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """What an avenant may change in the kind: target (« article », « apres_article », « fiche », « axe »,
+    « partie ») → action (« rediger », « supprimer »…) → the model its value must follow, or None. The amend
+    stage reads it: a target or action the kind does not declare is refused, with the avenant's line. Articles
+    and parties are amended the same way for every kind; the kind's own targets go to `amend`."""
     avenant_context: Callable[[Any, Any, Any], dict[str, Any]] | None = None
     """Return the context of the avenant document from the previous and the amended computed documents."""
     avenant_templates: dict[str, str] = field(default_factory=dict)
@@ -48,6 +53,9 @@ class Kind:
     """Return, for the preview, the id of the HTML element each content file is about (path → id)."""
 
     def __post_init__(self):
+        own = set(self.avenant_changes) - {"article", "apres_article", "partie"}
+        if own and self.amend is None:
+            raise ValueError(f"kind {self.name}: avenants may change {', '.join(sorted(own))}, which needs `amend`")
         # A build tells whether a contract is unchanged from the files of `templates/<kind>/`, without
         # importing the kinds: a kind's templates must live there.
         for path in [*self.templates.values(), *self.avenant_templates.values(), *self.html_templates.values()]:

@@ -94,19 +94,22 @@ class SousArticle:
 
 @dataclass
 class Article:
-    """An article: its number (its position), title, opening prose and, where numbered, its sub-articles."""
+    """An article: its number (its position, or « 3-1 » for one an avenant inserted), title, opening prose and,
+    where numbered, its sub-articles."""
 
-    numero: int
+    numero: int | str
     titre: str
     corps: Prose
     sous_articles: list[SousArticle]
     source_path: str
+    supprime: bool = False
+    """Deleted by an avenant: it keeps its place and number, and prints « (supprimé) »."""
 
 
 _HEADING = re.compile(r"^(#{1,2})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 
 
-def split_article(text: Prose, numero: int, source_path: str, *, numbered_sections: bool = True) -> Article:
+def split_article(text: Prose, numero: int | str, source_path: str, *, numbered_sections: bool = True) -> Article:
     """Split an article's Markdown into its title (`#`), opening prose and sub-articles (`##`).
 
     With `numbered_sections`, each `##` section becomes a sub-article numbered « <article>.<position> »;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import Kind
+from ..common import Representant
 from .avenant import amend, avenant_context
 from .compute import compute
 from .context import context
@@ -28,6 +29,13 @@ KIND = Kind(
     context=context,
     templates={"contrat": "crte/contrat.docx", "annexes": "crte/annexes.docx"},
     amend=amend,
+    avenant_changes={
+        "article": {"rediger": None, "completer": None, "remplacer": None, "supprimer": None},
+        "apres_article": {"inserer": None},
+        "fiche": {"modifier": None, "supprimer": None},
+        "axe": {"ajouter_fiche": None},
+        "partie": {"representant": Representant},
+    },
     avenant_context=avenant_context,
     avenant_templates={"avenant": "crte/avenant.docx"},
     workbook=workbook,

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import copy
+import difflib
+import re
 from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import Any
+
+from pydantic import BaseModel, ValidationError
 
 from ...amend import Change, TreeEditor, Version
 from ...errors import Problems
@@ -14,6 +18,7 @@ from ...prose import markdown_escape
 from ...schema import Prose
 from ..common import split_article
 from .compute import CRTECalcule
+from .schema import Fiche
 
 # What a changed field is called in an avenant, and how « remplacé » agrees with it.
 FIELD_LABELS = {
@@ -36,7 +41,7 @@ FIELD_LABELS = {
 
 
 def _parse_numero(numero: str) -> tuple[int, int] | None:
-    parts = numero.split(".")
+    parts = str(numero).split(".")
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
         return None
     return int(parts[0]), int(parts[1])
@@ -50,8 +55,63 @@ def _set_path(data: dict, dotted: str, value: Any) -> None:
     node[keys[-1]] = copy.deepcopy(value)
 
 
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def field_path_problem(dotted: str) -> str | None:
+    """Return why `dotted` is not a path of a fiche's fields (« echeancier.depenses.investisement »), or None."""
+    model: type[BaseModel] | None = Fiche
+    walked = []
+    for key in dotted.split("."):
+        if model is None:
+            return f"« {'.'.join(walked)} » n'a pas de champ « {key} »"
+        field = model.model_fields.get(key)
+        if field is None:
+            known = list(model.model_fields)
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f" — vouliez-vous dire « {'.'.join([*walked, close[0]])} » ?" if close else ""
+            where = f"« {'.'.join(walked)} »" if walked else "la fiche"
+            return f"{where} n'a pas de champ « {key} »{hint}"
+        walked.append(key)
+        model = _model_of(field.annotation)
+    return None
+
+
+# The declared figures of a section of a fiche: what the source printed, no longer true once the section changes.
+_DECLARED = {"investissement": ("investissement", "total_publie"), "fonctionnement": ("fonctionnement", "total_publie"),
+             "echeancier": ("echeancier", "publie"), "financements": ("financements", "total_publie")}
+
+
+def _fiche_in_force(axes: list, numero: str, avenant, path, problems: Problems) -> tuple[list, int] | None:
+    """Return the axis's fiche list and the position of fiche `numero` in force, or None after a problem."""
+    where = avenant.source.location(path + ("fiche",))
+    parsed = _parse_numero(numero)
+    if parsed is None or not 1 <= parsed[0] <= len(axes) or not 1 <= parsed[1] <= len(axes[parsed[0] - 1]["fiches"]):
+        problems.add(where, f"avenant n° {avenant.numero} : la fiche {numero} n'existe pas à la date de l'avenant")
+        return None
+    fiches = axes[parsed[0] - 1]["fiches"]
+    entry = fiches[parsed[1] - 1]
+    if isinstance(entry, dict):
+        problems.add(where, f"avenant n° {avenant.numero} : la fiche {numero} a été supprimée par l'avenant "
+                            f"n° {entry.get('supprimee_par')}")
+        return None
+    return fiches, parsed[1] - 1
+
+
 def amend(editor: TreeEditor, contrat: dict, modification, change: Change, avenant, path, problems: Problems) -> bool:
-    """Apply a change to a fiche (modify, delete) or an axis (add a fiche); True when it applied."""
+    """Apply a change to a fiche (modify, delete) or an axis (add a fiche); True when it applied.
+
+    A deleted fiche keeps its place (and number) in its axis; an added one takes the next number of its axis,
+    never a deleted one's. Once a fiche changes, the maquette the source printed is no longer the contract's:
+    the consolidated version is not compared with it.
+    """
     axes = contrat.get("axes", [])
     where = avenant.source.location
     if modification.axe is not None:
@@ -61,33 +121,65 @@ def amend(editor: TreeEditor, contrat: dict, modification, change: Change, avena
             return False
         source = editor.files.get(modification.ajouter_fiche)
         if source is None or not source.is_yaml:
-            problems.add(where(path + ("ajouter_fiche",)), f"fiche introuvable : « {modification.ajouter_fiche} »")
+            problems.add(where(path + ("ajouter_fiche",)), f"avenant n° {avenant.numero} : fiche introuvable : "
+                                                           f"« {modification.ajouter_fiche} »")
             return False
         slug = PurePosixPath(modification.ajouter_fiche).stem
-        if f"fiches/{slug}.yaml" in editor.files:
-            problems.add(where(path + ("ajouter_fiche",)), f"une fiche « {slug} » existe déjà dans le contrat")
+        if f"fiches/{slug}.yaml" in editor.files or any(
+                isinstance(e, dict) and e.get("fiche") == slug for a in axes for e in a["fiches"]):
+            problems.add(where(path + ("ajouter_fiche",)), f"avenant n° {avenant.numero} : une fiche « {slug} » "
+                                                           "existe déjà dans le contrat")
             return False
         editor.add(f"fiches/{slug}.yaml", source)
-        editor.deferred.append(lambda: axes[modification.axe - 1]["fiches"].append(slug))
+        fiches = axes[modification.axe - 1]["fiches"]
+
+        def add() -> None:
+            fiches.append(slug)
+            change.numero = f"{modification.axe}.{len(fiches)}"
+        editor.deferred.append(add)
         change.after = slug
+        contrat["maquette_publiee"] = None
         return True
 
-    parsed = _parse_numero(modification.fiche)
-    if parsed is None or not 1 <= parsed[0] <= len(axes) or not 1 <= parsed[1] <= len(axes[parsed[0] - 1]["fiches"]):
-        problems.add(where(path + ("fiche",)), f"avenant n° {avenant.numero} : la fiche {modification.fiche} "
-                                               "n'existe pas")
+    found = _fiche_in_force(axes, modification.fiche, avenant, path, problems)
+    if found is None:
         return False
-    fiches = axes[parsed[0] - 1]["fiches"]
-    slug = fiches[parsed[1] - 1]
+    fiches, position = found
+    slug = fiches[position]
+    change.numero = str(modification.fiche)
     rel = f"fiches/{slug}.yaml"
     change.before = copy.deepcopy(editor.files[rel].data)
+    contrat["maquette_publiee"] = None
     if modification.supprimer:
-        editor.deferred.append(lambda: (fiches.remove(slug), editor.remove(rel)))
+        fiches[position] = {"fiche": slug, "supprimee_par": avenant.numero}
+        editor.remove(rel)
         change.after = None
         return True
+    wrong = [(dotted, field_path_problem(dotted)) for dotted in modification.modifier]
+    for dotted, problem in wrong:
+        if problem is not None:
+            problems.add(avenant.source.key_location(path + ("modifier", dotted)),
+                         f"avenant n° {avenant.numero} : {problem}")
+    if any(problem for _, problem in wrong):
+        return False
     data = editor.data(rel)
     for dotted, value in modification.modifier.items():
         _set_path(data, dotted, value)
+        declared = _DECLARED.get(dotted.split(".")[0])
+        if declared and isinstance(data.get(declared[0]), dict):
+            data[declared[0]].pop(declared[1], None)
+    try:
+        Fiche.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = ".".join(str(k) for k in error["loc"])
+            dotted = next((d for d in modification.modifier if loc == d or loc.startswith(d + ".")), None)
+            if dotted is not None:
+                problems.add(avenant.source.location(path + ("modifier", dotted)),
+                             f"avenant n° {avenant.numero} : {loc} : valeur incorrecte ({error['msg']})")
+        if any(d for d in modification.modifier if any(
+                ".".join(str(k) for k in e["loc"]).startswith(d) for e in exc.errors())):
+            return False
     change.after = copy.deepcopy(data)
     return True
 
@@ -121,7 +213,7 @@ def _get(data: dict | None, dotted: str) -> Any:
     return node
 
 
-def _quote_article(text: str, numero: int) -> Prose:
+def _quote_article(text: str, numero: int | str) -> Prose:
     """Return an article's new text as an avenant quotes it: « Article N – Title », its body, then »."""
     article = split_article(Prose(text), numero, "", numbered_sections=False)
     title = f" – {markdown_escape(article.titre)}" if article.titre else ""
@@ -132,56 +224,137 @@ def _fiche_by_slug(computed: CRTECalcule, slug: str):
     return next(f for f in computed.fiches if f.slug == slug)
 
 
+ORDINAUX = ("premier", "deuxième", "troisième", "quatrième", "cinquième", "sixième", "septième", "huitième",
+            "neuvième", "dixième", "onzième", "douzième", "treizième", "quatorzième", "quinzième", "seizième",
+            "dix-septième", "dix-huitième", "dix-neuvième", "vingtième")
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_AMOUNT = re.compile(r"-?\d{1,3}(?:[ \u00a0\u202f]\d{3})*(?:,\d+)?[ \u00a0\u202f]?(?:€|euros?)")
+
+
+def alineas(text: str) -> list[str]:
+    """Return the alinéas of an article's Markdown: its paragraphs and list items, headings left out."""
+    found: list[str] = []
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            current = None
+            continue
+        if current is None or _LIST_ITEM.match(line):
+            current = [line.strip()]
+            found.append(current)  # type: ignore[arg-type]
+        else:
+            current.append(line.strip())
+    return [" ".join(lines) for lines in found]  # type: ignore[arg-type]
+
+
+_CARDINAUX = {2: "deux", 3: "trois", 4: "quatre", 5: "cinq", 6: "six", 7: "sept", 8: "huit", 9: "neuf", 10: "dix"}
+
+
+def _ordinal(n: int) -> str:
+    return ORDINAUX[n - 1] if n <= len(ORDINAUX) else f"{n}e"
+
+
+def _where_in_article(text: str, words: str, numero: int | str) -> str:
+    """Return « Au deuxième alinéa de l'article 5 », « Aux premier et troisième alinéas de l'article 5 », or
+    « À l'article 5 » when the article has one alinéa (guide de légistique)."""
+    all_alineas = alineas(text)
+    hits = [i for i, alinea in enumerate(all_alineas, start=1) if words in alinea]
+    article = f"l'article {numero_article(numero)}"
+    if len(all_alineas) <= 1 or not hits:
+        return f"À {article}"
+    if len(hits) == 1:
+        return f"Au {_ordinal(hits[0])} alinéa de {article}"
+    names = [_ordinal(h) for h in hits]
+    return f"Aux {', '.join(names[:-1])} et {names[-1]} alinéas de {article}"
+
+
+def _replacement(old: str, new: str) -> str:
+    """Return « le montant : « X » est remplacé par : « Y » », « le mot : … » or « les mots : … »."""
+    if _AMOUNT.fullmatch(old.strip()) and _AMOUNT.fullmatch(new.strip()):
+        return f"le montant : « {old} » est remplacé par : « {new} »"
+    if " " not in old.strip() and " " not in new.strip():
+        return f"le mot : « {old} » est remplacé par le mot : « {new} »"
+    return f"les mots : « {old} » sont remplacés par les mots : « {new} »"
+
+
+def _enumerate(items: list[str]) -> list[str]:
+    """Number the items of an enumeration « 1° … ; », the last one ending with a full stop."""
+    numbered = []
+    for n, item in enumerate(items, start=1):
+        item = item.rstrip(" .;")
+        numbered.append(f"{n}° {item}{'.' if n == len(items) else ' ;'}")
+    return numbered
+
+
 def describe(change: Change, avenant_numero: int, before: CRTECalcule, after: CRTECalcule) -> dict[str, Any]:
-    """Return one article of the avenant: its sentence in the wording of amendments, and what it quotes."""
+    """Return one article of the avenant: its sentence in the wording of the guide de légistique, and what it
+    quotes (« L'article 4 est ainsi rédigé : », « L'article 7 est supprimé. »…)."""
     m = change.modification
     texte, details = None, []
-    if m.article is not None:
-        n = numero_article(m.article)
+    if m.apres_article is not None:
+        phrase = (f"Après l'article {numero_article(m.apres_article)}, il est inséré un article "
+                  f"{numero_article(change.numero)} ainsi rédigé :")
+        texte = _quote_article(change.after, change.numero)
+    elif m.article is not None:
+        n = numero_article(change.numero)
         if m.rediger:
-            phrase = f"L'article {n} du contrat est ainsi rédigé :"
-            texte = _quote_article(change.after, m.article)
+            phrase = f"L'article {n} est ainsi rédigé :"
+            texte = _quote_article(change.after, change.numero)
         elif m.completer:
-            phrase = f"L'article {n} du contrat est complété par les dispositions suivantes :"
-            texte = Prose(change.after[len(change.before.rstrip("\n")):].strip("\n"))
+            added = change.after[len(change.before.rstrip("\n")):].strip("\n")
+            count = len(alineas(added))
+            phrase = (f"L'article {n} est complété par un alinéa ainsi rédigé :" if count == 1 else
+                      f"L'article {n} est complété par {_CARDINAUX.get(count, str(count))} alinéas ainsi rédigés :")
+            texte = Prose(f"« {added} »")
         elif m.remplacer is not None:
-            phrase = (f"À l'article {n} du contrat, les mots « {m.remplacer} » sont remplacés par les mots "
-                      f"« {m.par} ».")
+            phrase = f"{_where_in_article(change.before, m.remplacer, change.numero)}, " \
+                     f"{_replacement(m.remplacer, m.par)}."
         else:
-            phrase = f"L'article {n} du contrat est supprimé."
+            phrase = f"L'article {n} est supprimé."
     elif m.partie is not None:
         r = m.representant
-        person = f"{r.qualite}, {r.civilite} {r.nom}" if r.qualite_avant_nom else f"{r.civilite} {r.nom}, {r.qualite}"
+        qualite, civilite, nom = r.get("qualite"), r.get("civilite"), r.get("nom")
+        person = f"{qualite}, {civilite} {nom}" if r.get("qualite_avant_nom") else f"{civilite} {nom}, {qualite}"
         phrase = f"Dans le contrat, {change.target_label} est désormais représentée par {person}."
     elif m.axe is not None:
         fiche = _fiche_by_slug(after, change.after)
-        phrase = (f"Une fiche-projet n° {fiche.numero} « {fiche.intitule} » est ajoutée à l'axe {m.axe} "
-                  f"({fiche.axe.code}) de l'annexe 2 du contrat ; elle figure en annexe du présent avenant.")
+        position = int(fiche.numero.split(".")[1])
+        where = f"Après la fiche-projet {m.axe}.{position - 1}" if position > 1 else f"À l'axe {m.axe}"
+        phrase = (f"{where}, il est inséré une fiche-projet {fiche.numero} « {fiche.intitule} », figurant en "
+                  "annexe au présent avenant.")
+    elif m.supprimer:
+        phrase = f"La fiche-projet {m.fiche} est supprimée."
     else:
-        intitule = change.before.get("intitule", "")
-        if m.supprimer:
-            phrase = f"La fiche-projet n° {m.fiche} « {intitule} » est supprimée de l'annexe 2 du contrat."
-        else:
-            phrase = f"La fiche-projet n° {m.fiche} « {intitule} » de l'annexe 2 du contrat est modifiée comme suit :"
-            for dotted in m.modifier:
-                label, verb = FIELD_LABELS.get(dotted, (f"le champ « {dotted} »", "est remplacé"))
-                old, new = _get(change.before, dotted), _get(change.after, dotted)
-                is_amount = dotted.startswith(("echeancier.", "investissement.", "fonctionnement.", "financements."))
-                shown_old, shown_new = _show(old, is_amount), _show(new, is_amount)
-                details.append(f"{label[0].upper()}{label[1:]} ({shown_old}) {verb} par : {shown_new}.")
-            old_fiche = next(f for f in before.fiches if f.numero == m.fiche)
-            new_fiche = _fiche_by_slug(after, old_fiche.slug)
-            old_total, new_total = old_fiche.echeancier and old_fiche.echeancier.depenses.total, \
-                new_fiche.echeancier and new_fiche.echeancier.depenses.total
-            if old_total != new_total:
-                details.append(f"Le coût total de la fiche passe ainsi de {_show(old_total)} à {_show(new_total)}.")
+        phrase = f"La fiche-projet {m.fiche} est ainsi modifiée :"
+        items = []
+        for dotted in m.modifier:
+            label, verb = FIELD_LABELS.get(dotted, (f"le champ « {dotted} »", "est remplacé"))
+            old, new = _get(change.before, dotted), _get(change.after, dotted)
+            is_amount = dotted.startswith(("echeancier.", "investissement.", "fonctionnement.", "financements."))
+            items.append(f"{label[0].upper()}{label[1:]} : {_show(old, is_amount)} {verb} par : "
+                         f"{_show(new, is_amount)}")
+        old_fiche = next(f for f in before.fiches if f.numero == m.fiche)
+        new_fiche = _fiche_by_slug(after, old_fiche.slug)
+        old_total, new_total = old_fiche.cout_total, new_fiche.cout_total
+        details = _enumerate(items)
+        if old_total != new_total:
+            details.append(f"Le coût total de la fiche-projet passe ainsi de {_show(old_total)} à "
+                           f"{_show(new_total)}.")
     return {"phrase": phrase, "texte": texte, "details": details}
 
 
 def _maquette_changed(before: CRTECalcule, after: CRTECalcule) -> bool:
     def rows(computed):
-        return [(l.fiche.slug, l.cout_annee_1, l.cout_annee_2, l.cout_total) for l in computed.maquette.lignes]
+        return [(l.fiche.numero, l.fiche.libelle_maquette, l.cout_annee_1, l.cout_annee_2, l.cout_total)
+                for l in computed.maquette.lignes]
     return rows(before) != rows(after)
+
+
+def _parties_for(contrat, avenant) -> list:
+    """Return the parties as this avenant names them: each empowered by its own deliberation for it."""
+    return [partie.model_copy(update={"habilitation": avenant.habilitations.get(partie.id)})
+            if partie.habilitation is not None else partie for partie in contrat.parties]
 
 
 def avenant_context(before: CRTECalcule, after: CRTECalcule, version: Version) -> dict[str, Any]:
@@ -191,8 +364,8 @@ def avenant_context(before: CRTECalcule, after: CRTECalcule, version: Version) -
     articles = [describe(change, avenant.numero, before, after) for change in version.changes]
     maquette_changed = _maquette_changed(before, after)
     if maquette_changed:
-        articles.append({"phrase": "L'annexe 3 du contrat (maquette financière) est remplacée par la maquette "
-                                   "financière annexée au présent avenant.", "texte": None, "details": []})
+        articles.append({"phrase": "L'annexe 3 (maquette financière) est remplacée par la maquette financière "
+                                   "annexée au présent avenant.", "texte": None, "details": []})
     articles.append({"phrase": "Le présent avenant entre en vigueur à la date de sa signature. Les autres "
                                "dispositions du contrat demeurent inchangées.", "texte": None, "details": [],
                      "titre": "Entrée en vigueur"})
@@ -206,12 +379,11 @@ def avenant_context(before: CRTECalcule, after: CRTECalcule, version: Version) -
         "avenant": avenant.avenant,
         "expose": Prose(avenant.avenant.expose, source=avenant.source.rel_path),
         "contrat": contrat,
-        "parties": contrat.parties,
-        "signature_contrat": contrat.signature,
+        "parties": _parties_for(contrat, avenant.avenant),
+        "signature_contrat": before.dossier.contrat.signature,
         "avenants_precedents": previous,
         "articles": articles,
         "maquette": after.maquette if maquette_changed else None,
         "fiches_ajoutees": added,
         "annees": contrat.annees,
     }
-

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import zip_longest
 
+from ...amend import number_articles
 from ...enrich import Cell, somme, somme_montants
 from ...load import SourceFile
 from ...schema import Prose
@@ -86,6 +87,7 @@ class FicheCalculee:
     fonctionnement: BudgetCalcule
     echeancier: EcheancierCalcule | None
     total_financements: Cell
+    supprimee = False  # in force: not the place of a deleted fiche (`FicheSupprimeeCalculee`)
 
     def __post_init__(self) -> None:
         # The template reads the fiche's own fields (intitule, localisation…) on the computed fiche too. They
@@ -107,6 +109,25 @@ class FicheCalculee:
 
 
 @dataclass
+class FicheSupprimeeCalculee:
+    """The place of a fiche an avenant deleted: its number, kept, and « (supprimée) » in the maquette."""
+
+    slug: str
+    numero: str
+    axe: RepereAxe
+    supprimee_par: int
+    supprimee: bool = True
+    intitule: str = "(supprimée)"
+    libelle_maquette: str = "(supprimée)"
+    maitre_ouvrage: str = ""
+    annee_lancement: str = ""
+    commentaire_maquette: None = None
+    financements_recherches: None = None
+    echeancier: None = None
+    cout_total: None = None
+
+
+@dataclass
 class AxeCalcule:
     """An axis with its number and computed fiches."""
 
@@ -115,7 +136,8 @@ class AxeCalcule:
     titre: str
     separateur: str
     texte: Prose
-    fiches: list[FicheCalculee] = field(default_factory=list)
+    fiches: list[FicheCalculee | FicheSupprimeeCalculee] = field(default_factory=list)
+    """The fiches in their places, deleted ones included."""
 
     @property
     def libelle_fiches(self) -> str:
@@ -164,7 +186,8 @@ class CRTECalcule:
 
     @property
     def fiches(self) -> list[FicheCalculee]:
-        return [f for axe in self.axes for f in axe.fiches]
+        """Return the fiches in force (without the places of deleted ones)."""
+        return [f for axe in self.axes for f in axe.fiches if not isinstance(f, FicheSupprimeeCalculee)]
 
 
 def compute_budget(budget: Budget) -> BudgetCalcule:
@@ -228,10 +251,16 @@ def compute(dossier: DossierCRTE) -> CRTECalcule:
     for n, axe in enumerate(contrat.axes, start=1):
         computed = AxeCalcule(n, axe.code, axe.titre, axe.separateur, dossier.prose[axe.texte])
         for position, slug in enumerate(axe.fiches, start=1):
-            computed.fiches.append(compute_fiche(dossier.fiches[slug], computed, position, contrat.annees))
+            if isinstance(slug, str):
+                computed.fiches.append(compute_fiche(dossier.fiches[slug], computed, position, contrat.annees))
+            else:
+                computed.fiches.append(FicheSupprimeeCalculee(slug.fiche, f"{n}.{position}",
+                                                              RepereAxe(n, axe.code), slug.supprimee_par))
         axes.append(computed)
 
-    articles = [split_article(dossier.prose[rel], n, rel) for n, rel in enumerate(contrat.articles, start=1)]
+    articles = [Article(a.numero, "", Prose(""), [], a.fichier, supprime=True) if a.supprime_par is not None
+                else split_article(dossier.prose[a.fichier], a.numero, a.fichier)
+                for a in number_articles(contrat.articles)]
 
     annee_1, annee_2 = contrat.annees[0], contrat.annees[min(1, len(contrat.annees) - 1)]
     lignes = []

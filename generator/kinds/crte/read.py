@@ -42,8 +42,11 @@ def _iter_prose_refs(contrat: Contrat):
     for i, axe in enumerate(contrat.axes):
         yield ("axes", i, "texte"), axe.texte
     yield ("preambule",), contrat.preambule
-    for i, rel in enumerate(contrat.articles):
-        yield ("articles", i), rel
+    for i, entry in enumerate(contrat.articles):
+        if isinstance(entry, str):
+            yield ("articles", i), entry
+        elif entry.supprime_par is None:  # a deleted article prints « (supprimé) », not its last text
+            yield ("articles", i, "fichier"), entry.fichier
     for name in ("avertissement", "architecture", "indicateurs"):
         rel = getattr(contrat.annexes, name)
         if rel is not None:
@@ -70,6 +73,8 @@ def read(tree: SourceTree, problems: Problems) -> DossierCRTE | None:
     fiches: dict[str, FicheSource] = {}
     for i, axe in enumerate(contrat.axes):
         for j, slug in enumerate(axe.fiches):
+            if not isinstance(slug, str):
+                continue  # deleted by an avenant: its place is kept, its file is gone
             rel = f"fiches/{slug}.yaml"
             where = partial(contrat_source.location, ("axes", i, "fiches", j))  # read only for a problem
             if rel not in validated:
@@ -78,7 +83,7 @@ def read(tree: SourceTree, problems: Problems) -> DossierCRTE | None:
                 problems.add(where(), f"la fiche « {slug} » est citée deux fois")
             elif validated[rel] is not None:
                 fiches[slug] = FicheSource(slug, validated[rel], tree.get(rel))
-    listed = {f"fiches/{slug}.yaml" for axe in contrat.axes for slug in axe.fiches}
+    listed = {f"fiches/{slug}.yaml" for axe in contrat.axes for slug in axe.fiches if isinstance(slug, str)}
     for rel in validated:
         if rel not in listed:
             problems.add(tree.get(rel).location(), "cette fiche n'est rattachée à aucun axe de contrat.yaml : "

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from ...amend import ArticleEnVigueur
 from ...schema import Cellule, Markdown, Model
 from ..common import ContratBase, Partie, Signature
 
@@ -34,6 +35,15 @@ class Couverture(Model):
     """Lines of the local authority's block: « CALL », « Communauté d'Agglomération », « Lens-Liévin »."""
 
 
+class FicheSupprimee(Model):
+    """An entry of an axis's `fiches` that an avenant wrote: the fiche it deleted keeps its place and number."""
+
+    fiche: str
+    """Slug of the deleted fiche."""
+    supprimee_par: int
+    """Number of the avenant that deleted it."""
+
+
 class Axe(Model):
     """A strategic axis: its words, its section of the first part, and its fiches in order."""
 
@@ -45,8 +55,9 @@ class Axe(Model):
     """Dash printed between the axis number and its title in the first part, as in the source (« – » or « - »)."""
     texte: str
     """Markdown file (relative to the contract folder) of the axis section in the first part."""
-    fiches: list[str]
-    """Slugs of the axis's fiches (`fiches/<slug>.yaml`), in order: a fiche's number is its axis and position."""
+    fiches: list[str | FicheSupprimee]
+    """Slugs of the axis's fiches (`fiches/<slug>.yaml`), in order: a fiche's number is its axis and position
+    (a fiche an avenant deleted keeps its place: numbers never move)."""
 
 
 class Annexes(Model):
@@ -88,8 +99,9 @@ class Contrat(ContratBase):
     """The parties, in order."""
     preambule: str
     """Markdown file of the contract's préambule."""
-    articles: list[str] = Field(min_length=1)
-    """Markdown files of the articles, in order (an article's number is its position)."""
+    articles: list[str | ArticleEnVigueur] = Field(min_length=1)
+    """Markdown files of the articles, in order (an article's number is its position; an avenant writes the
+    articles it inserts, « 3-1 », and deletes, which keep their place)."""
     signature: Signature
     """Place, date and originals."""
     annexes: Annexes
