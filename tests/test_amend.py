@@ -52,19 +52,23 @@ def test_the_avenant_lists_exactly_the_changes_in_order_with_their_wording(examp
     articles = [t for t in text if re.fullmatch(r"Article (1er|\d+)( – .*)?", t)]
     assert articles == ["Article 1er", "Article 2", "Article 3", "Article 4", "Article 5 – Entrée en vigueur"]
     sentences = [text[text.index(a) + 1] for a in articles]
-    assert sentences[0].startswith("Une fiche-projet n°\u00a04.7 «\u00a0DEVELOPPER LES JARDINS PARTAGES")
-    assert sentences[0].endswith("est ajoutée à l\u2019axe 4 (RESPIRER) de l\u2019annexe 2 du contrat\u202f; elle "
-                                 "figure en annexe du présent avenant.")
-    assert sentences[1].startswith("La fiche-projet n°\u00a03.2 «\u00a0REHABILITATION DE L\u2019HABITAT PRIVE")
-    assert sentences[1].endswith("de l\u2019annexe 2 du contrat est modifiée comme suit\u00a0:")
-    assert sentences[2] == "L\u2019article 10 du contrat est ainsi rédigé\u00a0:"
-    assert sentences[3] == ("L\u2019annexe 3 du contrat (maquette financière) est remplacée par la maquette "
-                            "financière annexée au présent avenant.")
+    # The wording of the guide de légistique, with the numbers in force (changed intentionally with issue 20)
+    assert sentences[0] == ("Après la fiche-projet 4.6, il est inséré une fiche-projet 4.7 «\u00a0DEVELOPPER LES "
+                            "JARDINS PARTAGES DANS LES QUARTIERS (EXEMPLE - MO CALL + COMMUNES)\u00a0», figurant en "
+                            "annexe au présent avenant.")
+    assert sentences[1] == "La fiche-projet 3.2 est ainsi modifiée\u00a0:"
+    assert sentences[2] == "L\u2019article 10 est ainsi rédigé\u00a0:"
+    assert sentences[3] == ("L\u2019annexe 3 (maquette financière) est remplacée par la maquette financière annexée "
+                            "au présent avenant.")
     assert sentences[4] == ("Le présent avenant entre en vigueur à la date de sa signature. Les autres "
                             "dispositions du contrat demeurent inchangées.")
-    assert any(t.startswith("L\u2019échéancier des dépenses d\u2019investissement") and "est remplacé par" in t
+    assert any(t.startswith("2° L\u2019échéancier des dépenses d\u2019investissement") and "est remplacé par" in t
+               and t.endswith("964\u202f800\u00a0€.") for t in text)
+    assert ("Le coût total de la fiche-projet passe ainsi de 8\u202f489\u202f800\u00a0€ à 8\u202f889\u202f800\u00a0€."
+            in text)
+    # the CALL signs under its own deliberation for this avenant, not the contract's
+    assert any(t.endswith("dûment habilité par délibération du conseil communautaire en date du 24 février 2022.")
                for t in text)
-    assert "Le coût total de la fiche passe ainsi de 8\u202f489\u202f800\u00a0€ à 8\u202f889\u202f800\u00a0€." in text
     assert "La durée de ce contrat est de sept ans." in text
     assert "Fait à Lens, le 15 mars 2022, en 3 exemplaires" in text
 
@@ -80,9 +84,12 @@ def test_consolidated_content_is_the_original_with_the_changes_applied(chain):
         "libelle": "PIG Précarité énergétique (renforcé par l'avenant n° 1)", "montant": 4000000}
     expected["echeancier"]["depenses"]["investissement"] = {
         2021: 900000, 2022: 1200000, 2023: 1200000, 2024: 1100000, 2025: 1100000, 2026: 964800}
+    # what the source printed of the changed sections is no longer the consolidated fiche's: left out
+    del expected["investissement"]["total_publie"], expected["echeancier"]["publie"]
     assert after == expected
     assert before["investissement"]["depenses"][0]["montant"] == 3600000  # the original is untouched
     assert amended.tree.get("articles/duree.md").text == (LENS / "avenants/01-exemple/article-10.md").read_text()
+    assert amended.tree.get("contrat.yaml").data["maquette_publiee"] is None  # the printed one is the original's
     axes = amended.tree.get("contrat.yaml").data["axes"]
     assert axes[3]["fiches"][-1] == "4-jardins-partages"
     assert original.tree.get("contrat.yaml").data["axes"][3]["fiches"][-1] == "4-ressource-en-eau"
@@ -156,18 +163,24 @@ def test_libreoffice_sees_the_tracked_changes(example, tmp_path):
 # --- the errors of point 3 -------------------------------------------------------------------------------------
 
 
-def amended_problems(tmp_path, contract_files, avenants: dict[str, object]) -> list[str]:
+def amended_problems(tmp_path, contract_files, avenants: dict[str, object], valid: int = 0) -> list[str]:
+    """Build the contract with these avenants, the first `valid` of them correct; return the problems."""
     files = dict(contract_files)
     files.update(avenants)
     root = write_contract(tmp_path / "content" / "essai", files)
     with pytest.raises(BuildFailed) as caught:
         build([root], tmp_path / "out")
-    assert not (tmp_path / "out").exists()  # nothing is written
+    # the contract is written all the same, and no avenant in error (each avenant is built on its own)
+    assert (tmp_path / "out" / "essai" / "contrat.docx").is_file()
+    written = sorted(p.name for p in (tmp_path / "out" / "essai").glob("avenant-*"))
+    assert written == [f"avenant-{n:02}" for n in range(1, valid + 1)]
     return [str(p) for p in caught.value.problems]
 
 
 def avenant(*modifications, date="2022-01-10") -> dict:
-    return {"date": date, "lieu": "Lens", "objet": "Essai", "expose": "Exposé.", "modifications": list(modifications)}
+    return {"date": date, "lieu": "Lens", "objet": "Essai", "expose": "Exposé.",
+            "habilitations": {"cae": {"organe": "conseil communautaire", "date": "2021-12-15"}},
+            "modifications": list(modifications)}
 
 
 def test_an_avenant_naming_an_article_that_does_not_exist(tmp_path, contract_files):
@@ -181,7 +194,7 @@ def test_an_avenant_naming_an_article_that_does_not_exist(tmp_path, contract_fil
 def test_an_avenant_naming_a_fiche_that_does_not_exist(tmp_path, contract_files):
     [message] = amended_problems(tmp_path, contract_files, {
         "avenants/01-a.yaml": avenant({"fiche": "2.5", "modifier": {"localisation": "LENS"}})})
-    assert "la fiche 2.5 n'existe pas" in message
+    assert "la fiche 2.5 n'existe pas à la date de l'avenant" in message
 
 
 def test_two_changes_of_the_same_article_conflict(tmp_path, contract_files):
@@ -194,14 +207,16 @@ def test_two_changes_of_the_same_article_conflict(tmp_path, contract_files):
 def test_an_avenant_changing_a_fiche_a_former_avenant_deleted(tmp_path, contract_files):
     [message] = amended_problems(tmp_path, contract_files, {
         "avenants/01-a.yaml": avenant({"fiche": "2.1", "supprimer": True}),
-        "avenants/02-b.yaml": avenant({"fiche": "2.1", "modifier": {"localisation": "LENS"}}, date="2022-02-10")})
-    assert "avenant n° 2 : la fiche 2.1 n'existe pas" in message
+        "avenants/02-b.yaml": avenant({"fiche": "2.1", "modifier": {"localisation": "LENS"}}, date="2022-02-10")},
+        valid=1)
+    assert "avenants/02-b.yaml, ligne" in message
+    assert "avenant n° 2 : la fiche 2.1 a été supprimée par l'avenant n° 1" in message
 
 
 def test_avenants_dated_out_of_order_conflict(tmp_path, contract_files):
     [message] = amended_problems(tmp_path, contract_files, {
         "avenants/01-a.yaml": avenant({"article": 1, "remplacer": "essai", "par": "test"}, date="2022-05-01"),
-        "avenants/02-b.yaml": avenant({"article": 2, "supprimer": True}, date="2022-04-01")})
+        "avenants/02-b.yaml": avenant({"article": 2, "supprimer": True}, date="2022-04-01")}, valid=1)
     assert "l'avenant n° 2 est daté du 01/04/2022, pas après l'avenant n° 1 (01/05/2022)" in message
 
 
