@@ -2,8 +2,11 @@
 
 Part of the WordprocessingML layer (with `wordml`): it compares two rendered documents' bodies and writes real
 revisions that Word and LibreOffice list, accept and reject. Blocks are matched paragraph by paragraph and
-table row by table row; a paragraph changed in place gets a word-level diff. The table of contents is taken from
-the new version as is: Word rebuilds it.
+table row by table row, a changed block paired with the old one it resembles; a paragraph changed in place gets
+a diff on the tokens a reader sees as one thing (an amount with its unit « 120 000 € », a date, a number such as
+« 2.3 » or « 3-1 », a word), neighbouring changes merged into one phrase, each run keeping its formatting;
+a table is compared cell by cell, its unchanged rows untouched. The table of contents is taken from the new
+version as is: Word rebuilds it.
 """
 
 from __future__ import annotations
@@ -25,7 +28,22 @@ from .writer import add_setting
 W_P, W_TBL, W_TR, W_R, W_T = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:r"), qn("w:t")
 # The parts a redline reads and rewrites, at the names Word and python-docx give them
 _DOCUMENT_PART, _SETTINGS_PART = "word/document.xml", "word/settings.xml"
-_WORDS = re.compile(r"\s+|[^\s]+")
+_MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
+_TOKENS = re.compile(
+    r"\d{1,3}(?:[\u00a0\u202f]\d{3})+(?:,\d+)?(?:[\u00a0\u202f ]?(?:€|%|euros?\b))?"  # 120 000 €
+    rf"|\d{{1,2}}(?:er)?[\u00a0 ](?:{_MONTHS})[\u00a0 ]\d{{4}}"  # 9 juillet 2021
+    r"|\d{1,2}/\d{1,2}/\d{2,4}"  # 15/03/2022
+    r"|\d+(?:[.,\-]\d+)*(?:[\u00a0\u202f ]?(?:€|%))?"  # 2.3, 3-1, 1,5 %, 800 €
+    r"|\w+(?:['’\-]\w+)*"  # a word: l’article, Pas-de-Calais
+    r"|\s+"
+    r"|.", re.IGNORECASE)
+"""A reader's units: what a redline deletes or inserts whole (never « 120 » of « 120 000 € »)."""
+
+_ALIGN_LIMIT = 10_000
+"""Changed blocks (old × new) past which they are not compared each with each."""
+
+_SHORT_WORD = 3
+"""Changes separated by spaces and at most one word this short (« de », « la ») are shown as one phrase."""
 
 
 class _Revisions:
@@ -61,6 +79,16 @@ def _signature(element) -> str:
     if element.tag == W_TBL:
         return "t:" + "|".join(_text(tr) for tr in element.iter(W_TR))
     return "x:" + element.tag
+
+
+def _similar_blocks(old, new) -> bool:
+    """Tell whether a new block is the old one changed: two tables, or two paragraphs of one style whose
+    texts are close."""
+    if old.tag != new.tag:
+        return False
+    if old.tag == W_TBL:
+        return True
+    return old.tag == W_P and _style(old) == _style(new) and _similar_texts(_text(old), _text(new))
 
 
 def _is_toc(element) -> bool:
@@ -127,31 +155,161 @@ def _run_like(template_run, text: str, deleted: bool):
     return run
 
 
+def tokens(text: str) -> list[str]:
+    """Return the text cut into the tokens a redline compares: amounts with their unit, dates, numbers, words,
+    spaces and signs (joined, they are the text)."""
+    return _TOKENS.findall(text)
+
+
+def _is_glue(parts: list[str]) -> bool:
+    """Tell whether unchanged tokens between two changes are too little to stand apart: spaces, signs, or one
+    short word."""
+    words = [p for p in parts if p.strip() and (p[0].isalnum())]
+    return len(words) == 0 or (len(words) == 1 and len(words[0]) <= _SHORT_WORD and len(parts) <= 3)
+
+
+def phrase_changes(old_text: str, new_text: str) -> list[tuple[str, str, str]]:
+    """Return the diff of two texts as (op, old part, new part), op « = » or « ~ »: tokens compared, then each
+    change merged with its neighbours when only spaces or one short word stand between them."""
+    old_tokens, new_tokens = tokens(old_text), tokens(new_text)
+    matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
+    segments: list[list] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        old_part, new_part = old_tokens[i1:i2], new_tokens[j1:j2]
+        if op == "equal":
+            segments.append(["=", old_part, new_part])
+        else:
+            segments.append(["~", old_part, new_part])
+    merged: list[list] = []
+    for index, segment in enumerate(segments):
+        between = (segment[0] == "=" and 0 < index < len(segments) - 1 and merged and merged[-1][0] == "~"
+                   and _is_glue(segment[1]))
+        if between or (segment[0] == "~" and merged and merged[-1][0] == "~"):
+            merged[-1][1] = merged[-1][1] + segment[1]
+            merged[-1][2] = merged[-1][2] + segment[2]
+        else:
+            merged.append(list(segment))
+    result = []
+    for op, old_part, new_part in merged:
+        old_part, new_part = "".join(old_part), "".join(new_part)
+        if op == "~":
+            # spaces shared at both ends stay outside the change: « ~~120 000 €~~ 234 000 € », not « ~~120 000 € ~~ »
+            lead = len(old_part) - len(old_part.lstrip())
+            lead = min(lead, len(new_part) - len(new_part.lstrip()))
+            if lead and old_part[:lead] == new_part[:lead]:
+                result.append(("=", old_part[:lead], new_part[:lead]))
+                old_part, new_part = old_part[lead:], new_part[lead:]
+            trail = min(len(old_part) - len(old_part.rstrip()), len(new_part) - len(new_part.rstrip()))
+            tail = ("=", old_part[len(old_part) - trail:], new_part[len(new_part) - trail:]) if trail and \
+                old_part[len(old_part) - trail:] == new_part[len(new_part) - trail:] else None
+            if tail:
+                old_part, new_part = old_part[:len(old_part) - trail], new_part[:len(new_part) - trail]
+            result.append(("~", old_part, new_part))
+            if tail:
+                result.append(tail)
+        else:
+            result.append(("=", old_part, new_part))
+    return result
+
+
+def _run_spans(paragraph) -> list[tuple[int, int, object]]:
+    """Return (start, end, run) of the text of each run of the paragraph, in the order of `_text`."""
+    spans, position = [], 0
+    for run in paragraph.iter(W_R):
+        length = sum(len(t.text or "") for t in run.iter(W_T))
+        if length:
+            spans.append((position, position + length, run))
+            position += length
+    return spans
+
+
+def _runs_for(spans, start: int, end: int, text: str, deleted: bool) -> list:
+    """Return runs holding `text` (the paragraph's characters start to end), each with its source run's format."""
+    runs = []
+    for span_start, span_end, run in spans:
+        low, high = max(start, span_start), min(end, span_end)
+        if low < high:
+            runs.append(_run_like(run, text[low - start:high - start], deleted))
+    if not runs and text:
+        runs.append(_run_like(spans[0][2] if spans else None, text, deleted))
+    return runs
+
+
 def _diff_paragraph(old, new, revisions: _Revisions):
-    """Return the new paragraph rewritten as a word-level redline of the old one."""
-    old_words, new_words = _WORDS.findall(_text(old)), _WORDS.findall(_text(new))
-    first_run = next(new.iter(W_R), None)
+    """Return the new paragraph rewritten as a redline of the old one, phrase by phrase, formats kept."""
+    old_spans, new_spans = _run_spans(old), _run_spans(new)
     result = copy.deepcopy(new)
     for child in list(result):
         if child.tag != qn("w:pPr"):
             result.remove(child)
-    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op in ("delete", "replace"):
-            wrapper = revisions.mark("w:del")
-            wrapper.append(_run_like(first_run, "".join(old_words[i1:i2]), deleted=True))
-            result.append(wrapper)
-        if op in ("insert", "replace"):
-            wrapper = revisions.mark("w:ins")
-            wrapper.append(_run_like(first_run, "".join(new_words[j1:j2]), deleted=False))
-            result.append(wrapper)
-        if op == "equal":
-            result.append(_run_like(first_run, "".join(new_words[j1:j2]), deleted=False))
+    old_at = new_at = 0
+    for op, old_part, new_part in phrase_changes(_text(old), _text(new)):
+        if op == "=":
+            result.extend(_runs_for(new_spans, new_at, new_at + len(new_part), new_part, deleted=False))
+        else:
+            if old_part:
+                wrapper = revisions.mark("w:del")
+                wrapper.extend(_runs_for(old_spans, old_at, old_at + len(old_part), old_part, deleted=True))
+                result.append(wrapper)
+            if new_part:
+                wrapper = revisions.mark("w:ins")
+                wrapper.extend(_runs_for(new_spans, new_at, new_at + len(new_part), new_part, deleted=False))
+                result.append(wrapper)
+        old_at += len(old_part)
+        new_at += len(new_part)
     return result
 
 
+def _similar_texts(old_text: str, new_text: str) -> bool:
+    """Tell whether a changed text is the old one edited (paired and diffed) rather than another one."""
+    if not old_text.strip() or not new_text.strip():
+        return old_text.strip() == new_text.strip()
+    return difflib.SequenceMatcher(None, tokens(old_text), tokens(new_text), autojunk=False).ratio() >= 0.5
+
+
+def align(olds: list, news: list, similar) -> list[tuple[int | None, int | None]]:
+    """Return the old and new items paired in order (the longest run of similar pairs), each unpaired item
+    alone: (i, j), (i, None) for a deleted one, (None, j) for an inserted one."""
+    n, m = len(olds), len(news)
+    if n * m > _ALIGN_LIMIT:  # too many to compare each with each: paired in order when they are as many
+        if n == m:
+            return [(i, i) for i in range(n)]
+        return [(i, None) for i in range(n)] + [(None, j) for j in range(m)]
+    is_similar = [[similar(old, new) for new in news] for old in olds]
+    best = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            best[i][j] = max(best[i + 1][j], best[i][j + 1], best[i + 1][j + 1] + 1 if is_similar[i][j] else 0)
+    pairs, i, j = [], 0, 0
+    while i < n or j < m:
+        if i < n and j < m and is_similar[i][j] and best[i][j] == best[i + 1][j + 1] + 1:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif i < n and (j == m or best[i + 1][j] >= best[i][j + 1]):
+            pairs.append((i, None))
+            i += 1
+        else:
+            pairs.append((None, j))
+            j += 1
+    return pairs
+
+
+def _cells_text(row) -> list[str]:
+    return [_text(cell) for cell in row.findall(qn("w:tc"))]
+
+
+def _similar_rows(old_row, new_row) -> bool:
+    """Tell whether a new row is the old one changed: the same first two cells (the maquette's axis and fiche
+    number), or a close text."""
+    old_cells, new_cells = _cells_text(old_row), _cells_text(new_row)
+    if len(old_cells) == len(new_cells) >= 2 and old_cells[:2] == new_cells[:2] and any(old_cells[:2]):
+        return True
+    return _similar_texts(_text(old_row), _text(new_row))
+
+
 def _diff_table(old, new, revisions: _Revisions):
-    """Return the new table with its inserted, deleted and changed rows marked."""
+    """Return the new table with its inserted and deleted rows marked and its changed rows compared cell by
+    cell; unchanged rows are left untouched."""
     old_rows, new_rows = list(old.iter(W_TR)), list(new.iter(W_TR))
     result = copy.deepcopy(new)
     for row in list(result.iter(W_TR)):
@@ -162,14 +320,15 @@ def _diff_table(old, new, revisions: _Revisions):
         if op == "equal":
             for row in new_rows[j1:j2]:
                 result.append(copy.deepcopy(row))
-        elif op == "replace" and i2 - i1 == j2 - j1:
-            for old_row, new_row in zip(old_rows[i1:i2], new_rows[j1:j2]):
-                result.append(_diff_row(old_row, new_row, revisions))
-        else:
-            for row in old_rows[i1:i2]:
-                result.append(_mark_block_row(copy.deepcopy(row), revisions, "del"))
-            for row in new_rows[j1:j2]:
-                result.append(_mark_block_row(copy.deepcopy(row), revisions, "ins"))
+            continue
+        olds, news = old_rows[i1:i2], new_rows[j1:j2]
+        for i, j in align(olds, news, _similar_rows):
+            if j is None:
+                result.append(_mark_block_row(copy.deepcopy(olds[i]), revisions, "del"))
+            elif i is None:
+                result.append(_mark_block_row(copy.deepcopy(news[j]), revisions, "ins"))
+            else:
+                result.append(_diff_row(olds[i], news[j], revisions))
     return result
 
 
@@ -228,23 +387,25 @@ def redline(old_docx: bytes, new_docx: bytes, *, author: str, when: dt.datetime)
         if op == "equal":
             continue
         olds, news = old_blocks[i1:i2], new_blocks[j1:j2]
-        pairs = []
-        if op == "replace" and len(olds) == len(news) and all(o.tag == n.tag for o, n in zip(olds, news)):
-            for old, new in zip(olds, news):
-                changed = _diff_paragraph(old, new, revisions) if new.tag == W_P else _diff_table(old, new, revisions)
-                replacement[id(new)] = [changed]
+        deleted: list = []
+        for i, j in align(olds, news, _similar_blocks):
+            if j is None:
+                deleted.append(_mark_block(copy.deepcopy(olds[i]), revisions, "del"))
+                continue
+            new = news[j]
+            if i is None:
+                changed = _mark_block(copy.deepcopy(new), revisions, "ins")
+            elif new.tag == W_P:
+                changed = _diff_paragraph(olds[i], new, revisions)
+            else:
+                changed = _diff_table(olds[i], new, revisions)
+            replacement[id(new)] = deleted + [changed]
+            deleted = []
+        if not deleted:
             continue
-        deleted = [_mark_block(copy.deepcopy(o), revisions, "del") for o in olds]
-        for new in news:
-            pairs.append(_mark_block(copy.deepcopy(new), revisions, "ins"))
-        if news:
-            replacement[id(news[0])] = deleted + pairs[:1]
-            for new, marked in zip(news[1:], pairs[1:]):
-                replacement[id(new)] = [marked]
-        elif j1 < len(new_blocks):
-            anchor = new_blocks[j1]
-            replacement.setdefault(id(anchor), [anchor])
-            replacement[id(anchor)] = deleted + replacement[id(anchor)]
+        if j2 < len(new_blocks):  # deleted blocks go before the next unchanged one
+            anchor = new_blocks[j2]
+            replacement[id(anchor)] = deleted + replacement.get(id(anchor), [anchor])
         else:
             deleted_at_end.extend(deleted)
     for child in new_children:

@@ -71,3 +71,94 @@ def test_a_document_without_settings_gets_its_marks_all_the_same():
     marked = members(redline(old, new, author="Paraphe", when=WHEN))
     assert "<w:ins " in marked["word/document.xml"].decode("utf-8")
     assert "word/settings.xml" not in marked
+
+
+# --- what a reader sees: amounts whole, phrases, formats, tables cell by cell ------------------------------------
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def marks(docx: bytes) -> list[tuple[str, str]]:
+    """Return the tracked changes of a document's body in order: (« del » or « ins », their text)."""
+    body = etree.fromstring(members(docx)["word/document.xml"])
+    found = []
+    for element in body.iter(f"{W}del", f"{W}ins"):
+        if element.getparent().tag == f"{W}rPr" or element.getparent().tag == f"{W}trPr":
+            continue  # a paragraph mark or a row
+        text = "".join(t.text or "" for t in element.iter(f"{W}t", f"{W}delText"))
+        found.append((element.tag[len(W):], text))
+    return found
+
+
+def test_an_amount_is_deleted_and_inserted_whole_with_its_unit():
+    old = docx_of("La subvention est de 120\u202f000\u00a0€ en 2022.")
+    new = docx_of("La subvention est de 234\u202f000\u00a0€ en 2022.")
+    assert marks(redline(old, new, author="Paraphe", when=WHEN)) == [
+        ("del", "120\u202f000\u00a0€"), ("ins", "234\u202f000\u00a0€")]
+
+
+def test_an_amount_whose_every_group_changes_is_one_change():
+    old, new = docx_of("Total : 1\u202f800\u202f000\u00a0€"), docx_of("Total : 2\u202f130\u202f000\u00a0€")
+    assert marks(redline(old, new, author="Paraphe", when=WHEN)) == [
+        ("del", "1\u202f800\u202f000\u00a0€"), ("ins", "2\u202f130\u202f000\u00a0€")]
+
+
+def test_numbers_and_dates_are_tokens_of_their_own():
+    old, new = docx_of("Voir la fiche 2.3, signée le 9 juillet 2021."), docx_of("Voir la fiche 2.4, signée le 15 mars 2022.")
+    assert marks(redline(old, new, author="Paraphe", when=WHEN)) == [
+        ("del", "2.3"), ("ins", "2.4"), ("del", "9 juillet 2021"), ("ins", "15 mars 2022")]
+
+
+def test_neighbouring_words_changed_are_one_phrase():
+    old = docx_of("Le comité se réunit deux fois par an au siège de la communauté.")
+    new = docx_of("Le comité se réunit trois fois par an en préfecture du département.")
+    assert marks(redline(old, new, author="Paraphe", when=WHEN)) == [
+        ("del", "deux"), ("ins", "trois"),
+        ("del", "au siège de la communauté"), ("ins", "en préfecture du département")]
+
+
+def test_a_changed_paragraph_keeps_the_format_of_its_runs():
+    def bold_docx(first: str) -> bytes:
+        document = Document()
+        paragraph = document.add_paragraph()
+        paragraph.add_run(first).bold = True
+        paragraph.add_run(" suit le texte.")
+        buffer = io.BytesIO()
+        document.save(buffer)
+        return buffer.getvalue()
+
+    marked = Document(io.BytesIO(redline(bold_docx("Le titre"), bold_docx("Le nouveau titre"), author="Paraphe",
+                                         when=WHEN)))
+    body = marked.element.body
+    inserted = next(body.iter(f"{W}ins"))
+    assert "".join(t.text for t in inserted.iter(f"{W}t")).strip() == "nouveau"
+    assert inserted.find(f"{W}r/{W}rPr/{W}b") is not None  # the inserted words are bold like their run
+    runs = [(r.text, r.bold) for r in marked.paragraphs[0].runs]
+    assert runs == [("Le", True), (" titre", True), (" suit le texte.", None)]  # outside the change
+
+
+def table_docx(rows: list[list[str]]) -> bytes:
+    document = Document()
+    table = document.add_table(rows=len(rows), cols=len(rows[0]))
+    for row, values in zip(table.rows, rows):
+        for cell, value in zip(row.cells, values):
+            cell.text = value
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_table_is_compared_cell_by_cell_its_unchanged_rows_untouched():
+    old = table_docx([["AXE", "N°", "COUT"], ["BOUGER", "2.1", "100\u00a0€"], ["BOUGER", "2.2", "200\u00a0€"],
+                      ["HABITER", "3.1", "300\u00a0€"], ["TOTAL", "", "600\u00a0€"]])
+    new = table_docx([["AXE", "N°", "COUT"], ["BOUGER", "2.1", "100\u00a0€"], ["BOUGER", "2.2", "250\u00a0€"],
+                      ["BOUGER", "2.3", "70\u00a0€"], ["HABITER", "3.1", "300\u00a0€"], ["TOTAL", "", "720\u00a0€"]])
+    marked = redline(old, new, author="Paraphe", when=WHEN)
+    assert marks(marked) == [("del", "200\u00a0€"), ("ins", "250\u00a0€"),  # row 2.2: one cell
+                             ("ins", "BOUGER"), ("ins", "2.3"), ("ins", "70\u00a0€"),  # row 2.3, inserted whole
+                             ("del", "600\u00a0€"), ("ins", "720\u00a0€")]  # the total: one cell
+    body = etree.fromstring(members(marked)["word/document.xml"])
+    rows = list(body.iter(f"{W}tr"))
+    inserted_rows = [i for i, row in enumerate(rows) if row.find(f"{W}trPr/{W}ins") is not None]
+    assert inserted_rows == [3]  # only the new row is marked as a row; 2.1 and 3.1 carry no mark at all
+    assert not list(rows[1].iter(f"{W}ins")) and not list(rows[4].iter(f"{W}del"))
