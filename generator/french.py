@@ -87,7 +87,12 @@ def de(noun_phrase: str) -> str:
         return "de " + noun_phrase[0].lower() + noun_phrase[1:]
     if noun_phrase.startswith(("la ", "La ")):
         return "de la " + noun_phrase[3:]
+    if noun_phrase[:1] in _VOWELS:  # « d’Essai », « d’Arras » (a mute or aspirated h is left as « de »)
+        return "d’" + noun_phrase
     return "de " + noun_phrase
+
+
+_VOWELS = frozenset("AEIOUYÀÂÉÈÊËÎÏÔÙÛÜaeiouyàâéèêëîïôùûü")
 
 
 @lru_cache(maxsize=4096)  # babel parses its date pattern at every call

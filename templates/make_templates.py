@@ -334,7 +334,8 @@ def crte_parties(t: TemplateWriter) -> None:
         "{{ partie.representant.civilite }} {{ partie.representant.nom }}"
         "{% else %}{{ partie.representant.civilite }} {{ partie.representant.nom }}, "
         "{{ partie.representant.qualite }}{% endif %}"
-        "{% if partie.habilitation %}, dûment habilité par délibération du {{ partie.habilitation.organe }}"
+        "{% if partie.habilitation %}, dûment habilité{{ 'e' if partie.representant.civilite in ('Mme', 'Madame') "
+        "else '' }} par délibération du {{ partie.habilitation.organe }}"
         "{% if partie.habilitation.numero %} n° {{ partie.habilitation.numero }}{% endif %}"
         " en date du {{ partie.habilitation.date if partie.habilitation.date is string else "
         "partie.habilitation.date|date_longue }}{% endif %}{{ '.' if loop.last else ',' }}",
@@ -452,11 +453,11 @@ def crte_avenant_template() -> None:
     """The avenant: parties, visas, exposé, one article per change, signatures, annexes."""
     doc, t = new_template()
     t.p("Avenant n° {{ numero }}", "Couverture titre")
-    t.p("au contrat de relance et de transition écologique de {{ contrat.territoire }}", "Couverture bloc")
+    t.p("au contrat de relance et de transition écologique {{ contrat.territoire|de }}", "Couverture bloc")
     t.p("{{ avenant.objet }}", "Couverture consolidation")
     t.p("Entre :")
     crte_parties(t)
-    t.p("Vu le contrat de relance et de transition écologique de {{ contrat.territoire }} signé le "
+    t.p("Vu le contrat de relance et de transition écologique {{ contrat.territoire|de }} signé le "
         "{{ signature_contrat.date|date_longue }},", "Visa")
     t.tag("{%p for precedent in avenants_precedents %}")
     t.p("Vu l'avenant n° {{ precedent[0] }} du {{ precedent[1]|date_longue }},", "Visa")

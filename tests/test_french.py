@@ -168,3 +168,10 @@ def test_typography_looks_for_protected_spans_only_where_there_may_be_one(text):
         last = match.end()
     expected.append(_typographie_segment(text[last:]))
     assert french.typographie(text) == "".join(expected)
+
+
+@pytest.mark.parametrize("phrase, expected", [
+    ("Essai", "d’Essai"), ("Arras", "d’Arras"), ("Évry", "d’Évry"), ("Lens-Liévin", "de Lens-Liévin"),
+    ("le Conseil", "du Conseil"), ("la Région", "de la Région"), ("l'Etat", "de l'Etat"), ("Hénin", "de Hénin")])
+def test_de_contracts_and_elides_before_a_vowel(phrase, expected):
+    assert french.de(phrase) == expected
