@@ -30,7 +30,8 @@ W_P, W_TBL, W_TR, W_R, W_T = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:r"), qn("
 _DOCUMENT_PART, _SETTINGS_PART = "word/document.xml", "word/settings.xml"
 _MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
 _TOKENS = re.compile(
-    r"\d{1,3}(?:[\u00a0\u202f]\d{3})+(?:,\d+)?(?:[\u00a0\u202f ]?(?:€|%|euros?\b))?"  # 120 000 €
+    r"\d{1,3}(?:[\u00a0\u202f ]\d{3})+(?:,\d+)?[\u00a0\u202f ]?(?:€|%|euros?\b)"  # 120 000 €, spaces as typed
+    r"|\d{1,3}(?:[\u00a0\u202f]\d{3})+(?:,\d+)?"  # 120 000
     rf"|\d{{1,2}}(?:er)?[\u00a0 ](?:{_MONTHS})[\u00a0 ]\d{{4}}"  # 9 juillet 2021
     r"|\d{1,2}/\d{1,2}/\d{2,4}"  # 15/03/2022
     r"|\d+(?:[.,\-]\d+)*(?:[\u00a0\u202f ]?(?:€|%))?"  # 2.3, 3-1, 1,5 %, 800 €
