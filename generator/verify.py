@@ -56,11 +56,17 @@ def compare(problems: Problems, where: Location | Callable[[], Location], what: 
         problems.add(location, f"{what} : le document imprime {show(declared)}, le calcul donne {show(computed)}")
 
 
+# An article number as prose writes it: « 1er », « 3 », « 3-1 » (inserted by an avenant), « 4.2 » (a sub-article);
+# not the start of an amount (« article 5 à 10 000 € »).
+_ARTICLE_NUMBER = r"\d+(?:er)?(?:-\d+)?(?:\.\d+)?(?!\d|[.,]\d|[\u00a0\u202f ]?\d{3}\b|\s*€)"
+_JOINED = r"\s*(?:,|et|ou|à)\s*"
 _ARTICLE_REFERENCE = re.compile(
-    r"\barticles?\s+(\d+)(?:er)?(?:\.(\d+))?\b"
+    rf"\barticles?\s+(?:n°\s*)?({_ARTICLE_NUMBER}(?:{_JOINED}{_ARTICLE_NUMBER})*)"
     r"(?!\s*(?:du|de la|de l['’]|des|de|d['’])\s+(?:code|loi|décret|règlement|arrêté|traité|ordonnance|"
     r"directive|convention))", re.IGNORECASE)
-_FICHE_REFERENCE = re.compile(r"\bfiches?(?:-projet)?\s+(?:n°\s*)?(\d+\.\d+)\b", re.IGNORECASE)
+_FICHE_REFERENCE = re.compile(
+    rf"\bfiches?(?:-projet)?\s+(?:n°\s*)?(\d+\.\d+(?:{_JOINED}\d+\.\d+)*)\b", re.IGNORECASE)
+_LIST_ITEM = re.compile(r"\d+(?:er)?(?:-\d+)?(?:\.\d+)?")
 
 
 # Letters that Python's `re` matches case-insensitively with i, s or k, which `str.lower` does not lower to them.
@@ -94,26 +100,39 @@ def iter_references(pattern: re.Pattern, stem: str, text: str, lowered: str | No
         found = lowered.find(stem, found + 1)
 
 
-def check_references(sources: dict[str, SourceFile], articles: dict[int, int], fiches: set[str] | None,
-                     problems: Problems) -> None:
-    """Add a problem for every article, sub-article or fiche that prose refers to and that does not exist.
+def check_references(sources: dict[str, SourceFile], articles: dict, fiches: set[str] | None,
+                     problems: Problems, *, deleted_articles: dict | None = None,
+                     deleted_fiches: dict[str, int] | None = None) -> None:
+    """Add a problem for every article, sub-article or fiche that prose refers to and that is not in force.
 
-    `articles` gives each article number its number of sub-articles; `fiches` the fiche numbers, when the kind
-    has fiches. References to other texts' articles (« l'article 5 de la loi ») are not checked.
+    `articles` gives each article number in force (1, « 3-1 ») its number of sub-articles; `fiches` the fiche
+    numbers, when the kind has fiches; `deleted_articles` and `deleted_fiches` the numbers an avenant deleted
+    (number → avenant). A reference may name several: « articles 3 et 9 », « articles 10 à 11 », « fiches 2.1
+    et 2.3 ». References to other texts' articles (« l'article 5 de la loi ») are not checked.
     """
+    in_force = {str(numero): subs for numero, subs in articles.items()}
+    deleted = {str(numero): avenant for numero, avenant in (deleted_articles or {}).items()}
     for source in sources.values():
         text = source.text
         lowered = lowered_for_search(text)  # once for both searches
         for match in iter_references(_ARTICLE_REFERENCE, "rticle", text, lowered):
-            article, sub = int(match.group(1)), match.group(2)
-            if article not in articles:
-                problems.add(_where(source, match), f"renvoi à l'article {article}, qui n'existe pas (le contrat "
-                                                    f"en compte {len(articles)})")
-            elif sub is not None and not 1 <= int(sub) <= articles[article]:
-                problems.add(_where(source, match), f"renvoi à l'article {article}.{sub}, qui n'existe pas")
+            for numero in _LIST_ITEM.findall(match.group(1)):
+                article, _, sub = numero.replace("er", "").partition(".")
+                if article in deleted:
+                    problems.add(_where(source, match), f"renvoi à l'article {article}, supprimé par l'avenant "
+                                                        f"n° {deleted[article]}")
+                elif article not in in_force:
+                    problems.add(_where(source, match), f"renvoi à l'article {article}, qui n'existe pas (le "
+                                                        f"contrat en compte {len(in_force)})")
+                elif sub and not 1 <= int(sub) <= in_force[article]:
+                    problems.add(_where(source, match), f"renvoi à l'article {article}.{sub}, qui n'existe pas")
         for match in iter_references(_FICHE_REFERENCE, "iche", text, lowered) if fiches is not None else ():
-            if match.group(1) not in fiches:
-                problems.add(_where(source, match), f"renvoi à la fiche {match.group(1)}, qui n'existe pas")
+            for numero in _LIST_ITEM.findall(match.group(1)):
+                if deleted_fiches and numero in deleted_fiches:
+                    problems.add(_where(source, match), f"renvoi à la fiche {numero}, supprimée par l'avenant "
+                                                        f"n° {deleted_fiches[numero]}")
+                elif numero not in fiches:
+                    problems.add(_where(source, match), f"renvoi à la fiche {numero}, qui n'existe pas")
 
 
 def _where(source: SourceFile, match: re.Match) -> Location:

@@ -102,8 +102,12 @@ class Article:
     corps: Prose
     sous_articles: list[SousArticle]
     source_path: str
-    supprime: bool = False
-    """Deleted by an avenant: it keeps its place and number, and prints « (supprimé) »."""
+    supprime_par: int | None = None
+    """Number of the avenant that deleted it: it keeps its place and number, and prints « (supprimé) »."""
+
+    @property
+    def supprime(self) -> bool:
+        return self.supprime_par is not None
 
 
 _HEADING = re.compile(r"^(#{1,2})[ \t]+(.+?)[ \t]*#*[ \t]*$")

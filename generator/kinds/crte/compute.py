@@ -258,7 +258,7 @@ def compute(dossier: DossierCRTE) -> CRTECalcule:
                                                               RepereAxe(n, axe.code), slug.supprimee_par))
         axes.append(computed)
 
-    articles = [Article(a.numero, "", Prose(""), [], a.fichier, supprime=True) if a.supprime_par is not None
+    articles = [Article(a.numero, "", Prose(""), [], a.fichier, a.supprime_par) if a.supprime_par is not None
                 else split_article(dossier.prose[a.fichier], a.numero, a.fichier)
                 for a in number_articles(contrat.articles)]
 

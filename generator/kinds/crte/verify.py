@@ -81,8 +81,11 @@ def verify(crte: CRTECalcule, problems: Problems) -> None:
         _verify_fiche(f, problems)
     tree = crte.dossier.tree
     prose_files = {rel: tree.get(rel) for rel in crte.dossier.prose}
-    check_references(prose_files, {a.numero: len(a.sous_articles) for a in crte.articles},
-                     {f.numero for f in crte.fiches}, problems)
+    check_references(prose_files, {a.numero: len(a.sous_articles) for a in crte.articles if not a.supprime},
+                     {f.numero for f in crte.fiches}, problems,
+                     deleted_articles={a.numero: a.supprime_par for a in crte.articles if a.supprime},
+                     deleted_fiches={f.numero: f.supprimee_par for axe in crte.axes for f in axe.fiches
+                                     if f.supprimee})
 
     dossier = crte.dossier
     published = dossier.maquette_publiee
