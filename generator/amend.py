@@ -164,8 +164,8 @@ class Modification(Model):
 class Avenant(Model):
     """`avenants/NN-<slug>.yaml`: an amendment to the contract, numbered by its position among the avenants."""
 
-    date: dt.date
-    """Date of signature of the avenant."""
+    date: dt.date | Marker
+    """Date of signature of the avenant (« [À COMPLÉTER] » in a draft)."""
     lieu: str
     """Town where it is signed."""
     exemplaires: int = 2
@@ -442,6 +442,8 @@ def versions(tree: SourceTree, kind, problems: Problems,
              broken: list[BrokenAvenant] | None = None) -> list[Version]:
     """Return the original version and one version per avenant, each the previous one amended.
 
+    A draft's date may be a marker: its order is then the one of its file name.
+
     Each avenant is checked on its own: the first one that cannot be applied (its problems are added, and it is
     listed in `broken`) ends the chain, and the avenants after it, which name their targets by numbers that
     depend on it, are listed as not built. Avenants must be dated after the contract and after each other.
@@ -453,7 +455,8 @@ def versions(tree: SourceTree, kind, problems: Problems,
     for numero, source in enumerate(files, start=1):
         own = Problems()
         avenant = load_avenant(source, numero, own)
-        if avenant is not None and isinstance(previous_date, dt.date) and avenant.avenant.date <= previous_date:
+        date = avenant.avenant.date if avenant is not None else None
+        if isinstance(date, dt.date) and isinstance(previous_date, dt.date) and date <= previous_date:
             what = "le contrat" if numero == 1 else f"l'avenant n° {numero - 1}"
             own.add(source.location(("date",)), f"l'avenant n° {numero} est daté du "
                                                 f"{avenant.avenant.date:%d/%m/%Y}, pas après {what} "
@@ -467,7 +470,8 @@ def versions(tree: SourceTree, kind, problems: Problems,
                 problems.add(later_source.location(), f"l'avenant n° {later} n'est pas construit : l'avenant "
                                                       f"n° {numero}, qu'il suit, est en erreur")
             break
-        previous_date = avenant.avenant.date
+        if isinstance(date, dt.date):
+            previous_date = date
         chain.append(following)
     return chain
 

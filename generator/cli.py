@@ -12,7 +12,7 @@ import click
 from . import FORMATS, TEMPLATES_DIR
 from .errors import Location, display_path
 from .pipeline import build_report, check_avenants, contract_roots, keep_freed_memory, read_and_compute
-from .scaffold import ScaffoldError, create, find_markers
+from .scaffold import ScaffoldError, create, create_avenant, find_markers
 
 CONTEXT = {"help_option_names": ["-h", "--help", "--aide"]}
 
@@ -118,18 +118,48 @@ def construire(ctx: click.Context, slugs: tuple[str, ...] = (), force: bool = Fa
 
 @main.command("avenant", context_settings=CONTEXT)
 @click.argument("slug", metavar="DOSSIER")
-@click.argument("numero", type=int, metavar="NUMERO")
+@click.argument("numero", metavar="NUMERO")
 @click.option("--force", is_flag=True, help="Écrase aussi les documents modifiés à la main.")
 @click.pass_context
-def avenant(ctx: click.Context, slug: str, numero: int, force: bool = False) -> None:
+def avenant(ctx: click.Context, slug: str, numero: str, force: bool = False) -> None:
     """Produit les quatre documents d'un avenant : l'avenant, le contrat consolidé, la version comparée
-    (modifications suivies de Word) et les annexes mises à jour.
+    (modifications suivies de Word) et les annexes mises à jour. « avenant nouveau DOSSIER » prépare l'avenant
+    suivant du contrat, ce qui reste à écrire marqué « [À COMPLÉTER] ».
 
     \b
-    Exemple :
+    Exemples :
       python build.py avenant crte-lens-lievin 1
+      python build.py avenant nouveau crte-lens-lievin
     """
-    _build(ctx, contract_roots(ctx.obj["content_dir"], [slug]), force, avenant=numero)
+    if slug == "nouveau":
+        _new_avenant(ctx, numero)
+        return
+    if not numero.isdigit():
+        raise click.BadParameter(f"« {numero} » n'est pas un numéro d'avenant", param_hint="NUMERO")
+    _build(ctx, contract_roots(ctx.obj["content_dir"], [slug]), force, avenant=int(numero))
+
+
+def _new_avenant(ctx: click.Context, slug: str) -> None:
+    """Create the next avenant of a contract from its kind's declaration of what an avenant may change."""
+    import yaml
+
+    from .kinds import get_kind
+
+    root = ctx.obj["content_dir"] / slug
+    if not (root / "contrat.yaml").is_file():
+        click.echo(f"{display_path(root)} : aucun contrat.yaml dans ce dossier", err=True)
+        sys.exit(2)
+    kind = get_kind(str((yaml.safe_load((root / "contrat.yaml").read_text(encoding="utf-8")) or {}).get("type")))
+    if kind is None or not kind.avenant_changes:
+        click.echo(f"avenant nouveau : ce type de document n'a pas d'avenant", err=True)
+        sys.exit(2)
+    try:
+        dest = create_avenant(root, kind.avenant_changes)
+    except ScaffoldError as exc:
+        click.echo(f"avenant nouveau : {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"créé : {display_path(dest)}")
+    click.echo(f"ensuite : complétez les mentions « [À COMPLÉTER] », puis « python build.py verifier {slug} ».")
 
 
 def _executor(ctx: click.Context, count: int):

@@ -65,8 +65,11 @@ def numero_article(value: int) -> str:
 
 
 @lru_cache(maxsize=4096)  # babel parses its date pattern at every call
-def date_longue(value: dt.date) -> str:
-    """Return a date in full: « 9 juillet 2021 », « 1er juin 2017 » (the year is never grouped)."""
+def date_longue(value: dt.date | str) -> str:
+    """Return a date in full: « 9 juillet 2021 », « 1er juin 2017 » (the year is never grouped). A text stands
+    for a date not known yet (« [À COMPLÉTER : date de signature] » in a draft): it is printed as it is."""
+    if isinstance(value, str):
+        return value
     day = ordinal(1) if value.day == 1 else str(value.day)
     return f"{day} {format_date(value, 'MMMM', locale=LOCALE)} {value.year}"
 

@@ -242,10 +242,22 @@ def render_avenant(previous: Prepared, current: Prepared, version: Version, prev
     dest_dir = current_outputs[0].dest_path.parent
     outputs = [Output(dest_dir / f"{name}.docx", render_docx(path, context, origin), digest)
                for name, path in zip(kind.avenant_templates, template_paths)]
-    when = datetime.combine(version.avenant.avenant.date, datetime.min.time())
+    when = datetime.combine(signed_or_last_date(version), datetime.min.time())
     marked = redline(previous_outputs[0].data, current_outputs[0].data, author="Paraphe", when=when)
     outputs.append(Output(dest_dir / "redline.docx", reproducible_zip(marked, origin.generated), digest))
     return outputs
+
+
+def signed_or_last_date(version: Version):
+    """Return the avenant's date, or for a draft not dated yet the last date known before it (the revisions of
+    its redline carry a date, the same at every build)."""
+    import datetime as dt
+
+    for avenant in [version.avenant, *reversed(version.earlier)]:
+        if isinstance(avenant.avenant.date, dt.date):
+            return avenant.avenant.date
+    signature = (version.tree.get("contrat.yaml").data.get("signature") or {}).get("date")
+    return signature if isinstance(signature, dt.date) else dt.date(2000, 1, 1)
 
 
 def render_all_versions(prepared: Prepared, output_dir: Path, templates_dir: Path, problems: Problems,

@@ -128,3 +128,40 @@ def test_verifier_reports_references_to_missing_articles_and_fiches(tmp_path, co
     assert "renvoi à l'article 2.3, qui n'existe pas" in result.stdout
     assert "renvoi à la fiche 2.4, qui n'existe pas" in result.stdout
     assert "article 5" not in result.stdout  # another text's article is not checked
+
+
+# --- avenant nouveau ---------------------------------------------------------------------------------------------
+
+
+def test_avenant_nouveau_scaffolds_the_next_avenant_asking_for_its_own_deliberation(tmp_path):
+    shutil.copytree(ROOT / "tests" / "fixtures" / "avenants" / "crte-essai", tmp_path / "content" / "crte-essai")
+    result = run(tmp_path, "avenant", "nouveau", "crte-essai")
+    assert result.returncode == 0, result.stderr
+    created = tmp_path / "content" / "crte-essai" / "avenants" / "04-avenant.yaml"
+    assert created.is_file() and (created.parent / "04-avenant").is_dir()
+    data = yaml.safe_load(created.read_text(encoding="utf-8"))
+    # the deliberation of this avenant is asked for, never taken from the contract nor dated today
+    assert data["habilitations"] == {"cae": {"organe": "conseil communautaire",
+                                             "date": "[À COMPLÉTER : date de la délibération]",
+                                             "numero": "[À COMPLÉTER : numéro de la délibération]"}}
+    assert data["date"] == "[À COMPLÉTER : date de signature]" and data["modifications"] == []
+    text = created.read_text(encoding="utf-8")
+    assert "#   - apres_article: 3\n#     inserer: avenants/04-avenant/article-3-1.md" in text  # the kind's actions
+
+    verified = run(tmp_path, "verifier", "crte-essai")
+    assert verified.returncode == 1
+    assert verified.stdout.count("04-avenant.yaml") == 5 and "5 mention(s) « [À COMPLÉTER] »" in verified.stdout
+
+    built = run(tmp_path, "construire", "crte-essai")
+    assert built.returncode == 0, built.stderr
+    out = tmp_path / "output" / "crte-essai"
+    assert docx_paragraphs(out / "avenant-04" / "avenant.docx")[0].startswith("PROJET")  # a draft
+    assert not docx_paragraphs(out / "avenant-03" / "avenant.docx")[0].startswith("PROJET")  # the others are not
+
+    again = run(tmp_path, "avenant", "nouveau", "crte-essai")
+    assert again.returncode == 0 and (created.parent / "05-avenant.yaml").is_file()
+
+
+def test_avenant_nouveau_needs_a_contract(tmp_path):
+    result = run(tmp_path, "avenant", "nouveau", "absent")
+    assert result.returncode == 2 and "aucun contrat.yaml" in result.stderr
