@@ -473,7 +473,7 @@ def crte_avenant_template() -> None:
     t.tag("{{p article.texte|prose(2, 'Citation') }}")
     t.tag("{%p endif %}")
     t.tag("{%p for detail in article.details %}")
-    t.p("{{ detail }}", "List Bullet")
+    t.p("{{ detail }}", "Body Text")  # numbered « 1° », « 2° » in the wording itself
     t.tag("{%p endfor %}")
     t.tag("{%p endfor %}")
     t.p("Fait à {{ avenant.lieu }}, le {{ avenant.date|date_longue }}, en {{ avenant.exemplaires }} exemplaires",
