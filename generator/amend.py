@@ -279,10 +279,14 @@ def apply_avenant(version: Version, avenant: AvenantSource, kind, problems: Prob
         target = modification.target
         action = modification.action
         allowed = declared.get(target[0])
-        if allowed is None or action not in allowed:
-            possible = ", ".join(allowed) if allowed else "aucune"
+        if allowed is None:
+            problems.add(where(path), f"avenant n° {avenant.numero} : un avenant à ce type de document ne peut "
+                                      f"pas viser : {target[0]} (cibles possibles : "
+                                      f"{', '.join(declared) or 'aucune'})")
+            continue
+        if action not in allowed:
             problems.add(where(path), f"avenant n° {avenant.numero} : « {action} » ne s'applique pas à : "
-                                      f"{target[0]} (actions possibles : {possible})")
+                                      f"{target[0]} (actions possibles : {', '.join(allowed)})")
             continue
         key = (target[0], str(target[1]))
         if key in seen and target[0] not in ("axe", "apres_article"):

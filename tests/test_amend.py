@@ -20,6 +20,7 @@ from .conftest import REAL_CONTENT, docx_paragraphs, docx_xml, write_contract
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 LENS = REAL_CONTENT / "crte-lens-lievin"
+ESSAI = REAL_CONTENT.parent / "tests" / "fixtures" / "avenants" / "crte-essai"
 
 
 @pytest.fixture(scope="module")
@@ -230,3 +231,82 @@ def test_a_modification_must_have_one_target_and_one_action(tmp_path, contract_f
     [message] = amended_problems(tmp_path, contract_files, {
         "avenants/01-a.yaml": avenant({"article": 1, "fiche": "1.1", "supprimer": True})})
     assert "exactement une cible" in message
+
+
+# --- what a kind lets an avenant change, and the checks of each version ----------------------------------------
+
+
+def test_the_amend_stage_does_not_import_the_kinds():
+    import ast
+
+    import generator.amend
+
+    tree = ast.parse(open(generator.amend.__file__, encoding="utf-8").read())
+    imported = [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    imported += [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
+    assert not [name for name in imported if "kinds" in name], imported
+
+
+def test_a_change_the_kind_does_not_declare_is_refused_on_the_avenant_line():
+    from dataclasses import replace
+
+    from generator.load import load_contract
+
+    problems = Problems()
+    tree = load_contract(ESSAI, problems)
+    kind = replace(get_kind("crte"), avenant_changes={"article": {"supprimer": None}})
+    chain = versions(tree, kind, problems)
+    assert len(chain) == 1  # avenant 1 deletes a fiche: this kind does not allow it
+    [message] = [str(p) for p in problems.errors if "01-suppressions.yaml" in str(p)]
+    assert "ligne 14" in message and ("un avenant à ce type de document ne peut pas viser : fiche (cibles "
+                                      "possibles : article)") in message
+
+
+def test_numbers_in_force_after_each_avenant():
+    problems = Problems()
+    chain = versions(load_contract(ESSAI, problems), get_kind("crte"), problems)
+    assert not problems.errors
+    computed = [compute_tree(version.tree, ESSAI).computed for version in chain]
+    articles = [[(a.numero, a.supprime) for a in c.articles] for c in computed]
+    assert articles[0] == [(n, False) for n in range(1, 7)]
+    assert articles[1] == [(1, False), (2, False), (3, False), (4, True), (5, False), (6, False)]
+    assert articles[3] == [(1, False), (2, False), (3, False), ("3-1", False), (4, True), (5, False), (6, False)]
+    fiches = [[(f.numero, f.supprimee) for f in c.axes[1].fiches] for c in computed]
+    assert fiches[0] == [("2.1", False), ("2.2", False), ("2.3", False)]
+    assert fiches[1] == fiches[2] == [("2.1", False), ("2.2", True), ("2.3", False)]
+    assert fiches[3] == [("2.1", False), ("2.2", True), ("2.3", False), ("2.4", False)]
+    # the maquette's totals, computed again for each version (by hand from the fixture's fiches)
+    assert [c.maquette.total for c in computed] == [Decimal(1170000), Decimal(670000), Decimal(670000),
+                                                    Decimal(854000)]
+
+
+def test_an_inserted_article_goes_after_the_last_of_its_group(tmp_path):
+    root = tmp_path / "crte-essai"
+    shutil.copytree(ESSAI, root)
+    (root / "avenants" / "04-b.yaml").write_text(
+        "date: 2023-05-01\nlieu: Lens\nobjet: Essai\nexpose: Essai.\n"
+        "habilitations: {cae: {organe: conseil communautaire, date: 2023-04-01}}\n"
+        "modifications:\n  - apres_article: 3\n    inserer: avenants/02-suivi/article-3-1.md\n", encoding="utf-8")
+    problems = Problems()
+    versions(load_contract(root, problems), get_kind("crte"), problems)
+    [message] = [str(p) for p in problems.errors]
+    assert "04-b.yaml, ligne 7" in message
+    assert "l'article 3-1 suit déjà l'article 3 : insérez après l'article 3-1" in message.replace("\u2019", "'")
+
+
+def test_verifier_tells_a_consolidated_version_whose_figures_disagree(tmp_path):
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    content = tmp_path / "content"
+    shutil.copytree(ESSAI, content / "crte-essai")
+    avenant_3 = content / "crte-essai" / "avenants" / "03-financement.yaml"
+    # the budget of fiche 2.1 changes, its échéancier is forgotten
+    avenant_3.write_text(avenant_3.read_text(encoding="utf-8").replace(
+        "      echeancier.depenses.investissement: {2021: 234000, 2022: 0}\n", ""), encoding="utf-8")
+    result = CliRunner().invoke(main, ["--contenu", str(content), "verifier", "crte-essai"])
+    assert result.exit_code == 1
+    assert ("après l'avenant n° 3 : fiche 2.1 : l'échéancier prévoit 120 000 € de dépenses d'investissement, le "
+            "budget d'investissement en compte 234 000 €") in result.output.replace("\u202f", " ").replace(
+                "\u00a0", " ")

@@ -32,7 +32,7 @@ def sheets(crte: CRTECalcule) -> list[Sheet]:
         "Synthèse",
         ["ENJEU", "AXE", "NOMBRE DE FICHES", f"COUT {maquette.annee_1}", f"COUT {maquette.annee_2}",
          f"COUT TOTAL {maquette.periode}"],
-        [[axe.code, axe.titre, len(axe.fiches)] + [Formula("=" + sheet.total_cell(c)) for c in (4, 5, 6)]
+        [[axe.code, axe.titre, sum(not f.supprimee for f in axe.fiches)] + [Formula("=" + sheet.total_cell(c)) for c in (4, 5, 6)]
          for axe, sheet in zip(crte.axes, axis_sheets)],
         amount_columns={3, 4, 5},
         widths={0: 14, 1: 60, 2: 12, 3: 16, 4: 16, 5: 18},
