@@ -217,15 +217,6 @@ class Version:
     """The avenants before this version's own."""
 
 
-@dataclass
-class BrokenAvenant:
-    """An avenant that could not be applied (a draft naming a fiche that does not exist, say): its problems."""
-
-    numero: int
-    rel_path: str
-    problems: Problems
-
-
 def avenant_files(tree: SourceTree) -> list[SourceFile]:
     """Return the avenant files, in the order of their names (their number)."""
     return list(tree.iter_files(AVENANTS_DIR, ".yaml"))
@@ -442,20 +433,20 @@ def load_avenant(source: SourceFile, numero: int, problems: Problems) -> Avenant
     return AvenantSource(numero, avenant, source) if avenant is not None else None
 
 
-def versions(tree: SourceTree, kind, problems: Problems,
-             broken: list[BrokenAvenant] | None = None) -> list[Version]:
+def versions(tree: SourceTree, kind, problems: Problems, up_to: int | None = None) -> list[Version]:
     """Return the original version and one version per avenant, each the previous one amended.
 
     A draft's date may be a marker: its order is then the one of its file name.
 
-    Each avenant is checked on its own: the first one that cannot be applied (its problems are added, and it is
-    listed in `broken`) ends the chain, and the avenants after it, which name their targets by numbers that
-    depend on it, are listed as not built. Avenants must be dated after the contract and after each other.
+    Each avenant is checked on its own: the first one that cannot be applied (its problems are added) ends the
+    chain, and the avenants after it, which name their targets by numbers that
+    depend on it, are listed as not built. Avenants must be dated after the contract and after each other. With
+    `up_to`, the avenants after that one are left aside.
     """
     chain = [Version(0, tree)]
     contrat = tree.get("contrat.yaml").data or {}
     previous_date = (contrat.get("signature") or {}).get("date")
-    files = avenant_files(tree)
+    files = avenant_files(tree)[:up_to]
     for numero, source in enumerate(files, start=1):
         own = Problems()
         avenant = load_avenant(source, numero, own)
@@ -468,8 +459,6 @@ def versions(tree: SourceTree, kind, problems: Problems,
         following = apply_avenant(chain[-1], avenant, kind, own) if avenant is not None and not own.errors else None
         problems.extend(own)
         if following is None:
-            if broken is not None:
-                broken.append(BrokenAvenant(numero, source.rel_path, own))
             for later, later_source in enumerate(files[numero:], start=numero + 1):
                 problems.add(later_source.location(), f"l'avenant n° {later} n'est pas construit : l'avenant "
                                                       f"n° {numero}, qu'il suit, est en erreur")

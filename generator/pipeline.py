@@ -261,12 +261,12 @@ def signed_or_last_date(version: Version):
 
 
 def render_all_versions(prepared: Prepared, output_dir: Path, templates_dir: Path, problems: Problems,
-                        formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[Output]:
+                        formats: tuple[str, ...] = DEFAULT_FORMATS, up_to: int | None = None) -> list[Output]:
     """Render the contract and, for each of its avenants, the four documents of the amended version.
 
     Each avenant is checked on its own: one that cannot be applied (a draft naming a fiche that does not exist)
     adds its problems and ends the chain, and the documents of the contract and of the avenants before it are
-    still returned, to be written.
+    still returned, to be written. With `up_to`, the avenants after that one are left aside.
     """
     from .amend import AVENANTS_DIR
 
@@ -274,7 +274,7 @@ def render_all_versions(prepared: Prepared, output_dir: Path, templates_dir: Pat
     if prepared.kind.avenant_context is None or not any(prepared.tree.iter_files(AVENANTS_DIR, ".yaml")):
         return outputs
     previous_outputs = outputs
-    for previous, current, version in iter_amended(prepared, problems):
+    for previous, current, version in iter_amended(prepared, problems, up_to=up_to):
         current_outputs = render(current, output_dir, templates_dir, version, formats)
         outputs += current_outputs + render_avenant(previous, current, version, previous_outputs, current_outputs,
                                                      templates_dir)
@@ -283,7 +283,7 @@ def render_all_versions(prepared: Prepared, output_dir: Path, templates_dir: Pat
 
 
 def iter_amended(prepared: Prepared, problems: Problems, *, verify: bool = False,
-                 findings: Problems | None = None):
+                 findings: Problems | None = None, up_to: int | None = None):
     """Yield (previous, current, version) for each avenant that applies: the version before it and its own,
     validated and computed (`Prepared`).
 
@@ -295,8 +295,8 @@ def iter_amended(prepared: Prepared, problems: Problems, *, verify: bool = False
     from .amend import versions as amend_versions
     from .scaffold import find_markers
 
-    chain = amend_versions(prepared.tree, prepared.kind, problems)
-    files = avenant_files(prepared.tree)
+    chain = amend_versions(prepared.tree, prepared.kind, problems, up_to=up_to)
+    files = avenant_files(prepared.tree)[:up_to]
     previous = prepared
     known = {problem.message for problem in prepared.findings}
     for version in chain[1:]:
@@ -312,6 +312,11 @@ def iter_amended(prepared: Prepared, problems: Problems, *, verify: bool = False
                                                f"l'avenant n° {version.numero}, qu'il suit, est en erreur")
             return
         if verify and findings is not None:
+            if previous.kind.references is not None:
+                from .verify import check_avenant_references
+
+                check_avenant_references(version.avenant.source, version.numero,
+                                         previous.kind.references(previous.computed), findings)
             found = Problems()
             current.kind.verify(current.computed, found)
             for problem in found:
@@ -426,7 +431,7 @@ def build_contract(root: Path, inputs: str | None, output_dir: Path, templates_d
         result.formats = contract_formats(prepared, formats)
         errors = Problems()
         try:
-            outputs = render_all_versions(prepared, output_dir, templates_dir, errors, result.formats)
+            outputs = render_all_versions(prepared, output_dir, templates_dir, errors, result.formats, avenant)
         except BuildFailed as exc:
             errors.extend(exc.problems)
             outputs = []

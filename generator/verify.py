@@ -135,6 +135,18 @@ def check_references(sources: dict[str, SourceFile], articles: dict, fiches: set
                     problems.add(_where(source, match), f"renvoi à la fiche {numero}, qui n'existe pas")
 
 
+def check_avenant_references(source: SourceFile, numero: int, numbers: dict, problems: Problems) -> None:
+    """Add a problem for every reference of an avenant's own words (its object, its exposé) to an article or
+    fiche not in force at its date; `numbers` are those of the version it amends (`Kind.references`). Its
+    comments are left out (a new avenant's show examples)."""
+    text = "\n".join("" if line.lstrip().startswith("#") else line for line in source.text.split("\n"))
+    found = Problems()
+    check_references({source.rel_path: SourceFile(source.src_path, source.rel_path, text)}, problems=found,
+                     **numbers)
+    for problem in found:
+        problems.add(problem.location, f"avenant n° {numero} : {problem.message}")
+
+
 def _where(source: SourceFile, match: re.Match) -> Location:
     """Return the line and column where a match of the file's text starts."""
     start = match.start()

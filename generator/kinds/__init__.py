@@ -41,6 +41,9 @@ class Kind:
     « partie ») → action (« rediger », « supprimer »…) → the model its value must follow, or None. The amend
     stage reads it: a target or action the kind does not declare is refused, with the avenant's line. Articles
     and parties are amended the same way for every kind; the kind's own targets go to `amend`."""
+    references: Callable[[Any], dict[str, Any]] | None = None
+    """Return the numbers in force of a computed document, as `verify.check_references` takes them (`articles`,
+    `fiches`, `deleted_articles`, `deleted_fiches`): an avenant's own text is checked with those of its date."""
     avenant_context: Callable[[Any, Any, Any], dict[str, Any]] | None = None
     """Return the context of the avenant document from the previous and the amended computed documents."""
     avenant_templates: dict[str, str] = field(default_factory=dict)

@@ -192,3 +192,28 @@ def test_the_build_writes_the_contract_and_the_valid_avenants(with_broken_draft,
 def test_the_verifier_says_the_fixture_is_clean(tmp_path):
     result = CliRunner().invoke(main, ["--contenu", str(FIXTURE), "verifier", "crte-essai"])
     assert result.exit_code == 0, result.output
+
+
+def test_building_one_avenant_leaves_the_later_draft_aside(with_broken_draft, tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["--contenu", str(with_broken_draft), "--sortie", str(out),
+                                       "avenant", "crte-essai", "3"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (out / "crte-essai").iterdir() if p.is_dir()) == ["avenant-03"]
+
+
+def test_an_avenant_refers_to_the_numbers_in_force_at_its_date(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURE / "crte-essai", content / "crte-essai")
+    avenant_2 = content / "crte-essai" / "avenants" / "02-suivi.yaml"
+    avenant_2.write_text(avenant_2.read_text(encoding="utf-8").replace(
+        "de l'exécution du contrat.", "de l'exécution du contrat, de la fiche 2.2 et des articles 3 et 3-1."),
+        encoding="utf-8")
+    result = CliRunner().invoke(main, ["--contenu", str(content), "verifier", "crte-essai"])
+    assert result.exit_code == 1
+    told = [line for line in result.output.splitlines() if "02-suivi.yaml" in line]
+    # fiche 2.2 was deleted by avenant 1; article 3-1 is the one this avenant inserts: not in force before it
+    assert len(told) == 2, result.output
+    assert all("ligne 5" in line for line in told)
+    assert any("avenant n° 2 : renvoi à la fiche 2.2, supprimée par l'avenant n° 1" in line for line in told)
+    assert any("avenant n° 2 : renvoi à l'article 3-1, qui n'existe pas" in line for line in told)

@@ -8,7 +8,7 @@ from .avenant import amend, avenant_context
 from .compute import compute
 from .context import context
 from .read import read
-from .verify import verify
+from .verify import references, verify
 from .workbook import workbook
 
 def anchors(crte) -> dict[str, str]:
@@ -36,6 +36,7 @@ KIND = Kind(
         "axe": {"ajouter_fiche": None},
         "partie": {"representant": Representant},
     },
+    references=references,
     avenant_context=avenant_context,
     avenant_templates={"avenant": "crte/avenant.docx"},
     workbook=workbook,

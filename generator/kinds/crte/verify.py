@@ -74,6 +74,14 @@ def _verify_fiche(f: FicheCalculee, problems: Problems) -> None:
                              f"{annee}, le budget de fonctionnement annuel en compte {montant(annual)}")
 
 
+def references(crte: CRTECalcule) -> dict:
+    """Return the numbers of the CRTE's articles and fiches in force, and of those avenants deleted."""
+    return {"articles": {a.numero: len(a.sous_articles) for a in crte.articles if not a.supprime},
+            "fiches": {f.numero for f in crte.fiches},
+            "deleted_articles": {a.numero: a.supprime_par for a in crte.articles if a.supprime},
+            "deleted_fiches": {f.numero: f.supprimee_par for axe in crte.axes for f in axe.fiches if f.supprimee}}
+
+
 def verify(crte: CRTECalcule, problems: Problems) -> None:
     """Add a problem for every declared figure of the CRTE that disagrees with the computed one, and for
     every reference of its prose to an article or fiche that does not exist."""
@@ -81,11 +89,7 @@ def verify(crte: CRTECalcule, problems: Problems) -> None:
         _verify_fiche(f, problems)
     tree = crte.dossier.tree
     prose_files = {rel: tree.get(rel) for rel in crte.dossier.prose}
-    check_references(prose_files, {a.numero: len(a.sous_articles) for a in crte.articles if not a.supprime},
-                     {f.numero for f in crte.fiches}, problems,
-                     deleted_articles={a.numero: a.supprime_par for a in crte.articles if a.supprime},
-                     deleted_fiches={f.numero: f.supprimee_par for axe in crte.axes for f in axe.fiches
-                                     if f.supprimee})
+    check_references(prose_files, problems=problems, **references(crte))
 
     dossier = crte.dossier
     published = dossier.maquette_publiee
