@@ -24,7 +24,7 @@ from typing import Annotated, Any, Iterable
 
 from pydantic import AfterValidator, ValidationError, model_validator
 
-from .errors import Location, Problems
+from .errors import Problems
 from .load import SourceFile, SourceTree
 from .schema import Model
 from .validate import validate_source

@@ -77,6 +77,11 @@ def _french_message(error: dict[str, Any], model: type[BaseModel]) -> str:
     return _MESSAGES.get(kind, f"valeur incorrecte ({error['msg']})")
 
 
+def french_message(error: dict[str, Any], model: type[BaseModel]) -> str:
+    """Return one error of pydantic's validation of `model`, told in French (a value an avenant sets, say)."""
+    return _french_message(error, model)
+
+
 def _located_path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """Drop the parts of a pydantic location that are not YAML keys (union branch names, say)."""
     return tuple(p for p in loc if isinstance(p, int) or not str(p).startswith(("function-", "lax-", "json-")))

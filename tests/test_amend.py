@@ -310,3 +310,10 @@ def test_verifier_tells_a_consolidated_version_whose_figures_disagree(tmp_path):
     assert ("après l'avenant n° 3 : fiche 2.1 : l'échéancier prévoit 120 000 € de dépenses d'investissement, le "
             "budget d'investissement en compte 234 000 €") in result.output.replace("\u202f", " ").replace(
                 "\u00a0", " ")
+
+
+def test_a_wrong_value_set_by_an_avenant_is_told_on_the_avenant_line(tmp_path, contract_files):
+    [message] = amended_problems(tmp_path, contract_files, {
+        "avenants/01-a.yaml": avenant({"fiche": "1.1", "modifier": {"annee_lancement": "bientôt"}})})
+    assert "avenants/01-a.yaml, ligne 12" in message  # the line of « annee_lancement: bientôt »
+    assert "avenant n° 1 : annee_lancement : nombre entier attendu" in message

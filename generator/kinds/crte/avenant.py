@@ -16,6 +16,7 @@ from ...errors import Problems
 from ...french import montant, numero_article
 from ...prose import markdown_escape
 from ...schema import Prose
+from ...validate import french_message
 from ..common import split_article
 from .compute import CRTECalcule
 from .schema import Fiche
@@ -171,14 +172,16 @@ def amend(editor: TreeEditor, contrat: dict, modification, change: Change, avena
     try:
         Fiche.model_validate(data)
     except ValidationError as exc:
+        # a value of the wrong kind is the avenant's, told at its line (the fiche's own problems are the fiche's)
+        wrong_values = []
         for error in exc.errors():
             loc = ".".join(str(k) for k in error["loc"])
             dotted = next((d for d in modification.modifier if loc == d or loc.startswith(d + ".")), None)
             if dotted is not None:
+                wrong_values.append(dotted)
                 problems.add(avenant.source.location(path + ("modifier", dotted)),
-                             f"avenant n° {avenant.numero} : {loc} : valeur incorrecte ({error['msg']})")
-        if any(d for d in modification.modifier if any(
-                ".".join(str(k) for k in e["loc"]).startswith(d) for e in exc.errors())):
+                             f"avenant n° {avenant.numero} : {loc} : {french_message(error, Fiche)}")
+        if wrong_values:
             return False
     change.after = copy.deepcopy(data)
     return True
