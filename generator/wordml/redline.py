@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
+import functools
 import io
 import re
 import zipfile
@@ -40,8 +41,8 @@ _TOKENS = re.compile(
     r"|.", re.IGNORECASE)
 """A reader's units: what a redline deletes or inserts whole (never « 120 » of « 120 000 € »)."""
 
-_ALIGN_LIMIT = 10_000
-"""Changed blocks (old × new) past which they are not compared each with each."""
+_ALIGN_LIMIT = 2_000
+"""Pairs of changed blocks (old × new) past which they are compared by a cheap test only."""
 
 _SHORT_WORD = 3
 """Changes separated by spaces and at most one word this short (« de », « la ») are shown as one phrase."""
@@ -82,14 +83,22 @@ def _signature(element) -> str:
     return "x:" + element.tag
 
 
-def _similar_blocks(old, new) -> bool:
-    """Tell whether a new block is the old one changed: two tables, or two paragraphs of one style whose
-    texts are close."""
-    if old.tag != new.tag:
+def _block_key(element) -> tuple[str, str, str]:
+    """Return what tells two blocks apart when pairing them: kind, style and text."""
+    return element.tag, _style(element) if element.tag == W_P else "", _text(element)
+
+
+def _similar_blocks(old: tuple, new: tuple) -> bool:
+    """Tell whether a new block (its `_block_key`) is the old one changed: two tables, or two paragraphs of one
+    style whose texts are close."""
+    if old[:2] != new[:2]:
         return False
-    if old.tag == W_TBL:
-        return True
-    return old.tag == W_P and _style(old) == _style(new) and _similar_texts(_text(old), _text(new))
+    return old[0] == W_TBL or _similar_texts(old[2], new[2])
+
+
+def _roughly_similar_blocks(old: tuple, new: tuple) -> bool:
+    """Tell cheaply whether a new block may be the old one changed: same kind and style, same opening words."""
+    return old[:2] == new[:2] and (old[0] == W_TBL or old[2][:24] == new[2][:24] != "")
 
 
 def _is_toc(element) -> bool:
@@ -156,10 +165,11 @@ def _run_like(template_run, text: str, deleted: bool):
     return run
 
 
-def tokens(text: str) -> list[str]:
+@functools.lru_cache(maxsize=8192)  # a block's text is cut once, however many blocks it is compared with
+def tokens(text: str) -> tuple[str, ...]:
     """Return the text cut into the tokens a redline compares: amounts with their unit, dates, numbers, words,
     spaces and signs (joined, they are the text)."""
-    return _TOKENS.findall(text)
+    return tuple(_TOKENS.findall(text))
 
 
 def _is_glue(parts: list[str]) -> bool:
@@ -172,7 +182,7 @@ def _is_glue(parts: list[str]) -> bool:
 def phrase_changes(old_text: str, new_text: str) -> list[tuple[str, str, str]]:
     """Return the diff of two texts as (op, old part, new part), op « = » or « ~ »: tokens compared, then each
     change merged with its neighbours when only spaces or one short word stand between them."""
-    old_tokens, new_tokens = tokens(old_text), tokens(new_text)
+    old_tokens, new_tokens = list(tokens(old_text)), list(tokens(new_text))
     matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
     segments: list[list] = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -265,17 +275,25 @@ def _similar_texts(old_text: str, new_text: str) -> bool:
     """Tell whether a changed text is the old one edited (paired and diffed) rather than another one."""
     if not old_text.strip() or not new_text.strip():
         return old_text.strip() == new_text.strip()
-    return difflib.SequenceMatcher(None, tokens(old_text), tokens(new_text), autojunk=False).ratio() >= 0.5
+    matcher = difflib.SequenceMatcher(None, tokens(old_text), tokens(new_text), autojunk=False)
+    # the cheap upper bounds first: most pairs compared while aligning are far apart
+    return matcher.real_quick_ratio() >= 0.5 and matcher.quick_ratio() >= 0.5 and matcher.ratio() >= 0.5
 
 
-def align(olds: list, news: list, similar) -> list[tuple[int | None, int | None]]:
+def align(olds: list, news: list, similar, roughly=None) -> list[tuple[int | None, int | None]]:
     """Return the old and new items paired in order (the longest run of similar pairs), each unpaired item
-    alone: (i, j), (i, None) for a deleted one, (None, j) for an inserted one."""
+    alone: (i, j), (i, None) for a deleted one, (None, j) for an inserted one.
+
+    Past `_ALIGN_LIMIT` pairs, `roughly` (a cheap test) stands for `similar`; past a hundred times more, or
+    without it, items are paired in order when they are as many, else none is.
+    """
     n, m = len(olds), len(news)
-    if n * m > _ALIGN_LIMIT:  # too many to compare each with each: paired in order when they are as many
-        if n == m:
-            return [(i, i) for i in range(n)]
-        return [(i, None) for i in range(n)] + [(None, j) for j in range(m)]
+    if n * m > _ALIGN_LIMIT:
+        if roughly is None or n * m > 100 * _ALIGN_LIMIT:
+            if n == m:
+                return [(i, i) for i in range(n)]
+            return [(i, None) for i in range(n)] + [(None, j) for j in range(m)]
+        similar = roughly
     is_similar = [[similar(old, new) for new in news] for old in olds]
     best = [[0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
@@ -299,13 +317,23 @@ def _cells_text(row) -> list[str]:
     return [_text(cell) for cell in row.findall(qn("w:tc"))]
 
 
-def _similar_rows(old_row, new_row) -> bool:
-    """Tell whether a new row is the old one changed: the same first two cells (the maquette's axis and fiche
-    number), or a close text."""
-    old_cells, new_cells = _cells_text(old_row), _cells_text(new_row)
-    if len(old_cells) == len(new_cells) >= 2 and old_cells[:2] == new_cells[:2] and any(old_cells[:2]):
+def _row_key(row) -> tuple[tuple[str, ...], str]:
+    """Return what tells two rows apart when pairing them: their cells' texts and their whole text."""
+    cells = _cells_text(row)
+    return tuple(cells), "".join(cells)
+
+
+def _similar_rows(old: tuple, new: tuple) -> bool:
+    """Tell whether a new row (its `_row_key`) is the old one changed: the same first two cells (the maquette's
+    axis and fiche number), or a close text."""
+    if len(old[0]) == len(new[0]) >= 2 and old[0][:2] == new[0][:2] and any(old[0][:2]):
         return True
-    return _similar_texts(_text(old_row), _text(new_row))
+    return _similar_texts(old[1], new[1])
+
+
+def _same_key_rows(old: tuple, new: tuple) -> bool:
+    """Tell cheaply whether a new row may be the old one changed: the same first two cells."""
+    return len(old[0]) == len(new[0]) and old[0][:2] == new[0][:2]
 
 
 def _diff_table(old, new, revisions: _Revisions):
@@ -323,7 +351,8 @@ def _diff_table(old, new, revisions: _Revisions):
                 result.append(copy.deepcopy(row))
             continue
         olds, news = old_rows[i1:i2], new_rows[j1:j2]
-        for i, j in align(olds, news, _similar_rows):
+        for i, j in align([_row_key(r) for r in olds], [_row_key(r) for r in news], _similar_rows,
+                          _same_key_rows):
             if j is None:
                 result.append(_mark_block_row(copy.deepcopy(olds[i]), revisions, "del"))
             elif i is None:
@@ -389,7 +418,9 @@ def redline(old_docx: bytes, new_docx: bytes, *, author: str, when: dt.datetime)
             continue
         olds, news = old_blocks[i1:i2], new_blocks[j1:j2]
         deleted: list = []
-        for i, j in align(olds, news, _similar_blocks):
+        pairs = align([_block_key(e) for e in olds], [_block_key(e) for e in news], _similar_blocks,
+                      _roughly_similar_blocks)
+        for i, j in pairs:
             if j is None:
                 deleted.append(_mark_block(copy.deepcopy(olds[i]), revisions, "del"))
                 continue

@@ -162,3 +162,11 @@ def test_a_table_is_compared_cell_by_cell_its_unchanged_rows_untouched():
     inserted_rows = [i for i, row in enumerate(rows) if row.find(f"{W}trPr/{W}ins") is not None]
     assert inserted_rows == [3]  # only the new row is marked as a row; 2.1 and 3.1 carry no mark at all
     assert not list(rows[1].iter(f"{W}ins")) and not list(rows[4].iter(f"{W}del"))
+
+
+def test_a_paragraph_changed_beside_an_inserted_one_is_compared_not_replaced_whole():
+    old = docx_of("Article 1.", "La durée du contrat est de six ans à compter de sa signature.", "Article 2.")
+    new = docx_of("Article 1.", "La durée du contrat est de sept ans à compter de sa signature.",
+                  "Un bilan est présenté chaque année.", "Article 2.")
+    assert marks(redline(old, new, author="Paraphe", when=WHEN)) == [
+        ("del", "six"), ("ins", "sept"), ("ins", "Un bilan est présenté chaque année.")]
