@@ -217,3 +217,15 @@ def test_an_avenant_refers_to_the_numbers_in_force_at_its_date(tmp_path):
     assert all("ligne 5" in line for line in told)
     assert any("avenant n° 2 : renvoi à la fiche 2.2, supprimée par l'avenant n° 1" in line for line in told)
     assert any("avenant n° 2 : renvoi à l'article 3-1, qui n'existe pas" in line for line in told)
+
+
+def test_the_web_page_and_the_workbook_keep_the_places_of_deleted_ones(tmp_path):
+    import openpyxl
+
+    build([FIXTURE / "crte-essai"], tmp_path, formats=("docx", "html", "xlsx"))
+    html = (tmp_path / "crte-essai" / "avenant-03" / "contrat.html").read_text(encoding="utf-8")
+    assert '<h3 id="article-4">Article 4 (supprimé)</h3>' in html
+    assert '<h3 id="article-3-1">Article 3-1 – Suivi des engagements</h3>' in html
+    assert "Fiche n° 2.2 (supprimée)" in html
+    summary = openpyxl.load_workbook(tmp_path / "crte-essai" / "avenant-03" / "maquette.xlsx")["Synthèse"]
+    assert [row[2] for row in summary.iter_rows(min_row=2, max_row=3, values_only=True)] == [1, 3]  # in force
