@@ -27,7 +27,7 @@ from pydantic import AfterValidator, ValidationError, model_validator
 from .errors import Problems
 from .load import SourceFile, SourceTree
 from .schema import Model
-from .validate import validate_source
+from .validate import french_message, validate_source
 
 AVENANTS_DIR = "avenants"
 
@@ -293,7 +293,7 @@ def apply_avenant(version: Version, avenant: AvenantSource, kind, problems: Prob
             except ValidationError as exc:
                 for error in exc.errors():
                     problems.add(where(path + (action, *error["loc"])),
-                                 f"avenant n° {avenant.numero} : {action} : {error['msg']}")
+                                 f"avenant n° {avenant.numero} : {action} : {french_message(error, model)}")
                 continue
         if target[0] in ("article", "apres_article"):
             ok = _apply_article(editor, contrat, modification, change, avenant, path, problems)

@@ -317,3 +317,22 @@ def test_a_wrong_value_set_by_an_avenant_is_told_on_the_avenant_line(tmp_path, c
         "avenants/01-a.yaml": avenant({"fiche": "1.1", "modifier": {"annee_lancement": "bientôt"}})})
     assert "avenants/01-a.yaml, ligne 12" in message  # the line of « annee_lancement: bientôt »
     assert "avenant n° 1 : annee_lancement : nombre entier attendu" in message
+
+
+def test_a_new_representative_follows_the_kind_declared_model(tmp_path, contract_files):
+    [message] = amended_problems(tmp_path, contract_files, {
+        "avenants/01-a.yaml": avenant({"partie": "etat", "representant": {"civilite": "Madame", "nom": "X"}})})
+    assert "avenant n° 1 : representant : champ obligatoire manquant" in message  # its « qualite »
+
+
+def test_a_new_representative_is_worded_with_the_party_s_gender(tmp_path, contract_files):
+    files = dict(contract_files)
+    files["avenants/01-a.yaml"] = avenant(
+        {"partie": "etat", "representant": {"civilite": "Madame", "nom": "Marie DURAND", "qualite": "Préfète"}},
+        {"partie": "cae", "representant": {"civilite": "M.", "nom": "Paul ROI", "qualite": "son Président",
+                                           "qualite_avant_nom": True}})
+    root = write_contract(tmp_path / "content" / "essai", files)
+    build([root], tmp_path / "out")
+    text = docx_paragraphs(tmp_path / "out" / "essai" / "avenant-01" / "avenant.docx")
+    assert "L\u2019Etat est désormais représenté par Madame Marie DURAND, Préfète." in text
+    assert "La Communauté d\u2019essai est désormais représentée par son Président, M. Paul ROI." in text

@@ -319,7 +319,8 @@ def describe(change: Change, avenant_numero: int, before: CRTECalcule, after: CR
         r = m.representant
         qualite, civilite, nom = r.get("qualite"), r.get("civilite"), r.get("nom")
         person = f"{qualite}, {civilite} {nom}" if r.get("qualite_avant_nom") else f"{civilite} {nom}, {qualite}"
-        phrase = f"Dans le contrat, {change.target_label} est désormais représentée par {person}."
+        partie = next(p for p in after.dossier.contrat.parties if p.id == m.partie)
+        phrase = f"{partie.nom} est désormais représenté{'e' if partie.feminin else ''} par {person}."
     elif m.axe is not None:
         fiche = _fiche_by_slug(after, change.after)
         position = int(fiche.numero.split(".")[1])
