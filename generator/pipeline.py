@@ -417,6 +417,7 @@ def _convert_batch(waiting: list[ContractResult]) -> None:
     """Add the PDF/A and ODT versions to the contracts that ask for them: one LibreOffice process per format
     for the whole batch. A conversion that fails fails the contracts it concerns."""
     from .render_office import convert
+    from .pdfa import pdfa_problems
     from .render_signature import add_signature_fields
 
     for target in ("pdf", "odt"):
@@ -430,9 +431,14 @@ def _convert_batch(waiting: list[ContractResult]) -> None:
             continue
         for name, data in results.items():
             result, output = sources[name]
-            if target == "pdf" and output.signatories:
-                data = add_signature_fields(data, list(output.signatories))
-            result.outputs.append(Output(output.dest_path.with_suffix(f".{target}"), data, output.sources_hash))
+            dest = output.dest_path.with_suffix(f".{target}")
+            if target == "pdf":
+                if output.signatories:
+                    data = add_signature_fields(data, list(output.signatories))
+                flaws = pdfa_problems(data)  # what is signed and archived must be the PDF/A it says it is
+                if flaws:
+                    result.errors = [*result.errors, *(Problem(Location(display_path(dest)), flaw) for flaw in flaws)]
+            result.outputs.append(Output(dest, data, output.sources_hash))
 
 
 def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path, str | None]], window: int = 64):
