@@ -322,3 +322,46 @@ def apercu(ctx: click.Context, slug: str, port: int) -> None:
         sys.exit(2)
     serve(root, port, on_ready=lambda url: click.echo(f"Aperçu de {slug} : {url} (Ctrl+C pour arrêter)",
                                                       nl=True) or sys.stdout.flush())
+
+
+@main.command("transmettre", context_settings=CONTEXT)
+@click.argument("slug", metavar="DOSSIER")
+@click.option("--avenant", "numero", type=int, default=None, metavar="N",
+              help="Transmet l'avenant n° N au lieu du contrat.")
+@click.option("--signe", "signed", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
+              metavar="FICHIER", help="Le PDF signé de l'acte (sinon, le PDF/A produit par Paraphe).")
+@click.pass_context
+def transmettre(ctx: click.Context, slug: str, numero: int | None, signed: Path | None) -> None:
+    """Prépare la transmission de l'acte au contrôle de légalité (@ctes) : un dossier et une archive zip avec
+    l'acte en PDF, chaque annexe en PDF et les métadonnées de l'acte, prêts pour le tiers de télétransmission.
+
+    Les PDF sont d'abord produits s'il le faut ; tout est vérifié (numéro, objet, tailles) avant d'écrire.
+
+    \b
+    Exemples :
+      python build.py transmettre crte-lens-lievin
+      python build.py transmettre crte-lens-lievin --avenant 1 --signe avenant-signe.pdf
+    """
+    from .errors import BuildFailed
+    from .transmit import transmission
+    from .write import write_outputs
+
+    content_dir, output_dir = ctx.obj["content_dir"], ctx.obj["output_dir"]
+    root = content_dir / slug
+    if not (root / "contrat.yaml").is_file():
+        click.echo(f"{display_path(root)} : aucun contrat.yaml dans ce dossier", err=True)
+        sys.exit(2)
+    report = build_report([root], output_dir, formats=("docx", "pdf"), avenant=numero)
+    if report.failed:
+        for problems in report.failed.values():
+            _echo_problems(problems)
+        sys.exit(1)
+    try:
+        outputs = transmission(root, output_dir, avenant=numero, signed=signed)
+    except BuildFailed as exc:
+        click.echo(f"{slug} : {len(exc.problems)} problème(s), rien n'a été écrit pour la transmission :", err=True)
+        _echo_problems(exc.problems)
+        sys.exit(1)
+    written = write_outputs(outputs, output_dir / slug)
+    for path in written.written:
+        click.echo(f"écrit : {display_path(path)}")

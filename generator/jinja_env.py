@@ -22,6 +22,7 @@ from . import TEMPLATES_DIR, french
 from .prose import markdown_escape, markdown_link
 from .schema import Marqueur, Prose, is_marqueur, is_montant
 from .wordml import xml_safe
+from .wordml.signature import signature_anchor
 
 # The context keys of the engine's objects are not names: a template cannot reach them.
 PROSE_RENDERER_KEY = "paraphe:prose"
@@ -85,6 +86,15 @@ def _region(context: Context, key: str, caller: Macro | None = None) -> Markup:
 def ancre(context: Context, text: str) -> str:
     """Return a unique anchor for a heading of the HTML page."""
     return context[PROSE_RENDERER_KEY].anchor(str(text))
+
+
+def ancre_signature(index: int, edge: str) -> Markup:
+    """Mark the top (« haut ») or bottom (« bas ») of signatory `index`'s room to sign, for the signature
+    field of the PDF (`{{r loop.index|ancre_signature('haut') }}` in a Word template)."""
+    try:
+        return Markup(signature_anchor(index, edge))
+    except ValueError as exc:
+        raise SecurityError(str(exc)) from None
 
 
 @lru_cache(maxsize=8192)
@@ -231,6 +241,7 @@ def create_environment(templates_dir=None) -> SandboxedEnvironment:
         texte_litteral=markdown_escape,
         prose=prose,
         ancre=ancre,
+        ancre_signature=ancre_signature,
         _wordml=_wordml,
     )
     env.tests.update(montant=is_montant, marqueur=is_marqueur)

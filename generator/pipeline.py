@@ -187,6 +187,12 @@ def contract_formats(prepared: Prepared, requested: tuple[str, ...] | None) -> t
     return tuple(own) if own else DEFAULT_FORMATS
 
 
+def signatories(context: dict) -> tuple[str, ...]:
+    """Return the names of the representatives who sign a document rendered with `context`, in the order of
+    its signature table (the kinds with signatures give their `parties`)."""
+    return tuple(partie.representant.nom for partie in context.get("parties") or ())
+
+
 def render(prepared: Prepared, output_dir: Path, templates_dir: Path = TEMPLATES_DIR,
            version: Version | None = None, formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[Output]:
     """Render every template of the contract's kind in `formats` (docx always, for conversions and redlines);
@@ -211,7 +217,7 @@ def render(prepared: Prepared, output_dir: Path, templates_dir: Path = TEMPLATES
     origin = provenance(digest)
     shared_regions = SharedRegions(context)  # the regions the kind's templates have in common, rendered once
     outputs = [Output(dest_dir / f"{name}.docx", render_docx(templates_dir / rel, context, origin, shared_regions),
-                      digest)
+                      digest, signatories(context))
                for name, rel in kind.templates.items()]
     if "html" in formats:
         from .render_html import render_html
@@ -240,7 +246,7 @@ def render_avenant(previous: Prepared, current: Prepared, version: Version, prev
     digest = sources_hash(current, template_paths)
     origin = provenance(digest)
     dest_dir = current_outputs[0].dest_path.parent
-    outputs = [Output(dest_dir / f"{name}.docx", render_docx(path, context, origin), digest)
+    outputs = [Output(dest_dir / f"{name}.docx", render_docx(path, context, origin), digest, signatories(context))
                for name, path in zip(kind.avenant_templates, template_paths)]
     when = datetime.combine(signed_or_last_date(version), datetime.min.time())
     marked = redline(previous_outputs[0].data, current_outputs[0].data, author="Paraphe", when=when)
@@ -489,6 +495,8 @@ def _convert_batch(waiting: list[ContractResult]) -> None:
     """Add the PDF/A and ODT versions to the contracts that ask for them: one LibreOffice process per format
     for the whole batch. A conversion that fails fails the contracts it concerns."""
     from .render_office import convert
+    from .pdfa import pdfa_problems
+    from .render_signature import add_signature_fields
 
     for target in ("pdf", "odt"):
         concerned = [r for r in waiting if target in r.formats and r.outputs]
@@ -501,7 +509,14 @@ def _convert_batch(waiting: list[ContractResult]) -> None:
             continue
         for name, data in results.items():
             result, output = sources[name]
-            result.outputs.append(Output(output.dest_path.with_suffix(f".{target}"), data, output.sources_hash))
+            dest = output.dest_path.with_suffix(f".{target}")
+            if target == "pdf":
+                if output.signatories:
+                    data = add_signature_fields(data, list(output.signatories))
+                flaws = pdfa_problems(data)  # what is signed and archived must be the PDF/A it says it is
+                if flaws:
+                    result.errors = [*result.errors, *(Problem(Location(display_path(dest)), flaw) for flaw in flaws)]
+            result.outputs.append(Output(dest, data, output.sources_hash))
 
 
 def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path, str | None]], window: int = 64):

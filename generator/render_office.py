@@ -18,7 +18,9 @@ from pathlib import Path
 from .errors import BuildFailed, Location, Problem
 
 PDF_A_FILTER = ('pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"},'
-                '"UseTaggedPDF":{"type":"boolean","value":"true"}}')
+                '"UseTaggedPDF":{"type":"boolean","value":"true"},'
+                # bookmarks become named destinations: where each signatory's room to sign lies (render_signature)
+                '"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}')
 FILTERS = {"pdf": PDF_A_FILTER, "odt": "odt"}
 INSTALL_HINT = ("LibreOffice est introuvable : installez-le (Debian, Ubuntu : « apt-get install -y "
                 "--no-install-recommends libreoffice-writer-nogui ») ou retirez pdf et odt de --formats")

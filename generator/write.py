@@ -64,6 +64,8 @@ class Output:
     dest_path: Path
     data: bytes
     sources_hash: str
+    signatories: tuple[str, ...] = ()
+    """Who signs the document, in the order of its signature table (each gets a signature field in its PDF)."""
 
 
 class Manifest:

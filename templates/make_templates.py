@@ -223,13 +223,20 @@ def signature_table(t: TemplateWriter, lines: list[tuple[str, str]]):
     table = t.table([[("{%tc for partie in parties %}", "Signature"), ("", "Signature"),
                       ("{%tc endfor %}", "Signature")]])
     cell = table.rows[0].cells[1]
+    room = [index for index, (text, _) in enumerate(lines) if not text]
+    anchors = {room[0]: "haut", room[-1]: "bas"} if len(room) >= 2 else {}
     first, *rest = lines
     cell.paragraphs[0].add_run(typeset(first[0]))
     cell.paragraphs[0].style = doc.styles[first[1]]
-    for text, style in rest:
+    for index, (text, style) in enumerate(rest, start=1):
         paragraph = cell.add_paragraph(style=doc.styles[style])
         if text:
             paragraph.add_run(typeset(text))
+        elif index in anchors:
+            # the signatory's room to sign, marked for the signature field of the PDF (wordml.signature)
+            paragraph.add_run("{{r loop.index|ancre_signature('%s') }}" % anchors[index])
+            if anchors[index] == "bas":
+                paragraph.paragraph_format.space_before = Cm(3.5)
     table.style = doc.styles["Normal Table"]
     return table
 
