@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .amend import Version
     from .kinds import Kind
 
-# The stages past loading (schemas, Jinja, docxtpl, python-docx, openpyxl…) are imported by the functions that
+# The stages past loading (schemas, Jinja, docxtpl, python-docx, XlsxWriter…) are imported by the functions that
 # run them: a build that finds every contract unchanged never loads them, and its start stays short.
 
 @dataclass
@@ -227,8 +227,8 @@ def render(prepared: Prepared, output_dir: Path, templates_dir: Path = TEMPLATES
     if "xlsx" in formats and kind.workbook is not None:
         from .render_xlsx import render_xlsx
 
-        outputs += [Output(dest_dir / f"{name}.xlsx", render_xlsx(sheets, name, origin), digest)
-                    for name, sheets in kind.workbook(prepared.computed).items()]
+        outputs += [Output(dest_dir / f"{name}.xlsx", render_xlsx(book.sheets, book.title, origin), digest)
+                    for name, book in kind.workbook(prepared.computed).items()]
     return outputs
 
 

@@ -48,8 +48,8 @@ class Kind:
     """Return the context of the avenant document from the previous and the amended computed documents."""
     avenant_templates: dict[str, str] = field(default_factory=dict)
     """Output name → template of the documents of an avenant (the avenant itself)."""
-    workbook: Callable[[Any], dict[str, list]] | None = None
-    """Return the kind's spreadsheets, output name → sheets (`render_xlsx.Sheet`): a CRTE's maquette."""
+    workbook: Callable[[Any], dict[str, Any]] | None = None
+    """Return the kind's spreadsheets, output name → `render_xlsx.Workbook` (title and sheets): a CRTE's maquette."""
     html_templates: dict[str, str] = field(default_factory=dict)
     """Output file name → Jinja HTML template, relative to the templates folder."""
     anchors: Callable[[Any], dict[str, str]] | None = None

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from ...render_xlsx import Formula, Sheet
+from ...render_xlsx import Formula, Sheet, Workbook
 from .compute import CRTECalcule
 
 _FORBIDDEN_IN_SHEET_NAMES = str.maketrans({c: " " for c in "[]:*?/\\"})
 
 
-def workbook(crte: CRTECalcule) -> dict[str, list[Sheet]]:
-    """Return the maquette as a workbook: « maquette.xlsx »."""
-    return {"maquette": sheets(crte)}
+def workbook(crte: CRTECalcule) -> dict[str, Workbook]:
+    """Return the maquette as a workbook: « maquette.xlsx », titled as the maquette."""
+    return {"maquette": Workbook(crte.maquette.titre, sheets(crte))}
 
 
 def sheets(crte: CRTECalcule) -> list[Sheet]:
