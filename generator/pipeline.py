@@ -514,8 +514,9 @@ def _convert_batch(waiting: list[ContractResult]) -> None:
                 if output.signatories:
                     data = add_signature_fields(data, list(output.signatories))
                 flaws = pdfa_problems(data)  # what is signed and archived must be the PDF/A it says it is
-                if flaws:
+                if flaws:  # not written: the contract fails, naming the file and what is wrong with it
                     result.errors = [*result.errors, *(Problem(Location(display_path(dest)), flaw) for flaw in flaws)]
+                    continue
             result.outputs.append(Output(dest, data, output.sources_hash))
 
 

@@ -25,7 +25,8 @@ def built(tmp_path_factory):
     files = contract_data()
     files["avenants/01-suppression.yaml"] = {"date": "2022-01-10", "lieu": "Lens", "objet": "Essai",
                                              "expose": "Exposé.", "modifications": [{"fiche": "2.1",
-                                                                                     "supprimer": True}]}
+                                                                                     "supprimer": True}],
+           "habilitations": {"cae": {"organe": "conseil communautaire", "date": "2021-12-15"}}}
     root = write_contract(base / "content" / "essai", files)
     report = build_report([root], base / "output", formats=("docx", "pdf"))
     assert not report.failed, report.failed
@@ -112,7 +113,7 @@ def test_each_check_catches_its_fault(built, change, expected):
 
 def test_the_build_refuses_a_pdf_that_is_not_pdfa(tmp_path, monkeypatch, built):
     """LibreOffice giving a PDF without its output intent (a broken installation, say): the contract fails,
-    named, and nothing of it is written."""
+    the file named, and no PDF of it is written."""
     import generator.render_office as render_office
 
     broken = _altered(built["essai/annexes.pdf"], _no_output_intent)
@@ -122,4 +123,4 @@ def test_the_build_refuses_a_pdf_that_is_not_pdfa(tmp_path, monkeypatch, built):
     report = build_report([root], tmp_path / "output", formats=("docx", "pdf"))
     messages = [str(p) for p in report.failed["essai"]]
     assert any("contrat.pdf : aucun profil de couleur de sortie" in m for m in messages), messages
-    assert not (tmp_path / "output" / "essai").exists()
+    assert not list((tmp_path / "output").rglob("*.pdf"))

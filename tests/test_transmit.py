@@ -30,7 +30,8 @@ TRANSMISSION = {
     },
 }
 AVENANT = {"date": "2022-01-10", "lieu": "Lens", "objet": "Avenant n° 1 : suppression de la fiche 2.1",
-           "expose": "Exposé.", "modifications": [{"fiche": "2.1", "supprimer": True}]}
+           "expose": "Exposé.", "modifications": [{"fiche": "2.1", "supprimer": True}],
+           "habilitations": {"cae": {"organe": "conseil communautaire", "date": "2021-12-15"}}}
 
 
 def test_file_names_follow_the_standard():
