@@ -46,7 +46,16 @@ def _parts(docx: Path, pattern: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def restyled_and_plain(tmp_path_factory):
+def plain(tmp_path_factory):
+    """The CRTE of Lens-Liévin's contract document, built with the templates as they are."""
+    root = REAL_CONTENT / "crte-lens-lievin"
+    output = tmp_path_factory.mktemp("plain")
+    build([root], output)
+    return output / root.name / "contrat.docx"
+
+
+@pytest.fixture(scope="module")
+def restyled_and_plain(tmp_path_factory, plain):
     """Build the CRTE of Lens-Liévin with its templates as they are and with its contract template restyled
     in LibreOffice; return both contract documents."""
     missing = _uno_missing()
@@ -62,8 +71,7 @@ def restyled_and_plain(tmp_path_factory):
     shutil.copy(restyled, templates / "crte" / "contrat.docx")
     root = REAL_CONTENT / "crte-lens-lievin"
     build([root], work / "restyled", templates)
-    build([root], work / "plain")
-    return work / "restyled" / root.name / "contrat.docx", work / "plain" / root.name / "contrat.docx"
+    return work / "restyled" / root.name / "contrat.docx", plain
 
 
 @pytest.mark.libreoffice
@@ -98,14 +106,41 @@ def test_every_tag_of_the_restyled_template_still_works(restyled_and_plain):
     assert texts == _paragraph_texts(plain, "word/document.xml")  # restyling changed no word of the document
 
 
+def _orientations(docx: Path) -> list[str]:
+    root = etree.fromstring(zipfile.ZipFile(docx).read("word/document.xml"))
+    return [s.find(f"{W}pgSz").get(f"{W}orient", "portrait") for s in root.iter(f"{W}sectPr")]
+
+
 @pytest.mark.libreoffice
 def test_the_restyled_template_keeps_its_landscape_section(restyled_and_plain):
     """LibreOffice saves the section break before the maquette on a `{%p endfor %}` paragraph; the maquette
     still gets its landscape pages."""
     restyled, plain = restyled_and_plain
+    assert _orientations(restyled) == _orientations(plain) == ["portrait", "landscape", "portrait"]
 
-    def orientations(docx):
-        root = etree.fromstring(zipfile.ZipFile(docx).read("word/document.xml"))
-        return [s.find(f"{W}pgSz").get(f"{W}orient", "portrait") for s in root.iter(f"{W}sectPr")]
 
-    assert orientations(restyled) == orientations(plain) == ["portrait", "landscape", "portrait"]
+def test_what_libreoffice_changes_in_a_template_is_read_as_word_writes_it(tmp_path, plain):
+    """Without LibreOffice: the two changes its DOCX export makes that a build must read alike — the sommaire's
+    styles named « TOC 1 » (Word: « toc 1 »), a section break on the `{%p endfor %}` before it — made by hand
+    on the CRTE's contract template give the same document."""
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, templates)
+    template = templates / "crte" / "contrat.docx"
+    with zipfile.ZipFile(template) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts["word/styles.xml"] = parts["word/styles.xml"].replace(b'w:val="toc ', b'w:val="TOC ')
+    body = etree.fromstring(parts["word/document.xml"])
+    first_break = next(body.iter(f"{W}sectPr")).getparent().getparent()  # an empty paragraph, in the template
+    tag_before = first_break.getprevious()
+    assert "".join(tag_before.itertext()) == "{%p endfor %}"
+    tag_before.insert(0, first_break.find(f"{W}pPr"))
+    first_break.getparent().remove(first_break)
+    parts["word/document.xml"] = etree.tostring(body, xml_declaration=True, encoding="UTF-8", standalone=True)
+    with zipfile.ZipFile(template, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    root = REAL_CONTENT / "crte-lens-lievin"
+    build([root], tmp_path / "output", templates)
+    changed = tmp_path / "output" / root.name / "contrat.docx"
+    assert _orientations(changed) == ["portrait", "landscape", "portrait"]
+    assert _paragraph_texts(changed, "word/document.xml") == _paragraph_texts(plain, "word/document.xml")
