@@ -42,7 +42,7 @@ from bench.make_corpus import make_corpus  # noqa: E402
 from docxtpl import DocxTemplate  # noqa: E402
 from generator import TEMPLATES_DIR  # noqa: E402
 from generator.jinja_env import PROSE_RENDERER_KEY, WORDML_KEY, environment  # noqa: E402
-from generator.pipeline import fewer_collections, read_and_compute  # noqa: E402
+from generator.pipeline import read_and_compute  # noqa: E402
 from generator.prose import ProseRenderer  # noqa: E402
 from generator.provenance import provenance  # noqa: E402
 from generator.render_docx import render_docx  # noqa: E402
@@ -65,11 +65,9 @@ def timed(function, repetitions: int) -> float:
 
 
 def engine_one(root: Path, dest: Path) -> bytes:
-    """The engine end to end for one CRTE's contract: load, validate, compute, render, write (with the garbage
-    collector run less often, as `build_contract` does for each contract)."""
-    with fewer_collections():
-        data = render_docx(TEMPLATE, contract_context(root), provenance("bench"))
-        atomic_write(dest, data)
+    """The engine end to end for one CRTE's contract: load, validate, compute, render, write."""
+    data = render_docx(TEMPLATE, contract_context(root), provenance("bench"))
+    atomic_write(dest, data)
     return data
 
 
@@ -86,15 +84,13 @@ _COMPILED: list[CompiledTemplate] = []
 
 def stock_docxtpl(context: dict, dest: Path) -> None:
     """Stock docxtpl on the same template and context: DocxTemplate(path), render, save. Its prose is written
-    by the engine's writer (the template's style ids, compiled once), as in the engine, and it runs with the
-    garbage collector set as for the engine: the ratio compares the code, not the collector's setting."""
+    by the engine's writer (the template's style ids, compiled once), as in the engine."""
     if not _COMPILED:
         _COMPILED.append(CompiledTemplate(TEMPLATE, environment()))
-    with fewer_collections():
-        writer = _COMPILED[0].new_document()
-        template = DocxTemplate(str(TEMPLATE))
-        template.render({**context, PROSE_RENDERER_KEY: ProseRenderer(writer), WORDML_KEY: writer}, environment())
-        template.save(str(dest))
+    writer = _COMPILED[0].new_document()
+    template = DocxTemplate(str(TEMPLATE))
+    template.render({**context, PROSE_RENDERER_KEY: ProseRenderer(writer), WORDML_KEY: writer}, environment())
+    template.save(str(dest))
 
 
 def floor(data: bytes) -> None:
@@ -392,7 +388,7 @@ def write_results(rows: list[tuple[str, str]], args, cores: int) -> None:
     kept = []
     if results.is_file():
         for line in results.read_text(encoding="utf-8").splitlines():
-            match = re.match(r"\| (([a-g])\. .*?) \| (.*) \|$", line)
+            match = re.match(r"\| (([a-h])\. .*?) \| (.*) \|$", line)  # h: bench/tuning_ab.py
             if match and match.group(2) not in measured:
                 kept.append((match.group(1), match.group(3)))
     rows = sorted(kept + rows, key=lambda row: row[0][0])

@@ -9,19 +9,11 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from .pipeline import keep_freed_memory
-
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """Return a pool of `workers` fresh processes (spawned: no state inherited) that end if the build does."""
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=start_worker, initargs=(os.getpid(),))
-
-
-def start_worker(parent_pid: int) -> None:
-    """Set up a worker of the pool: it keeps the memory a build frees for the next, and ends with its parent."""
-    keep_freed_memory()
-    exit_with_parent(parent_pid)
+                               initializer=exit_with_parent, initargs=(os.getpid(),))
 
 
 def exit_with_parent(parent_pid: int) -> None:

@@ -11,7 +11,7 @@ import click
 
 from . import FORMATS, TEMPLATES_DIR
 from .errors import Location, display_path
-from .pipeline import build_report, check_avenants, contract_roots, keep_freed_memory, read_and_compute
+from .pipeline import build_report, check_avenants, contract_roots, read_and_compute
 from .scaffold import ScaffoldError, create, create_avenant, find_markers
 
 CONTEXT = {"help_option_names": ["-h", "--help", "--aide"]}
@@ -187,7 +187,6 @@ def _build(ctx: click.Context, roots: list[Path], force: bool, avenant: int | No
             click.echo(f"aucun contrat dans {display_path(content_dir)}", err=True)
         sys.exit(2)
     started = time.perf_counter()
-    keep_freed_memory()  # this process builds when there is one worker, and writes every contract's outputs
     executors = []
 
     def executor_for(count: int):

@@ -7,16 +7,12 @@ executor (a process pool, a Dask cluster) and written by the calling process; an
 
 from __future__ import annotations
 
-import ctypes
 import functools
-import gc
 import hashlib
 import itertools
 import os
 import re
-import threading
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -48,70 +44,6 @@ class Prepared:
     findings: Problems = field(default_factory=Problems)
     markers: Problems = field(default_factory=Problems)
     """The « [À COMPLÉTER] » markers left: the document is a draft (« PROJET ») while there are any."""
-
-
-BUILD_COLLECTION_THRESHOLD = 20_000
-"""Objects allocated and not yet freed after which Python's cyclic collector runs, while contracts build."""
-
-_threshold_lock = threading.Lock()
-_builds_running = 0
-_saved_threshold = gc.get_threshold()
-
-
-KEPT_ALLOCATION_BYTES = 32 * 2**20
-"""Size up to which the C library's malloc serves and keeps memory in its heap, once builds run (glibc)."""
-
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters, from glibc's <malloc.h>
-
-
-@functools.cache
-def keep_freed_memory() -> None:
-    """Have glibc's malloc keep the memory a contract's build frees, for the next build to reuse.
-
-    A build makes and drops strings of a megabyte (a rendered body, its encoding, the zipped document). By
-    default glibc maps each block past its threshold (128 KiB, raised as such blocks are freed) on its own and
-    unmaps it when freed, and gives the top of its heap back past another: each contract then touches fresh
-    pages again, some 1 200 page faults a contract and a sixth of its cycles (181 → 147 million with both
-    thresholds raised). Raised, they keep a process's memory at its high-water mark instead (some 80 MB a
-    worker). The processes the build command starts and runs itself call it, once each; not a library user's
-    (a Dask worker keeps its own settings). Nothing is done where the C library is not glibc.
-    """
-    try:
-        if not (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc"):
-            return
-        mallopt = ctypes.CDLL(None).mallopt
-    except (ValueError, OSError, AttributeError):  # not glibc: no such name, library, or function
-        return
-    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
-    mallopt(_M_MMAP_THRESHOLD, KEPT_ALLOCATION_BYTES)
-    mallopt(_M_TRIM_THRESHOLD, 2 * KEPT_ALLOCATION_BYTES)
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Run the block (one contract's build) with Python's cyclic garbage collector run far less often.
-
-    A contract's build holds some 10^4 objects at once (YAML nodes, positions, models, computed figures) and
-    leaves no reference cycle (tests check it): at Python's default threshold, 700 objects, the collector
-    traced the growing young objects a dozen times per contract and the whole heap every twenty contracts, for
-    10 to 15 % of a build and nothing to free. It still runs every `BUILD_COLLECTION_THRESHOLD` objects, for
-    the cycles other code may make while builds run (the threads of a Dask worker). The first block to come in
-    raises the threshold, the last to leave restores it; a collector switched off stays off.
-    """
-    global _builds_running, _saved_threshold
-    with _threshold_lock:
-        if _builds_running == 0:
-            _saved_threshold = gc.get_threshold()
-            if _saved_threshold[0]:  # a threshold of 0 means no collection at all: left as it is
-                gc.set_threshold(max(BUILD_COLLECTION_THRESHOLD, _saved_threshold[0]), *_saved_threshold[1:])
-        _builds_running += 1
-    try:
-        yield
-    finally:
-        with _threshold_lock:
-            _builds_running -= 1
-            if _builds_running == 0:
-                gc.set_threshold(*_saved_threshold)
 
 
 def read_and_compute(root: Path, *, verify: bool = True) -> Prepared:
@@ -427,34 +359,33 @@ def build_contract(root: Path, inputs: str | None, output_dir: Path, templates_d
     `inputs` is the contract's fingerprint, taken by the caller before building (it goes to the manifest). It
     runs in a worker process of the batch: everything it returns can be pickled.
     """
-    with fewer_collections():
-        result = ContractResult(root, inputs=inputs)
-        prepared = read_and_compute(root, verify=False)  # the verifier's findings are not the build's
-        result.warnings = prepared.problems.warnings
-        if prepared.problems.errors:
-            result.errors = prepared.problems.errors
-            return result
-        result.formats = contract_formats(prepared, formats)
-        errors = Problems()
-        try:
-            outputs = render_all_versions(prepared, output_dir, templates_dir, errors, result.formats, avenant)
-        except BuildFailed as exc:
-            errors.extend(exc.problems)
-            outputs = []
-        if avenant is not None:
-            from .amend import AVENANTS_DIR
-
-            outputs = [o for o in outputs if o.dest_path.parent.name == f"avenant-{avenant:02}"]
-            if not outputs and not errors:
-                errors.add(Location(display_path(root / AVENANTS_DIR)), f"pas d'avenant n° {avenant}")
-            result.inputs = None  # a partial build: the next build checks the whole contract again
-        result.errors = errors.errors
-        # An avenant in error leaves the contract and the avenants before it to be written (`outputs`); a
-        # template problem leaves none. Either way the contract is built again next time.
-        result.outputs = outputs
-        if errors.errors:
-            result.inputs = None
+    result = ContractResult(root, inputs=inputs)
+    prepared = read_and_compute(root, verify=False)  # the verifier's findings are not the build's
+    result.warnings = prepared.problems.warnings
+    if prepared.problems.errors:
+        result.errors = prepared.problems.errors
         return result
+    result.formats = contract_formats(prepared, formats)
+    errors = Problems()
+    try:
+        outputs = render_all_versions(prepared, output_dir, templates_dir, errors, result.formats, avenant)
+    except BuildFailed as exc:
+        errors.extend(exc.problems)
+        outputs = []
+    if avenant is not None:
+        from .amend import AVENANTS_DIR
+
+        outputs = [o for o in outputs if o.dest_path.parent.name == f"avenant-{avenant:02}"]
+        if not outputs and not errors:
+            errors.add(Location(display_path(root / AVENANTS_DIR)), f"pas d'avenant n° {avenant}")
+        result.inputs = None  # a partial build: the next build checks the whole contract again
+    result.errors = errors.errors
+    # An avenant in error leaves the contract and the avenants before it to be written (`outputs`); a
+    # template problem leaves none. Either way the contract is built again next time.
+    result.outputs = outputs
+    if errors.errors:
+        result.inputs = None
+    return result
 
 
 @dataclass

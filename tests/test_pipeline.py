@@ -1,115 +1,19 @@
-"""The build of one contract: Python's cyclic collector run less often while it runs, and the memory it frees
-kept for the next."""
+"""The build of one contract: what it leaves behind, and the hash of what its outputs are made from."""
 
 import gc
 import os
-import platform
-import subprocess
-import sys
-import threading
-from pathlib import Path
-
-import pytest
 
 from generator import pipeline
-from generator.pipeline import (BUILD_COLLECTION_THRESHOLD, build_contract, fewer_collections, read_and_compute,
-                                sources_hash)
+from generator.pipeline import build_contract, read_and_compute, sources_hash
 
-from .conftest import REAL_CONTENT, write_contract
-
-ROOT = Path(__file__).resolve().parents[1]
+from .conftest import REAL_CONTENT
 
 
-@pytest.fixture
-def default_threshold():
-    """Start each test with Python's default thresholds and the collector on; leave them as they were."""
-    saved, was_enabled = gc.get_threshold(), gc.isenabled()
-    gc.set_threshold(700, 10, 10)
-    gc.enable()
-    yield
-    gc.set_threshold(*saved)
-    if not was_enabled:
-        gc.disable()
-
-
-def test_a_contract_is_built_with_fewer_collections_then_the_threshold_restored(tmp_path, contract_files,
-                                                                                  monkeypatch, default_threshold):
-    root = write_contract(tmp_path / "content" / "c1", contract_files)
-    seen = []
-    read = pipeline.read_and_compute
-    monkeypatch.setattr(pipeline, "read_and_compute",
-                        lambda r, **options: (seen.append(gc.get_threshold()), read(r, **options))[1])
-    result = build_contract(root, "inputs", tmp_path / "output")
-    assert not result.errors and result.outputs
-    assert seen == [(BUILD_COLLECTION_THRESHOLD, 10, 10)]
-    assert gc.get_threshold() == (700, 10, 10)
-
-
-def test_the_collector_still_frees_cycles_during_a_long_build(default_threshold):
-    collections = []
-
-    def callback(phase, info):
-        if phase == "stop":
-            collections.append(info["collected"])
-
-    gc.callbacks.append(callback)
-    try:
-        with fewer_collections():
-            for _ in range(3 * BUILD_COLLECTION_THRESHOLD):
-                cycle = []
-                cycle.append(cycle)
-    finally:
-        gc.callbacks.remove(callback)
-    assert len(collections) >= 2 and sum(collections) > BUILD_COLLECTION_THRESHOLD
-
-
-def test_a_collector_switched_off_stays_off(default_threshold):
-    gc.disable()
-    with fewer_collections():
-        assert not gc.isenabled()
-    assert not gc.isenabled()
-    gc.set_threshold(0)  # no collection at all, said with the threshold
-    with fewer_collections():
-        assert gc.get_threshold()[0] == 0
-
-
-def test_an_error_in_the_block_restores_the_threshold(default_threshold):
-    with pytest.raises(ZeroDivisionError):
-        with fewer_collections():
-            1 / 0
-    assert gc.get_threshold() == (700, 10, 10)
-
-
-def test_the_threshold_is_restored_when_the_last_of_concurrent_builds_ends(default_threshold):
-    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
-    seen = {}
-
-    def first():
-        with fewer_collections():
-            first_in.set()
-            second_in.wait(5)
-        first_out.set()
-
-    def second():
-        first_in.wait(5)
-        with fewer_collections():
-            second_in.set()
-            first_out.wait(5)
-            seen["after the first left"] = gc.get_threshold()[0]
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-    assert seen == {"after the first left": BUILD_COLLECTION_THRESHOLD}
-    assert gc.get_threshold() == (700, 10, 10)
-
-
-def test_a_build_with_avenants_leaves_no_reference_cycle(tmp_path, default_threshold):
-    # what a build leaves is freed as soon as it is dropped, even when concurrent builds put the collector off:
-    # the CRTE of Lens-Liévin, its three versions and the redline of each avenant (built once first: imports and
-    # caches made at first use are not the build's)
+def test_a_build_with_avenants_leaves_no_reference_cycle(tmp_path):
+    # what a build leaves is freed as soon as it is dropped, without waiting for the cyclic collector (a worker
+    # holds one contract's build at a time, a Dask worker's threads several): the CRTE of Lens-Liévin, its three
+    # versions and the redline of each avenant (built once first: imports and caches made at first use are not
+    # the build's)
     root = REAL_CONTENT / "crte-lens-lievin"
     build_contract(root, "inputs", tmp_path / "first")
     gc.collect()
@@ -121,37 +25,6 @@ def test_a_build_with_avenants_leaves_no_reference_cycle(tmp_path, default_thres
         assert gc.collect() == 0
     finally:
         gc.enable()
-
-
-_PAGE_FAULTS_OF_LARGE_BLOCKS = """
-import resource, sys
-from generator.pipeline import keep_freed_memory
-if sys.argv[1] == "kept":
-    keep_freed_memory()
-
-def build():  # a contract's large blocks, written through as rendered parts are, then all freed
-    blocks = [b"x" * 1_000_000 for _ in range(10)]
-    del blocks
-
-build()  # a first build: the pages the next ones may reuse
-before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-for _ in range(20):
-    build()
-print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
-"""
-
-
-@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc's thresholds are glibc's")
-def test_memory_a_build_frees_is_reused_instead_of_touched_afresh():
-    def page_faults(mode: str) -> int:
-        environment = {name: value for name, value in os.environ.items() if not name.startswith("MALLOC_")}
-        result = subprocess.run([sys.executable, "-c", _PAGE_FAULTS_OF_LARGE_BLOCKS, mode], check=True,
-                                capture_output=True, text=True, cwd=ROOT, env=environment)
-        return int(result.stdout)
-
-    by_default, kept = page_faults("default"), page_faults("kept")
-    assert by_default > 20 * 1_000  # the heap trimmed after each build: its 2 400 pages touched afresh
-    assert kept < by_default / 20
 
 
 def test_the_sources_hash_follows_each_version_of_a_template_read_once(tmp_path, contract_dir):

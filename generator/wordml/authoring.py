@@ -43,16 +43,21 @@ def add_field(paragraph: Paragraph, instruction: str, placeholder: str = "1") ->
     p.append(_fld_char("end"))
 
 
+TOC_PLACEHOLDER = "Le sommaire est rempli à chaque construction du document."
+"""What a template's sommaire shows until a build (or Word) fills it."""
+
+
 def add_toc(document: DocxDocument, levels: tuple[int, int] = (1, 3), styles: dict[str, int] | None = None) -> None:
     """Append a table of contents field over the headings of `levels` and the paragraph `styles` (name →
-    level); every build fills it with the document's headings (`template.CompiledTemplate`), Word refreshes it."""
+    level); every build fills it with the document's headings (`template.CompiledTemplate`), Word refreshes it.
+
+    The field shows a line of text until it is filled: LibreOffice drops a table of contents with nothing in it
+    when it opens a document, and a template restyled in Writer would lose its sommaire."""
     instruction = f' TOC \\o "{levels[0]}-{levels[1]}" '
     if styles:
         instruction += '\\t "' + ",".join(f"{name},{level}" for name, level in styles.items()) + '" '
     paragraph = document.add_paragraph(style=f"toc {levels[0]}")
-    for element in (_fld_char("begin"), _instr(instruction + "\\h \\z \\u "), _fld_char("separate"),
-                    _fld_char("end")):
-        paragraph._p.append(element)
+    add_field(paragraph, instruction.strip() + " \\h \\z \\u", TOC_PLACEHOLDER)
 
 
 def _borders(tag: str, sides, size: int, space: int):

@@ -50,6 +50,7 @@ _STYLE_TYPES = {WD_STYLE_TYPE.PARAGRAPH: "paragraph", WD_STYLE_TYPE.CHARACTER: "
 _TOC_LEVELS = re.compile(r'\\o\s+"(\d)-(\d)"')
 _TOC_STYLES = re.compile(r'\\t\s+"([^"]*)"')
 _STRUCTURE_TAGS = re.compile(r"\{[{%](p|tr|tc)\s")  # docxtpl tags that stand for their paragraph, row or cell
+_PARAGRAPH_TAG = re.compile(r"\{[{%]p\s")  # docxtpl tags that stand for their paragraph
 _BLOCK_TAG = re.compile(r"\{%-?\s*(p\s+|tr\s+|tc\s+|r\s+)?(\w+)(.*?)-?%\}", re.S)
 _OPENERS = {"if", "for", "filter", "macro", "call", "with", "block", "autoescape", "raw"}
 _CELL_TAGS = re.compile(r"\{%\s*(tc\b|colspan\b|cellbg\b|vm\b|hm\b)")
@@ -100,15 +101,39 @@ def _toc_spec(body, style_ids: dict[tuple[str, str], str]):
         parts = [p.strip() for p in re.split(r"[,;]", styles.group(1))]  # Word in French writes « ; »
         for name, level in zip(parts[::2], parts[1::2]):
             names[name] = int(level)
-    by_style = {style_ids[("paragraph", name)]: level for name, level in names.items()
-                if ("paragraph", name) in style_ids}
-    missing = sorted({f"toc {level}" for level in by_style.values()} - {n for _, n in style_ids})
+    # Word names its built-in styles in lower case (« toc 1 »), LibreOffice capitalized (« TOC 1 »)
+    paragraph_ids = {name.casefold(): style_id for (kind, name), style_id in style_ids.items() if kind == "paragraph"}
+    by_style = {paragraph_ids[name.casefold()]: level for name, level in names.items()
+                if name.casefold() in paragraph_ids}
+    missing = sorted({f"toc {level}" for level in by_style.values()} - set(paragraph_ids))
     if missing:
         raise KeyError(f"le modèle n'a pas de style « {missing[0]} » pour son sommaire")
-    entry_styles = {level: style_ids[("paragraph", f"toc {level}")] for level in set(by_style.values())}
+    entry_styles = {level: paragraph_ids[f"toc {level}"] for level in set(by_style.values())}
     first = entry_styles.get(min(entry_styles)) if entry_styles else None
     properties = f'<w:pPr><w:pStyle w:val="{xml_attribute(first)}"/></w:pPr>' if first else ""
     return TocSpec(instr.text, by_style, entry_styles, properties), instr.getparent().getparent()
+
+
+def _keep_section_breaks(body) -> None:
+    """Move each section break that sits on a paragraph docxtpl replaces by its tag (`{%p %}`, `{{p }}`) to an
+    empty paragraph of its own beside it, where the tag would otherwise take it away.
+
+    Word and LibreOffice keep a section break in the last paragraph of its section; LibreOffice, saving a
+    template as DOCX, puts it on the paragraph before the break, often a `{%p endfor %}`."""
+    for paragraph in list(body.iter(qn("w:p"))):
+        properties = paragraph.find(qn("w:pPr"))
+        section = properties.find(qn("w:sectPr")) if properties is not None else None
+        text = _text(paragraph) if section is not None else ""
+        if not _PARAGRAPH_TAG.search(text):
+            continue
+        holder, holder_properties = OxmlElement("w:p"), OxmlElement("w:pPr")
+        holder_properties.append(section)  # moved from the tag's paragraph
+        holder.append(holder_properties)
+        tag = _BLOCK_TAG.search(text)
+        if tag is not None and _role(tag) == "open":  # the section ends before the block the tag opens
+            paragraph.addprevious(holder)
+        else:
+            paragraph.addnext(holder)
 
 
 def _list_abstract_ids(document) -> dict[str, str]:
@@ -302,6 +327,7 @@ class CompiledTemplate:
         self._docxtpl = DocxTemplate(str(path))  # its text transformations keep docxtpl's template language
         document = self._docxtpl.get_docx()
         root, body = document.element, document.element.body
+        _keep_section_breaks(body)
         style_ids = {(_STYLE_TYPES[s.type], s.name): s.style_id for s in document.styles if s.type in _STYLE_TYPES}
         toc, toc_paragraph = _toc_spec(body, style_ids)
         check_block_structure(body)
