@@ -100,12 +100,13 @@ def render_failure(template_path: Path, exc: Exception) -> TemplateProblem:
 
 
 def render_docx(template_path: Path, context: dict[str, Any], origin: Provenance | None = None,
-                shared_regions: SharedRegions | None = None) -> bytes:
+                shared_regions: SharedRegions | None = None, content_dir: Path | None = None) -> bytes:
     """Return the .docx bytes of `template_path` rendered with `context`; raise TemplateProblem on failure.
 
     With `origin`, the document records its provenance and its bytes depend on its sources only. The documents
     of one contract given the same `shared_regions` (made for their context) render the regions their templates
-    have in common once (the same loops in a contract and in its annexes, say).
+    have in common once (the same loops in a contract and in its annexes, say). The pictures of the prose
+    (`![carte](carte.png)`) are files of `content_dir`, the contract's folder.
     """
     if shared_regions is not None and shared_regions.context is not context:
         raise ValueError("shared_regions was made for another context")
@@ -113,7 +114,7 @@ def render_docx(template_path: Path, context: dict[str, Any], origin: Provenance
     try:
         template = _compiled(template_path, stat.st_mtime_ns, stat.st_size)
         document = template.new_document(shared_regions)
-        full_context = {**context, PROSE_RENDERER_KEY: ProseRenderer(document), WORDML_KEY: document}
+        full_context = {**context, PROSE_RENDERER_KEY: ProseRenderer(document, images_dir=content_dir), WORDML_KEY: document}
         return template.render(document, full_context,
                                set_properties=None if origin is None else partial(stamp, origin=origin),
                                when=origin.generated if origin else None)

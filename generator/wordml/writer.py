@@ -145,12 +145,14 @@ def xml_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class Inline:
-    """A piece of text with its character styles (innermost last), or a link to `url`."""
+    """A piece of text with its character styles (innermost last), or a link to `url`, or a picture (`image`,
+    a file name the writer's `image_loader` reads; `text` is its description)."""
 
     text: str
     styles: tuple[str, ...] = ()
     url: str | None = None
     is_line_break: bool = False
+    image: str | None = None
 
 
 @dataclass(frozen=True)
@@ -301,6 +303,8 @@ class DocumentWriter:
     """(part, relationship id, media part name) of each picture the document adds."""
     media: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     """Media part name → (content type, bytes) of the pictures the document adds (one part per image)."""
+    image_loader: Callable[[str], tuple[bytes, str]] | None = field(default=None, repr=False, compare=False)
+    """Returns the bytes and the file name of a picture of the prose (`Inline.image`); None: prose has none."""
     _calls: list[tuple[str, tuple, str]] | None = field(default=None, init=False, repr=False, compare=False)
     """The writer's calls made while a region renders, when it is recorded."""
 
@@ -345,6 +349,12 @@ class DocumentWriter:
     def _inline(self, inline: Inline) -> str:
         if inline.is_line_break:
             return "<w:r><w:br/></w:r>"
+        if inline.image is not None:
+            if self.image_loader is None:
+                raise ValueError(f"l'image « {inline.image} » ne peut pas être insérée ici")
+            data, name = self.image_loader(inline.image)
+            return (f"<w:r><w:drawing>{self.picture(data, name=name, description=inline.text, fit_text_width=True)}"
+                    "</w:drawing></w:r>")
         if inline.url is not None:
             rel_id = self._hyperlink(inline.url)
             return (f'<w:hyperlink r:id="{rel_id}" w:history="1">'
