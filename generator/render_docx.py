@@ -80,17 +80,22 @@ RENDER_ERRORS = (TemplateError, TypeError, ValueError, AttributeError, LookupErr
 def render_failure(template_path: Path, exc: Exception) -> TemplateProblem:
     """Return the problem a template raised while compiling or rendering, in French, naming the part of the
     document (body, header, footer…) where it stands when known."""
-    part = None
+    part, compiling = None, False
     if isinstance(exc, TemplatePartError):
-        part, exc = exc.part, exc.error
+        part, compiling, exc = exc.part, exc.compiling, exc.error
     if isinstance(exc, TemplateProblem):
         return exc
     if isinstance(exc, TemplateError):
         problem = template_problem(template_path, exc)
+    elif compiling:  # whatever the content: the template itself
+        detail = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        problem = TemplateProblem([Problem(Location(display_path(template_path)),
+                                           f"le modèle est inutilisable : {detail}")])
     elif isinstance(exc, RENDER_ERRORS):
         # a filter or test given a value it cannot take: reported like any template problem, never hidden
+        detail = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc  # (a KeyError quotes its text)
         problem = TemplateProblem([Problem(Location(display_path(template_path)),
-                                           f"le modèle ne peut pas être rendu avec ce contenu : {exc}")])
+                                           f"le modèle ne peut pas être rendu avec ce contenu : {detail}")])
     else:  # a library's failure on what the template holds
         problem = TemplateProblem([Problem(Location(display_path(template_path)),
                                            f"le modèle ne peut pas être rendu ({type(exc).__name__} : {exc})")])

@@ -176,11 +176,12 @@ def part_label(name: str) -> str:
 
 
 class TemplatePartError(Exception):
-    """A template that cannot be compiled or rendered: the part where it failed (`part_label`) and the error."""
+    """A template that cannot be compiled or rendered: the part where it failed (`part_label`), the error, and
+    whether it failed being compiled (whatever the content) or rendered (with some content)."""
 
-    def __init__(self, part: str, error: Exception):
+    def __init__(self, part: str, error: Exception, compiling: bool = False):
         super().__init__(f"{part} : {error}")
-        self.part, self.error = part, error
+        self.part, self.error, self.compiling = part, error, compiling
 
 
 def _reserialized(xml: bytes) -> str:
@@ -365,11 +366,11 @@ class CompiledTemplate:
             self._docxtpl = DocxTemplate(str(path))  # its text transformations keep docxtpl's template language
             document = self._docxtpl.get_docx()
         except Exception as exc:  # not a package python-docx reads: any of its errors, or zipfile's, or lxml's
-            raise TemplatePartError("le fichier", ValueError("ce n'est pas un document Word lisible")) from exc
+            raise TemplatePartError("le fichier", ValueError("ce n'est pas un document Word lisible"), True) from exc
         try:
             self._compile_body(document, env)
         except Exception as exc:
-            raise TemplatePartError(part_label("word/document.xml"), exc) from exc
+            raise TemplatePartError(part_label("word/document.xml"), exc, True) from exc
         self._compile_other_parts(path, env)
 
     def _compile_body(self, document, env) -> None:
@@ -422,7 +423,7 @@ class CompiledTemplate:
                 if "{{" in patched or "{%" in patched:
                     self._parts_with_tags[name] = env.from_string(patched)
             except Exception as exc:
-                raise TemplatePartError(part_label(name), exc) from exc
+                raise TemplatePartError(part_label(name), exc, True) from exc
         self._settings = None
         if "word/settings.xml" in parts:
             self._settings = Member.compress("word/settings.xml",
@@ -441,7 +442,7 @@ class CompiledTemplate:
                     try:
                         self._property_templates[name] = env.from_string(source)
                     except Exception as exc:
-                        raise TemplatePartError(part_label("docProps/core.xml"), exc) from exc
+                        raise TemplatePartError(part_label("docProps/core.xml"), exc, True) from exc
 
     def new_document(self, shared_regions: SharedRegions | None = None) -> DocumentWriter:
         """Return the writer of a new document made from this template (prose renderers write through it);

@@ -154,3 +154,41 @@ def test_a_failure_is_a_french_template_problem_naming_the_part(tmp_path):
         render_docx(path, {"nom": "Lens"})
     message = str(failure.value)
     assert "modele.docx" in message and "l'en-tête word/header1.xml" in message and "erreur de syntaxe" in message
+
+
+def test_a_file_that_is_not_a_word_document_is_a_french_template_problem(tmp_path):
+    from generator.render_docx import render_docx
+
+    path = tmp_path / "modele.docx"
+    path.write_bytes(b"PK\x03\x04 not quite a zip")
+    with pytest.raises(TemplateProblem, match=r"modele\.docx : le fichier : le modèle est inutilisable : "
+                                              r"ce n'est pas un document Word lisible"):
+        render_docx(path, {})
+
+
+def test_a_template_without_numbering_renders_and_says_so_when_prose_numbers_a_list(tmp_path):
+    """Word and LibreOffice leave word/numbering.xml out of a document without lists."""
+    from docx import Document
+
+    from generator.render_docx import render_docx
+
+    doc = Document()
+    doc.add_paragraph("{{ nom }}")
+    doc.add_paragraph("{{p texte|prose }}")
+    path = tmp_path / "modele.docx"
+    doc.save(path)
+    with zipfile.ZipFile(path) as archive, zipfile.ZipFile(tmp_path / "sans-listes.docx", "w") as out:
+        for item in archive.infolist():
+            if item.filename != "word/numbering.xml":
+                data = archive.read(item.filename)
+                if item.filename in ("[Content_Types].xml", "word/_rels/document.xml.rels"):
+                    data = re.sub(rb"<(Override|Relationship)[^>]*numbering[^>]*/>", b"", data)
+                out.writestr(item, data)
+    template = tmp_path / "sans-listes.docx"
+    data = render_docx(template, {"nom": "Lens", "texte": "Texte seul."})
+    from docx import Document as Open
+    assert [p.text for p in Open(io.BytesIO(data)).paragraphs] == ["Lens", "Texte seul."]
+    with pytest.raises(TemplateProblem) as failure:
+        render_docx(template, {"nom": "Lens", "texte": "1. un\n2. deux\n"})
+    assert "sans-listes.docx : le corps du document : " in str(failure.value)
+    assert "numérotation" in str(failure.value)
