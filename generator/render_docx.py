@@ -119,7 +119,8 @@ def render_docx(template_path: Path, context: dict[str, Any], origin: Provenance
     try:
         template = _compiled(template_path, stat.st_mtime_ns, stat.st_size)
         document = template.new_document(shared_regions)
-        full_context = {**context, PROSE_RENDERER_KEY: ProseRenderer(document, images_dir=content_dir), WORDML_KEY: document}
+        full_context = {**context, PROSE_RENDERER_KEY: ProseRenderer(document, images_dir=content_dir),
+                        WORDML_KEY: document}
         return template.render(document, full_context,
                                set_properties=None if origin is None else partial(stamp, origin=origin),
                                when=origin.generated if origin else None)

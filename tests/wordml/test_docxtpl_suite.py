@@ -37,7 +37,8 @@ INTENDED = {
     # Paraphe has one Jinja environment: a render brings no filters of its own; the refusal says so, in French
     "custom_jinja_filters.py#0": ("refused", "le filtre « my_filterB » n'existe pas"),
     # strict undefined names: a name the content lacks stops the build (stock prints nothing in its place)
-    "get_undeclared_variables.py#0": ("refused", "le modèle utilise « has_degree », qui n'existe pas dans le contenu"),
+    "get_undeclared_variables.py#0": ("refused",
+                                      "le modèle utilise « has_degree », qui n'existe pas dans le contenu"),
 }
 # Cases stock docxtpl refuses too: Paraphe must refuse them with a French problem naming the template and the part.
 BOTH_REFUSE = {"template_error.py#0": "erreur de syntaxe dans le modèle"}
