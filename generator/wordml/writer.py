@@ -31,6 +31,7 @@ _UNPRINTABLE = re.compile("[\x00-\x06\x08\x0b\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 
 _W = f"{{{W_NS}}}"
 DOCUMENT_PART = "word/document.xml"
+_HEADER_SHAPE_IDS = 100_000  # where the ids of the pictures a header, footer or note adds start
 
 # The children of w:settings in the order of ECMA-376's CT_Settings (the names python-docx lists): Word expects
 # the elements of a part in their schema's order.
@@ -385,7 +386,9 @@ class DocumentWriter:
         self.media.setdefault(media, (picture.content_type, image))
         rel_id = self._next_rel_id(self.part)
         self.pictures.append((self.part, rel_id, media))
-        inline = CT_Inline.new_pic_inline(len(self.pictures), rel_id, name or f"image.{picture.ext}", cx, cy)
+        # the body's drawings are numbered again once rendered; a header's keep ids above the body's
+        shape_id = len(self.pictures) + (0 if self.part == DOCUMENT_PART else _HEADER_SHAPE_IDS)
+        inline = CT_Inline.new_pic_inline(shape_id, rel_id, name or f"image.{picture.ext}", cx, cy)
         if description:
             inline.docPr.set("descr", description)
         return etree.tostring(inline, encoding="unicode")
