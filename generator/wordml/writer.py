@@ -15,9 +15,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
-from docx.image.exceptions import UnrecognizedImageError
-from docx.image.image import Image
-from docx.oxml.shape import CT_Inline
 from lxml import etree
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -374,6 +371,11 @@ class DocumentWriter:
         in EMU (one of them: the other keeps the proportions; neither: the image's own size); with
         `fit_text_width`, a picture wider than the text is scaled down to the text's width. ValueError names an
         image python-docx cannot read."""
+        # imported here: a build of unchanged contracts imports this module, and nothing of python-docx
+        from docx.image.exceptions import UnrecognizedImageError
+        from docx.image.image import Image
+        from docx.oxml.shape import CT_Inline
+
         try:
             picture = Image.from_blob(image)
         except (UnrecognizedImageError, ValueError, struct.error) as exc:
