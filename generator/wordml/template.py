@@ -112,10 +112,12 @@ def _toc_spec(body, style_ids: dict[tuple[str, str], str]):
             names[name] = int(level)
     by_style = {style_ids[("paragraph", name)]: level for name, level in names.items()
                 if ("paragraph", name) in style_ids}
-    missing = sorted({f"toc {level}" for level in by_style.values()} - {n for _, n in style_ids})
+    # Word names the entries' styles « toc 1 », LibreOffice « TOC 1 » (Word's built-in names ignore case)
+    entry_ids = {name.lower(): style_id for (kind, name), style_id in style_ids.items() if kind == "paragraph"}
+    missing = sorted({f"toc {level}" for level in by_style.values()} - set(entry_ids))
     if missing:
         raise KeyError(f"le modèle n'a pas de style « {missing[0]} » pour son sommaire")
-    entry_styles = {level: style_ids[("paragraph", f"toc {level}")] for level in set(by_style.values())}
+    entry_styles = {level: entry_ids[f"toc {level}"] for level in set(by_style.values())}
     first = entry_styles.get(min(entry_styles)) if entry_styles else None
     properties = f'<w:pPr><w:pStyle w:val="{xml_attribute(first)}"/></w:pPr>' if first else ""
     return TocSpec(instr.text, by_style, entry_styles, properties), instr.getparent().getparent()

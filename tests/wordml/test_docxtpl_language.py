@@ -74,3 +74,31 @@ def test_an_ampersand_typed_in_a_tag_prints_as_typed(tmp_path):
     data = render_docx(_save(doc, tmp_path), {})
     assert Document(io.BytesIO(data)).paragraphs[0].text == "R & D"
     assert "R &amp; D" in _body(data)
+
+
+def test_the_sommaire_of_a_template_saved_by_libreoffice_is_filled(tmp_path):
+    """LibreOffice names the entries' styles « TOC 1 » (Word « toc 1 ») and puts the field in a content control;
+    (it keeps the field only when it holds an entry: an empty one is dropped on saving)."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import OxmlElement, parse_xml
+
+    from generator.wordml.authoring import add_toc
+
+    doc = Document()
+    doc.styles.add_style("toc 1", WD_STYLE_TYPE.PARAGRAPH)
+    add_toc(doc, (1, 1))
+    doc.styles["toc 1"].element.find(f"{W}name").set(f"{W}val", "TOC 1")  # as LibreOffice names it
+    field = doc.paragraphs[-1]._p
+    sdt = parse_xml('<w:sdt xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:sdtPr>'
+                    '<w:docPartObj><w:docPartGallery w:val="Table of Contents"/></w:docPartObj></w:sdtPr>'
+                    "<w:sdtContent/></w:sdt>")
+    field.addprevious(sdt)
+    placeholder = OxmlElement("w:r")
+    placeholder.append(OxmlElement("w:t"))
+    placeholder[0].text = "Sommaire"
+    field.insert(len(field) - 1, placeholder)  # an entry before the field's end, as LibreOffice keeps it
+    sdt[1].append(field)
+    doc.add_heading("Article {{ numero }}", 1)
+    body = _body(render_docx(_save(doc, tmp_path), {"numero": "1er"}))
+    content = body[body.index("<w:sdtContent>"):body.index("</w:sdtContent>")]
+    assert "TOC" in content and "Article 1er" in content and "Sommaire" not in content
