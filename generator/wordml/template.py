@@ -454,7 +454,8 @@ class CompiledTemplate:
     def render(self, writer: DocumentWriter, context: dict[str, Any],
                set_properties: Callable[[CoreProperties], None] | None = None, when: datetime | None = None) -> bytes:
         """Return the .docx bytes of the template rendered with `context` (which gives `writer`'s capture
-        filter and prose renderer); Jinja errors propagate. `set_properties` stamps the core properties."""
+        filter and prose renderer); any error is raised as TemplatePartError, naming the part being rendered.
+        `set_properties` stamps the core properties."""
         # The body is encoded piece by piece, as Jinja yields them: most of it is regions, which a contract's
         # documents share and encode once; the few other pieces are mostly ASCII, encoded by a copy.
         part = "word/document.xml"

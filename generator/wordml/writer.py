@@ -23,7 +23,7 @@ R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 # XML 1.0 forbids these characters; a vertical tab pasted from Word would corrupt the document.
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # The forbidden characters but docxtpl's two listing characters, \a (new paragraph) and \f (page break), which a
-# printed value may hold: a rendered part turns them into Word's paragraphs and page breaks (`finish_part`).
+# printed value may hold: a rendered part turns them into Word's paragraphs and page breaks (`template._finish_part`).
 _UNPRINTABLE = re.compile("[\x00-\x06\x08\x0b\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 _W = f"{{{W_NS}}}"
