@@ -90,6 +90,8 @@ def sources_hash(prepared: Prepared, template_paths: list[Path]) -> str:
     """Return the hash of everything an output is made from: content files, templates, engine version."""
     h = hashlib.sha256(__version__.encode())
     h.update(prepared.tree.digest().encode())
+    for rel_path, path in _pictures(prepared.root):  # what prose shows (`![carte](carte.png)`)
+        h.update(rel_path.encode() + b"\0" + path.read_bytes())
     for path in template_paths:
         try:
             stat = path.stat()
@@ -100,6 +102,14 @@ def sources_hash(prepared: Prepared, template_paths: list[Path]) -> str:
         else:
             h.update(b"absent:" + str(path).encode())
     return h.hexdigest()
+
+
+def _pictures(root: Path) -> list[tuple[str, Path]]:
+    """Return (relative path, path) of the picture files of a contract's folder, sorted."""
+    from .prose import IMAGE_SUFFIXES
+
+    return sorted((rel_path, Path(entry.path)) for rel_path, entry in iter_tree(root)
+                  if entry.name.lower().endswith(IMAGE_SUFFIXES) and entry.is_file())
 
 
 @functools.lru_cache(maxsize=64)
@@ -148,7 +158,8 @@ def render(prepared: Prepared, output_dir: Path, templates_dir: Path = TEMPLATES
     digest = sources_hash(prepared, template_paths)
     origin = provenance(digest)
     shared_regions = SharedRegions(context)  # the regions the kind's templates have in common, rendered once
-    outputs = [Output(dest_dir / f"{name}.docx", render_docx(templates_dir / rel, context, origin, shared_regions),
+    outputs = [Output(dest_dir / f"{name}.docx", render_docx(templates_dir / rel, context, origin, shared_regions,
+                                                                       content_dir=prepared.root),
                       digest, signatories(context))
                for name, rel in kind.templates.items()]
     if "html" in formats:
@@ -178,7 +189,8 @@ def render_avenant(previous: Prepared, current: Prepared, version: Version, prev
     digest = sources_hash(current, template_paths)
     origin = provenance(digest)
     dest_dir = current_outputs[0].dest_path.parent
-    outputs = [Output(dest_dir / f"{name}.docx", render_docx(path, context, origin), digest, signatories(context))
+    outputs = [Output(dest_dir / f"{name}.docx", render_docx(path, context, origin, content_dir=current.root), digest,
+                      signatories(context))
                for name, path in zip(kind.avenant_templates, template_paths)]
     when = datetime.combine(signed_or_last_date(version), datetime.min.time())
     marked = redline(previous_outputs[0].data, current_outputs[0].data, author="Paraphe", when=when)

@@ -11,7 +11,8 @@ import threading
 import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
+from pathlib import Path
 
 import markdown
 from markdown.extensions import Extension
@@ -127,11 +128,14 @@ _BLOCKS = {"p", "ul", "ol", "blockquote", "pre", "hr", "table", "div"} | {f"h{i}
 
 
 class ProseRenderer:
-    """Writes Markdown prose into a Word document with the template's named styles."""
+    """Writes Markdown prose into a Word document with the template's named styles; its pictures
+    (`![description](carte.png)`) are files of `images_dir`, the contract's folder."""
 
-    def __init__(self, writer: DocumentWriter, styles: ProseStyles = ProseStyles()):
+    def __init__(self, writer: DocumentWriter, styles: ProseStyles = ProseStyles(), images_dir: Path | None = None):
         self.writer = writer
         self.styles = styles
+        if images_dir is not None:
+            writer.image_loader = partial(load_image, images_dir)
 
     def render(self, text: str, heading_offset: int = 0, body_style: str | None = None) -> Fragment:
         """Return the fragment of a Markdown text; `#` becomes heading level 1 + `heading_offset`, and
@@ -237,6 +241,8 @@ class _Blocks:
 
         if tag == "br":
             out.append(Inline("", is_line_break=True))
+        elif tag == "img":
+            out.append(Inline(element.get("alt", ""), image=element.get("src", "")))
         elif tag == "a":
             label = typographie("".join(element.itertext()))
             out.append(Inline(label, own, url=element.get("href", "")))
@@ -248,6 +254,28 @@ class _Blocks:
                 self._walk_inline(child, own, out, include_tail=True)
         if include_tail and element.tail:
             out.append(Inline(typographie(element.tail), styles))
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff")
+"""The pictures prose may show: files of the contract's folder with these suffixes."""
+
+
+def load_image(images_dir: Path, name: str) -> tuple[bytes, str]:
+    """Return the bytes and file name of the picture `name` of a prose text: a file inside `images_dir` (the
+    contract's folder), by a relative path; ValueError says, in French, why it cannot be shown."""
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", name) or name.startswith(("/", "\\")):
+        raise ValueError(f"l'image « {name} » doit être un fichier du dossier du contrat, donné par son chemin "
+                         "relatif (carte.png, images/carte.png)")
+    folder = images_dir.resolve()
+    path = (folder / name).resolve()
+    if not path.is_relative_to(folder):
+        raise ValueError(f"l'image « {name} » est hors du dossier du contrat")
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise ValueError(f"« {name} » n'est pas une image (formats acceptés : {', '.join(IMAGE_SUFFIXES)})")
+    try:
+        return path.read_bytes(), path.name
+    except OSError:
+        raise ValueError(f"l'image « {name} » est introuvable dans le dossier du contrat") from None
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|^-])")

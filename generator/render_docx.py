@@ -18,10 +18,11 @@ from .errors import Location, Problem, TemplateProblem, display_path
 from .jinja_env import PROSE_RENDERER_KEY, WORDML_KEY, environment
 from .prose import ProseRenderer
 from .provenance import Provenance
-from .wordml.template import CompiledTemplate
+from .wordml.template import CompiledTemplate, TemplatePartError
 from .wordml import SharedRegions
 
 _UNDEFINED = re.compile(r"^'(?P<name>[^']+)' is undefined$")
+_UNKNOWN_FILTER = re.compile(r"^No (?P<kind>filter|test) named '(?P<name>[^']+)'")
 _NO_ATTRIBUTE = re.compile(r"^'(?P<owner>[^']+)' (?:object )?has no attribute '(?P<name>[^']+)'$")
 
 
@@ -42,6 +43,10 @@ def template_problem(template_path: Path, exc: TemplateError) -> TemplateProblem
         message = f"opération interdite dans un modèle : {exc.message}"
     elif isinstance(exc, UndefinedError):
         message = _undefined_message(exc)
+    elif isinstance(exc, TemplateSyntaxError) and (unknown := _UNKNOWN_FILTER.match(exc.message or "")):
+        what = "filtre" if unknown["kind"] == "filter" else "test"
+        message = (f"le {what} « {unknown['name']} » n'existe pas : un modèle n'utilise que les filtres de "
+                   "Paraphe (docs/templates-docxtpl.md)")
     elif isinstance(exc, TemplateSyntaxError):
         message = f"erreur de syntaxe dans le modèle : {exc.message}"
     else:
@@ -73,21 +78,40 @@ RENDER_ERRORS = (TemplateError, TypeError, ValueError, AttributeError, LookupErr
 
 
 def render_failure(template_path: Path, exc: Exception) -> TemplateProblem:
-    """Return the problem a template raised while rendering, in French."""
+    """Return the problem a template raised while compiling or rendering, in French, naming the part of the
+    document (body, header, footer…) where it stands when known."""
+    part, compiling = None, False
+    if isinstance(exc, TemplatePartError):
+        part, compiling, exc = exc.part, exc.compiling, exc.error
+    if isinstance(exc, TemplateProblem):
+        return exc
     if isinstance(exc, TemplateError):
-        return template_problem(template_path, exc)
-    # a filter or test given a value it cannot take: reported like any template problem, never hidden
-    return TemplateProblem([Problem(Location(display_path(template_path)),
-                                    f"le modèle ne peut pas être rendu avec ce contenu : {exc}")])
+        problem = template_problem(template_path, exc)
+    elif compiling:  # whatever the content: the template itself
+        detail = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        problem = TemplateProblem([Problem(Location(display_path(template_path)),
+                                           f"le modèle est inutilisable : {detail}")])
+    elif isinstance(exc, RENDER_ERRORS):
+        # a filter or test given a value it cannot take: reported like any template problem, never hidden
+        detail = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc  # (a KeyError quotes its text)
+        problem = TemplateProblem([Problem(Location(display_path(template_path)),
+                                           f"le modèle ne peut pas être rendu avec ce contenu : {detail}")])
+    else:  # a library's failure on what the template holds
+        problem = TemplateProblem([Problem(Location(display_path(template_path)),
+                                           f"le modèle ne peut pas être rendu ({type(exc).__name__} : {exc})")])
+    if part is None:
+        return problem
+    return TemplateProblem([Problem(p.location, f"{part} : {p.message}", p.is_warning) for p in problem.problems])
 
 
 def render_docx(template_path: Path, context: dict[str, Any], origin: Provenance | None = None,
-                shared_regions: SharedRegions | None = None) -> bytes:
+                shared_regions: SharedRegions | None = None, content_dir: Path | None = None) -> bytes:
     """Return the .docx bytes of `template_path` rendered with `context`; raise TemplateProblem on failure.
 
     With `origin`, the document records its provenance and its bytes depend on its sources only. The documents
     of one contract given the same `shared_regions` (made for their context) render the regions their templates
-    have in common once (the same loops in a contract and in its annexes, say).
+    have in common once (the same loops in a contract and in its annexes, say). The pictures of the prose
+    (`![carte](carte.png)`) are files of `content_dir`, the contract's folder.
     """
     if shared_regions is not None and shared_regions.context is not context:
         raise ValueError("shared_regions was made for another context")
@@ -95,11 +119,12 @@ def render_docx(template_path: Path, context: dict[str, Any], origin: Provenance
     try:
         template = _compiled(template_path, stat.st_mtime_ns, stat.st_size)
         document = template.new_document(shared_regions)
-        full_context = {**context, PROSE_RENDERER_KEY: ProseRenderer(document), WORDML_KEY: document}
+        full_context = {**context, PROSE_RENDERER_KEY: ProseRenderer(document, images_dir=content_dir),
+                        WORDML_KEY: document}
         return template.render(document, full_context,
                                set_properties=None if origin is None else partial(stamp, origin=origin),
                                when=origin.generated if origin else None)
-    except RENDER_ERRORS as exc:
+    except (TemplatePartError, *RENDER_ERRORS) as exc:
         raise render_failure(template_path, exc) from exc
 
 

@@ -25,7 +25,14 @@ from docx.opc.oxml import serialize_part_xml
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.parser import parse_xml
+from docx.oxml.ns import nsmap as _python_docx_namespaces
 from docxtpl import DocxTemplate
+
+# docxtpl imports docxcompose, whose `utils` maps python-docx's prefix « cp » (core properties) to the namespace of
+# custom properties for the whole process: every document saved after it would write its title, keywords and
+# version in the wrong namespace, which Word and LibreOffice ignore. docxcompose names its own namespaces in its
+# queries, so python-docx's mapping is put back.
+_python_docx_namespaces["cp"] = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 from jinja2 import nodes
 from jinja2.sandbox import SecurityError
 from lxml import etree
@@ -53,14 +60,23 @@ _STRUCTURE_TAGS = re.compile(r"\{[{%](p|tr|tc)\s")  # docxtpl tags that stand fo
 _PARAGRAPH_TAG = re.compile(r"\{[{%]p\s")  # docxtpl tags that stand for their paragraph
 _BLOCK_TAG = re.compile(r"\{%-?\s*(p\s+|tr\s+|tc\s+|r\s+)?(\w+)(.*?)-?%\}", re.S)
 _OPENERS = {"if", "for", "filter", "macro", "call", "with", "block", "autoescape", "raw"}
-_CELL_TAGS = re.compile(r"\{%\s*(tc\b|colspan\b|cellbg\b|vm\b|hm\b)")
+_CELL_TAGS = re.compile(r"\{%\s*(tc\b|colspan\b|cellbg\b|vm\b|hm\b)|\{#\s*tc\b")  # `{#tc #}` drops its cell
 _COMPUTED_SPANS = re.compile(r"\{%\s*(colspan\b|vm\b|hm\b)")
 _BODY_MARK = "paraphe-body"
 _JINJA_PARTS = re.compile(r"word/(header\d*|footer\d*|footnotes)\.xml")
 _PARTS_A_DOCUMENT_CHANGES = ("word/settings.xml", "word/numbering.xml", "word/_rels/document.xml.rels",
-                             "docProps/core.xml")
+                             "docProps/core.xml", "[Content_Types].xml")
+_PART_RELS = re.compile(r"word/_rels/(header\d*|footer\d*|footnotes)\.xml\.rels")
+_LISTING_CHARACTERS = (b"\n", b"\t", b"\x07", b"\x0c")  # what docxtpl's `resolve_listing` turns into Word's
+_RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_HYPERLINK_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+_IMAGE_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
+_CONTENT_TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+_EMU_PER_TWIP = 635
 _PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")  # docxtpl renders these
 _ESCAPED_BRACES = {"{_{": "{{", "}_}": "}}", "{_%": "{%", "%_}": "%}"}  # docxtpl's way to print a Jinja brace
+_TAG_MARK = re.compile(r"<\?paraphe-tag ([0-9a-f]+)\?>")  # see `_tag_mark`
+_TAG_CONTENT = re.compile(r"(?<=\{[\{%])(.*?)(?=[\}%]\})")  # what docxtpl cleans of its XML escapes
 _ESCAPED_BRACE = re.compile("|".join(map(re.escape, _ESCAPED_BRACES)))
 
 
@@ -73,17 +89,18 @@ def _patched(docxtpl: DocxTemplate, xml: str) -> str:
     braces the author escaped (`{_{` prints `{{`) printed by Jinja expressions: docxtpl searches every rendered
     part for them (1 ms per CRTE-sized body), and would also turn a `{_{` of the content into `{{`. (An escaped
     brace written inside a Jinja string or a `{% raw %}` block is turned too: docxtpl's escape is for text.)"""
-    source = docxtpl.patch_xml(xml)
+    source = _TAG_MARK.sub(lambda match: bytes.fromhex(match.group(1)).decode("utf-8"), docxtpl.patch_xml(xml))
+    if "&amp;" in source:  # an `&` the author typed in a tag is Jinja source, as docxtpl prints it (unescaped)
+        source = _TAG_CONTENT.sub(lambda match: match.group().replace("&amp;", "&"), source)
     return _ESCAPED_BRACE.sub(lambda match: "{{ %r }}" % _ESCAPED_BRACES[match.group()], source)
 
 
-def _tag_paragraph(tag: str):
-    """Return a paragraph holding only a docxtpl paragraph tag (`{%p … %}`, `{{p … }}`)."""
-    p, r, t = OxmlElement("w:p"), OxmlElement("w:r"), OxmlElement("w:t")
-    t.text = tag
-    r.append(t)
-    p.append(r)
-    return p
+def _tag_mark(tag: str):
+    """Return the mark of a Jinja tag the compiler puts between the body's elements: a processing instruction,
+    replaced by the tag once docxtpl's regular expressions have run over the body (`_patched`), so that they
+    treat the template's own text as they would without it (docxtpl marks the text before a tag as preserving
+    its spaces, say)."""
+    return etree.ProcessingInstruction("paraphe-tag", tag.encode("utf-8").hex())
 
 
 def _toc_spec(body, style_ids: dict[tuple[str, str], str]):
@@ -136,15 +153,29 @@ def _keep_section_breaks(body) -> None:
             paragraph.addnext(holder)
 
 
+def _numbering(document):
+    """Return the template's numbering element, or None when it has no numbering part (Word and LibreOffice
+    leave it out of a document without lists; python-docx cannot make one)."""
+    try:
+        return document.part.numbering_part.element
+    except NotImplementedError:
+        return None
+
+
 def _list_abstract_ids(document) -> dict[str, str]:
     """Return paragraph style id → abstract numbering id, for the styles that number their paragraphs."""
-    numbering = document.part.numbering_part.element
+    numbering = _numbering(document)
+    if numbering is None:
+        return {}
     out = {}
     for style in document.styles:
         ppr = style.element.pPr if style.type == WD_STYLE_TYPE.PARAGRAPH else None
         num_pr = ppr.numPr if ppr is not None else None
         if num_pr is not None and num_pr.numId is not None:
-            num = numbering.num_having_numId(num_pr.numId.val)
+            try:
+                num = numbering.num_having_numId(num_pr.numId.val)
+            except KeyError:  # a style numbered by a list the part lacks (Word shows it unnumbered)
+                continue
             out[style.style_id] = str(num.abstractNumId.val)
     return out
 
@@ -152,6 +183,43 @@ def _list_abstract_ids(document) -> dict[str, str]:
 def _next_rel_id(part) -> int:
     numbers = [int(r[3:]) for r in part.rels if r.startswith("rId") and r[3:].isdigit()]
     return max(numbers, default=0) + 1
+
+
+def _text_width(body) -> int | None:
+    """Return the width of the text between the margins of the body's last section, in EMU, or None."""
+    section = body.find(qn("w:sectPr"))
+    size = section.find(qn("w:pgSz")) if section is not None else None
+    margins = section.find(qn("w:pgMar")) if section is not None else None
+    try:
+        width = int(size.get(qn("w:w"))) - int(margins.get(qn("w:left")) or 0) - int(margins.get(qn("w:right")) or 0)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return width * _EMU_PER_TWIP if width > 0 else None
+
+
+def part_label(name: str) -> str:
+    """Return how a user names a part of a Word document, in French (« l'en-tête word/header1.xml »)."""
+    if name == "word/document.xml":
+        return "le corps du document"
+    kind = re.sub(r"\d+$", "", name.rsplit("/", 1)[-1].removesuffix(".xml"))
+    label = {"header": "l'en-tête", "footer": "le pied de page", "footnotes": "les notes de bas de page",
+             "core": "les propriétés du document"}.get(kind, "la partie")
+    return f"{label} {name}" if kind != "core" else label
+
+
+class TemplatePartError(Exception):
+    """A template that cannot be compiled or rendered: the part where it failed (`part_label`), the error, and
+    whether it failed being compiled (whatever the content) or rendered (with some content)."""
+
+    def __init__(self, part: str, error: Exception, compiling: bool = False):
+        super().__init__(f"{part} : {error}")
+        self.part, self.error, self.compiling = part, error, compiling
+
+
+def _reserialized(xml: bytes) -> str:
+    """Return a part's XML as lxml writes it, as docxtpl reads headers and footers: the entities a word processor
+    wrote in text (`&quot;` for LibreOffice's quotes) written as characters, which docxtpl's tags can hold."""
+    return etree.tostring(etree.fromstring(xml), encoding="unicode")
 
 
 def _field_paragraphs(first) -> list:
@@ -201,7 +269,7 @@ def _mark_for_capture(body, toc: TocSpec | None, toc_paragraph) -> TocSpec | Non
                 _wrap(p, f'"titre", {level}')
         else:
             toc = replace(toc, read_back=True)
-        toc_paragraph.addprevious(_tag_paragraph(f'{{{{p ""|{CAPTURE_FILTER}("sommaire") }}}}'))
+        toc_paragraph.addprevious(_tag_mark(f'{{{{ ""|{CAPTURE_FILTER}("sommaire") }}}}'))
         for paragraph in _field_paragraphs(toc_paragraph):
             paragraph.getparent().remove(paragraph)
     for table in list(body.iter(qn("w:tbl"))):
@@ -243,7 +311,7 @@ def _mark_regions(body) -> tuple[frozenset[str], list]:
             continue
         if has_loop and depth == 0:  # (below 0, a tag closes what it did not open: Jinja says so when compiling)
             key = hashlib.sha256(b"".join(etree.tostring(e) for e in region)).hexdigest()[:32]
-            added += [_tag_paragraph(f'{{%p call {REGION_CALL}("{key}") %}}'), _tag_paragraph("{%p endcall %}")]
+            added += [_tag_mark(f'{{% call {REGION_CALL}("{key}") %}}'), _tag_mark("{% endcall %}")]
             region[0].addprevious(added[-2])
             region[-1].addnext(added[-1])
             keys.add(key)
@@ -316,16 +384,28 @@ def _where(level: tuple[str, ...]) -> str:
 
 
 def _wrap(element, arguments: str) -> None:
-    element.addprevious(_tag_paragraph(f"{{%p filter {CAPTURE_FILTER}({arguments}) %}}"))
-    element.addnext(_tag_paragraph("{%p endfilter %}"))
+    element.addprevious(_tag_mark(f"{{% filter {CAPTURE_FILTER}({arguments}) %}}"))
+    element.addnext(_tag_mark("{% endfilter %}"))
 
 
 class CompiledTemplate:
     """A docxtpl template ready to render: its body compiled once, its unchanged parts kept compressed."""
 
     def __init__(self, path: Path, env):
-        self._docxtpl = DocxTemplate(str(path))  # its text transformations keep docxtpl's template language
-        document = self._docxtpl.get_docx()
+        """Compile the template at `path` with the Jinja environment `env`; TemplatePartError names the part
+        (body, header, footer…) that cannot be compiled, and why."""
+        try:
+            self._docxtpl = DocxTemplate(str(path))  # its text transformations keep docxtpl's template language
+            document = self._docxtpl.get_docx()
+        except Exception as exc:  # not a package python-docx reads: any of its errors, or zipfile's, or lxml's
+            raise TemplatePartError("le fichier", ValueError("ce n'est pas un document Word lisible"), True) from exc
+        try:
+            self._compile_body(document, env)
+        except Exception as exc:
+            raise TemplatePartError(part_label("word/document.xml"), exc, True) from exc
+        self._compile_other_parts(path, env)
+
+    def _compile_body(self, document, env) -> None:
         root, body = document.element, document.element.body
         _keep_section_breaks(body)
         style_ids = {(_STYLE_TYPES[s.type], s.name): s.style_id for s in document.styles if s.type in _STYLE_TYPES}
@@ -343,11 +423,15 @@ class CompiledTemplate:
             source = _patched(self._docxtpl, self._docxtpl.get_xml())
             parsed = env.parse(source)
         _check_region_calls(parsed, region_keys, len(added) // 2)
+        numbering = _numbering(document)
         self.styles = TemplateStyles(
             style_ids=style_ids, list_abstract_ids=_list_abstract_ids(document),
-            next_num_id=max((n.numId for n in document.part.numbering_part.element.num_lst), default=0) + 1,
+            next_num_id=max((n.numId for n in numbering.num_lst), default=0) + 1 if numbering is not None else 1,
             next_rel_id=_next_rel_id(document.part), toc=toc, region_keys=region_keys,
-            namespaces=" ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in root.nsmap.items() if prefix))
+            namespaces=" ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in root.nsmap.items() if prefix),
+            next_rel_ids={name: _next_rel_id(rel.target_part) for rel in document.part.rels.values()
+                          if not rel.is_external and _JINJA_PARTS.fullmatch(name := rel.target_part.partname[1:])},
+            text_width=_text_width(body))
 
         self._body = env.from_string(parsed)
         self._has_drawings = "docPr" in source
@@ -355,21 +439,31 @@ class CompiledTemplate:
         root.replace(body, etree.SubElement(root, _BODY_MARK))
         self._document_head, self._document_tail = serialize_part_xml(root).split(f"<{_BODY_MARK}/>".encode())
 
+    def _compile_other_parts(self, path: Path, env) -> None:
+        """Compile the headers, footers and footnotes that hold tags; keep the parts a document changes."""
         self._members = read_members(path)
         with zipfile.ZipFile(path) as archive:
             parts = {name: archive.read(name) for name in archive.namelist()
                      if _JINJA_PARTS.fullmatch(name) or name in _PARTS_A_DOCUMENT_CHANGES}
+            self._part_rels = {name: archive.read(name) for name in archive.namelist()
+                               if _PART_RELS.fullmatch(name)}  # a picture in a header adds to them
         self._parts_with_tags = {}  # headers, footers and footnotes that hold tags (once docxtpl joined them)
         for name, xml in parts.items():
-            patched = _patched(self._docxtpl, xml.decode("utf-8")) if _JINJA_PARTS.fullmatch(name) else ""
-            if "{{" in patched or "{%" in patched:
-                self._parts_with_tags[name] = env.from_string(patched)
+            if not _JINJA_PARTS.fullmatch(name) or b"{" not in xml:
+                continue
+            try:
+                patched = _patched(self._docxtpl, _reserialized(xml))
+                if "{{" in patched or "{%" in patched:
+                    self._parts_with_tags[name] = env.from_string(patched)
+            except Exception as exc:
+                raise TemplatePartError(part_label(name), exc, True) from exc
         self._settings = None
         if "word/settings.xml" in parts:
             self._settings = Member.compress("word/settings.xml",
                                              _asking_to_update_fields(parts["word/settings.xml"]))
         self._numbering = parts.get("word/numbering.xml")
         self._rels = parts["word/_rels/document.xml.rels"]
+        self._content_types = parts["[Content_Types].xml"]
         self._core = parts.get("docProps/core.xml")
         self._property_templates = {}  # core properties written as templates (plain text: never escaped)
         if self._core is not None:
@@ -378,7 +472,10 @@ class CompiledTemplate:
                 value = getattr(properties, name)
                 if "{{" in value or "{%" in value:
                     source = "{% autoescape false %}" + value + "{% endautoescape %}"
-                    self._property_templates[name] = env.from_string(source)
+                    try:
+                        self._property_templates[name] = env.from_string(source)
+                    except Exception as exc:
+                        raise TemplatePartError(part_label("docProps/core.xml"), exc, True) from exc
 
     def new_document(self, shared_regions: SharedRegions | None = None) -> DocumentWriter:
         """Return the writer of a new document made from this template (prose renderers write through it);
@@ -388,48 +485,75 @@ class CompiledTemplate:
     def render(self, writer: DocumentWriter, context: dict[str, Any],
                set_properties: Callable[[CoreProperties], None] | None = None, when: datetime | None = None) -> bytes:
         """Return the .docx bytes of the template rendered with `context` (which gives `writer`'s capture
-        filter and prose renderer); Jinja errors propagate. `set_properties` stamps the core properties."""
+        filter and prose renderer); any error is raised as TemplatePartError, naming the part being rendered.
+        `set_properties` stamps the core properties."""
         # The body is encoded piece by piece, as Jinja yields them: most of it is regions, which a contract's
         # documents share and encode once; the few other pieces are mostly ASCII, encoded by a copy.
-        body = b"".join([writer.encode(piece) for piece in self._body.generate(context)])
-        read_back = writer.has_sommaire and self.styles.toc.read_back
-        if self._has_drawings or read_back:
-            text = body.decode("utf-8")
-            if self._has_drawings:
-                text = _renumber_drawings(text, self.styles.namespaces)
-            if read_back:
-                writer.read_toc_entries(text)
-            body = text.encode("utf-8")
-        body = self._finish_part(body)
-        if writer.has_sommaire:
-            body = body.replace(SOMMAIRE_MARK.encode(), writer.sommaire().encode("utf-8"), 1)
-        changed = {"word/document.xml": self._document_head + body + self._document_tail}
-        if self._settings is not None:
-            changed["word/settings.xml"] = self._settings
-        links = len(writer.hyperlinks)
-        for name, template in self._parts_with_tags.items():
-            changed[name] = self._finish_part(template.render(context).encode("utf-8"))
-        if len(writer.hyperlinks) > links:  # a header's links would need relationships of the header's own
-            raise ValueError("un lien dans un en-tête, un pied de page ou une note n'est pas pris en charge")
-        if writer.new_nums:
-            changed["word/numbering.xml"] = _add_nums(self._numbering, writer.new_nums)
-        if writer.hyperlinks:
-            changed["word/_rels/document.xml.rels"] = _add_hyperlinks(self._rels, writer.hyperlinks)
-        if self._core is not None:
-            changed["docProps/core.xml"] = self._core_properties(context, set_properties)
+        part = "word/document.xml"
+        try:
+            writer.part = part
+            body = b"".join([writer.encode(piece) for piece in self._body.generate(context)])
+            read_back = writer.has_sommaire and self.styles.toc.read_back
+            if self._has_drawings or read_back or writer.pictures:
+                text = body.decode("utf-8")
+                if self._has_drawings or writer.pictures:
+                    text = _renumber_drawings(text, self.styles.namespaces)
+                if read_back:
+                    writer.read_toc_entries(text)
+                body = text.encode("utf-8")
+            body = _finish_part(self._docxtpl, body)
+            if writer.has_sommaire:
+                body = body.replace(SOMMAIRE_MARK.encode(), writer.sommaire().encode("utf-8"), 1)
+            changed = {part: self._document_head + body + self._document_tail}
+            if self._settings is not None:
+                changed["word/settings.xml"] = self._settings
+            links = len(writer.hyperlinks)
+            for part, template in self._parts_with_tags.items():
+                writer.part = part
+                changed[part] = _finish_part(self._docxtpl, template.render(context).encode("utf-8"))
+                if len(writer.hyperlinks) > links:  # a header's links would need relationships of its own
+                    raise ValueError("un lien dans un en-tête, un pied de page ou une note n'est pas pris en charge")
+            part = "word/document.xml"
+            writer.part = part
+            if writer.new_nums:
+                if self._numbering is None:
+                    raise ValueError("le modèle n'a pas de numérotation (word/numbering.xml) pour ses listes")
+                changed["word/numbering.xml"] = _add_nums(self._numbering, writer.new_nums)
+            if writer.hyperlinks or writer.pictures:
+                self._add_relationships(changed, writer)
+            if self._core is not None:
+                part = "docProps/core.xml"
+                changed[part] = self._core_properties(context, set_properties)
+        except TemplatePartError:
+            raise
+        except Exception as exc:  # Jinja's errors, a filter's, a value the template cannot print
+            raise TemplatePartError(part_label(part), exc) from exc
         members = []
         for member in self._members:
-            data = changed.get(member.name, member)
+            data = changed.pop(member.name, member)
             members.append(data if isinstance(data, Member) else Member.compress(member.name, data))
+        members += [Member.compress(name, data) for name, data in changed.items()]  # parts the template lacks
         return write_zip(members, when)
 
-    def _finish_part(self, data: bytes) -> bytes:
-        """Return a rendered part (UTF-8) after docxtpl's last step: the line breaks and tabs of the text made
-        Word's (the other characters docxtpl turns, \\a and \\f, are removed from content before: XML forbids
-        them). They are looked for in the bytes, where the search is ten times faster than in the text."""
-        if b"\n" in data or b"\t" in data:
-            data = self._docxtpl.resolve_listing(data.decode("utf-8")).encode("utf-8")
-        return data
+    def _add_relationships(self, changed: dict[str, bytes], writer: DocumentWriter) -> None:
+        """Put in `changed` the relationship parts the document's hyperlinks and pictures add to, its media parts,
+        and the content types of these."""
+        by_part: dict[str, list[tuple[str, str, str, bool]]] = {}
+        for rel_id, url in writer.hyperlinks:
+            by_part.setdefault("word/document.xml", []).append((rel_id, _HYPERLINK_RELATIONSHIP, url, True))
+        for part, rel_id, media in writer.pictures:
+            by_part.setdefault(part, []).append((rel_id, _IMAGE_RELATIONSHIP, "media/" + media.rsplit("/", 1)[1],
+                                                 False))
+        for part, relationships in by_part.items():
+            folder, name = part.rsplit("/", 1)
+            rels_name = f"{folder}/_rels/{name}.rels"
+            existing = self._rels if part == "word/document.xml" else self._part_rels.get(rels_name)
+            changed[rels_name] = _add_relationships(existing, relationships)
+        for media, (_, data) in writer.media.items():
+            changed[media] = data
+        if writer.media:
+            changed["[Content_Types].xml"] = _add_overrides(
+                self._content_types, {f"/{media}": content_type for media, (content_type, _) in writer.media.items()})
 
     def _core_properties(self, context, set_properties) -> bytes:
         element = parse_xml(self._core)
@@ -461,13 +585,37 @@ def _add_nums(numbering: bytes, new_nums: list[tuple[int, str]]) -> bytes:
     return serialize_part_xml(root)
 
 
-def _add_hyperlinks(rels: bytes, hyperlinks: list[tuple[str, str]]) -> bytes:
-    """Return a relationships part with the external hyperlinks added."""
-    root = etree.fromstring(rels)
+def _finish_part(docxtpl: DocxTemplate, data: bytes) -> bytes:
+    """Return a rendered part (UTF-8) after docxtpl's last step: the line breaks, tabs, new paragraphs (\\a) and
+    page breaks (\\f) of the text made Word's; a listing character left outside a run's text (XML forbids
+    them) is removed. They are looked for in the bytes, where the search is ten times faster than in the text."""
+    if any(character in data for character in _LISTING_CHARACTERS):
+        text = docxtpl.resolve_listing(data.decode("utf-8"))
+        if "\x07" in text or "\x0c" in text:
+            text = text.replace("\x07", "").replace("\x0c", "")
+        data = text.encode("utf-8")
+    return data
+
+
+def _add_relationships(rels: bytes | None, relationships: list[tuple[str, str, str, bool]]) -> bytes:
+    """Return a relationships part (made when `rels` is None) with relationships (id, type, target, external)
+    added."""
+    root = etree.fromstring(rels) if rels is not None else etree.Element(f"{{{_RELATIONSHIPS_NS}}}Relationships",
+                                                                       nsmap={None: _RELATIONSHIPS_NS})
     namespace = root.nsmap[None]
-    for rel_id, url in hyperlinks:
-        etree.SubElement(root, f"{{{namespace}}}Relationship", Id=rel_id, TargetMode="External", Target=url,
-                         Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink")
+    for rel_id, kind, target, external in relationships:
+        attributes = {"Id": rel_id, "Type": kind, "Target": target}
+        if external:
+            attributes["TargetMode"] = "External"
+        etree.SubElement(root, f"{{{namespace}}}Relationship", attributes)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _add_overrides(content_types: bytes, overrides: dict[str, str]) -> bytes:
+    """Return [Content_Types].xml with the content type of each new part name (`/word/media/…`) given."""
+    root = etree.fromstring(content_types)
+    for name, content_type in overrides.items():
+        etree.SubElement(root, f"{{{_CONTENT_TYPES_NS}}}Override", PartName=name, ContentType=content_type)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 

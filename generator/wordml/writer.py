@@ -8,7 +8,9 @@ through an element tree): a CRTE has thousands of paragraphs and this is the inn
 
 from __future__ import annotations
 
+import hashlib
 import re
+import struct
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Iterable
@@ -20,8 +22,13 @@ R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 # XML 1.0 forbids these characters; a vertical tab pasted from Word would corrupt the document.
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# The forbidden characters but docxtpl's two listing characters, \a (new paragraph) and \f (page break), which a
+# printed value may hold: a rendered part turns them into Word's paragraphs and page breaks (`template._finish_part`).
+_UNPRINTABLE = re.compile("[\x00-\x06\x08\x0b\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 _W = f"{{{W_NS}}}"
+DOCUMENT_PART = "word/document.xml"
+_HEADER_SHAPE_IDS = 100_000  # where the ids of the pictures a header, footer or note adds start
 
 # The children of w:settings in the order of ECMA-376's CT_Settings (the names python-docx lists): Word expects
 # the elements of a part in their schema's order.
@@ -124,23 +131,26 @@ def add_setting(settings, element) -> None:
 
 
 def xml_safe(text: str) -> str:
-    """Return text without the characters XML 1.0 forbids (control characters, NUL, lone surrogates)."""
-    return XML_FORBIDDEN.sub("", text)
+    """Return text a template prints without the characters XML 1.0 forbids (control characters, NUL, lone
+    surrogates), but docxtpl's \\a and \\f, which the rendered part turns into a new paragraph and a page break."""
+    return _UNPRINTABLE.sub("", text)
 
 
 def xml_text(text: str) -> str:
     """Return text escaped for an element's content, without the characters XML forbids."""
-    return xml_safe(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return XML_FORBIDDEN.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @dataclass(frozen=True)
 class Inline:
-    """A piece of text with its character styles (innermost last), or a link to `url`."""
+    """A piece of text with its character styles (innermost last), or a link to `url`, or a picture (`image`,
+    a file name the writer's `image_loader` reads; `text` is its description)."""
 
     text: str
     styles: tuple[str, ...] = ()
     url: str | None = None
     is_line_break: bool = False
+    image: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,12 +186,18 @@ class TemplateStyles:
     """Paragraph style id of a numbered list style → id of its abstract numbering."""
     next_num_id: int
     next_rel_id: int
+    """The first relationship number free in the document part."""
     toc: TocSpec | None = None
     namespaces: str = ""
     """The namespace declarations of the document element, to parse a piece of the body on its own."""
     region_keys: frozenset[str] = frozenset()
     """The keys of the regions the template compiler marked in the body, which the documents of one contract
     render once (`DocumentWriter.region`)."""
+    next_rel_ids: dict[str, int] = field(default_factory=dict)
+    """The first relationship number free in each header, footer and footnotes part (by part name)."""
+    text_width: int | None = None
+    """The width of the text between the margins of the body's last section, in EMU (a picture of the content
+    is at most as wide)."""
 
 
 @dataclass
@@ -278,6 +294,15 @@ class DocumentWriter:
     """Whether the body holds the sommaire's mark, to be replaced by the table of contents once rendered."""
     shared_regions: SharedRegions | None = field(default=None, repr=False, compare=False)
     """The regions recorded by the documents of the same contract; None: regions are rendered here."""
+    part: str = DOCUMENT_PART
+    """The part being rendered (the body, or a header, footer or footnotes part), which holds the relationships
+    of the pictures printed meanwhile."""
+    pictures: list[tuple[str, str, str]] = field(default_factory=list)
+    """(part, relationship id, media part name) of each picture the document adds."""
+    media: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    """Media part name → (content type, bytes) of the pictures the document adds (one part per image)."""
+    image_loader: Callable[[str], tuple[bytes, str]] | None = field(default=None, repr=False, compare=False)
+    """Returns the bytes and the file name of a picture of the prose (`Inline.image`); None: prose has none."""
     _calls: list[tuple[str, tuple, str]] | None = field(default=None, init=False, repr=False, compare=False)
     """The writer's calls made while a region renders, when it is recorded."""
 
@@ -322,6 +347,12 @@ class DocumentWriter:
     def _inline(self, inline: Inline) -> str:
         if inline.is_line_break:
             return "<w:r><w:br/></w:r>"
+        if inline.image is not None:
+            if self.image_loader is None:
+                raise ValueError(f"l'image « {inline.image} » ne peut pas être insérée ici")
+            data, name = self.image_loader(inline.image)
+            return (f"<w:r><w:drawing>{self.picture(data, name=name, description=inline.text, fit_text_width=True)}"
+                    "</w:drawing></w:r>")
         if inline.url is not None:
             rel_id = self._hyperlink(inline.url)
             return (f'<w:hyperlink r:id="{rel_id}" w:history="1">'
@@ -332,6 +363,44 @@ class DocumentWriter:
         # asked for around it (bold around italics, say) is kept as the run's bold or italic toggle.
         return _run(inline.text, self.style_id(inline.styles[-1], "character"),
                     bold="Strong" in inline.styles[:-1], italic="Emphasis" in inline.styles[:-1])
+
+    def picture(self, image: bytes, width: int | None = None, height: int | None = None, name: str = "",
+                description: str = "", fit_text_width: bool = False) -> str:
+        """Return the `wp:inline` element (with its namespace declarations) of a picture in the part being
+        rendered: its bytes added to the document once, a relationship of the part to them. `width` and `height`
+        in EMU (one of them: the other keeps the proportions; neither: the image's own size); with
+        `fit_text_width`, a picture wider than the text is scaled down to the text's width. ValueError names an
+        image python-docx cannot read."""
+        # imported here: a build of unchanged contracts imports this module, and nothing of python-docx
+        from docx.image.exceptions import UnrecognizedImageError
+        from docx.image.image import Image
+        from docx.oxml.shape import CT_Inline
+
+        try:
+            picture = Image.from_blob(image)
+        except (UnrecognizedImageError, ValueError, struct.error) as exc:
+            raise ValueError(f"image illisible « {name or 'sans nom'} » ({type(exc).__name__})") from None
+        cx, cy = picture.scaled_dimensions(width, height)
+        if fit_text_width and self.template.text_width and cx > self.template.text_width:
+            cx, cy = self.template.text_width, int(cy * self.template.text_width / cx)
+        digest = hashlib.sha1(image).hexdigest()[:16]
+        media = f"word/media/paraphe-{digest}.{picture.ext}"
+        self.media.setdefault(media, (picture.content_type, image))
+        rel_id = self._next_rel_id(self.part)
+        self.pictures.append((self.part, rel_id, media))
+        # the body's drawings are numbered again once rendered; a header's keep ids above the body's
+        shape_id = len(self.pictures) + (0 if self.part == DOCUMENT_PART else _HEADER_SHAPE_IDS)
+        inline = CT_Inline.new_pic_inline(shape_id, rel_id, name or f"image.{picture.ext}", cx, cy)
+        if description:
+            inline.docPr.set("descr", description)
+        return etree.tostring(inline, encoding="unicode")
+
+    def _next_rel_id(self, part: str) -> str:
+        """Return the next relationship id free in `part` (hyperlinks and pictures share the document's)."""
+        used = sum(1 for owner, _, _ in self.pictures if owner == part)
+        if part == DOCUMENT_PART:
+            return f"rId{self.template.next_rel_id + len(self.hyperlinks) + used}"
+        return f"rId{self.template.next_rel_ids.get(part, 1) + used}"
 
     def _restart_numbering(self, style_id: str, style_name: str) -> int:
         abstract_id = self.template.list_abstract_ids.get(style_id)
@@ -345,7 +414,7 @@ class DocumentWriter:
         for rel_id, known in self.hyperlinks:
             if known == url:
                 return rel_id
-        rel_id = f"rId{self.template.next_rel_id + len(self.hyperlinks)}"
+        rel_id = self._next_rel_id(DOCUMENT_PART)
         self.hyperlinks.append((rel_id, url))
         return rel_id
 
@@ -416,12 +485,14 @@ class DocumentWriter:
 
     def _replays(self, recorded: RecordedRegion) -> bool:
         """Make the recorded calls; tell whether each gave what it gave when recorded, else undo them all."""
-        state = (len(self.new_nums), len(self.hyperlinks), len(self.toc_entries), self.has_sommaire)
+        state = (len(self.new_nums), len(self.hyperlinks), len(self.toc_entries), self.has_sommaire,
+                 len(self.pictures), dict(self.media))
         for method, args, result in recorded.calls:
             given = self.fragment(*args).xml if method == "fragment" else self.capture(*args)
             if given != result:
                 del self.new_nums[state[0]:], self.hyperlinks[state[1]:], self.toc_entries[state[2]:]
-                self.has_sommaire = state[3]
+                del self.pictures[state[4]:]
+                self.has_sommaire, self.media = state[3], state[5]
                 return False
         return True
 

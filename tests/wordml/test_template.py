@@ -464,3 +464,21 @@ def test_a_crtes_annexes_take_the_fiches_and_maquette_its_contract_rendered(monk
               if key in annexes.styles.region_keys and "<w:tbl>" in region.xml]
     assert tables and not any(method == "capture" and args[1] in ("fin-tableau", "grille-calculee")
                               for region in tables for method, args, _ in region.calls)
+
+
+def test_core_properties_stay_in_their_namespace_once_docxtpl_is_imported(contract_dir, tmp_path):
+    """docxcompose, which docxtpl imports, remaps python-docx's « cp » prefix: the document's keywords and
+    version would go to the custom properties' namespace, where no reader looks."""
+    import zipfile
+
+    from docx.oxml.ns import nsmap
+
+    from generator.pipeline import build
+
+    import docxtpl  # noqa: F401 - what remaps the prefix
+
+    assert nsmap["cp"] == "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+    [contract, *_] = build([contract_dir], tmp_path / "out")
+    core = zipfile.ZipFile(contract).read("docProps/core.xml").decode()
+    assert 'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"' in core
+    assert "<cp:keywords>Paraphe" in core
