@@ -42,6 +42,17 @@ def field_name(signatory: str) -> str:
     return "Signature " + " ".join(signatory.replace(".", " ").split())
 
 
+def _distinct(signatories: list[str]) -> list[str]:
+    """Return the signatories with a number after a name given twice (« Prénom NOM », « Prénom NOM (2) »): two
+    fields of a form cannot have the same name."""
+    seen: dict[str, int] = {}
+    distinct = []
+    for name in signatories:
+        seen[name] = seen.get(name, 0) + 1
+        distinct.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return distinct
+
+
 def _anchors(pdf) -> dict[tuple[str, int], tuple[int, float, float]]:
     """Return the signature anchors of a PDF: (edge, index) → (page index, x, y)."""
     page_index = {page.objgen: number for number, page in enumerate(pdf.pages)}
@@ -67,7 +78,7 @@ def locate_fields(pdf_data: bytes, signatories: list[str]) -> list[SignatureFiel
     with pikepdf.open(io.BytesIO(pdf_data)) as pdf:
         anchors = _anchors(pdf)
     rooms = []
-    for index, signatory in enumerate(signatories, start=1):
+    for index, signatory in enumerate(_distinct(signatories), start=1):
         top, bottom = anchors.get(("Haut", index)), anchors.get(("Bas", index))
         if top is None or bottom is None or top[0] != bottom[0] or top[2] - bottom[2] < MIN_HEIGHT:
             continue

@@ -31,6 +31,13 @@ def test_field_names_are_the_signatories_without_dots():
     assert field_name("J.-P.  MARTIN") == "Signature J -P MARTIN"
 
 
+def test_two_signatories_of_the_same_name_get_two_fields():
+    from generator.render_signature import _distinct
+
+    assert _distinct(["[À COMPLÉTER]", "Anne MARTIN", "[À COMPLÉTER]"]) == [
+        "[À COMPLÉTER]", "Anne MARTIN", "[À COMPLÉTER] (2)"]
+
+
 def test_anchor_is_a_pair_of_bookmarks_named_for_libreoffice():
     assert signature_anchor(2, "bas") == ('<w:bookmarkStart w:id="900005" w:name="ParapheSignatureBas2"/>'
                                           '<w:bookmarkEnd w:id="900005"/>')
