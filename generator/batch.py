@@ -1,15 +1,33 @@
 """Running the batch: worker processes that end with their build, and a Dask distributed cluster as a
-`concurrent.futures` executor past one machine."""
+`concurrent.futures` executor past one machine.
+
+A cluster that cannot be reached in `connect_timeout` seconds, or a missing `distributed` module, is told in
+French (ClusterUnavailable); the build's task time-out (`pipeline.build_report`) keeps a cluster whose workers
+or scheduler died from hanging it, and shutting the executor down never waits for tasks that will not end.
+"""
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 
+from .errors import ParapheError
 from .pipeline import keep_freed_memory
+
+CONNECT_TIMEOUT = 10.0
+"""Seconds to reach a Dask scheduler before giving up (`--delai-connexion`)."""
+TASK_TIMEOUT = 300.0
+"""Seconds a cluster build waits without any contract coming back before failing those left (`--delai-tache`)."""
+CLOSE_TIMEOUT = 5.0
+"""Seconds given to the Dask client to close its connection at the end of the build."""
+
+
+class ClusterUnavailable(ParapheError):
+    """The Dask cluster cannot be used: `distributed` is not installed, or its scheduler does not answer."""
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
@@ -35,8 +53,41 @@ def exit_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, daemon=True, name="paraphe-parent-watch").start()
 
 
-def dask_executor(address: str):
-    """Return an executor whose tasks run on the Dask cluster whose scheduler is at `address`."""
-    from distributed import Client
+def dask_executor(address: str, connect_timeout: float = CONNECT_TIMEOUT) -> "DaskExecutor":
+    """Return an executor whose tasks run on the Dask cluster whose scheduler is at `address`; raise
+    ClusterUnavailable (in French) when `distributed` is missing or the scheduler does not answer in
+    `connect_timeout` seconds."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ClusterUnavailable("construire sur une grappe Dask demande le module « distributed », absent : "
+                                 "installez-le avec « pip install -e '.[cluster]' »") from None
+    # the build tells in French what went wrong with the cluster: distributed's own logs (reconnection
+    # attempts, tracebacks of lost connections) would bury it
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    try:
+        client = Client(address, timeout=connect_timeout, set_as_default=False)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        raise ClusterUnavailable(f"l'ordonnanceur Dask {address} ne répond pas en {connect_timeout:g} s "
+                                 f"({type(exc).__name__}) : vérifiez l'adresse (tcp://hôte:8786) et qu'il "
+                                 "tourne, ou allongez --delai-connexion") from None
+    return DaskExecutor(client)
 
-    return Client(address).get_executor()
+
+class DaskExecutor(Executor):
+    """The executor of a Dask client, closing the client with it, without waiting for tasks left over."""
+
+    def __init__(self, client):
+        self.client = client
+        self._executor = client.get_executor()
+
+    def submit(self, fn, /, *args, **kwargs):
+        return self._executor.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Cancel the tasks left (the build collected every result it waits for) and close the client."""
+        try:
+            self._executor.shutdown(wait=False)
+            self.client.close(timeout=CLOSE_TIMEOUT)
+        except Exception:  # noqa: BLE001 - a scheduler already gone: nothing left to close
+            pass

@@ -121,3 +121,84 @@ def test_the_command_line_runs_the_batch_on_a_dask_scheduler(corpus):
                                 capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "3 contrat(s) construit(s), 0 inchangé(s), 0 en échec" in result.stderr
+
+
+# --- one contract's failure is that contract's alone ------------------------------------------------------------
+
+
+def _break_contract_c1(how: str = "raise") -> None:
+    """Make the build of the contract « c1 » fail unexpectedly in this process (a worker's initializer)."""
+    import os
+
+    import generator.pipeline as pipeline
+
+    real = pipeline.read_and_compute
+
+    def broken(root, **kwargs):
+        if root.name == "c1":
+            if how == "exit":
+                os._exit(3)  # the worker dies
+            raise RuntimeError("panne simulée")
+        return real(root, **kwargs)
+
+    pipeline.read_and_compute = broken
+
+
+def test_any_exception_fails_its_contract_alone_in_process(corpus, monkeypatch):
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    tmp_path, roots = corpus
+    monkeypatch.setattr("generator.pipeline.read_and_compute", _break_in_this_process())
+    result = CliRunner().invoke(main, ["--contenu", str(tmp_path / "content"), "--sortie", str(tmp_path / "out"),
+                                       "--travailleurs", "1"])
+    assert result.exit_code == 1, result.output
+    output = result.output
+    assert "c1 : 1 problème(s), rien n'a été écrit pour ce contrat" in output
+    assert "erreur inattendue en construisant ce contrat (RuntimeError : panne simulée)" in output
+    assert "2 contrat(s) construit(s), 0 inchangé(s), 1 en échec" in output
+    assert (tmp_path / "out" / "c0" / "contrat.docx").is_file() and (tmp_path / "out" / "c2" / "contrat.docx").is_file()
+    assert not (tmp_path / "out" / "c1").exists()
+
+
+def _break_in_this_process():
+    import generator.pipeline as pipeline
+
+    real = pipeline.read_and_compute
+
+    def broken(root, **kwargs):
+        if root.name == "c1":
+            raise RuntimeError("panne simulée")
+        return real(root, **kwargs)
+
+    return broken
+
+
+def test_a_write_that_raises_fails_its_contract_alone(corpus, monkeypatch):
+    tmp_path, roots = corpus
+    import generator.pipeline as pipeline
+
+    real = pipeline.write_outputs
+
+    def broken(outputs, folder, **kwargs):
+        if folder.name == "c0":
+            raise KeyError("manifeste")
+        return real(outputs, folder, **kwargs)
+
+    monkeypatch.setattr("generator.pipeline.write_outputs", broken)
+    report = build_report(roots, tmp_path / "out")
+    assert outcome(report) == (["c1", "c2"], [], ["c0"])
+    assert "erreur inattendue" in str(report.failed["c0"][0])
+
+
+@pytest.mark.parametrize("how, words", [("raise", "RuntimeError : panne simulée"),
+                                        ("exit", "s'est arrêté brutalement")])
+def test_a_contract_failing_in_a_worker_process_fails_alone(corpus, how, words):
+    tmp_path, roots = corpus
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"), initializer=_break_contract_c1,
+                             initargs=(how,)) as pool:
+        report = build_report(roots, tmp_path / "out", executor=pool)
+    assert "c1" in report.failed and words in str(report.failed["c1"][0])
+    if how == "raise":  # a worker that dies takes the pool down with it: the others may fail with it, told so
+        assert outcome(report) == (["c0", "c2"], [], ["c1"])
