@@ -299,7 +299,7 @@ def nouveau(ctx: click.Context, type_document: str, slug: str) -> None:
 def apercu(ctx: click.Context, slug: str, port: int) -> None:
     """Affiche le contrat dans le navigateur, mis à jour à chaque enregistrement d'un fichier.
 
-    Le serveur n'écoute que cette machine (127.0.0.1) ; les constats du vérificateur s'affichent à côté de
+    Le serveur n'écoute que cette machine (http://127.0.0.1 ou http://localhost) ; les constats du vérificateur s'affichent à côté de
     l'article ou de la fiche qu'ils concernent. Ctrl+C l'arrête.
 
     \b
@@ -307,11 +307,15 @@ def apercu(ctx: click.Context, slug: str, port: int) -> None:
       python build.py apercu crte-lens-lievin
       puis ouvrir http://127.0.0.1:8000/
     """
-    from .preview import serve
+    from .preview import PortInUse, serve
 
     root = _roots(ctx, (slug,))[0]
     if not (root / "contrat.yaml").is_file():
         click.echo(f"{display_path(root)} : aucun contrat.yaml dans ce dossier", err=True)
         sys.exit(2)
-    serve(root, port, on_ready=lambda url: click.echo(f"Aperçu de {slug} : {url} (Ctrl+C pour arrêter)",
-                                                      nl=True) or sys.stdout.flush())
+    try:
+        serve(root, port, on_ready=lambda url: click.echo(f"Aperçu de {slug} : {url} (Ctrl+C pour arrêter)",
+                                                          nl=True) or sys.stdout.flush())
+    except PortInUse as exc:
+        click.echo(f"apercu : {exc}", err=True)
+        sys.exit(2)
