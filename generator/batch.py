@@ -64,7 +64,9 @@ def dask_executor(address: str, connect_timeout: float = CONNECT_TIMEOUT) -> "Da
                                  "installez-le avec « pip install -e '.[cluster]' »") from None
     # the build tells in French what went wrong with the cluster: distributed's own logs (reconnection
     # attempts, tracebacks of lost connections) would bury it
-    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    for name in ["distributed", *logging.root.manager.loggerDict]:
+        if name.split(".")[0] in ("distributed", "tornado"):
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
     try:
         client = Client(address, timeout=connect_timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
