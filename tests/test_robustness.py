@@ -285,3 +285,22 @@ def test_a_refused_link_that_reaches_a_renderer_is_printed_as_text():
     assert urls == ["https://example.org", "#axe-1"]
     page = HtmlProseRenderer().render(text)
     assert "javascript" not in page and "piège" in page and 'href="https://example.org"' in page
+
+
+# --- templates: bounded resources --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("expression, words", [
+    ("{{ 'a' * 10**8 }}", "texte ou liste trop grand pour un modèle"),
+    ("{{ range(10**6)|length }}", "range trop grand pour un modèle"),
+    ("{% for a in range(10000) %}{% for b in range(10000) %}{% for c in range(10000) %}{% endfor %}{% endfor %}"
+     "{% endfor %}", "le rendu du modèle dépasse 0.5 s et a été arrêté"),
+])
+def test_a_template_asking_too_much_fails_naming_the_template(tmp_path, contract_dir, monkeypatch, expression,
+                                                              words):
+    monkeypatch.setattr("generator.jinja_env.RENDER_TIME_LIMIT", 0.5)
+    templates = hostile_templates(tmp_path, "{{ contrat.titre }}", expression)
+    report = build_report([contract_dir], tmp_path / "out", templates)
+    [problem] = report.failed["essai"]
+    assert problem.location.path.endswith("templates/crte/contrat.docx") and words in problem.message
+    assert not (tmp_path / "out").exists()
