@@ -299,8 +299,8 @@ def nouveau(ctx: click.Context, type_document: str, slug: str) -> None:
 def apercu(ctx: click.Context, slug: str, port: int) -> None:
     """Affiche le contrat dans le navigateur, mis à jour à chaque enregistrement d'un fichier.
 
-    Le serveur n'écoute que cette machine (http://127.0.0.1 ou http://localhost) ; les constats du vérificateur s'affichent à côté de
-    l'article ou de la fiche qu'ils concernent. Ctrl+C l'arrête.
+    Le serveur n'écoute que cette machine (http://127.0.0.1 ou http://localhost) ; les constats du
+    vérificateur s'affichent à côté de l'article ou de la fiche qu'ils concernent. Ctrl+C l'arrête.
 
     \b
     Exemple :

@@ -17,11 +17,12 @@ import os
 import re
 import threading
 import time
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, Template, pass_context, pass_environment, pass_eval_context
+from jinja2 import FileSystemLoader, StrictUndefined, Template, pass_context, pass_eval_context
 from jinja2.compiler import CodeGenerator, optimizeconst
 from jinja2.filters import FILTERS
 from jinja2.runtime import Context, Macro
@@ -294,15 +295,19 @@ def _bounded_filter(name: str):
         def checked(value, *args, **kwargs):
             _check_format(str(value), (*args, *kwargs.values()))
             return original(value, *args, **kwargs)
-    elif name == "wordwrap":
-        @pass_environment
-        def checked(environment, s, width=79, *args, **kwargs):
-            _check_width(width)
-            return original(environment, s, width, *args, **kwargs)
     else:
         raise ValueError(name)
     checked.__name__ = checked.__qualname__ = f"bounded_{name}"
     return checked
+
+
+@dataclass(eq=False)
+class _Watch:
+    """One render in progress: when its time runs out, the thread rendering it, whether it was stopped."""
+
+    deadline: float
+    thread_id: int
+    stopped: bool = False
 
 
 class _RenderWatchdog:
@@ -312,47 +317,45 @@ class _RenderWatchdog:
 
     def __init__(self):
         self._condition = threading.Condition()
-        self._renders: dict[int, list] = {}  # id → [deadline, thread id, fired]
-        self._next_id = 0
+        self._watches: set[_Watch] = set()
         self._thread: threading.Thread | None = None
 
-    def start(self, limit: float) -> list:
+    def start(self, limit: float) -> _Watch:
+        """Watch the render this thread starts: it is stopped if it lasts more than `limit` seconds."""
+        watch = _Watch(time.monotonic() + limit, threading.get_ident())
         with self._condition:
-            self._next_id += 1
-            render = [time.monotonic() + limit, threading.get_ident(), False, self._next_id]
-            if not self._renders or render[0] < min(r[0] for r in self._renders.values()):
+            if not self._watches or watch.deadline < min(w.deadline for w in self._watches):
                 self._condition.notify()  # the watchdog sleeps until the first deadline it knows
-            self._renders[self._next_id] = render
+            self._watches.add(watch)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, daemon=True, name="paraphe-render-watchdog")
                 self._thread.start()
-            return render
+        return watch
 
-    def stop(self, render: list) -> bool:
-        """End a render's watch; tell whether its time ran out (a pending exception is then withdrawn)."""
+    def stop(self, watch: _Watch) -> bool:
+        """End a render's watch; tell whether its time ran out (an exception not raised yet is withdrawn)."""
         with self._condition:
-            self._renders.pop(render[3], None)
-            if render[2]:
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(render[1]), None)
-            return render[2]
+            self._watches.discard(watch)
+            if watch.stopped:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(watch.thread_id), None)
+            return watch.stopped
 
     def _run(self) -> None:
         with self._condition:
             while True:
-                if not self._renders:
+                if not self._watches:
                     self._condition.wait()
                     continue
                 now = time.monotonic()
-                first = min(r[0] for r in self._renders.values())
+                first = min(w.deadline for w in self._watches)
                 if first > now:
                     self._condition.wait(first - now)
                     continue
-                for key, render in list(self._renders.items()):
-                    if render[0] <= now:
-                        render[2] = True
-                        del self._renders[key]
-                        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(render[1]),
-                                                                   ctypes.py_object(RenderTimeLimit))
+                for watch in [w for w in self._watches if w.deadline <= now]:
+                    watch.stopped = True
+                    self._watches.discard(watch)
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(watch.thread_id),
+                                                               ctypes.py_object(RenderTimeLimit))
 
 
 _WATCHDOG = _RenderWatchdog()
@@ -441,7 +444,7 @@ class _Environment(SandboxedEnvironment):
         self._safe_attributes: dict[tuple[type, str], bool] = {}
         self._plain_attributes: set[tuple[type, str]] = set()
         self.globals["range"] = bounded_range
-        for name in ("center", "indent", "replace", "join", "format", "wordwrap"):
+        for name in ("center", "indent", "replace", "join", "format"):
             self.filters[name] = _bounded_filter(name)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
@@ -449,8 +452,8 @@ class _Environment(SandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
-        if type(__obj).__name__ == "builtin_function_or_method" and isinstance(
-                getattr(__obj, "__self__", None), str) and __obj.__name__ in _SIZED_STR_METHODS:
+        if (isinstance(getattr(__obj, "__self__", None), str)  # a method of a string, or of Markup
+                and getattr(__obj, "__name__", None) in _SIZED_STR_METHODS):
             args = _check_str_method(__obj, args, kwargs)
         return super().call(__context, __obj, *args, **kwargs)
 

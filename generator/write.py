@@ -279,10 +279,11 @@ def write_outputs(outputs: list[Output], folder: Path, *, force: bool = False, i
     folder or a write fails; the files it kept aside before are in the exception.
     """
     problem = contract_name_problem(folder.name)
-    if problem is not None or not _inside(folder, folder.parent) or os.path.realpath(folder) == os.path.realpath(
-            folder.parent):
-        raise WriteFailed([Problem(Location(display_path(folder)), problem or
-                                   "le dossier de sortie du contrat sort du dossier de sortie : rien n'a été écrit")])
+    if problem is None and (not _inside(folder, folder.parent)
+                            or os.path.realpath(folder) == os.path.realpath(folder.parent)):
+        problem = "le dossier du contrat est un lien qui sort du dossier de sortie : rien n'a été écrit"
+    if problem is not None:
+        raise WriteFailed([Problem(Location(display_path(folder)), problem)])
     for output in outputs:
         check_inside(output.dest_path, folder)
     try:

@@ -83,6 +83,9 @@ def test_no_output_is_written_outside_the_contract_folder(tmp_path):
         write_outputs([Output(folder / "avenant-01" / "avenant.docx", b"x", "h")], folder)
     with pytest.raises(WriteFailed, match="n'est pas un nom de contrat"):
         write_outputs([Output(tmp_path / "x.docx", b"x", "h")], tmp_path / "out" / "..")
+    (tmp_path / "out" / "lien").symlink_to(tmp_path / "ailleurs")  # the contract's folder itself leaves
+    with pytest.raises(WriteFailed, match="un lien qui sort du dossier de sortie"):
+        write_outputs([Output(tmp_path / "out" / "lien" / "x.docx", b"x", "h")], tmp_path / "out" / "lien")
     assert not list(tmp_path.rglob("*.docx")) and not list((tmp_path / "ailleurs").iterdir())
 
 
