@@ -477,14 +477,19 @@ def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path
     in_flight: dict = {}
     lost: list[ContractResult] = []
 
-    def submit(root: Path, inputs: str | None) -> None:
-        try:
-            in_flight[executor.submit(task, root, inputs)] = (root, inputs)
-        except Exception as exc:  # noqa: BLE001 - an executor broken or shut down: this contract fails
-            lost.append(ContractResult(root, inputs=inputs, errors=[_executor_problem(root, exc)]))
+    def fill() -> None:
+        """Submit contracts until `window` are in flight; one the executor refuses (broken, shut down) fails."""
+        while len(in_flight) < window:
+            item = next(waiting, None)
+            if item is None:
+                return
+            root, inputs = item
+            try:
+                in_flight[executor.submit(task, root, inputs)] = item
+            except Exception as exc:  # noqa: BLE001 - this contract fails, the next ones are tried
+                lost.append(ContractResult(root, inputs=inputs, errors=[_executor_problem(root, exc)]))
 
-    for root, inputs in itertools.islice(waiting, window):
-        submit(root, inputs)
+    fill()
     while in_flight or lost:
         yield from lost
         lost.clear()
@@ -500,9 +505,7 @@ def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path
             return
         for future in done:
             root, inputs = in_flight.pop(future)
-            item = next(waiting, None)
-            if item is not None:
-                submit(*item)
+            fill()
             try:
                 yield future.result()
             except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - this contract fails alone
