@@ -294,7 +294,8 @@ def nouveau(ctx: click.Context, type_document: str, slug: str) -> None:
 
 @main.command("apercu", context_settings=CONTEXT)
 @click.argument("slug", metavar="DOSSIER")
-@click.option("--port", type=int, default=8000, help="Port local (par défaut : 8000 ; 0 : un port libre).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000,
+              help="Port local (par défaut : 8000 ; 0 : un port libre).")
 @click.pass_context
 def apercu(ctx: click.Context, slug: str, port: int) -> None:
     """Affiche le contrat dans le navigateur, mis à jour à chaque enregistrement d'un fichier.
