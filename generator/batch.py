@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import threading
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 
 from .errors import ParapheError
 from .pipeline import keep_freed_memory
@@ -30,10 +30,33 @@ class ClusterUnavailable(ParapheError):
     """The Dask cluster cannot be used: `distributed` is not installed, or its scheduler does not answer."""
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """Return a pool of `workers` fresh processes (spawned: no state inherited) that end if the build does."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=start_worker, initargs=(os.getpid(),))
+def process_pool(workers: int) -> "RenewingProcessPool":
+    """Return a pool of `workers` fresh processes (spawned: no state inherited) that end if the build does, and
+    that starts afresh when one of them dies."""
+    return RenewingProcessPool(workers, initializer=start_worker, initargs=(os.getpid(),))
+
+
+class RenewingProcessPool(Executor):
+    """A pool of spawned processes that starts afresh when one of its processes died (killed by the system for
+    memory, say): Python's pool is broken for good then, and refuses every task after. The tasks lost with the
+    broken pool are the caller's to submit again (`pipeline` tries them one at a time)."""
+
+    def __init__(self, workers: int, initializer=None, initargs: tuple = ()):
+        self.workers = workers
+        self._new = lambda: ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                                initializer=initializer, initargs=initargs)
+        self._pool = self._new()
+
+    def submit(self, fn, /, *args, **kwargs):
+        try:
+            return self._pool.submit(fn, *args, **kwargs)
+        except BrokenExecutor:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new()
+            return self._pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 def start_worker(parent_pid: int) -> None:

@@ -469,13 +469,17 @@ def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path
     submitted and not yet collected: the outputs of a national batch never all wait in memory at once (64
     contracts, some 11 MB, keep 32 workers busy).
 
-    A task that fails in the executor (a worker gone, a cluster lost, a result that cannot travel) gives a
-    failed result for its contract. When no task completes for `task_timeout` seconds (every worker gone, a
-    scheduler stopped), the contracts still waiting fail with a French message: the build never hangs.
+    A task that fails in the executor (a cluster lost, a result that cannot travel) gives a failed result for
+    its contract. When a worker process dies (killed by the system for memory, say), the pool is broken and
+    every task in flight lost: those are tried again one at a time (in a pool that renews itself, see
+    `batch.process_pool`), so that only the contract that kills its worker fails. When no task completes for
+    `task_timeout` seconds (every worker gone, a scheduler stopped), the contracts still waiting fail with a
+    French message: the build never hangs.
     """
     waiting = iter(pending)
     in_flight: dict = {}
     lost: list[ContractResult] = []
+    suspects: list[tuple[Path, str | None]] = []  # in flight when their pool broke
 
     def fill() -> None:
         """Submit contracts until `window` are in flight; one the executor refuses (broken, shut down) fails."""
@@ -489,10 +493,33 @@ def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path
             except Exception as exc:  # noqa: BLE001 - this contract fails, the next ones are tried
                 lost.append(ContractResult(root, inputs=inputs, errors=[_executor_problem(root, exc)]))
 
+    def outcome(future, root: Path, inputs: str | None) -> ContractResult:
+        try:
+            return future.result()
+        except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - this contract fails alone
+            return ContractResult(root, inputs=inputs, errors=[_executor_problem(root, exc)])
+
+    def alone(root: Path, inputs: str | None) -> ContractResult:
+        """Build one contract with nothing else in flight: if its worker dies again, it is the one."""
+        try:
+            future = executor.submit(task, root, inputs)
+        except Exception as exc:  # noqa: BLE001 - an executor that cannot start again: this contract fails
+            return ContractResult(root, inputs=inputs, errors=[_executor_problem(root, exc)])
+        if not wait([future], timeout=task_timeout).done:
+            future.cancel()
+            return ContractResult(root, inputs=inputs, errors=[_timeout_problem(root, task_timeout)])
+        return outcome(future, root, inputs)
+
     fill()
-    while in_flight or lost:
+    while in_flight or lost or suspects:
         yield from lost
         lost.clear()
+        if suspects and not in_flight:  # every task of the broken pool has come back
+            for root, inputs in suspects:
+                yield alone(root, inputs)
+            suspects.clear()
+            fill()
+            continue
         if not in_flight:
             break
         done, _ = wait(in_flight, timeout=task_timeout, return_when=FIRST_COMPLETED)
@@ -500,16 +527,19 @@ def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path
             for future, (root, inputs) in in_flight.items():
                 future.cancel()
                 yield ContractResult(root, inputs=inputs, errors=[_timeout_problem(root, task_timeout)])
-            for root, inputs in waiting:
+            for root, inputs in [*suspects, *waiting]:
                 yield ContractResult(root, inputs=inputs, errors=[_timeout_problem(root, task_timeout)])
             return
+        results = []
         for future in done:
             root, inputs = in_flight.pop(future)
-            fill()
-            try:
-                yield future.result()
-            except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - this contract fails alone
-                yield ContractResult(root, inputs=inputs, errors=[_executor_problem(root, exc)])
+            if not future.cancelled() and isinstance(future.exception(), BrokenExecutor):
+                suspects.append((root, inputs))
+            else:
+                results.append(outcome(future, root, inputs))
+        if not suspects:
+            fill()  # the workers go on while this process writes what came back
+        yield from results
 
 
 def _executor_problem(root: Path, exc: BaseException) -> Problem:
