@@ -202,7 +202,7 @@ def test_a_contract_raising_in_a_worker_process_fails_alone(corpus):
     assert "RuntimeError : panne simulée" in str(report.failed["c1"][0])
 
 
-def test_a_contract_whose_worker_dies_fails_alone_and_the_others_are_written(corpus, tmp_path_factory):
+def test_a_contract_whose_worker_dies_fails_alone_and_the_others_are_written(corpus):
     from generator.batch import RenewingProcessPool
 
     tmp_path, roots = corpus
