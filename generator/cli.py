@@ -13,6 +13,7 @@ from . import FORMATS, TEMPLATES_DIR
 from .errors import Location, display_path
 from .pipeline import build_report, check_avenants, contract_roots, read_and_compute
 from .scaffold import ScaffoldError, create, create_avenant, find_markers
+from .write import ContractNameError
 
 CONTEXT = {"help_option_names": ["-h", "--help", "--aide"]}
 
@@ -76,12 +77,17 @@ def _echo_problems(problems, *, err: bool = True) -> None:
               help="Nombre de processus de construction (par défaut : un par cœur).")
 @click.option("--cluster", default=None, metavar="ADRESSE",
               help="Construit sur une grappe Dask distribuée : adresse de son ordonnanceur (tcp://hôte:8786).")
+@click.option("--delai-connexion", "connect_timeout", type=click.FloatRange(min=0.1), default=10.0,
+              metavar="SECONDES", help="Avec --cluster : délai pour joindre l'ordonnanceur (par défaut : 10).")
+@click.option("--delai-tache", "task_timeout", type=click.FloatRange(min=0.1), default=None, metavar="SECONDES",
+              help="Délai sans qu'aucun contrat ne revienne des travailleurs après lequel les contrats restants "
+                   "échouent (par défaut : 300 avec --cluster, aucun sinon).")
 @click.option("--formats", "formats", default=None, metavar="LISTE",
               help="Formats à produire, séparés par des virgules : docx, pdf (PDF/A-2b), odt, html, xlsx "
                    "(par défaut : ceux du contrat, sinon docx).")
 @click.pass_context
 def main(ctx: click.Context, content_dir: Path, output_dir: Path, force: bool, rebuild: bool, workers: int | None,
-         cluster: str | None, formats: str | None) -> None:
+         cluster: str | None, connect_timeout: float, task_timeout: float | None, formats: str | None) -> None:
     """Produit les documents de tous les contrats du dossier de contenu.
 
     \b
@@ -96,7 +102,8 @@ def main(ctx: click.Context, content_dir: Path, output_dir: Path, force: bool, r
         raise click.BadParameter(f"format(s) inconnu(s) : {', '.join(unknown)} (possibles : {', '.join(FORMATS)})",
                                  param_hint="--formats")
     ctx.obj = {"content_dir": content_dir, "output_dir": output_dir, "force": force, "formats": wanted,
-               "rebuild": rebuild, "workers": workers, "cluster": cluster}
+               "rebuild": rebuild, "workers": workers, "cluster": cluster, "connect_timeout": connect_timeout,
+               "task_timeout": task_timeout}
     if ctx.invoked_subcommand is None:
         ctx.invoke(construire)
 
@@ -113,7 +120,7 @@ def construire(ctx: click.Context, slugs: tuple[str, ...] = (), force: bool = Fa
     Exemple :
       python build.py construire crte-lens-lievin
     """
-    _build(ctx, contract_roots(ctx.obj["content_dir"], list(slugs)), force)
+    _build(ctx, _roots(ctx, slugs), force)
 
 
 @main.command("avenant", context_settings=CONTEXT)
@@ -136,7 +143,7 @@ def avenant(ctx: click.Context, slug: str, numero: str, force: bool = False) -> 
         return
     if not numero.isdigit():
         raise click.BadParameter(f"« {numero} » n'est pas un numéro d'avenant", param_hint="NUMERO")
-    _build(ctx, contract_roots(ctx.obj["content_dir"], [slug]), force, avenant=int(numero))
+    _build(ctx, _roots(ctx, (slug,)), force, avenant=int(numero))
 
 
 def _new_avenant(ctx: click.Context, slug: str) -> None:
@@ -145,13 +152,13 @@ def _new_avenant(ctx: click.Context, slug: str) -> None:
 
     from .kinds import get_kind
 
-    root = ctx.obj["content_dir"] / slug
+    root = _roots(ctx, (slug,))[0]
     if not (root / "contrat.yaml").is_file():
         click.echo(f"{display_path(root)} : aucun contrat.yaml dans ce dossier", err=True)
         sys.exit(2)
     kind = get_kind(str((yaml.safe_load((root / "contrat.yaml").read_text(encoding="utf-8")) or {}).get("type")))
     if kind is None or not kind.avenant_changes:
-        click.echo(f"avenant nouveau : ce type de document n'a pas d'avenant", err=True)
+        click.echo("avenant nouveau : ce type de document n'a pas d'avenant", err=True)
         sys.exit(2)
     try:
         dest = create_avenant(root, kind.avenant_changes)
@@ -162,13 +169,22 @@ def _new_avenant(ctx: click.Context, slug: str) -> None:
     click.echo(f"ensuite : complétez les mentions « [À COMPLÉTER] », puis « python build.py verifier {slug} ».")
 
 
+def _roots(ctx: click.Context, slugs) -> list[Path]:
+    """Return the folders of the contracts named on the command line; exit 2 when a name is not a contract's."""
+    try:
+        return contract_roots(ctx.obj["content_dir"], list(slugs))
+    except ContractNameError as exc:
+        click.echo(f"{exc} ; donnez le nom d'un dossier de {display_path(ctx.obj['content_dir'])}", err=True)
+        sys.exit(2)
+
+
 def _executor(ctx: click.Context, count: int):
     """Return the executor of the batch: a Dask cluster's, a process pool, or None (in this process)."""
     cluster = ctx.obj.get("cluster")
     if cluster:
-        from .batch import dask_executor
+        from .batch import CONNECT_TIMEOUT, dask_executor
 
-        return dask_executor(cluster)
+        return dask_executor(cluster, ctx.obj.get("connect_timeout") or CONNECT_TIMEOUT)
     workers = ctx.obj.get("workers") or os.cpu_count() or 1
     if workers <= 1 or count <= 1:
         return None
@@ -196,15 +212,30 @@ def _build(ctx: click.Context, roots: list[Path], force: bool, avenant: int | No
         return executor
 
     show_progress = len(roots) > 1 and sys.stderr.isatty()
+    task_timeout = ctx.obj.get("task_timeout")
+    cluster_errors: tuple = ()
+    if ctx.obj.get("cluster"):
+        from .batch import TASK_TIMEOUT, ClusterUnavailable
+
+        cluster_errors = (ClusterUnavailable,)
+        task_timeout = task_timeout or TASK_TIMEOUT
+
+    def on_wait(folder: Path) -> None:
+        click.echo(f"une autre construction écrit dans {display_path(folder)} : attente de sa fin…", err=True)
+
     with click.progressbar(length=len(roots), label="Construction", file=sys.stderr,
                            hidden=not show_progress) as bar:
         try:
             report = build_report(roots, output_dir, force=force or ctx.obj.get("force", False), avenant=avenant,
                                   formats=ctx.obj.get("formats"), rebuild=ctx.obj.get("rebuild", False),
-                                  executor_for=executor_for, on_progress=lambda result: bar.update(1))
+                                  executor_for=executor_for, on_progress=lambda result: bar.update(1),
+                                  on_wait=on_wait, task_timeout=task_timeout)
+        except cluster_errors as exc:
+            click.echo(f"--cluster : {exc} ; rien n'a été écrit", err=True)
+            sys.exit(2)
         finally:
             for executor in executors:
-                executor.shutdown()
+                executor.shutdown(wait=task_timeout is None, cancel_futures=True)
     _echo_problems(report.warnings)
     for dest, kept in report.kept_aside:
         click.echo(f"{display_path(dest)} avait été modifié à la main : conservé sous {display_path(kept)}",
@@ -239,9 +270,8 @@ def verifier(ctx: click.Context, slugs: tuple[str, ...] = ()) -> None:
     Exemple :
       python build.py verifier crte-lens-lievin
     """
-    content_dir = ctx.obj["content_dir"]
     status = 0
-    for root in contract_roots(content_dir, list(slugs)):
+    for root in _roots(ctx, slugs):
         if not (root / "contrat.yaml").is_file():
             click.echo(f"{Location(display_path(root))} : aucun contrat.yaml dans ce dossier")
             status = 1
@@ -300,27 +330,32 @@ def nouveau(ctx: click.Context, type_document: str, slug: str) -> None:
 
 @main.command("apercu", context_settings=CONTEXT)
 @click.argument("slug", metavar="DOSSIER")
-@click.option("--port", type=int, default=8000, help="Port local (par défaut : 8000 ; 0 : un port libre).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000,
+              help="Port local (par défaut : 8000 ; 0 : un port libre).")
 @click.pass_context
 def apercu(ctx: click.Context, slug: str, port: int) -> None:
     """Affiche le contrat dans le navigateur, mis à jour à chaque enregistrement d'un fichier.
 
-    Le serveur n'écoute que cette machine (127.0.0.1) ; les constats du vérificateur s'affichent à côté de
-    l'article ou de la fiche qu'ils concernent. Ctrl+C l'arrête.
+    Le serveur n'écoute que cette machine (http://127.0.0.1 ou http://localhost) ; les constats du
+    vérificateur s'affichent à côté de l'article ou de la fiche qu'ils concernent. Ctrl+C l'arrête.
 
     \b
     Exemple :
       python build.py apercu crte-lens-lievin
       puis ouvrir http://127.0.0.1:8000/
     """
-    from .preview import serve
+    from .preview import PortInUse, serve
 
-    root = ctx.obj["content_dir"] / slug
+    root = _roots(ctx, (slug,))[0]
     if not (root / "contrat.yaml").is_file():
         click.echo(f"{display_path(root)} : aucun contrat.yaml dans ce dossier", err=True)
         sys.exit(2)
-    serve(root, port, on_ready=lambda url: click.echo(f"Aperçu de {slug} : {url} (Ctrl+C pour arrêter)",
-                                                      nl=True) or sys.stdout.flush())
+    try:
+        serve(root, port, on_ready=lambda url: click.echo(f"Aperçu de {slug} : {url} (Ctrl+C pour arrêter)",
+                                                          nl=True) or sys.stdout.flush())
+    except PortInUse as exc:
+        click.echo(f"apercu : {exc}", err=True)
+        sys.exit(2)
 
 
 @main.command("transmettre", context_settings=CONTEXT)
@@ -345,8 +380,8 @@ def transmettre(ctx: click.Context, slug: str, numero: int | None, signed: Path 
     from .transmit import transmission
     from .write import write_outputs
 
-    content_dir, output_dir = ctx.obj["content_dir"], ctx.obj["output_dir"]
-    root = content_dir / slug
+    output_dir = ctx.obj["output_dir"]
+    root = _roots(ctx, (slug,))[0]
     if not (root / "contrat.yaml").is_file():
         click.echo(f"{display_path(root)} : aucun contrat.yaml dans ce dossier", err=True)
         sys.exit(2)

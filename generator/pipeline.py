@@ -7,12 +7,12 @@ executor (a process pool, a Dask cluster) and written by the calling process; an
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import itertools
-import os
 import re
-from concurrent.futures import FIRST_COMPLETED, Executor, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, CancelledError, Executor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from . import TEMPLATES_DIR, __version__
 from .errors import BuildFailed, Location, Problem, Problems, display_path
 from .load import SourceTree, iter_contract_roots, iter_tree, load_contract
-from .write import Manifest, Output, write_outputs
+from .write import Manifest, Output, WriteFailed, check_contract_name, write_outputs
 
 if TYPE_CHECKING:
     from .amend import Version
@@ -369,8 +369,31 @@ def build_contract(root: Path, inputs: str | None, output_dir: Path, templates_d
     """Load, check, compute and render one contract and its avenants; never raises for its content.
 
     `inputs` is the contract's fingerprint, taken by the caller before building (it goes to the manifest). It
-    runs in a worker process of the batch: everything it returns can be pickled.
+    runs in a worker process of the batch: everything it returns can be pickled. Any exception of the build
+    (a bug, memory exhausted…) becomes a French problem of this contract alone.
     """
+    try:
+        return _build_contract(root, inputs, output_dir, templates_dir, formats, avenant)
+    except Exception as exc:  # noqa: BLE001 - one contract's failure is that contract's alone
+        return ContractResult(root, inputs=inputs, errors=[unexpected_problem(root, exc)])
+
+
+def unexpected_problem(root: Path, exc: BaseException) -> Problem:
+    """Return, in French, the problem of a contract whose build raised an exception nobody expected."""
+    if isinstance(exc, MemoryError):
+        reason = "mémoire insuffisante"
+    elif isinstance(exc, RecursionError):
+        reason = "contenu ou modèle trop profondément imbriqué"
+    elif isinstance(exc, OSError):
+        reason = f"erreur du système : {exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
+    else:
+        reason = f"{type(exc).__name__} : {exc}" if str(exc) else type(exc).__name__
+    return Problem(Location(display_path(root)),
+                   f"erreur inattendue en construisant ce contrat ({reason}) ; les autres contrats sont construits")
+
+
+def _build_contract(root: Path, inputs: str | None, output_dir: Path, templates_dir: Path,
+                    formats: tuple[str, ...] | None, avenant: int | None) -> ContractResult:
     result = ContractResult(root, inputs=inputs)
     prepared = read_and_compute(root, verify=False)  # the verifier's findings are not the build's
     result.warnings = prepared.problems.warnings
@@ -418,8 +441,9 @@ class BuildReport:
         return [p for problems in self.failed.values() for p in problems]
 
 
-def _finish(result: ContractResult, output_dir: Path, force: bool, report: BuildReport) -> None:
-    """Write one contract's outputs (all or nothing for it), and note the outcome."""
+def _finish(result: ContractResult, output_dir: Path, force: bool, report: BuildReport, on_wait=None) -> None:
+    """Write one contract's outputs (all or nothing for it), and note the outcome; a write that fails is a
+    failure of this contract alone (the files it kept aside are still reported)."""
     slug = result.root.name
     if result.errors:
         report.failed[slug] = result.errors
@@ -427,7 +451,15 @@ def _finish(result: ContractResult, output_dir: Path, force: bool, report: Build
             return
         report.partly_written.append(slug)
     outputs = [o for o in result.outputs if o.dest_path.suffix != ".docx" or "docx" in result.formats]
-    written = write_outputs(outputs, output_dir / slug, force=force, inputs=result.inputs)
+    try:
+        written = write_outputs(outputs, output_dir / slug, force=force, inputs=result.inputs, on_wait=on_wait)
+    except WriteFailed as exc:
+        report.kept_aside += exc.kept_aside
+        report.failed[slug] = exc.problems
+        return
+    except Exception as exc:  # noqa: BLE001 - one contract's failure is that contract's alone
+        report.failed[slug] = [unexpected_problem(result.root, exc)]
+        return
     report.written += written.written
     report.kept_aside += written.kept_aside
     if not result.errors:
@@ -450,6 +482,10 @@ def _convert_batch(waiting: list[ContractResult]) -> None:
             for result in concerned:
                 result.errors, result.outputs = exc.problems, []
             continue
+        except Exception as exc:  # noqa: BLE001 - the contracts concerned fail, the others are written
+            for result in concerned:
+                result.errors = [unexpected_problem(result.root, exc)]
+            continue
         for name, data in results.items():
             result, output = sources[name]
             dest = output.dest_path.with_suffix(f".{target}")
@@ -463,30 +499,115 @@ def _convert_batch(waiting: list[ContractResult]) -> None:
             result.outputs.append(Output(dest, data, output.sources_hash))
 
 
-def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path, str | None]], window: int = 64):
+def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path, str | None]], window: int = 64,
+                          task_timeout: float | None = None):
     """Yield the results of `task` over `pending` as the executor completes them, with at most `window` tasks
     submitted and not yet collected: the outputs of a national batch never all wait in memory at once (64
-    contracts, some 11 MB, keep 32 workers busy)."""
+    contracts, some 11 MB, keep 32 workers busy).
+
+    A task that fails in the executor (a cluster lost, a result that cannot travel) gives a failed result for
+    its contract. When a worker process dies (killed by the system for memory, say), the pool is broken and
+    every task in flight lost: those are tried again one at a time (in a pool that renews itself, see
+    `batch.process_pool`), so that only the contract that kills its worker fails. When no task completes for
+    `task_timeout` seconds (every worker gone, a scheduler stopped), the contracts still waiting fail with a
+    French message: the build never hangs.
+    """
     waiting = iter(pending)
-    in_flight = {executor.submit(task, *item) for item in itertools.islice(waiting, window)}
-    while in_flight:
-        done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-        for future in done:
+    in_flight: dict = {}
+    lost: list[ContractResult] = []
+    suspects: list[tuple[Path, str | None]] = []  # in flight when their pool broke
+
+    def fill() -> None:
+        """Submit contracts until `window` are in flight; one the executor refuses (broken, shut down) fails."""
+        while len(in_flight) < window:
             item = next(waiting, None)
-            if item is not None:
-                in_flight.add(executor.submit(task, *item))
-            yield future.result()
+            if item is None:
+                return
+            root, inputs = item
+            try:
+                in_flight[executor.submit(task, root, inputs)] = item
+            except Exception as exc:  # noqa: BLE001 - this contract fails, the next ones are tried
+                lost.append(ContractResult(root, inputs=inputs, errors=[_executor_problem(root, exc)]))
+
+    def outcome(future, root: Path, inputs: str | None) -> ContractResult:
+        try:
+            return future.result()
+        except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - this contract fails alone
+            return ContractResult(root, inputs=inputs, errors=[_executor_problem(root, exc)])
+
+    def alone(root: Path, inputs: str | None) -> ContractResult:
+        """Build one contract with nothing else in flight: if its worker dies again, it is the one."""
+        try:
+            future = executor.submit(task, root, inputs)
+        except Exception as exc:  # noqa: BLE001 - an executor that cannot start again: this contract fails
+            return ContractResult(root, inputs=inputs, errors=[_executor_problem(root, exc)])
+        if not wait([future], timeout=task_timeout).done:
+            future.cancel()
+            return ContractResult(root, inputs=inputs, errors=[_timeout_problem(root, task_timeout)])
+        return outcome(future, root, inputs)
+
+    fill()
+    while in_flight or lost or suspects:
+        yield from lost
+        lost.clear()
+        if suspects and not in_flight:  # every task of the broken pool has come back
+            for root, inputs in suspects:
+                yield alone(root, inputs)
+            suspects.clear()
+            fill()
+            continue
+        if not in_flight:
+            break
+        done, _ = wait(in_flight, timeout=task_timeout, return_when=FIRST_COMPLETED)
+        if not done:
+            for future, (root, inputs) in in_flight.items():
+                future.cancel()
+                yield ContractResult(root, inputs=inputs, errors=[_timeout_problem(root, task_timeout)])
+            for root, inputs in [*suspects, *waiting]:
+                yield ContractResult(root, inputs=inputs, errors=[_timeout_problem(root, task_timeout)])
+            return
+        results = []
+        for future in done:
+            root, inputs = in_flight.pop(future)
+            if not future.cancelled() and isinstance(future.exception(), BrokenExecutor):
+                suspects.append((root, inputs))
+            else:
+                results.append(outcome(future, root, inputs))
+        if not suspects:
+            fill()  # the workers go on while this process writes what came back
+        yield from results
+
+
+def _executor_problem(root: Path, exc: BaseException) -> Problem:
+    """Return, in French, the problem of a contract whose task the executor could not run to its end."""
+    if isinstance(exc, BrokenExecutor):
+        reason = "le processus qui le construisait s'est arrêté brutalement (mémoire épuisée, tué ?)"
+    elif isinstance(exc, (CancelledError, asyncio.CancelledError)):
+        reason = "sa tâche a été annulée (ordonnanceur de la grappe arrêté ?)"
+    else:
+        return unexpected_problem(root, exc)
+    return Problem(Location(display_path(root)), f"ce contrat n'a pas été construit : {reason} ; "
+                                                 "rien n'a été écrit pour lui")
+
+
+def _timeout_problem(root: Path, timeout: float | None) -> Problem:
+    return Problem(Location(display_path(root)),
+                   f"ce contrat n'a pas été construit : aucun travailleur n'a rendu de résultat en {timeout:g} s "
+                   "(travailleurs arrêtés ou grappe injoignable) ; rien n'a été écrit pour lui")
 
 
 def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMPLATES_DIR, *,
                  force: bool = False, avenant: int | None = None, formats: tuple[str, ...] | None = None,
                  rebuild: bool = False, executor: Executor | None = None, executor_for=None,
-                 on_progress=None) -> BuildReport:
+                 on_progress=None, on_wait=None, task_timeout: float | None = None) -> BuildReport:
     """Build the contracts, each in a worker of `executor` when given, and write each one that succeeded.
 
     A contract is all or nothing: every problem of it is gathered before anything of it is written, and a
     contract that fails does not stop the others (the report lists it). Unchanged contracts are skipped unless
-    `rebuild`. With `avenant`, only the documents of that avenant are written.
+    `rebuild`. With `avenant`, only the documents of that avenant are written. Any exception while building or
+    writing one contract fails that contract alone. `on_wait(folder)` is called when another build is writing
+    a contract's folder (this one waits for it); with an executor, the contracts still waiting fail when no
+    task completes for `task_timeout` seconds.
     """
     report = BuildReport()
     rebuild = rebuild or force
@@ -498,10 +619,11 @@ def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMP
         for root in roots:
             try:
                 inputs = inputs_fingerprint(root, templates_dir, formats, shared)
-            except OSError:  # a file unreadable or gone meanwhile: the build says which, and its next one retries
-                yield root, None
+                unchanged = not rebuild and avenant is None and is_unchanged(root, output_dir, inputs)
+            except Exception:  # noqa: BLE001 - a file unreadable or gone meanwhile, a manifest that is not one:
+                yield root, None  # the build says which, and its next one retries
                 continue
-            if not rebuild and avenant is None and is_unchanged(root, output_dir, inputs):
+            if unchanged:
                 report.unchanged.append(root.name)
                 if on_progress is not None:
                     on_progress(None)
@@ -521,19 +643,19 @@ def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMP
     if executor is None:
         results = (task(root, inputs) for root, inputs in work)
     else:
-        results = _results_as_completed(executor, task, work)
+        results = _results_as_completed(executor, task, work, task_timeout=task_timeout)
     waiting = []  # contracts with PDF or ODT to produce: converted together, written after
     for result in results:
         report.warnings.extend(result.warnings)
         if result.outputs and {"pdf", "odt"} & set(result.formats):
             waiting.append(result)
         else:
-            _finish(result, output_dir, force, report)
+            _finish(result, output_dir, force, report, on_wait)
         if on_progress is not None:
             on_progress(result)
     _convert_batch(waiting)
     for result in waiting:
-        _finish(result, output_dir, force, report)
+        _finish(result, output_dir, force, report, on_wait)
     return report
 
 
@@ -550,7 +672,8 @@ def build(roots: list[Path], output_dir: Path, templates_dir: Path = TEMPLATES_D
 
 
 def contract_roots(content_dir: Path, slugs: list[str] | None = None) -> list[Path]:
-    """Return the contract folders to build: all of `content_dir`, or those named."""
+    """Return the contract folders to build: all of `content_dir`, or those named; raise ContractNameError (in
+    French) for a name that is not one folder's name (« .. », « a/b »)."""
     if not slugs:
         return list(iter_contract_roots(content_dir))
-    return [content_dir / slug for slug in slugs]
+    return [content_dir / check_contract_name(slug) for slug in slugs]

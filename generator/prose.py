@@ -1,7 +1,9 @@
 """Markdown prose → Word content, through python-markdown's element tree and the `wordml` layer.
 
 Raw HTML and entities in the content are not interpreted: what an author types is what the document shows.
-Text gets French typography (`french.typographie`); URLs, e-mail addresses and times are left as typed.
+Text gets French typography (`french.typographie`); URLs, e-mail addresses and times are left as typed. Links go
+to http(s), mailto and tel addresses or to the document's own anchors only: the loader refuses the others
+(`refused_links`, with file and line), and the renderers print them as plain text should one come through.
 """
 
 from __future__ import annotations
@@ -104,6 +106,62 @@ def _unescape(text: str) -> str:
             out.append(text[i])
             i += 1
     return "".join(out)
+
+
+ALLOWED_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+"""The protocols a link of the content may use (besides `#anchor`, a place in the document itself)."""
+
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]")  # what browsers strip or drop from an address
+
+
+def link_problem(url: str) -> str | None:
+    """Return why a link's address is refused (in French), or None for http(s), mailto, tel and `#anchor`.
+
+    The address is read as a browser or Word would: blanks and control characters dropped, protocol in any
+    case (« JaVa\tScript: » is « javascript: »). An address without protocol (a file next to the document,
+    `//host`) is refused too: it would point at a file of the reader's machine or a site of its choice.
+    """
+    cleaned = _IGNORED_IN_URLS.sub("", url)
+    if cleaned.startswith("#"):
+        return None
+    shown = url if len(url) <= 60 else url[:57] + "…"
+    match = _SCHEME.match(cleaned)
+    if match and match.group(1).lower() in ALLOWED_SCHEMES:
+        return None
+    if match:
+        return (f"lien « {shown} » refusé : protocole « {match.group(1)}: » interdit (seuls http://, https://, "
+                "mailto:, tel: et les renvois internes « # » sont permis)")
+    if not cleaned:
+        return "lien sans adresse refusé : écrivez l'adresse entre les parenthèses (https://…)"
+    return (f"lien « {shown} » refusé : adresse sans protocole ; écrivez l'adresse complète (https://…, "
+            "mailto:…) ou un renvoi interne « #… »")
+
+
+def _could_hold_links(text: str) -> bool:
+    return "](" in text or "]:" in text or "<" in text or "][" in text
+
+
+@lru_cache(maxsize=4096)
+def refused_links(text: str) -> tuple[tuple[int, str], ...]:
+    """Return the links of a Markdown text that are refused: (line, reason in French) for each, in order."""
+    if not _could_hold_links(text):
+        return ()
+    refused = []
+    searched_from = 0
+    for element in parse(text).iter("a"):
+        href = element.get("href", "")
+        problem = link_problem(href)
+        if problem is None:
+            continue
+        position = text.find(href, searched_from) if href else -1
+        if position < 0:
+            position = text.find(href) if href else -1
+        else:
+            searched_from = position + len(href)
+        line = text.count("\n", 0, position) + 1 if position >= 0 else 1
+        refused.append((line, problem))
+    return tuple(refused)
 
 
 @dataclass(frozen=True)
@@ -245,7 +303,11 @@ class _Blocks:
             out.append(Inline(element.get("alt", ""), image=element.get("src", "")))
         elif tag == "a":
             label = typographie("".join(element.itertext()))
-            out.append(Inline(label, own, url=element.get("href", "")))
+            url = element.get("href", "")
+            if link_problem(url) is None:
+                out.append(Inline(label, own, url=url))
+            else:  # refused when the content was loaded: never a hyperlink, whatever reached here
+                out.append(Inline(label, own))
         else:
             if element.text:
                 text = element.text if tag == "code" else typographie(element.text)
@@ -324,6 +386,9 @@ class HtmlProseRenderer:
             if element.tag == "blockquote":
                 element.tag = "aside"
                 element.set("class", "encadre")
+            if element.tag == "a" and link_problem(element.get("href", "")) is not None:
+                element.tag = "span"  # refused when the content was loaded: never a link, whatever reached here
+                element.attrib.clear()
         if body_style:
             for paragraph in root.iter("p"):
                 paragraph.set("class", body_style.lower())

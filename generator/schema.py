@@ -95,6 +95,11 @@ def parse_prose(value: Any) -> Prose:
         return value
     if not isinstance(value, str):
         raise ValueError("texte attendu")
+    from .prose import refused_links  # the Markdown parser: loaded by the builds that validate content
+
+    refused = refused_links(value)
+    if refused:
+        raise ValueError(" ; ".join(reason for _, reason in refused))
     return Prose(value)
 
 

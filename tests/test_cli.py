@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from .conftest import ROOT, write_contract
+from .conftest import ROOT, docx_paragraphs, write_contract
 
 
 def run(*args, cwd=ROOT):
@@ -56,3 +56,33 @@ def test_help_is_in_french():
     for command in ("construire", "verifier", "avenant", "nouveau", "apercu"):
         sub = run(command, "--aide").stdout
         assert sub.startswith(f"Utilisation\u00a0: build.py {command}") and "Exemple" in sub, command
+
+
+def test_a_path_given_for_a_contract_name_is_refused_and_writes_nothing(tmp_path, contract_files):
+    write_contract(tmp_path / "content" / "essai", contract_files)
+    for name in ("essai/fiches/..", ".."):
+        result = run("--contenu", "content", "--sortie", "output", "construire", name, cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert "n'est pas un nom de contrat" in result.stderr and "Traceback" not in result.stderr
+    for command in (("avenant", "essai/..", "1"), ("verifier", "../content/essai"), ("apercu", "..")):
+        result = run("--contenu", "content", *command, cwd=tmp_path)
+        assert result.returncode == 2 and "n'est pas un nom de contrat" in result.stderr, command
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content"]  # nothing written beside the content
+
+
+def test_a_second_build_running_at_once_waits_and_both_leave_valid_outputs(tmp_path, contract_files):
+    for i in range(6):
+        write_contract(tmp_path / "content" / f"c{i}", contract_files)
+    args = [sys.executable, str(ROOT / "build.py"), "--contenu", str(tmp_path / "content"), "--sortie",
+            str(tmp_path / "out"), "--tout", "--travailleurs", "1"]
+    results = []
+    for _ in range(2):  # two rounds: the clash showed in 2 tries out of 5 before the lock
+        builds = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                  for _ in range(2)]
+        results += [(b.wait(timeout=300), b.stderr.read()) for b in builds]
+    for code, stderr in results:
+        assert code == 0, stderr
+        assert "Traceback" not in stderr and "modifié à la main" not in stderr
+    assert not list((tmp_path / "out").rglob("*.modifie-*")) and not list((tmp_path / "out").rglob(".paraphe-tmp-*"))
+    for i in range(6):
+        assert docx_paragraphs(tmp_path / "out" / f"c{i}" / "contrat.docx")

@@ -1,6 +1,7 @@
 """The project's Jinja environment: its sandbox stays whole when attributes are read the fast way, and its
 one-call output prints what Jinja's own code would."""
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,9 @@ from jinja2.compiler import CodeGenerator
 from jinja2.sandbox import SecurityError
 from markupsafe import Markup
 
+from generator.errors import TemplateProblem
 from generator.jinja_env import create_environment
+from generator.provenance import provenance
 from generator.schema import Marqueur
 
 
@@ -81,3 +84,47 @@ def test_printed_values_come_out_as_with_jinjas_own_code_generator(value, templa
     stock.code_generator_class = CodeGenerator
     assert ours.from_string(template).render(v=value, flag=flag) == \
         stock.from_string(template).render(v=value, flag=flag)
+
+
+# --- resource limits: templates are edited by non-programmers ------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", [
+    "{{ 'a' * 10**8 }}", "{{ 10**8 * 'a' }}", "{{ [0] * 10**7 }}", "{{ 2 ** 100000 }}",
+    "{{ ((2 ** 1000) ** 1000) ** 1000 }}",
+    "{{ range(50000)|length }}",  # Jinja's own sandbox allows 100 000
+    "{{ 'a'|center(10**8) }}", "{{ 'a'.rjust(10**8) }}", "{{ 'a'.zfill(10**8) }}",
+    "{{ ('\\t' * 100).expandtabs(10**5) }}",
+    "{{ '%*d' % (10**8, 1) }}", "{{ '%099999999d' % 1 }}", "{{ '{:>99999999}'.format(1) }}",
+    "{{ '{:>{w}}'.format(1, w=10**8) }}", "{{ '{:>99999999}'|format(1) }}",
+    "{{ 'abc'|replace('', 'x' * 900000) }}", "{{ 'aaaa'.replace('a', 'b' * 900000) }}",
+    "{{ range(10000)|join('x' * 1000) }}", "{{ ('x' * 1000).join(range(10000)|map('string')) }}",
+    "{{ 'a'|indent(10**7, true) }}", "{{ ('a'|e).center(10**8) }}", "{{ ('a'|e) * 10**8 }}",
+    "{% set ns = namespace(s='a' * 1000) %}{% for i in range(20) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+    "{% set ns = namespace(s='a' * 1000) %}{% for i in range(20) %}{% set ns.s = ns.s + ns.s %}{% endfor %}",
+])
+def test_a_template_cannot_make_a_string_range_or_number_too_large(source):
+    with pytest.raises(SecurityError, match="trop grand"):
+        render(source)
+
+
+def test_templates_within_the_limits_render_as_jinja_does():
+    assert render("{{ 'ab' * 3 }}|{{ 2 ** 10 }}|{{ range(3)|join(',') }}|{{ '%05.1f' % 2.25 }}|{{ 'a' ~ 1 }}|"
+                  "{{ '{:>4}'.format(7) }}|{{ 'x'|center(5) }}|{{ 'a b'|replace(' ', '-') }}|{{ [1] + [2] }}") == \
+        "ababab|1024|0,1,2|002.2|a1|   7|  x  |a-b|[1, 2]"
+
+
+def test_a_render_past_its_time_limit_is_stopped_naming_its_template(tmp_path, monkeypatch):
+    from generator.render_html import render_html
+
+    monkeypatch.setattr("generator.jinja_env.RENDER_TIME_LIMIT", 0.5)
+    template = tmp_path / "boucles.html"
+    template.write_text("{% for a in range(10000) %}{% for b in range(10000) %}{% for c in range(10000) %}"
+                        "{% endfor %}{% endfor %}{% endfor %}", encoding="utf-8")
+    with pytest.raises(TemplateProblem) as caught:
+        render_html(template, {}, provenance("essai"))
+    [problem] = caught.value.problems
+    assert problem.location.path.endswith("boucles.html") and "dépasse 0.5 s" in problem.message
+    assert render("{{ 1 + 1 }}") == "2"  # the thread renders again afterwards
+    time.sleep(0.7)
+    assert render("{% for i in range(3) %}{{ i }}{% endfor %}") == "012"  # no late stop

@@ -246,3 +246,61 @@ def _is_running(pid: int) -> bool:
         return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()  # a zombie has ended
     except FileNotFoundError:
         return False
+
+
+# --- links: http(s), mailto, tel and the document's own anchors only ---------------------------------------------
+
+
+def test_links_to_other_protocols_are_refused_with_file_and_line(tmp_path, contract_files):
+    contract_files["projet/intro.md"] = (
+        "Le projet.\n\n"
+        "Voir [le site](https://example.org), [écrire](mailto:a@b.fr), [appeler](tel:+33320000000), "
+        "[plus bas](#axe-1).\n\n"
+        "Un [piège](javascript:alert(1)) ici.\n"
+        "Une [image](DATA:text/html;base64,PHNjcmlwdD4=) là.\n\n"
+        "Un [fichier](file:///etc/passwd), un [vieux][r], un [relatif](../../secret.docx).\n\n"
+        "[r]: vbscript:msgbox(1)\n")
+    contract_files["fiches/velo.yaml"]["description"] = "Voir [ceci](JavaScript:fetch('//x'))."
+    root = write_contract(tmp_path / "c", contract_files)
+    with pytest.raises(BuildFailed) as caught:
+        build([root], tmp_path / "out")
+    messages = [str(p) for p in caught.value.problems]
+    intro = [m for m in messages if "intro.md" in m]
+    assert len(intro) == 5, messages
+    assert any("intro.md, ligne 5 : lien « javascript:alert(1) » refusé" in m for m in intro)
+    assert any("intro.md, ligne 6" in m and "« DATA: » interdit" in m for m in intro)
+    assert any("intro.md, ligne 8" in m and "file:///etc/passwd" in m for m in intro)
+    assert any("intro.md, ligne 10" in m and "vbscript:" in m for m in intro)
+    assert any("intro.md, ligne 8" in m and "adresse sans protocole" in m for m in intro)
+    assert any("velo.yaml, ligne" in m and "« JavaScript: » interdit" in m for m in messages)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_refused_link_that_reaches_a_renderer_is_printed_as_text():
+    from generator.prose import HtmlProseRenderer, ProseStyles, word_blocks
+
+    text = "Un [piège](javascript:alert(1)), un [bon](https://example.org) et un [renvoi](#axe-1)."
+    urls = [inline.url for block in word_blocks(text, 0, "Body Text", ProseStyles()) for inline in block.inlines
+            if inline.url]
+    assert urls == ["https://example.org", "#axe-1"]
+    page = HtmlProseRenderer().render(text)
+    assert "javascript" not in page and "piège" in page and 'href="https://example.org"' in page
+
+
+# --- templates: bounded resources --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("expression, words", [
+    ("{{ 'a' * 10**8 }}", "texte ou liste trop grand pour un modèle"),
+    ("{{ range(10**6)|length }}", "range trop grand pour un modèle"),
+    ("{% for a in range(10000) %}{% for b in range(10000) %}{% for c in range(10000) %}{% endfor %}{% endfor %}"
+     "{% endfor %}", "le rendu du modèle dépasse 0.5 s et a été arrêté"),
+])
+def test_a_template_asking_too_much_fails_naming_the_template(tmp_path, contract_dir, monkeypatch, expression,
+                                                              words):
+    monkeypatch.setattr("generator.jinja_env.RENDER_TIME_LIMIT", 0.5)
+    templates = hostile_templates(tmp_path, "{{ contrat.titre }}", expression)
+    report = build_report([contract_dir], tmp_path / "out", templates)
+    [problem] = report.failed["essai"]
+    assert problem.location.path.endswith("templates/crte/contrat.docx") and words in problem.message
+    assert not (tmp_path / "out").exists()

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from ..errors import Location, Problems
 from ..load import SourceFile, SourceTree
+from ..prose import refused_links
 from ..schema import Model, Prose
 
 
@@ -156,7 +157,10 @@ def read_prose(tree: SourceTree, contrat_source: SourceFile, refs: Iterable[tupl
 
 
 def check_markdown(source: SourceFile, problems: Problems) -> None:
-    """Warn about emphasis markers left open in a line: they would print as literal « ** »."""
+    """Refuse the links to anything else than http(s), mailto, tel and the document's anchors; warn about
+    emphasis markers left open in a line: they would print as literal « ** »."""
+    for line, reason in refused_links(source.text):
+        problems.add(Location(source.display_path, line), reason)
     in_code = False
     for number, line in enumerate(source.text.splitlines(), start=1):
         if line.startswith("```"):
