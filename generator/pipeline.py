@@ -409,21 +409,37 @@ def _finish(result: ContractResult, output_dir: Path, force: bool, report: Build
 
 def _convert_batch(waiting: list[ContractResult]) -> None:
     """Add the PDF/A and ODT versions to the contracts that ask for them: one LibreOffice process per format
-    for the whole batch. A conversion that fails fails the contracts it concerns."""
-    from .render_office import convert
+    and layout pass for the whole batch. The documents are laid out first (`render_office.paginate`): their
+    .docx get the page numbers of their sommaire and their page count, and the ODT is made from that .docx. A
+    conversion that fails fails the contracts it concerns."""
+    from .render_office import convert, paginate
 
-    for target in ("pdf", "odt"):
-        concerned = [r for r in waiting if target in r.formats and not r.errors]
-        sources = {str(o.dest_path): (r, o) for r in concerned for o in r.outputs if o.dest_path.suffix == ".docx"}
-        try:
-            results = convert({name: o.data for name, (_, o) in sources.items()}, target)
-        except BuildFailed as exc:
-            for result in concerned:
-                result.errors = exc.problems
-            continue
-        for name, data in results.items():
-            result, output = sources[name]
-            result.outputs.append(Output(output.dest_path.with_suffix(f".{target}"), data, output.sources_hash))
+    concerned = [r for r in waiting if not r.errors]
+    sources = {str(o.dest_path): (r, o) for r in concerned for o in r.outputs if o.dest_path.suffix == ".docx"}
+    try:
+        laid_out = paginate({name: o.data for name, (_, o) in sources.items()})
+    except BuildFailed as exc:
+        for result in concerned:
+            result.errors = exc.problems
+        return
+    for name, paginated in laid_out.items():
+        result, output = sources[name]
+        result.outputs[result.outputs.index(output)] = numbered = Output(output.dest_path, paginated.docx,
+                                                                         output.sources_hash)
+        sources[name] = (result, numbered)
+        if "pdf" in result.formats:
+            result.outputs.append(Output(output.dest_path.with_suffix(".pdf"), paginated.pdf, output.sources_hash))
+    concerned = [r for r in concerned if "odt" in r.formats]
+    odt_sources = {name: (r, o) for name, (r, o) in sources.items() if "odt" in r.formats}
+    try:
+        results = convert({name: o.data for name, (_, o) in odt_sources.items()}, "odt")
+    except BuildFailed as exc:
+        for result in concerned:
+            result.errors = exc.problems
+        return
+    for name, data in results.items():
+        result, output = odt_sources[name]
+        result.outputs.append(Output(output.dest_path.with_suffix(".odt"), data, output.sources_hash))
 
 
 def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path, str | None]], window: int = 64):

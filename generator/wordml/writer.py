@@ -8,6 +8,7 @@ through an element tree): a CRTE has thousands of paragraphs and this is the inn
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -57,6 +58,15 @@ _STYLE = f"{_W}pPr/{_W}pStyle"
 # Where the filled table of contents goes in a rendered body: a processing instruction, which escaped content
 # can never produce.
 SOMMAIRE_MARK = "<?paraphe-sommaire?>"
+
+SOMMAIRE_BOOKMARK = "_Toc"
+"""The prefix of the bookmarks on the headings the sommaire links to (Word's own: hidden in its list of
+bookmarks); the number that follows is the heading's rank in the sommaire."""
+
+# A paragraph of a rendered body whose properties start with its style (how the writer and python-docx write
+# them), its properties, and what follows them up to its end (a heading holds no paragraph of its own).
+_STYLED_PARAGRAPH = re.compile(r'<w:p(?: [^>]*)?>(<w:pPr><w:pStyle w:val="([^"]*)"/>.*?</w:pPr>)(.*?)</w:p>', re.S)
+_TEXT_ELEMENT = re.compile(r"<w:t(?: [^>]*)?>([^<]*)</w:t>")
 
 
 def table_mark(what: str):
@@ -441,10 +451,33 @@ class DocumentWriter:
             if level is not None:
                 self._add_toc_entry(level, "".join(p.itertext(f"{_W}t")))
 
+    def bookmark_headings(self, body: str) -> str:
+        """Return a rendered body with a bookmark on each heading the sommaire lists, the sommaire's entries
+        taken from those headings, in their order (the bookmarks' names: `SOMMAIRE_BOOKMARK` and the rank)."""
+        levels = self.template.toc.levels_by_style
+        self.toc_entries = []
+        out, start = [], 0
+        for paragraph in _STYLED_PARAGRAPH.finditer(body):
+            level = levels.get(paragraph.group(2))
+            if level is None:
+                continue
+            title = html.unescape("".join(_TEXT_ELEMENT.findall(paragraph.group(3)))).strip()
+            if not title:
+                continue
+            rank = len(self.toc_entries)
+            self.toc_entries.append((level, title))
+            out += [body[start:paragraph.end(1)],
+                    f'<w:bookmarkStart w:id="{rank}" w:name="{SOMMAIRE_BOOKMARK}{rank + 1:08}"/>',
+                    paragraph.group(3), f'<w:bookmarkEnd w:id="{rank}"/></w:p>']
+            start = paragraph.end()
+        out.append(body[start:])
+        return "".join(out)
+
     def sommaire(self) -> str:
         """Return the table of contents filled with the headings met, as Word would fill it: the field's
         paragraph holds the first entry, each further entry is a paragraph, the field ends on the last one.
-        Word recomputes the entries and their page numbers when it opens the document."""
+        Each entry links to its heading's bookmark (`bookmark_headings`); its page number is written once the
+        document is laid out (`wordml.pagination`), else Word recomputes it when it opens the document."""
         toc = self.template.toc
         begin = (_field_run("begin") + '<w:r><w:instrText xml:space="preserve">'
                  f"{xml_text(toc.instruction)}</w:instrText></w:r>" + _field_run("separate"))
@@ -454,7 +487,9 @@ class DocumentWriter:
         last = len(self.toc_entries) - 1
         for index, (level, title) in enumerate(self.toc_entries):
             out.append(f'<w:p><w:pPr><w:pStyle w:val="{xml_attribute(toc.entry_styles[level])}"/></w:pPr>'
-                       f'{begin if index == 0 else ""}{_run(title)}{_field_run("end") if index == last else ""}</w:p>')
+                       f'{begin if index == 0 else ""}'
+                       f'<w:hyperlink w:anchor="{SOMMAIRE_BOOKMARK}{index + 1:08}" w:history="1">{_run(title)}'
+                       f'</w:hyperlink>{_field_run("end") if index == last else ""}</w:p>')
         return "".join(out)
 
 
