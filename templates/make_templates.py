@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from generator.french import typographie  # noqa: E402
 from generator.wordml.authoring import (  # noqa: E402
-    add_field, add_toc, drop_styles_with_effects, repeat_as_header_row, set_fonts, set_language,
-    set_outline_level, set_paragraph_border, set_table_style_borders)
+    add_field, add_toc, drop_styles_with_effects, repeat_as_header_row, set_bullets, set_font_table, set_fonts,
+    set_language, set_outline_level, set_paragraph_border, set_table_style_borders)
+from generator.wordml.writer import SYMBOL_FONT  # noqa: E402
 
 _JINJA_TAG = re.compile(r"(\{\{.*?\}\}|\{%.*?%\})")
 
@@ -45,9 +46,14 @@ def typeset(text: str) -> str:
 
 TEMPLATES = Path(__file__).resolve().parent
 
-BODY_FONT, HEADING_FONT = "Carlito", "Caladea"
-"""Free fonts (Debian: fonts-crosextra-carlito, fonts-crosextra-caladea) with the metrics of Calibri and Cambria,
-which Word's default theme asks for: the page breaks are the same wherever the document is opened."""
+BODY_FONT = HEADING_FONT = "Carlito"
+"""A free font (Debian: fonts-crosextra-carlito) with the metrics of Calibri, which the seed documents are set in:
+the page breaks are the same wherever the document is opened (Word's theme asked for Calibri and Cambria). Its
+serif sibling Caladea (Cambria's metrics) lacks the narrow no-break space French typography puts before « ; »,
+« ! » and « ? »: a heading in it would print that space in a substitute font."""
+MONOSPACED_FONT = "DejaVu Sans Mono"
+FONTS = {BODY_FONT: "swiss", SYMBOL_FONT: "swiss", MONOSPACED_FONT: "modern"}
+"""Every font a document asks for: text, the symbols Carlito lacks (prose's ✓, ➤), code."""
 LANGUAGE = "fr-FR"
 TEXT_WIDTH = Cm(17)
 """The width between the margins of a portrait page (21 cm, margins of 2 cm)."""
@@ -86,7 +92,7 @@ def add_styles(doc) -> None:
     encadre_titre = paragraph_style("Encadre titre", "Encadre", bold=True, keep_with_next=True)
     encadre_titre.font.color.rgb = RGBColor(0x1F, 0x3A, 0x68)
     character_style("Exposant", superscript=True)
-    character_style("Code", name="DejaVu Sans Mono")
+    character_style("Code", name=MONOSPACED_FONT)
     link = character_style("Hyperlink", underline=True)
     link.font.color.rgb = RGBColor(0x05, 0x63, 0xC1)
     sommaire_styles(paragraph_style)
@@ -260,6 +266,8 @@ def new_document():
     doc = Document()
     add_styles(doc)
     set_fonts(doc, BODY_FONT, HEADING_FONT)
+    set_bullets(doc, BODY_FONT)
+    set_font_table(doc, FONTS)
     set_language(doc, LANGUAGE)
     drop_styles_with_effects(doc)
     section = doc.sections[0]

@@ -165,3 +165,32 @@ def set_table_style_borders(style, size: int = 4) -> None:
         tbl_pr = OxmlElement("w:tblPr")
         style.element.append(tbl_pr)
     tbl_pr.append(_borders("w:tblBorders", ("top", "left", "bottom", "right", "insideH", "insideV"), size, space=0))
+
+
+def set_bullets(document: DocxDocument, font: str) -> None:
+    """Draw the bullets of the numbering definitions with `font`'s own « • » instead of Symbol's private glyph
+    (which a PDF would print with a substitute font)."""
+    numbering = document.part.numbering_part.element
+    for level in numbering.iter(qn("w:lvl")):
+        kind = level.find(qn("w:numFmt"))
+        if kind is None or kind.get(qn("w:val")) != "bullet":
+            continue
+        level.find(qn("w:lvlText")).set(qn("w:val"), "\u2022" if int(level.get(qn("w:ilvl"))) % 2 == 0 else "\u2013")
+        for fonts in level.iter(qn("w:rFonts")):
+            fonts.attrib.clear()
+            for attribute in ("w:ascii", "w:hAnsi", "w:cs"):
+                fonts.set(qn(attribute), font)
+
+
+_FONT_TABLE = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+               '<w:fonts xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">{}</w:fonts>')
+
+
+def set_font_table(document: DocxDocument, fonts: dict[str, str]) -> None:
+    """Declare the fonts the document uses (name → family: "swiss", "roman", "modern"), and those only:
+    python-docx's default table declares Calibri, Cambria and Japanese fonts the documents never use."""
+    part = document.part.part_related_by(RT.FONT_TABLE)
+    entries = "".join(f'<w:font w:name="{name}"><w:charset w:val="00"/><w:family w:val="{family}"/>'
+                      f'<w:pitch w:val="{"fixed" if family == "modern" else "variable"}"/></w:font>'
+                      for name, family in fonts.items())
+    part._blob = _FONT_TABLE.format(entries).encode("utf-8")

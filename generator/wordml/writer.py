@@ -220,11 +220,27 @@ class Fragment:
         return "\n".join("".join(t.text or "" for t in e.iter(f"{_W}t")) for e in self.elements)
 
 
+SYMBOL_FONT = "DejaVu Sans"
+"""The font of the symbols prose may hold that the templates' text font (Carlito) has no glyph for: asked for
+by their runs, so that a PDF prints what the document asks for, never a font of the layout engine's choice."""
+_SYMBOLS = re.compile("([\u2600-\u27bf]+)")
+"""Miscellaneous symbols and dingbats (✓, ➤, ☐…), which Carlito lacks and DejaVu Sans has."""
+_SYMBOL_FONTS = f'<w:rFonts w:ascii="{SYMBOL_FONT}" w:hAnsi="{SYMBOL_FONT}" w:cs="{SYMBOL_FONT}"/>'
+
+
 @lru_cache(maxsize=16384)  # the same prose is written in several documents of a contract, and of a batch
 def _run(text: str, style_id: str | None = None, bold: bool = False, italic: bool = False) -> str:
+    if _SYMBOLS.search(text):
+        return "".join(_one_run(piece, style_id, bold, italic, symbols=index % 2 == 1)
+                       for index, piece in enumerate(_SYMBOLS.split(text)) if piece)
+    return _one_run(text, style_id, bold, italic)
+
+
+def _one_run(text: str, style_id: str | None, bold: bool, italic: bool, symbols: bool = False) -> str:
     properties = ""
-    if style_id or bold or italic:
+    if style_id or bold or italic or symbols:
         properties = ("<w:rPr>" + (f'<w:rStyle w:val="{xml_attribute(style_id)}"/>' if style_id else "")
+                      + (_SYMBOL_FONTS if symbols else "")
                       + ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "") + "</w:rPr>")
     return f'<w:r>{properties}<w:t xml:space="preserve">{xml_text(text)}</w:t></w:r>'
 
