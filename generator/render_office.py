@@ -110,6 +110,8 @@ class Paginated:
 
     docx: bytes
     pdf: bytes
+    passes: int = 1
+    """The layouts it took: 1 without sommaire, 2 when the numbers of the first layout hold."""
 
 
 def paginate(documents: dict[str, bytes], *, timeout: float = 600) -> dict[str, Paginated]:
@@ -127,14 +129,14 @@ def paginate(documents: dict[str, bytes], *, timeout: float = 600) -> dict[str, 
                for name, data in documents.items()}
     result: dict[str, Paginated] = {}
     pending = list(documents)
-    for _ in range(MAX_LAYOUT_PASSES):
+    for passes in range(1, MAX_LAYOUT_PASSES + 1):
         pdfs = convert({name: current[name] for name in pending}, "pdf", timeout=timeout)
         still = []
         for name in pending:
             pages, count = heading_pages(pdfs[name])
             pages = {rank: page for rank, page in pages.items() if rank in ranks[name]}
             if not ranks[name] or pages == written[name]:
-                result[name] = Paginated(write_pages(current[name], pages, count, when[name]), pdfs[name])
+                result[name] = Paginated(write_pages(current[name], pages, count, when[name]), pdfs[name], passes)
             else:
                 written[name] = pages
                 current[name] = write_pages(current[name], pages, count, when[name])

@@ -69,8 +69,9 @@ def sommaire_entries(docx: Path) -> list[tuple[str, str]]:
     for link in root.iter(f"{W}hyperlink"):
         if not (link.get(f"{W}anchor") or "").startswith("_Toc"):
             continue
-        runs = ["".join(r.itertext(f"{W}t")) for r in link.iter(f"{W}r")]
-        entries.append((runs[0], runs[-1] if len(runs) > 1 else ""))
+        title, *after = ["".join(r.itertext(f"{W}t")) for r in link.iter(f"{W}r")]
+        numbers = [text for text in after if text]  # the runs of the tab and the field's marks hold no text
+        entries.append((title, numbers[-1] if numbers else ""))
     return entries
 
 
@@ -86,7 +87,7 @@ def test_every_sommaire_entry_gives_the_page_its_heading_is_on(laid_out, relativ
     for title, number in entries:
         assert number.isdigit(), f"« {title} » n'a pas de numéro de page"
         page = int(number)
-        assert sommaire_page < page <= len(pages)
+        assert 1 <= page <= len(pages) and page != sommaire_page
         assert re.sub(r"\s+", " ", title).strip()[:50] in pages[page - 1], (title, page)
     # and the sommaire the PDF prints shows those numbers after its titles (the last entry, say)
     last_title, last_number = entries[-1]
@@ -158,15 +159,16 @@ def test_every_document_declares_french(laid_out):
 
 
 def test_openxml_audit_finds_no_error_in_any_docx_or_odt(laid_out):
-    from openxml_audit import OdfValidator, OpenXmlValidator
+    from openxml_audit import OdfValidator, OpenXmlValidator, ValidationSeverity
 
     files = documents(laid_out, ".docx") + documents(laid_out, ".odt")
     errors = {}
     for path in files:
         validator = OdfValidator() if path.suffix == ".odt" else OpenXmlValidator()
         result = validator.validate(str(path))
-        if result.errors:
-            errors[path.relative_to(laid_out)] = [f"{e.part_uri}: {e.description}" for e in result.errors[:3]]
+        found = [e for e in result.errors if e.severity == ValidationSeverity.ERROR]  # not its warnings
+        if found:
+            errors[path.relative_to(laid_out)] = [f"{e.part_uri}: {e.description}" for e in found[:3]]
     assert not errors
 
 
