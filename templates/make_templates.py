@@ -166,8 +166,8 @@ def _projet_lines(part, first: bool) -> None:
     _header_paragraph(part, "{%p endif %}", "Normal", False)
 
 
-def _page_x_of_y(footer) -> None:
-    paragraph = footer.paragraphs[0]
+def _page_x_of_y(footer, first: bool = True) -> None:
+    paragraph = footer.paragraphs[0] if first else footer.add_paragraph()
     paragraph.style = "Pied de page"
     paragraph.add_run("Page ")
     add_field(paragraph, "PAGE")
@@ -175,11 +175,13 @@ def _page_x_of_y(footer) -> None:
     add_field(paragraph, "NUMPAGES")
 
 
-def page_furniture(doc, running_title: str | None, *, cover: bool = False, back_cover: bool = False,
+def page_furniture(doc, running_title: str | None, *, cover: bool = False, back_cover: str | None = None,
                    numbered: bool = True) -> None:
     """Give every page its header and footer: « PROJET » on every page of a draft; with `running_title`, the
     contract's short title at the top of every page but the first; « Page X sur Y » at the bottom (with
-    `numbered`), but on the cover (`cover`) and the back cover (`back_cover`: the last section's first page)."""
+    `numbered`), but on the cover (`cover`) and on the back cover. `back_cover` is the Jinja test that says
+    whether the document prints one (`back_cover_section` starts it): the first page of the last section is
+    then the back cover, else an ordinary page."""
     sections = doc.sections
     first = sections[0]
     first.different_first_page_header_footer = True
@@ -200,10 +202,15 @@ def page_furniture(doc, running_title: str | None, *, cover: bool = False, back_
     if back_cover and len(sections) > 1:
         last = sections[-1]
         last.different_first_page_header_footer = True
-        last.first_page_header.is_linked_to_previous = False
-        _projet_lines(last.first_page_header, first=True)
-        last.first_page_footer.is_linked_to_previous = False
-        last.first_page_footer.paragraphs[0].style = "Pied de page"
+        header, footer = last.first_page_header, last.first_page_footer
+        header.is_linked_to_previous = footer.is_linked_to_previous = False
+        _header_paragraph(header, "{%p if not " + back_cover + " %}", "Normal", True)
+        _header_paragraph(header, running_title or "", "En-tete", False)
+        _header_paragraph(header, "{%p endif %}", "Normal", False)
+        _projet_lines(header, first=False)
+        _header_paragraph(footer, "{%p if not " + back_cover + " %}", "Normal", True)
+        _page_x_of_y(footer, first=False)
+        _header_paragraph(footer, "{%p endif %}", "Normal", False)
 
 
 def back_cover_section(t) -> None:
@@ -517,7 +524,8 @@ def crte_template() -> None:
     t.tag("{%p endif %}")
     t.tag("{%p endfor %}")
 
-    page_furniture(doc, "Contrat de relance et de transition écologique – {{ contrat.territoire }}", cover=True, back_cover=True)
+    page_furniture(doc, "Contrat de relance et de transition écologique – {{ contrat.territoire }}", cover=True,
+                   back_cover="dos")
     save(doc, "crte/contrat.docx", "Contrat de relance et de transition écologique")
 
 

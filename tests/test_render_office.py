@@ -102,7 +102,7 @@ def test_the_laid_out_docx_opens_without_asking_to_update_its_fields(laid_out):
     page_count = len(pdf_pages(docx.with_suffix(".pdf")))
     footers = [archive.read(n).decode() for n in archive.namelist() if re.fullmatch(r"word/footer\d+\.xml", n)]
     numpages = [re.search(r"NUMPAGES\s*</w:instrText>.*?<w:t>(\d+)</w:t>", f, re.S) for f in footers]
-    assert [int(m.group(1)) for m in numpages if m] == [page_count]
+    assert {int(m.group(1)) for m in numpages if m} == {page_count}
 
 
 def test_the_pdf_links_its_sommaire_to_the_headings_and_has_an_outline(laid_out):
@@ -134,6 +134,8 @@ def test_a_draft_says_projet_on_every_page_and_a_finished_contract_nowhere(laid_
     pages = pdf_pages(draft)
     assert len(pages) >= 3
     assert all("PROJET" in page for page in pages)
+    # a draft without back cover: its last page is an ordinary page, numbered
+    assert all(f"Page {number} sur {len(pages)}" in pages[number - 1] for number in range(2, len(pages) + 1))
     assert not any("PROJET" in page for page in pdf_pages(laid_out / "crte-lens-lievin" / "contrat.pdf"))
 
 
