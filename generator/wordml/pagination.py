@@ -56,11 +56,13 @@ def _numbered_document(xml: bytes, pages: dict[int, int]) -> bytes:
     for link in root.iter(f"{_W}hyperlink"):
         anchor = link.get(f"{_W}anchor") or ""
         match = _ANCHOR.fullmatch(anchor)
-        if match is None or int(match.group(1)) not in pages:
+        if match is None:
             continue
         title, *previous = link.findall(f"{_W}r")
         for run in previous:  # the page number of a former pass
             link.remove(run)
+        if int(match.group(1)) not in pages:
+            continue  # a heading the layout did not place: no number rather than a wrong one
         tab = etree.Element(f"{_W}r")
         etree.SubElement(tab, f"{_W}tab")
         link.extend([tab, *_field_runs(f" PAGEREF {anchor} \\h ", str(pages[int(match.group(1))]))])
@@ -79,8 +81,10 @@ def paginate(docx: bytes, pages: dict[int, int], page_count: int, when: datetime
     changed = []
     with zipfile.ZipFile(io.BytesIO(docx)) as archive:
         for member in members:
-            if member.name == "word/document.xml" and pages:
-                member = Member.compress(member.name, _numbered_document(archive.read(member.name), pages))
+            if member.name == "word/document.xml":
+                xml = archive.read(member.name)
+                if b'w:anchor="' + SOMMAIRE_BOOKMARK.encode() in xml:
+                    member = Member.compress(member.name, _numbered_document(xml, pages))
             elif member.name == "word/settings.xml":
                 member = Member.compress(member.name, _without_update_fields(archive.read(member.name)))
             elif _FOOTER.fullmatch(member.name):

@@ -84,3 +84,11 @@ def test_paginate_writes_the_page_count_into_the_footer(tmp_path):
                       if re.fullmatch(r"word/footer\d*\.xml", n))
     assert re.search(r"NUMPAGES\s*</w:instrText>.*?<w:t>37</w:t>", footer_xml, re.S)
     assert re.search(r" PAGE\s*</w:instrText>.*?<w:t>1</w:t>", footer_xml, re.S)  # each page computes its own
+
+
+def test_an_entry_whose_heading_the_layout_did_not_place_loses_its_former_number(template_path):  # noqa: F811
+    data = _bytes(render(template_path))
+    once = paginate(data, {1: 3, 2: 4, 3: 4, 4: 12}, 14)
+    again = paginate(once, {1: 3, 2: 4, 4: 12}, 14)  # « Article 2 » not found this time
+    assert [list(filter(None, texts[1:])) for _, texts, _ in entries(part(again, "word/document.xml"))] == [
+        ["3"], ["4"], [], ["12"]]
