@@ -155,7 +155,11 @@ def pdf_with_agreeing_metadata(pdf: bytes) -> bytes:
     equal)."""
     import pikepdf
 
-    with pikepdf.open(io.BytesIO(pdf)) as document:
+    try:
+        document = pikepdf.open(io.BytesIO(pdf))
+    except pikepdf.PdfError:  # not a PDF pikepdf reads: left as LibreOffice wrote it
+        return pdf
+    with document:
         title = document.docinfo.get("/Title")
         if title is None:
             return pdf
@@ -171,7 +175,10 @@ def pdf_with_agreeing_metadata(pdf: bytes) -> bytes:
 def odt_without_undeclared_folders(odt: bytes) -> bytes:
     """Return the ODT without the empty folders LibreOffice writes (Configurations2/…) and its manifest
     without the folder it declares empty: ODF asks every member to be declared in the manifest."""
-    source = zipfile.ZipFile(io.BytesIO(odt))
+    try:
+        source = zipfile.ZipFile(io.BytesIO(odt))
+    except zipfile.BadZipFile:  # not a package: left as LibreOffice wrote it
+        return odt
     kept = [info for info in source.infolist() if not (info.filename.endswith("/") and info.file_size == 0)]
     names = {info.filename for info in kept}
     out = io.BytesIO()
