@@ -43,7 +43,8 @@ def test_each_sommaire_entry_links_to_a_bookmark_on_its_heading(template_path): 
 
 def test_an_unlaid_document_has_no_page_number_and_asks_word_to_fill_them(template_path):  # noqa: F811
     data = _bytes(render(template_path))
-    assert all(len(texts) == 1 and not instruction for _, texts, instruction in entries(part(data, "word/document.xml")))
+    links = entries(part(data, "word/document.xml"))
+    assert all(len(texts) == 1 and not instruction for _, texts, instruction in links)
     assert "<w:updateFields" in part(data, "word/settings.xml")
     assert sommaire_ranks(data) == [1, 2, 3, 4]
 
