@@ -95,6 +95,12 @@ def test_every_sommaire_entry_gives_the_page_its_heading_is_on(laid_out, relativ
         page = int(number)
         assert 1 <= page <= len(pages) and page != sommaire_page
         assert re.sub(r"\s+", " ", title).strip()[:50] in pages[page - 1], (title, page)
+    # the ODT's sommaire prints the same numbers, entry by entry
+    content = zipfile.ZipFile(docx.with_suffix(".odt")).read("content.xml").decode()
+    index = re.search(r"<text:index-body>(.*?)</text:index-body>", content, re.S).group(1)
+    lines = [re.sub(r"<[^>]+>", "", re.sub(r"<text:tab/>", "\t", p))
+             for p in re.findall(r"<text:p\b.*?</text:p>", index, re.S)]
+    assert [line.rsplit("\t", 1)[-1] for line in lines if "\t" in line] == [number for _, number in entries]
     # and the sommaire the PDF prints shows those numbers after its titles (the last entry, say)
     last_title, last_number = entries[-1]
     printed = " ".join(pages[sommaire_page - 1:sommaire_page + 2])
