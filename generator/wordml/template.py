@@ -376,8 +376,8 @@ class CompiledTemplate:
             body = text.encode("utf-8")
         body = self._finish_part(body)
         if writer.has_sommaire:
-            text = writer.bookmark_headings(body.decode("utf-8"))
-            body = text.replace(SOMMAIRE_MARK, writer.sommaire(), 1).encode("utf-8")
+            body = writer.bookmark_headings(body)
+            body = body.replace(SOMMAIRE_MARK.encode(), writer.sommaire().encode("utf-8"), 1)
         changed = {"word/document.xml": self._document_head + body + self._document_tail}
         if self._settings is not None:
             changed["word/settings.xml"] = self._settings

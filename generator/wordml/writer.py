@@ -63,10 +63,15 @@ SOMMAIRE_BOOKMARK = "_Toc"
 """The prefix of the bookmarks on the headings the sommaire links to (Word's own: hidden in its list of
 bookmarks); the number that follows is the heading's rank in the sommaire."""
 
-# A paragraph of a rendered body whose properties start with its style (how the writer and python-docx write
-# them), its properties, and what follows them up to its end (a heading holds no paragraph of its own).
-_STYLED_PARAGRAPH = re.compile(r'<w:p(?: [^>]*)?>(<w:pPr><w:pStyle w:val="([^"]*)"/>.*?</w:pPr>)(.*?)</w:p>', re.S)
-_TEXT_ELEMENT = re.compile(r"<w:t(?: [^>]*)?>([^<]*)</w:t>")
+_TEXT_ELEMENT = re.compile(rb"<w:t(?: [^>]*)?>([^<]*)</w:t>")
+
+
+@lru_cache(maxsize=16)
+def _heading_style(style_ids: tuple[str, ...]):
+    """Return the pattern, in UTF-8, of a paragraph's style when it is one of `style_ids`: first of the
+    paragraph's properties (the writer and python-docx write it so)."""
+    names = b"|".join(re.escape(xml_attribute(style_id).encode()) for style_id in style_ids)
+    return re.compile(b'<w:pPr><w:pStyle w:val="(' + names + b')"/>')
 
 
 def table_mark(what: str):
@@ -467,27 +472,31 @@ class DocumentWriter:
             if level is not None:
                 self._add_toc_entry(level, "".join(p.itertext(f"{_W}t")))
 
-    def bookmark_headings(self, body: str) -> str:
-        """Return a rendered body with a bookmark on each heading the sommaire lists, the sommaire's entries
-        taken from those headings, in their order (the bookmarks' names: `SOMMAIRE_BOOKMARK` and the rank)."""
+    def bookmark_headings(self, body: bytes) -> bytes:
+        """Return a rendered body (UTF-8) with a bookmark on each heading the sommaire lists, the sommaire's
+        entries taken from those headings, in their order (the bookmarks' names: `SOMMAIRE_BOOKMARK` and the
+        rank). The body stays bytes: a CRTE's is a megabyte, which decoding and encoding again would cost more
+        than finding its fifty headings."""
         levels = self.template.toc.levels_by_style
         self.toc_entries = []
         out, start = [], 0
-        for paragraph in _STYLED_PARAGRAPH.finditer(body):
-            level = levels.get(paragraph.group(2))
-            if level is None:
+        for style in _heading_style(tuple(levels)).finditer(body):
+            properties_end = body.find(b"</w:pPr>", style.end()) + len(b"</w:pPr>")
+            paragraph_end = body.find(b"</w:p>", properties_end)  # a heading holds no paragraph of its own
+            if properties_end < start or paragraph_end < 0:
                 continue
-            title = html.unescape("".join(_TEXT_ELEMENT.findall(paragraph.group(3)))).strip()
+            content = body[properties_end:paragraph_end]
+            title = html.unescape(b"".join(_TEXT_ELEMENT.findall(content)).decode("utf-8")).strip()
             if not title:
                 continue
             rank = len(self.toc_entries)
-            self.toc_entries.append((level, title))
-            out += [body[start:paragraph.end(1)],
-                    f'<w:bookmarkStart w:id="{rank}" w:name="{SOMMAIRE_BOOKMARK}{rank + 1:08}"/>',
-                    paragraph.group(3), f'<w:bookmarkEnd w:id="{rank}"/></w:p>']
-            start = paragraph.end()
+            self.toc_entries.append((levels[style.group(1).decode()], title))
+            out += [body[start:properties_end],
+                    f'<w:bookmarkStart w:id="{rank}" w:name="{SOMMAIRE_BOOKMARK}{rank + 1:08}"/>'.encode(),
+                    content, f'<w:bookmarkEnd w:id="{rank}"/>'.encode()]
+            start = paragraph_end
         out.append(body[start:])
-        return "".join(out)
+        return b"".join(out)
 
     def sommaire(self) -> str:
         """Return the table of contents filled with the headings met, as Word would fill it: the field's
