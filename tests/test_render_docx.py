@@ -131,3 +131,11 @@ def test_every_docx_of_a_docx_only_build_is_valid_and_its_sommaire_guesses_no_pa
     bookmarks = set(re.findall(r'<w:bookmarkStart w:id="\d+" w:name="(_Toc\d{8})"/>', body))
     assert {anchor for anchor, _ in links} == bookmarks
     assert "<w:updateFields" in docx_xml(contract, "word/settings.xml")
+
+
+def test_the_provenance_is_written_in_the_core_properties_namespace(lens_lievin_docx):
+    """docxcompose (imported by docxtpl) rebinds python-docx's « cp » prefix: the stamp must not follow it."""
+    core = docx_xml(lens_lievin_docx, "docProps/core.xml")
+    assert "custom-properties" not in core
+    assert re.search(r"<cp:keywords>Paraphe [\d.]+; sources [0-9a-f]{64}</cp:keywords>", core)
+    assert re.search(r"<cp:version>Paraphe [\d.]+</cp:version>", core)

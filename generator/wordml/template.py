@@ -23,7 +23,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.coreprops import CoreProperties
 from docx.opc.oxml import serialize_part_xml
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml.ns import nsmap, qn
 from docx.oxml.parser import parse_xml
 from docxtpl import DocxTemplate
 from jinja2 import nodes
@@ -31,6 +31,11 @@ from jinja2.sandbox import SecurityError
 from lxml import etree
 
 from ..container import Member, read_members, write_zip
+
+# docxcompose 2.2, which docxtpl imports, rebinds python-docx's "cp" prefix to the custom-properties namespace
+# (docxcompose/utils.py: `nsmap.update`): the core properties a document is stamped with (version, keywords…)
+# would be written in that namespace, where Word, LibreOffice and the PDF's metadata never see them.
+nsmap["cp"] = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 from .writer import (SOMMAIRE_MARK, DocumentWriter, SharedRegions, TemplateStyles, TocSpec, add_setting,
                      heading_level, parse_body, table_mark, xml_attribute)
 
