@@ -12,7 +12,9 @@ d. peak memory of the batch, small corpus vs full corpus;
 e. time per fiche at 10, 30, 100, 300 fiches;
 f. PDF/A throughput: one LibreOffice process for a batch of documents vs one `soffice --convert-to` per document;
 g. instructions per CRTE, counted by `perf stat` (the machine's speed drifts, these do not): the engine end to end
-   for the contract document and for both documents, stock docxtpl's render and save.
+   for the contract document and for both documents, stock docxtpl's render and save;
+i. the cost of the page-numbered sommaire: the same CRTE documents made PDF/A in one conversion (no page numbers
+   in the sommaire) and laid out until their sommaire's numbers are right (`render_office.paginate`).
 `--sections f` measures some sections only and replaces their rows in RESULTS.md. Ratios come from figures measured in the same run. Not a test: nothing here asserts anything.
 """
 
@@ -46,7 +48,7 @@ from generator.pipeline import read_and_compute  # noqa: E402
 from generator.prose import ProseRenderer  # noqa: E402
 from generator.provenance import provenance  # noqa: E402
 from generator.render_docx import render_docx  # noqa: E402
-from generator.render_office import convert  # noqa: E402
+from generator.render_office import convert, paginate  # noqa: E402
 from generator.wordml.template import CompiledTemplate  # noqa: E402
 from generator.write import atomic_write, write_outputs  # noqa: E402
 
@@ -149,7 +151,7 @@ def main() -> None:
     parser.add_argument("--contrats", type=int, default=849)
     parser.add_argument("--petit", type=int, default=100, help="size of the small corpus (memory comparison)")
     parser.add_argument("--repetitions", type=int, default=5)
-    parser.add_argument("--sections", default="abcdefg", help="sections to measure (others kept from RESULTS.md)")
+    parser.add_argument("--sections", default="abcdefgi", help="sections to measure (others kept from RESULTS.md)")
     parser.add_argument("--documents-pdf", type=int, default=10, help="documents converted in section f")
     parser.add_argument("--compter", nargs=3, metavar=("QUOI", "N", "CORPUS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -161,10 +163,12 @@ def main() -> None:
     cores = os.cpu_count() or 1
     if "f" in args.sections:
         rows += pdf_throughput(work, args.documents_pdf)
-    if set(args.sections) - {"f", "g"}:
+    if set(args.sections) - {"f", "g", "h", "i"}:
         rows = measure_batch(args, work, cores) + rows
     if "g" in args.sections:
         rows += instructions(args, work)
+    if "i" in args.sections:
+        rows += sommaire_cost(work, args.documents_pdf)
     write_results(rows, args, cores)
 
 
@@ -184,6 +188,25 @@ def pdf_throughput(work: Path, count: int) -> list[tuple[str, str]]:
             (f"f. PDF/A de {count} documents, un soffice --convert-to par document",
              f"{separate:.1f} s ({count / separate:.2f} documents/s)"),
             ("f. rapport par document / processus partagé", f"{separate / shared:.2f}")]
+
+
+def sommaire_cost(work: Path, count: int) -> list[tuple[str, str]]:
+    """i. Make `count` CRTE documents PDF/A: in one conversion (their sommaire without page numbers), then laid
+    out until the page numbers written in their sommaire are those of the layout; same documents, same run."""
+    roots = make_corpus(work / "sommaire", count, fiches=10)
+    documents = {f"{root.name}.docx": engine_one(root, work / f"{root.name}.docx") for root in roots}
+    start = time.perf_counter()
+    convert(documents, "pdf")
+    plain = time.perf_counter() - start
+    start = time.perf_counter()
+    passes = [laid_out.passes for laid_out in paginate(documents).values()]
+    numbered = time.perf_counter() - start
+    return [(f"i. PDF/A de {count} CRTE, sommaire sans numéros de page (une conversion)",
+             f"{plain:.1f} s ({plain / count:.2f} s par document)"),
+            (f"i. PDF/A de {count} CRTE, sommaire numéroté (mises en page par document : {min(passes)} à "
+             f"{max(passes)})", f"{numbered:.1f} s ({numbered / count:.2f} s par document)"),
+            ("i. coût du sommaire numéroté par document", f"{(numbered - plain) / count:.2f} s "
+                                                          f"(rapport {numbered / plain:.2f})")]
 
 
 _COUNTED = {"moteur": "le moteur de bout en bout, document du contrat",
@@ -388,7 +411,7 @@ def write_results(rows: list[tuple[str, str]], args, cores: int) -> None:
     kept = []
     if results.is_file():
         for line in results.read_text(encoding="utf-8").splitlines():
-            match = re.match(r"\| (([a-h])\. .*?) \| (.*) \|$", line)  # h: bench/tuning_ab.py
+            match = re.match(r"\| (([a-i])\. .*?) \| (.*) \|$", line)  # h: bench/tuning_ab.py
             if match and match.group(2) not in measured:
                 kept.append((match.group(1), match.group(3)))
     rows = sorted(kept + rows, key=lambda row: row[0][0])

@@ -468,35 +468,53 @@ def _finish(result: ContractResult, output_dir: Path, force: bool, report: Build
 
 def _convert_batch(waiting: list[ContractResult]) -> None:
     """Add the PDF/A and ODT versions to the contracts that ask for them: one LibreOffice process per format
-    for the whole batch. A conversion that fails fails the contracts it concerns."""
-    from .render_office import convert
+    and layout pass for the whole batch. The documents are laid out first (`render_office.paginate`): their
+    .docx get the page numbers of their sommaire and their page count, and the ODT is made from that .docx. Each
+    PDF gets a signature field in each signatory's block, and is checked to be the PDF/A it says it is. A
+    conversion that fails fails the contracts it concerns."""
     from .pdfa import pdfa_problems
+    from .render_office import convert, paginate
     from .render_signature import add_signature_fields
 
-    for target in ("pdf", "odt"):
-        concerned = [r for r in waiting if target in r.formats and r.outputs]
-        sources = {str(o.dest_path): (r, o) for r in concerned for o in r.outputs if o.dest_path.suffix == ".docx"}
-        try:
-            results = convert({name: o.data for name, (_, o) in sources.items()}, target)
-        except BuildFailed as exc:
-            for result in concerned:
+    def fail(results: list[ContractResult], exc: Exception) -> None:
+        for result in results:
+            if isinstance(exc, BuildFailed):
                 result.errors, result.outputs = exc.problems, []
+            else:  # an exception nobody expected: the contracts concerned fail, the others are written
+                result.errors, result.outputs = [unexpected_problem(result.root, exc)], []
+
+    concerned = [r for r in waiting if r.outputs]
+    sources = {str(o.dest_path): (r, o) for r in concerned for o in r.outputs if o.dest_path.suffix == ".docx"}
+    try:
+        laid_out = paginate({name: o.data for name, (_, o) in sources.items()})
+    except Exception as exc:  # noqa: BLE001 - see fail()
+        fail(concerned, exc)
+        return
+    for name, paginated in laid_out.items():
+        result, output = sources[name]
+        numbered = Output(output.dest_path, paginated.docx, output.sources_hash, output.signatories)
+        result.outputs[result.outputs.index(output)] = numbered
+        sources[name] = (result, numbered)
+        if "pdf" not in result.formats:
             continue
-        except Exception as exc:  # noqa: BLE001 - the contracts concerned fail, the others are written
-            for result in concerned:
-                result.errors = [unexpected_problem(result.root, exc)]
+        dest, data = output.dest_path.with_suffix(".pdf"), paginated.pdf
+        if output.signatories:
+            data = add_signature_fields(data, list(output.signatories))
+        flaws = pdfa_problems(data)  # what is signed and archived must be the PDF/A it says it is
+        if flaws:  # not written: the contract fails, naming the file and what is wrong with it
+            result.errors = [*result.errors, *(Problem(Location(display_path(dest)), flaw) for flaw in flaws)]
             continue
-        for name, data in results.items():
-            result, output = sources[name]
-            dest = output.dest_path.with_suffix(f".{target}")
-            if target == "pdf":
-                if output.signatories:
-                    data = add_signature_fields(data, list(output.signatories))
-                flaws = pdfa_problems(data)  # what is signed and archived must be the PDF/A it says it is
-                if flaws:  # not written: the contract fails, naming the file and what is wrong with it
-                    result.errors = [*result.errors, *(Problem(Location(display_path(dest)), flaw) for flaw in flaws)]
-                    continue
-            result.outputs.append(Output(dest, data, output.sources_hash))
+        result.outputs.append(Output(dest, data, output.sources_hash))
+    concerned = [r for r in concerned if "odt" in r.formats and r.outputs]
+    odt_sources = {name: (r, o) for name, (r, o) in sources.items() if "odt" in r.formats}
+    try:
+        results = convert({name: o.data for name, (_, o) in odt_sources.items()}, "odt")
+    except Exception as exc:  # noqa: BLE001 - see fail()
+        fail(concerned, exc)
+        return
+    for name, data in results.items():
+        result, output = odt_sources[name]
+        result.outputs.append(Output(output.dest_path.with_suffix(".odt"), data, output.sources_hash))
 
 
 def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path, str | None]], window: int = 64,

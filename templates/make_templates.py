@@ -18,14 +18,16 @@ from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.shared import Cm, Pt, RGBColor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from generator.french import typographie  # noqa: E402
 from generator.wordml.authoring import (  # noqa: E402
-    add_field, add_toc, repeat_as_header_row, set_paragraph_border, set_table_style_borders)
+    add_field, add_toc, drop_styles_with_effects, repeat_as_header_row, set_bullets, set_font_table, set_fonts,
+    set_language, set_outline_level, set_paragraph_border, set_table_style_borders)
+from generator.wordml.writer import SYMBOL_FONT  # noqa: E402
 
 _JINJA_TAG = re.compile(r"(\{\{.*?\}\}|\{%.*?%\})")
 
@@ -44,11 +46,22 @@ def typeset(text: str) -> str:
 
 TEMPLATES = Path(__file__).resolve().parent
 
+BODY_FONT = HEADING_FONT = "Carlito"
+"""A free font (Debian: fonts-crosextra-carlito) with the metrics of Calibri, which the seed documents are set in:
+the page breaks are the same wherever the document is opened (Word's theme asked for Calibri and Cambria). Its
+serif sibling Caladea (Cambria's metrics) lacks the narrow no-break space French typography puts before « ; »,
+« ! » and « ? »: a heading in it would print that space in a substitute font."""
+MONOSPACED_FONT = "DejaVu Sans Mono"
+FONTS = {BODY_FONT: "swiss", SYMBOL_FONT: "swiss", MONOSPACED_FONT: "modern"}
+"""Every font a document asks for: text, the symbols Carlito lacks (prose's ✓, ➤), code."""
+LANGUAGE = "fr-FR"
+TEXT_WIDTH = Cm(17)
+"""The width between the margins of a portrait page (21 cm, margins of 2 cm)."""
+
 
 def add_styles(doc) -> None:
     styles = doc.styles
     normal = styles["Normal"]
-    normal.font.name = "Calibri"
     normal.font.size = Pt(10.5)
     styles["Body Text"].paragraph_format.space_after = Pt(6)
     styles["Body Text"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
@@ -79,11 +92,10 @@ def add_styles(doc) -> None:
     encadre_titre = paragraph_style("Encadre titre", "Encadre", bold=True, keep_with_next=True)
     encadre_titre.font.color.rgb = RGBColor(0x1F, 0x3A, 0x68)
     character_style("Exposant", superscript=True)
-    character_style("Code", name="DejaVu Sans Mono")
+    character_style("Code", name=MONOSPACED_FONT)
     link = character_style("Hyperlink", underline=True)
     link.font.color.rgb = RGBColor(0x05, 0x63, 0xC1)
-    for level in (1, 2, 3):
-        paragraph_style(f"toc {level}", left_indent=Cm(0.6 * (level - 1)), space_after=Pt(2))
+    sommaire_styles(paragraph_style)
     paragraph_style("Couverture annee", size=28, bold=True, alignment=WD_ALIGN_PARAGRAPH.CENTER,
                     space_before=Pt(120))
     paragraph_style("Couverture titre", size=24, bold=True, alignment=WD_ALIGN_PARAGRAPH.CENTER,
@@ -104,8 +116,8 @@ def add_styles(doc) -> None:
     paragraph_style("Fait a", "Body Text", space_before=Pt(18))
     paragraph_style("Signature", alignment=WD_ALIGN_PARAGRAPH.CENTER)
     paragraph_style("Dos", alignment=WD_ALIGN_PARAGRAPH.CENTER)
-    paragraph_style("Dos titre", "Dos", bold=True, page_break_before=True, space_before=Pt(200))
-    paragraph_style("Pied de page", "Footer", alignment=WD_ALIGN_PARAGRAPH.CENTER)
+    paragraph_style("Dos titre", "Dos", bold=True, space_before=Pt(200))  # its own section starts the page
+    page_furniture_styles(paragraph_style)
     paragraph_style("Couverture titre bloc", size=20, bold=True, alignment=WD_ALIGN_PARAGRAPH.CENTER)
     paragraph_style("Visa", "Body Text", space_after=Pt(3))
     projet = paragraph_style("Projet", bold=True, size=14, alignment=WD_ALIGN_PARAGRAPH.CENTER, space_after=Pt(12))
@@ -116,10 +128,96 @@ def add_styles(doc) -> None:
     paragraph_style("Heading 1 suite", "Heading 1", page_break_before=False)
     paragraph_style("Surtitre", size=12, bold=True, all_caps=True)
     paragraph_style("Date communique", "Body Text", italic=True)
-    paragraph_style("Titre communique", size=15, bold=True, space_after=Pt(10))
+    set_outline_level(paragraph_style("Titre communique", size=15, bold=True, space_after=Pt(10)), 1)
     table = styles.add_style("Tableau Paraphe", WD_STYLE_TYPE.TABLE)
     table.base_style = styles["Normal Table"]
     set_table_style_borders(table)
+
+
+def sommaire_styles(paragraph_style) -> None:
+    """The sommaire's entry styles: indented by level, the page number at the right margin after dots."""
+    for level in (1, 2, 3):
+        style = paragraph_style(f"toc {level}", left_indent=Cm(0.6 * (level - 1)), space_after=Pt(2))
+        style.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+        style.paragraph_format.right_indent = Cm(0.8)  # a long title wraps before the page number's column
+
+
+def page_furniture_styles(paragraph_style) -> None:
+    """The styles of the running header, the footer's « Page X sur Y » and the draft's « PROJET »."""
+    paragraph_style("Pied de page", "Footer", alignment=WD_ALIGN_PARAGRAPH.CENTER, size=9)
+    en_tete = paragraph_style("En-tete", "Header", alignment=WD_ALIGN_PARAGRAPH.CENTER, size=8.5, italic=True)
+    en_tete.font.color.rgb = RGBColor(0x40, 0x40, 0x40)
+    projet = paragraph_style("Projet en-tete", "Header", alignment=WD_ALIGN_PARAGRAPH.CENTER, size=10, bold=True)
+    projet.font.color.rgb = RGBColor(0xB0, 0x00, 0x20)
+
+
+def _header_paragraph(part, text: str, style: str, first: bool):
+    paragraph = part.paragraphs[0] if first else part.add_paragraph()
+    paragraph.style = style
+    if text:
+        paragraph.add_run(typeset(text))
+    return paragraph
+
+
+def _projet_lines(part, first: bool) -> None:
+    """Write « PROJET » in a header, printed while « [À COMPLÉTER] » markers remain (every page of a draft)."""
+    _header_paragraph(part, "{%p if a_completer %}", "Normal", first)
+    _header_paragraph(part, "PROJET – document de travail", "Projet en-tete", False)
+    _header_paragraph(part, "{%p endif %}", "Normal", False)
+
+
+def _page_x_of_y(footer, first: bool = True) -> None:
+    paragraph = footer.paragraphs[0] if first else footer.add_paragraph()
+    paragraph.style = "Pied de page"
+    paragraph.add_run("Page ")
+    add_field(paragraph, "PAGE")
+    paragraph.add_run(" sur ")
+    add_field(paragraph, "NUMPAGES")
+
+
+def page_furniture(doc, running_title: str | None, *, cover: bool = False, back_cover: str | None = None,
+                   numbered: bool = True) -> None:
+    """Give every page its header and footer: « PROJET » on every page of a draft; with `running_title`, the
+    contract's short title at the top of every page but the first; « Page X sur Y » at the bottom (with
+    `numbered`), but on the cover (`cover`) and on the back cover. `back_cover` is the Jinja test that says
+    whether the document prints one (`back_cover_section` starts it): the first page of the last section is
+    then the back cover, else an ordinary page."""
+    sections = doc.sections
+    first = sections[0]
+    first.different_first_page_header_footer = True
+    _projet_lines(first.first_page_header, first=True)
+    if numbered and not cover:
+        _page_x_of_y(first.first_page_footer)
+    if running_title:
+        _header_paragraph(first.header, running_title, "En-tete", True)
+        _projet_lines(first.header, first=False)
+    else:
+        _projet_lines(first.header, first=True)
+    if numbered:
+        _page_x_of_y(first.footer)
+    else:
+        first.footer.paragraphs[0].style = "Pied de page"
+    for section in sections[1:]:  # they print their predecessor's header and footer
+        section.different_first_page_header_footer = False
+    if back_cover and len(sections) > 1:
+        last = sections[-1]
+        last.different_first_page_header_footer = True
+        header, footer = last.first_page_header, last.first_page_footer
+        header.is_linked_to_previous = footer.is_linked_to_previous = False
+        _header_paragraph(header, "{%p if not " + back_cover + " %}", "Normal", True)
+        _header_paragraph(header, running_title or "", "En-tete", False)
+        _header_paragraph(header, "{%p endif %}", "Normal", False)
+        _projet_lines(header, first=False)
+        _header_paragraph(footer, "{%p if not " + back_cover + " %}", "Normal", True)
+        _page_x_of_y(footer, first=False)
+        _header_paragraph(footer, "{%p endif %}", "Normal", False)
+
+
+def back_cover_section(t) -> None:
+    """Start the back cover on a page of its own section (unnumbered), when the contract has one."""
+    t.tag("{%p if dos %}")
+    t.doc.add_section(WD_SECTION.NEW_PAGE)
+    t.tag("{%p endif %}")
 
 
 class TemplateWriter:
@@ -170,15 +268,19 @@ def budget_table(t: TemplateWriter, name: str, title: str) -> None:
 
 
 def new_document():
-    """Return an A4 document with Paraphe's styles and the page number in the footer."""
+    """Return an A4 document with Paraphe's styles, fonts and language (its header and footer are given by
+    `page_furniture` once its sections are written)."""
     doc = Document()
     add_styles(doc)
+    set_fonts(doc, BODY_FONT, HEADING_FONT)
+    set_bullets(doc, BODY_FONT)
+    set_font_table(doc, FONTS)
+    set_language(doc, LANGUAGE)
+    drop_styles_with_effects(doc)
     section = doc.sections[0]
     section.page_width, section.page_height = Cm(21), Cm(29.7)
     section.left_margin = section.right_margin = Cm(2)
-    footer = section.footer.paragraphs[0]
-    footer.style = doc.styles["Pied de page"]
-    add_field(footer, "PAGE")
+    section.header_distance = section.footer_distance = Cm(1)
     return doc
 
 
@@ -427,6 +529,7 @@ def crte_template() -> None:
     t.tag("{%p endif %}")
 
     # Back cover
+    back_cover_section(t)
     t.tag("{%p for ligne in dos %}")
     t.tag("{%p if loop.first %}")
     t.p("{{ ligne }}", "Dos titre")
@@ -435,6 +538,8 @@ def crte_template() -> None:
     t.tag("{%p endif %}")
     t.tag("{%p endfor %}")
 
+    page_furniture(doc, "Contrat de relance et de transition écologique – {{ contrat.territoire }}", cover=True,
+                   back_cover="dos")
     save(doc, "crte/contrat.docx", "Contrat de relance et de transition écologique")
 
 
@@ -453,6 +558,8 @@ def crte_annexes_template() -> None:
     fiches(t, "axe.fiches")
     t.tag("{%p endfor %}")
     maquette_section(t, "Récapitulatif des fiches (maquette financière)")
+    page_furniture(doc, "Annexes du contrat de relance et de transition écologique – {{ contrat.territoire }}",
+                   cover=True)
     save(doc, "crte/annexes.docx", "Annexes du contrat de relance et de transition écologique")
 
 
@@ -493,6 +600,8 @@ def crte_avenant_template() -> None:
     t.tag("{%p if maquette %}")
     maquette_section(t, "ANNEXE – Maquette financière")
     t.tag("{%p endif %}")
+    page_furniture(doc, "Avenant n° {{ numero }} au contrat de relance et de transition écologique – "
+                        "{{ contrat.territoire }}")
     save(doc, "crte/avenant.docx", "Avenant")
 
 
@@ -542,6 +651,7 @@ def accord_cadre_template() -> None:
     t.p("{{ annexe.titre }}", "Heading 2")
     t.tag("{{p annexe.texte|prose(1) }}")
     t.tag("{%p endfor %}")
+    page_furniture(doc, "{{ titre[:2]|join(' ')|capitalize }}")
     save(doc, "accord-cadre/accord-cadre.docx", "Accord-cadre de partenariat")
 
 
@@ -582,6 +692,7 @@ def annexe_aap_template() -> None:
     ])
     repeat_as_header_row(table.rows[0])
     t.tag("{%p endif %}")
+    page_furniture(doc, "{{ titre }}")
     save(doc, "annexe-aap/annexe.docx", "Annexe d'appel à projets")
 
 
@@ -626,6 +737,7 @@ def programme_template() -> None:
     t.tag("{%p for texte in fin %}")
     t.tag("{{p texte|prose(0) }}")
     t.tag("{%p endfor %}")
+    page_furniture(doc, "{{ titre|capitalize }}", cover=True)
     save(doc, "programme-travail/programme.docx", "Programme de travail partenarial")
 
 
@@ -657,6 +769,7 @@ def communique_template() -> None:
     for line in ("{{ contact.organisme }}", "{{ contact.nom }}", "{{ contact.fonction }}", "{{ contact.telephone }}"):
         t.p(line, "Contact")
     t.tag("{{p contact.email|lien('mailto:' ~ contact.email)|prose(0, 'Contact') }}")
+    page_furniture(doc, None, numbered=False)  # one page: no page number, « PROJET » on a draft
     save(doc, "communique/communique.docx", "Communiqué de presse")
 
 

@@ -109,3 +109,33 @@ def test_fixture_contract_renders_with_its_own_data(contract_dir, tmp_path):
     assert "Anne MARTIN" in text and "n°\u00a02017-1234" in text and "1er juin 2017" in text
     assert "Fiches n°\u00a01.1 et 1.2" in text
     assert "**" not in text
+
+
+def test_every_docx_of_a_docx_only_build_is_valid_and_its_sommaire_guesses_no_page(tmp_path):
+    """A build without PDF or ODT does not lay documents out: its sommaire links every heading, prints no page
+    number, and asks Word to fill them in; openxml-audit finds no error in any of its documents."""
+    from openxml_audit import OpenXmlValidator, ValidationSeverity
+
+    slugs = ["crte-lens-lievin", "accord-cadre-region-mel", "annexe-aap-contrat-de-ville", "programme-travail-2022",
+             "communique-mel-caph"]
+    written = [p for p in build([REAL_CONTENT / slug for slug in slugs], tmp_path) if p.suffix == ".docx"]
+    assert len(written) == 10  # five contracts, the CRTE's annexes and its avenant's four documents
+    for path in written:
+        errors = [e for e in OpenXmlValidator().validate(str(path)).errors if e.severity == ValidationSeverity.ERROR]
+        assert not errors, (path, [e.description for e in errors[:3]])
+    contract = tmp_path / "crte-lens-lievin" / "contrat.docx"
+    body = docx_xml(contract)
+    links = re.findall(r'<w:hyperlink w:anchor="(_Toc\d{8})"[^>]*>(.*?)</w:hyperlink>', body)
+    assert len(links) > 40
+    assert "PAGEREF" not in body and not any("<w:tab/>" in entry for _, entry in links)
+    bookmarks = set(re.findall(r'<w:bookmarkStart w:id="\d+" w:name="(_Toc\d{8})"/>', body))
+    assert {anchor for anchor, _ in links} == bookmarks
+    assert "<w:updateFields" in docx_xml(contract, "word/settings.xml")
+
+
+def test_the_provenance_is_written_in_the_core_properties_namespace(lens_lievin_docx):
+    """docxcompose (imported by docxtpl) rebinds python-docx's « cp » prefix: the stamp must not follow it."""
+    core = docx_xml(lens_lievin_docx, "docProps/core.xml")
+    assert "custom-properties" not in core
+    assert re.search(r"<cp:keywords>Paraphe [\d.]+; sources [0-9a-f]{64}</cp:keywords>", core)
+    assert re.search(r"<cp:version>Paraphe [\d.]+</cp:version>", core)

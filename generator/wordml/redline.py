@@ -149,6 +149,10 @@ def _mark_block(element, revisions: _Revisions, kind: str):
             if trpr is None:
                 trpr = OxmlElement("w:trPr")
                 row.insert(0 if row.find(qn("w:tblPrEx")) is None else 1, trpr)
+            if len(trpr) == 0:  # the schema wants a row property before the revision mark: one that changes nothing
+                can_split = OxmlElement("w:cantSplit")
+                can_split.set(qn("w:val"), "off")
+                trpr.append(can_split)
             trpr.append(revisions.mark(f"w:{kind}"))
     return element
 

@@ -23,16 +23,9 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.coreprops import CoreProperties
 from docx.opc.oxml import serialize_part_xml
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml.ns import nsmap, qn
 from docx.oxml.parser import parse_xml
-from docx.oxml.ns import nsmap as _python_docx_namespaces
 from docxtpl import DocxTemplate
-
-# docxtpl imports docxcompose, whose `utils` maps python-docx's prefix « cp » (core properties) to the namespace of
-# custom properties for the whole process: every document saved after it would write its title, keywords and
-# version in the wrong namespace, which Word and LibreOffice ignore. docxcompose names its own namespaces in its
-# queries, so python-docx's mapping is put back.
-_python_docx_namespaces["cp"] = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 from jinja2 import nodes
 from jinja2.sandbox import SecurityError
 from lxml import etree
@@ -40,6 +33,11 @@ from lxml import etree
 from ..container import Member, read_members, write_zip
 from .writer import (SOMMAIRE_MARK, DocumentWriter, SharedRegions, TemplateStyles, TocSpec, add_setting,
                      heading_level, parse_body, table_mark, xml_attribute)
+
+# docxcompose 2.2, which docxtpl imports, rebinds python-docx's "cp" prefix to the custom-properties namespace
+# (docxcompose/utils.py: `nsmap.update`): the core properties a document is stamped with (version, keywords…)
+# would be written in that namespace, where Word, LibreOffice and the PDF's metadata never see them.
+nsmap["cp"] = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 
 # The filter the compiled template calls around the elements it must treat after rendering; the project's
 # Jinja environment maps it to `DocumentWriter.capture` of the document being rendered.
@@ -503,6 +501,7 @@ class CompiledTemplate:
                 body = text.encode("utf-8")
             body = _finish_part(self._docxtpl, body)
             if writer.has_sommaire:
+                body = writer.bookmark_headings(body)
                 body = body.replace(SOMMAIRE_MARK.encode(), writer.sommaire().encode("utf-8"), 1)
             changed = {part: self._document_head + body + self._document_tail}
             if self._settings is not None:

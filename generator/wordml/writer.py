@@ -9,6 +9,7 @@ through an element tree): a CRTE has thousands of paragraphs and this is the inn
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import struct
 from dataclasses import dataclass, field
@@ -64,6 +65,20 @@ _STYLE = f"{_W}pPr/{_W}pStyle"
 # Where the filled table of contents goes in a rendered body: a processing instruction, which escaped content
 # can never produce.
 SOMMAIRE_MARK = "<?paraphe-sommaire?>"
+
+SOMMAIRE_BOOKMARK = "_Toc"
+"""The prefix of the bookmarks on the headings the sommaire links to (Word's own: hidden in its list of
+bookmarks); the number that follows is the heading's rank in the sommaire."""
+
+_TEXT_ELEMENT = re.compile(rb"<w:t(?: [^>]*)?>([^<]*)</w:t>")
+
+
+@lru_cache(maxsize=16)
+def _heading_style(style_ids: tuple[str, ...]):
+    """Return the pattern, in UTF-8, of a paragraph's style when it is one of `style_ids`: first of the
+    paragraph's properties (the writer and python-docx write it so)."""
+    names = b"|".join(re.escape(xml_attribute(style_id).encode()) for style_id in style_ids)
+    return re.compile(b'<w:pPr><w:pStyle w:val="(' + names + b')"/>')
 
 
 def table_mark(what: str):
@@ -226,11 +241,27 @@ class Fragment:
         return "\n".join("".join(t.text or "" for t in e.iter(f"{_W}t")) for e in self.elements)
 
 
+SYMBOL_FONT = "DejaVu Sans"
+"""The font of the symbols prose may hold that the templates' text font (Carlito) has no glyph for: asked for
+by their runs, so that a PDF prints what the document asks for, never a font of the layout engine's choice."""
+_SYMBOLS = re.compile("([\u2600-\u27bf]+)")
+"""Miscellaneous symbols and dingbats (✓, ➤, ☐…), which Carlito lacks and DejaVu Sans has."""
+_SYMBOL_FONTS = f'<w:rFonts w:ascii="{SYMBOL_FONT}" w:hAnsi="{SYMBOL_FONT}" w:cs="{SYMBOL_FONT}"/>'
+
+
 @lru_cache(maxsize=16384)  # the same prose is written in several documents of a contract, and of a batch
 def _run(text: str, style_id: str | None = None, bold: bool = False, italic: bool = False) -> str:
+    if _SYMBOLS.search(text):
+        return "".join(_one_run(piece, style_id, bold, italic, symbols=index % 2 == 1)
+                       for index, piece in enumerate(_SYMBOLS.split(text)) if piece)
+    return _one_run(text, style_id, bold, italic)
+
+
+def _one_run(text: str, style_id: str | None, bold: bool, italic: bool, symbols: bool = False) -> str:
     properties = ""
-    if style_id or bold or italic:
+    if style_id or bold or italic or symbols:
         properties = ("<w:rPr>" + (f'<w:rStyle w:val="{xml_attribute(style_id)}"/>' if style_id else "")
+                      + (_SYMBOL_FONTS if symbols else "")
                       + ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "") + "</w:rPr>")
     return f'<w:r>{properties}<w:t xml:space="preserve">{xml_text(text)}</w:t></w:r>'
 
@@ -512,10 +543,37 @@ class DocumentWriter:
             if level is not None:
                 self._add_toc_entry(level, "".join(p.itertext(f"{_W}t")))
 
+    def bookmark_headings(self, body: bytes) -> bytes:
+        """Return a rendered body (UTF-8) with a bookmark on each heading the sommaire lists, the sommaire's
+        entries taken from those headings, in their order (the bookmarks' names: `SOMMAIRE_BOOKMARK` and the
+        rank). The body stays bytes: a CRTE's is a megabyte, which decoding and encoding again would cost more
+        than finding its fifty headings."""
+        levels = self.template.toc.levels_by_style
+        self.toc_entries = []
+        out, start = [], 0
+        for style in _heading_style(tuple(levels)).finditer(body):
+            properties_end = body.find(b"</w:pPr>", style.end()) + len(b"</w:pPr>")
+            paragraph_end = body.find(b"</w:p>", properties_end)  # a heading holds no paragraph of its own
+            if properties_end < start or paragraph_end < 0:
+                continue
+            content = body[properties_end:paragraph_end]
+            title = html.unescape(b"".join(_TEXT_ELEMENT.findall(content)).decode("utf-8")).strip()
+            if not title:
+                continue
+            rank = len(self.toc_entries)
+            self.toc_entries.append((levels[style.group(1).decode()], title))
+            out += [body[start:properties_end],
+                    f'<w:bookmarkStart w:id="{rank}" w:name="{SOMMAIRE_BOOKMARK}{rank + 1:08}"/>'.encode(),
+                    content, f'<w:bookmarkEnd w:id="{rank}"/>'.encode()]
+            start = paragraph_end
+        out.append(body[start:])
+        return b"".join(out)
+
     def sommaire(self) -> str:
         """Return the table of contents filled with the headings met, as Word would fill it: the field's
         paragraph holds the first entry, each further entry is a paragraph, the field ends on the last one.
-        Word recomputes the entries and their page numbers when it opens the document."""
+        Each entry links to its heading's bookmark (`bookmark_headings`); its page number is written once the
+        document is laid out (`wordml.pagination`), else Word recomputes it when it opens the document."""
         toc = self.template.toc
         begin = (_field_run("begin") + '<w:r><w:instrText xml:space="preserve">'
                  f"{xml_text(toc.instruction)}</w:instrText></w:r>" + _field_run("separate"))
@@ -525,7 +583,9 @@ class DocumentWriter:
         last = len(self.toc_entries) - 1
         for index, (level, title) in enumerate(self.toc_entries):
             out.append(f'<w:p><w:pPr><w:pStyle w:val="{xml_attribute(toc.entry_styles[level])}"/></w:pPr>'
-                       f'{begin if index == 0 else ""}{_run(title)}{_field_run("end") if index == last else ""}</w:p>')
+                       f'{begin if index == 0 else ""}'
+                       f'<w:hyperlink w:anchor="{SOMMAIRE_BOOKMARK}{index + 1:08}" w:history="1">{_run(title)}'
+                       f'</w:hyperlink>{_field_run("end") if index == last else ""}</w:p>')
         return "".join(out)
 
 

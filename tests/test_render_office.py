@@ -1,0 +1,343 @@
+"""The PDF/A, ODT and laid-out .docx of the real contracts, made by the real LibreOffice: sommaire page numbers,
+page furniture, language, fonts, metadata, tagging and validity, read back from the outputs themselves."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from generator import TEMPLATES_DIR
+from generator.pipeline import build
+from generator.scaffold import create
+
+from .conftest import REAL_CONTENT
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def with_libreoffice(test):
+    """Mark a test that reads the outputs of the real LibreOffice (skipped where it or pdftotext is absent)."""
+    skip = pytest.mark.skipif(SOFFICE is None or shutil.which("pdftotext") is None,
+                              reason="LibreOffice ou pdftotext absent : apt-get install libreoffice-writer-nogui "
+                                     "poppler-utils")
+    return pytest.mark.libreoffice(skip(test))
+
+
+SLUGS = ["crte-lens-lievin", "accord-cadre-region-mel", "annexe-aap-contrat-de-ville", "programme-travail-2022",
+         "communique-mel-caph"]
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+@pytest.fixture(scope="module")
+def laid_out(tmp_path_factory) -> Path:
+    """The five seed contracts and the CRTE's avenant, built as DOCX, PDF/A and ODT."""
+    output = tmp_path_factory.mktemp("laid-out")
+    build([REAL_CONTENT / slug for slug in SLUGS], output, formats=("docx", "pdf", "odt"))
+    return output
+
+
+@pytest.fixture(scope="module")
+def draft(tmp_path_factory) -> Path:
+    """The PDF of a new CRTE as `nouveau` creates it: « [À COMPLÉTER] » everywhere, a draft."""
+    content = tmp_path_factory.mktemp("draft-content")
+    root = create("crte", "brouillon", content, TEMPLATES_DIR)
+    output = tmp_path_factory.mktemp("draft")
+    build([root], output, formats=("pdf",))
+    return output / "brouillon" / "contrat.pdf"
+
+
+def documents(folder: Path, suffix: str) -> list[Path]:
+    found = sorted(folder.rglob(f"*{suffix}"))
+    assert len(found) >= 10  # 5 contracts, the CRTE's annexes, the avenant's four documents
+    return found
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    """Return the text of each page of a PDF (pdftotext), spaces normalised."""
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return [re.sub(r"\s+", " ", page).strip() for page in text.split("\f")[:-1]]
+
+
+def sommaire_entries(docx: Path) -> list[tuple[str, str]]:
+    """Return the (title, page number) of each sommaire entry of a .docx, as its cached field results say."""
+    from lxml import etree
+
+    root = etree.fromstring(zipfile.ZipFile(docx).read("word/document.xml"))
+    entries = []
+    for link in root.iter(f"{W}hyperlink"):
+        if not (link.get(f"{W}anchor") or "").startswith("_Toc"):
+            continue
+        title, *after = ["".join(r.itertext(f"{W}t")) for r in link.iter(f"{W}r")]
+        numbers = [text for text in after if text]  # the runs of the tab and the field's marks hold no text
+        entries.append((title, numbers[-1] if numbers else ""))
+    return entries
+
+
+@with_libreoffice
+@pytest.mark.parametrize("relative", ["crte-lens-lievin/contrat.docx", "crte-lens-lievin/annexes.docx",
+                                      "programme-travail-2022/programme.docx",
+                                      "crte-lens-lievin/avenant-01/contrat.docx"])
+def test_every_sommaire_entry_gives_the_page_its_heading_is_on(laid_out, relative):
+    docx = laid_out / relative
+    pages = pdf_pages(docx.with_suffix(".pdf"))
+    entries = sommaire_entries(docx)
+    assert len(entries) >= 7
+    sommaire_page = next(i for i, page in enumerate(pages, 1) if "SOMMAIRE" in page)
+    for title, number in entries:
+        assert number.isdigit(), f"« {title} » n'a pas de numéro de page"
+        page = int(number)
+        assert 1 <= page <= len(pages) and page != sommaire_page
+        assert re.sub(r"\s+", " ", title).strip()[:50] in pages[page - 1], (title, page)
+    # the ODT's sommaire prints the same numbers, entry by entry
+    content = zipfile.ZipFile(docx.with_suffix(".odt")).read("content.xml").decode()
+    index = re.search(r"<text:index-body>(.*?)</text:index-body>", content, re.S).group(1)
+    lines = [re.sub(r"<[^>]+>", "", re.sub(r"<text:tab/>", "\t", p))
+             for p in re.findall(r"<text:p\b.*?</text:p>", index, re.S)]
+    assert [line.rsplit("\t", 1)[-1] for line in lines if "\t" in line] == [number for _, number in entries]
+    # and the sommaire the PDF prints shows those numbers after its titles (the last entry, say)
+    last_title, last_number = entries[-1]
+    printed = " ".join(pages[sommaire_page - 1:sommaire_page + 2])
+    assert re.search(re.escape(last_title[:30]) + r".*?\.{3,} ?" + last_number + r"\b", printed)
+
+
+@with_libreoffice
+def test_the_laid_out_docx_opens_without_asking_to_update_its_fields(laid_out):
+    docx = laid_out / "crte-lens-lievin" / "contrat.docx"
+    archive = zipfile.ZipFile(docx)
+    assert b"updateFields" not in archive.read("word/settings.xml")
+    page_count = len(pdf_pages(docx.with_suffix(".pdf")))
+    footers = [archive.read(n).decode() for n in archive.namelist() if re.fullmatch(r"word/footer\d+\.xml", n)]
+    numpages = [re.search(r"NUMPAGES\s*</w:instrText>.*?<w:t>(\d+)</w:t>", f, re.S) for f in footers]
+    assert {int(m.group(1)) for m in numpages if m} == {page_count}
+
+
+@with_libreoffice
+def test_the_pdf_links_its_sommaire_to_the_headings_and_has_an_outline(laid_out):
+    import pikepdf
+
+    with pikepdf.open(laid_out / "crte-lens-lievin" / "contrat.pdf") as pdf:
+        page_of = {page.objgen: number for number, page in enumerate(pdf.pages, 1)}
+        links = [annotation for annotation in pdf.pages[1].get("/Annots", [])
+                 if annotation.get("/Subtype") == "/Link" and "/Dest" in annotation]
+        assert len(links) >= 20
+        assert all(page_of[link.Dest[0].objgen] > 2 for link in links)
+        with pdf.open_outline() as outline:
+            titles = [item.title for item in outline.root]
+        assert any(title.startswith("PREMIÈRE PARTIE") or title.startswith("PREMIERE PARTIE") for title in titles)
+
+
+@with_libreoffice
+def test_the_cover_and_back_cover_are_unnumbered_and_other_pages_say_page_x_of_y(laid_out):
+    pages = pdf_pages(laid_out / "crte-lens-lievin" / "contrat.pdf")
+    count = len(pages)
+    assert "Page" not in pages[0] and "Page" not in pages[-1]
+    assert "Lens-Liévin" in pages[1] and pages[1].count("Contrat de relance et de transition écologique") == 1
+    for number in range(2, count):
+        assert f"Page {number} sur {count}" in pages[number - 1]
+    annexe = pdf_pages(laid_out / "annexe-aap-contrat-de-ville" / "annexe.pdf")  # no cover: numbered from 1
+    assert f"Page 1 sur {len(annexe)}" in annexe[0]
+
+
+@with_libreoffice
+def test_a_draft_says_projet_on_every_page_and_a_finished_contract_nowhere(laid_out, draft):
+    pages = pdf_pages(draft)
+    assert len(pages) >= 3
+    banner = "PROJET – document de travail"
+    assert all(banner in page for page in pages)
+    # a draft without back cover: its last page is an ordinary page, numbered
+    assert all(f"Page {number} sur {len(pages)}" in pages[number - 1] for number in range(2, len(pages) + 1))
+    assert not any(banner in page for page in pdf_pages(laid_out / "crte-lens-lievin" / "contrat.pdf"))
+
+
+@with_libreoffice
+def test_every_document_declares_french(laid_out):
+    import pikepdf
+
+    for docx in documents(laid_out, ".docx"):
+        archive = zipfile.ZipFile(docx)
+        styles, settings = archive.read("word/styles.xml").decode(), archive.read("word/settings.xml").decode()
+        defaults = re.search(r"<w:rPrDefault>.*?</w:rPrDefault>", styles, re.S).group(0)
+        assert 'w:lang w:val="fr-FR"' in defaults, docx
+        assert set(re.findall(r'<w:lang w:val="([^"]+)"', styles)) == {"fr-FR"}, docx
+        assert re.search(r'<w:themeFontLang w:val="fr-FR"', settings), docx
+    for pdf in documents(laid_out, ".pdf"):
+        with pikepdf.open(pdf) as document:
+            assert str(document.Root.Lang) == "fr-FR", pdf
+    for odt in documents(laid_out, ".odt"):
+        styles = zipfile.ZipFile(odt).read("styles.xml").decode()
+        default = re.search(r'<style:default-style style:family="paragraph">.*?</style:default-style>', styles,
+                            re.S).group(0)
+        assert 'fo:language="fr"' in default and 'fo:country="FR"' in default, odt
+        assert 'fo:language="en"' not in styles, odt
+
+
+@with_libreoffice
+def test_openxml_audit_finds_no_error_in_any_docx_or_odt(laid_out):
+    from openxml_audit import OdfValidator, OpenXmlValidator, ValidationSeverity
+
+    files = documents(laid_out, ".docx") + documents(laid_out, ".odt")
+    errors = {}
+    for path in files:
+        validator = OdfValidator() if path.suffix == ".odt" else OpenXmlValidator()
+        result = validator.validate(str(path))
+        found = [e for e in result.errors if e.severity == ValidationSeverity.ERROR]  # not its warnings
+        if found:
+            errors[path.relative_to(laid_out)] = [f"{e.part_uri}: {e.description}" for e in found[:3]]
+    assert not errors
+
+
+@with_libreoffice
+def test_every_pdf_is_pdf_a_2b_with_its_xmp_title_equal_to_its_info_title(laid_out):
+    import pikepdf
+
+    titles = set()
+    for pdf in documents(laid_out, ".pdf"):
+        with pikepdf.open(pdf) as document:
+            metadata = document.open_metadata()
+            assert metadata.get("pdfaid:part") == "2" and metadata.get("pdfaid:conformance") == "B", pdf
+            assert metadata.get("dc:title") == str(document.docinfo.Title), pdf
+            titles.add(str(document.docinfo.Title))
+    assert "Annexe d\u2019appel à projets" in titles or "Annexe d'appel à projets" in titles
+
+
+def structure_tags(pdf: Path) -> list[str]:
+    """Return the structure types of a tagged PDF's elements, in document order."""
+    import pikepdf
+
+    tags = []
+    with pikepdf.open(pdf) as document:
+        pending = [document.Root.StructTreeRoot]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, pikepdf.Array):
+                pending.extend(reversed(list(node)))
+            elif isinstance(node, pikepdf.Dictionary):
+                if "/S" in node:
+                    tags.append(str(node.S))
+                if "/K" in node:
+                    pending.append(node.K)
+    return tags
+
+
+@with_libreoffice
+def test_headings_and_table_header_cells_are_tagged_as_such(laid_out):
+    communique = structure_tags(laid_out / "communique-mel-caph" / "communique.pdf")
+    assert communique.count("/H1") == 1 and "/H2" in communique
+    for relative in ("crte-lens-lievin/contrat", "annexe-aap-contrat-de-ville/annexe"):
+        tags = structure_tags(laid_out / f"{relative}.pdf")
+        assert "/H1" in tags and "/H2" in tags
+        # every cell of a row repeated as a header (w:tblHeader) is a TH, the others TD
+        body = zipfile.ZipFile(laid_out / f"{relative}.docx").read("word/document.xml").decode()
+        header_cells = sum(row.count("<w:tc>") for row in re.findall(r"<w:tr>(?:(?!</w:tr>).)*?<w:tblHeader/>"
+                                                                      r"(?:(?!</w:tr>).)*</w:tr>", body, re.S))
+        assert header_cells > 0
+        assert tags.count("/TH") == header_cells, relative
+
+
+def docx_fonts(docx: Path) -> set[str]:
+    """Return the fonts a .docx asks for: in its styles, numbering and runs."""
+    archive = zipfile.ZipFile(docx)
+    names = set()
+    for part in ("word/styles.xml", "word/numbering.xml", "word/document.xml"):
+        names |= set(re.findall(r'<w:rFonts [^>]*w:ascii="([^"]+)"', archive.read(part).decode()))
+    return names
+
+
+def pdf_fonts(pdf: Path) -> dict[str, bool]:
+    """Return each font family a PDF prints with (« Carlito » for Carlito-BoldItalic), and whether it is
+    embedded."""
+    import pikepdf
+
+    fonts = {}
+    with pikepdf.open(pdf) as document:
+        for page in document.pages:
+            for font in page.Resources.get("/Font", {}).values():
+                descriptor = font.get("/FontDescriptor")
+                if descriptor is None and "/DescendantFonts" in font:
+                    descriptor = font.DescendantFonts[0].get("/FontDescriptor")
+                embedded = descriptor is not None and any(k in descriptor for k in ("/FontFile", "/FontFile2",
+                                                                                    "/FontFile3"))
+                family = str(font.BaseFont).lstrip("/").split("+")[-1].split("-")[0]
+                fonts[family] = fonts.get(family, True) and embedded
+    return fonts
+
+
+@with_libreoffice
+def test_every_pdf_embeds_the_fonts_its_docx_asks_for_and_no_other(laid_out):
+    for docx in documents(laid_out, ".docx"):
+        asked = {name.replace(" ", "") for name in docx_fonts(docx)}
+        printed = pdf_fonts(docx.with_suffix(".pdf"))
+        assert all(printed.values()), (docx, printed)
+        assert "Carlito" in printed, docx
+        assert set(printed) <= asked, (docx, set(printed) - asked)
+
+
+# --- what is done to LibreOffice's files, on files made here (no LibreOffice needed) -------------------------
+
+def made_pdf(title: str, xmp_title: str | None, destinations: dict[str, int] | None = None, pages: int = 3) -> bytes:
+    """Return a PDF of `pages` blank pages with an Info title, an XMP title and named destinations."""
+    import pikepdf
+
+    document = pikepdf.new()
+    for _ in range(pages):
+        document.add_blank_page()
+    document.docinfo["/Title"] = title
+    if xmp_title is not None:
+        with document.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as metadata:
+            metadata["dc:title"] = xmp_title
+    if destinations:
+        document.Root.Dests = pikepdf.Dictionary({
+            f"/{name}": pikepdf.Array([document.pages[page - 1].obj, pikepdf.Name.XYZ, 0, 800, 0])
+            for name, page in destinations.items()})
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_the_xmp_title_is_written_again_as_the_info_title():
+    import pikepdf
+
+    from generator.render_office import pdf_with_agreeing_metadata
+
+    fixed = pdf_with_agreeing_metadata(made_pdf("Annexe d'appel à projets", "Annexe d&apos;appel à projets"))
+    with pikepdf.open(io.BytesIO(fixed)) as document:
+        assert document.open_metadata().get("dc:title") == "Annexe d'appel à projets"
+        assert str(document.docinfo.Title) == "Annexe d'appel à projets"
+    agreeing = made_pdf("Avenant", "Avenant")
+    assert pdf_with_agreeing_metadata(agreeing) == agreeing  # nothing to do: the same bytes
+
+
+def test_heading_pages_reads_the_sommaire_bookmarks_named_destinations():
+    from generator.render_office import heading_pages
+
+    pdf = made_pdf("x", None, {"_Toc00000001": 2, "5FToc00000002": 3, "Autre": 1}, pages=4)
+    assert heading_pages(pdf) == ({1: 2, 2: 3}, 4)
+
+
+def test_the_odt_loses_the_empty_folders_its_manifest_does_not_declare():
+    from generator.render_office import odt_without_undeclared_folders
+
+    manifest = ('<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+                '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/'
+                'vnd.oasis.opendocument.text"/>\n <manifest:file-entry manifest:full-path="Configurations2/" '
+                'manifest:media-type="application/vnd.sun.xml.ui.configuration"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                '</manifest:manifest>')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as odt:
+        odt.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        odt.writestr(zipfile.ZipInfo("Configurations2/toolbar/"), "")
+        odt.writestr("content.xml", "<office:document-content/>", zipfile.ZIP_DEFLATED)
+        odt.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+    cleaned = zipfile.ZipFile(io.BytesIO(odt_without_undeclared_folders(buffer.getvalue())))
+    assert cleaned.namelist() == ["mimetype", "content.xml", "META-INF/manifest.xml"]
+    assert cleaned.infolist()[0].compress_type == zipfile.ZIP_STORED
+    kept = cleaned.read("META-INF/manifest.xml").decode()
+    assert "Configurations2" not in kept and 'full-path="/"' in kept and 'full-path="content.xml"' in kept
