@@ -10,6 +10,7 @@ from typing import Iterable, Literal
 from pydantic import Field
 
 from ..errors import Location, Problems
+from ..french import civilite_feminine
 from ..load import SourceFile, SourceTree
 from ..schema import Model, Prose
 
@@ -25,6 +26,11 @@ class Representant(Model):
     """Office held: « Préfet du Pas-de-Calais », « son Président »."""
     qualite_avant_nom: bool = False
     """True when the office is written before the name (« représentée par son Président, M. Sylvain ROBERT »)."""
+
+    @property
+    def feminin(self) -> bool:
+        """Whether the representative is a woman, as the title of courtesy says (« dûment habilitée »)."""
+        return civilite_feminine(self.civilite)
 
 
 class Habilitation(Model):

@@ -59,21 +59,11 @@ _STYLE = f"{_W}pPr/{_W}pStyle"
 SOMMAIRE_MARK = "<?paraphe-sommaire?>"
 
 
-def table_mark(what: str):
-    """Return a new processing instruction that marks, in a compiled template's `{%tc %}` table, where its grid
-    goes until its rows are known ("grille": the grid comes before them), where a row starts ("ligne"), or one
-    column a cell spans ("colonne": one mark per column). They are static text of the compiled template, counted
-    and removed once the table is rendered; escaped content can never produce them."""
-    return etree.ProcessingInstruction(f"paraphe-{what}")
-
-
-_TREATMENTS_OF_ARGUMENTS_ONLY = frozenset({"fin-tableau", "grille-calculee"})
+_TREATMENTS_OF_ARGUMENTS_ONLY = frozenset({"tableau"})
 """The treatments of `DocumentWriter.capture` whose result depends on their arguments only, not on the writer
 (a table read back is parsed with its template's namespaces: Word's, the same prefixes for the same URIs in
-every template): a region's replay need not make them again."""
-
-GRID_MARK, ROW_MARK, COLUMN_MARK = (etree.tostring(table_mark(what), encoding="unicode")
-                                    for what in ("grille", "ligne", "colonne"))
+every template, and fitted with the text sizes the compiler passed): a region's replay need not make them
+again."""
 
 
 def parse_body(xml: str, namespaces: str):
@@ -355,9 +345,8 @@ class DocumentWriter:
         """Return rendered template XML after the treatment `what` the template compiler asked for.
 
         "titre" records a heading for the sommaire; "sommaire" marks where the table of contents goes. A table
-        whose cells come from `{%tc %}` tags ("fin-tableau", with its column widths) gets its grid fitted to its
-        widest row, counted from the marks of its rows and columns (`table_mark`). A table whose spans are
-        computed ("grille-calculee") is read back instead.
+        ("tableau", with the width of its page's text and the text sizes of its paragraph styles, see
+        `TableFitting`) is read back and its columns fitted to its rows and its text (`fit_tables`).
         """
         result = self._treated(xml, what, *args)
         if self._calls is not None and what not in _TREATMENTS_OF_ARGUMENTS_ONLY:
@@ -368,14 +357,8 @@ class DocumentWriter:
         if what == "titre":
             self._add_toc_entry(int(args[0]), "".join(self._parse(xml).itertext(f"{_W}t")))
             return xml
-        if what == "fin-tableau":
-            head, *rows = xml.split(ROW_MARK)
-            widths = fitted_widths(tuple(args[0].split()),
-                                   max((row.count(COLUMN_MARK) for row in rows), default=0))
-            grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
-            return "".join([head, *rows]).replace(COLUMN_MARK, "").replace(GRID_MARK, grid, 1)
-        if what == "grille-calculee":
-            return fit_table_grids(self._parse(xml))
+        if what == "tableau":
+            return fit_tables(self._parse(xml), TableFitting.parse(args[0]))
         if what == "sommaire":
             self.has_sommaire = True
             return SOMMAIRE_MARK
@@ -458,44 +441,224 @@ class DocumentWriter:
         return "".join(out)
 
 
-def fit_table_grids(body) -> str:
-    """Return the XML of the tables held by `body` with each grid fitted to its widest row (see
-    `fitted_widths`); nested tables are fitted to their own rows."""
-    for table in body.iter(_TBL):
-        _fit_grid(table)
+@dataclass(frozen=True)
+class TableFitting:
+    """What fitting a table's columns needs from its template: the width of the text of its page (twips) and,
+    per paragraph style its cells use, the size of its text (half-points) and whether it is bold."""
+
+    text_width: int
+    sizes: tuple[tuple[str, int, bool], ...] = ()
+    """(style id, size in half-points, bold); the first entry is the size of a paragraph without a style."""
+
+    def __str__(self) -> str:
+        return " ".join([str(self.text_width), *(f"{style}:{size}:{int(bold)}" for style, size, bold in self.sizes)])
+
+    @classmethod
+    @lru_cache(maxsize=256)
+    def parse(cls, text: str) -> "TableFitting":
+        """Return the fitting written by `str()` (a compiled template's capture argument)."""
+        width, *sizes = text.split()
+        return cls(int(width), tuple((style, int(size), bold == "1")
+                                     for style, size, bold in (entry.rsplit(":", 2) for entry in sizes)))
+
+    def size_of(self, style_id: str | None) -> tuple[int, bool]:
+        """Return (half-points, bold) of a paragraph style, or of a paragraph without one."""
+        for style, size, bold in self.sizes:
+            if style == style_id:
+                return size, bold
+        return (self.sizes[0][1], self.sizes[0][2]) if self.sizes else (22, False)
+
+
+# Advance widths of characters, in thousandths of an em, by class: measured on Carlito (metric-compatible with
+# Calibri) and rounded up, the widest of each class weighing in (a column fitted to them never breaks a word).
+_NARROW, _WIDE = frozenset("fijlrtI.,;:'’!|()[]-/ "), frozenset("mwMWŒœÆæ@%")
+_SPACES = frozenset(" \u00a0\u202f\t")
+_SAFETY = 1.08
+"""Room left for what the estimate misses (kerning, a substituted font a little wider)."""
+_DEFAULT_CELL_MARGIN = 108
+"""Word's left and right cell margins when the table gives none (twips)."""
+
+
+@lru_cache(maxsize=8192)
+def _text_width(text: str, half_points: int, bold: bool) -> int:
+    """Return the estimated width of a line of text in twips (a twentieth of a point)."""
+    thousandths = 0
+    for char in text:
+        if char in _SPACES:
+            thousandths += 230
+        elif char in _NARROW:
+            thousandths += 300
+        elif char in _WIDE:
+            thousandths += 850
+        elif char.isdigit():
+            thousandths += 510
+        elif char.isupper():
+            thousandths += 600
+        else:
+            thousandths += 500
+    return int(thousandths * half_points * 10 / 1000 * (1.04 if bold else 1) * _SAFETY) + 1
+
+
+_BREAKS = re.compile(r"[ \t]+|(?<=-)")
+"""Where a line of a cell may break: at a space (not a no-break one) and after a hyphen."""
+
+
+def _cell_measures(cell, fitting: TableFitting) -> tuple[int, int]:
+    """Return the width of the cell's longest word and of its longest paragraph, text only (twips)."""
+    longest_word = longest_line = 0
+    for paragraph in cell.iterchildren(f"{_W}p"):
+        style = paragraph.find(_STYLE)
+        size, bold = fitting.size_of(style.get(_VAL) if style is not None else None)
+        text = "".join(e.text or "" if e.tag == f"{_W}t" else "\n" if e.tag == f"{_W}br" else " "
+                       for e in paragraph.iter(f"{_W}t", f"{_W}br", f"{_W}tab"))
+        for line in text.split("\n"):
+            if not line.strip():
+                continue
+            longest_line = max(longest_line, _text_width(line.strip(), size, bold))
+            longest_word = max([longest_word] + [_text_width(word, size, bold)
+                                                 for word in _BREAKS.split(line) if word])
+    return longest_word, longest_line
+
+
+def _cell_margins(table) -> int:
+    margins = table.find(f"{_W}tblPr/{_W}tblCellMar")
+    total = 0
+    for sides in (("left", "start"), ("right", "end")):
+        edge = None if margins is None else next(
+            (e for side in sides if (e := margins.find(f"{_W}{side}")) is not None), None)
+        total += int(edge.get(_WIDTH) or 0) if edge is not None else _DEFAULT_CELL_MARGIN
+    return total
+
+
+def fitted_column_widths(minimums: list[int], wishes: list[int], width: int) -> list[int]:
+    """Return column widths summing to `width`: each column at least as wide as its longest word
+    (`minimums`), the narrow ones as wide as their longest line (`wishes`), the width left shared equally by
+    the others, and what remains once every wish is met shared in proportion to the wishes. When even the
+    longest words do not fit, the minimums are scaled down to the width."""
+    count = len(minimums)
+    if not count:
+        return []
+    wishes = [max(w, m) for w, m in zip(wishes, minimums)]
+    if sum(minimums) >= width:
+        widths = [m * width / sum(minimums) for m in minimums] if sum(minimums) else [width / count] * count
+    else:
+        widths = [0.0] * count
+        open_columns, left = set(range(count)), float(width)
+        while open_columns:
+            share = left / len(open_columns)
+            settled = {c for c in open_columns if wishes[c] <= share} or \
+                {c for c in open_columns if minimums[c] > share}
+            if not settled:
+                for c in open_columns:
+                    widths[c] = share
+                break
+            for c in settled:
+                widths[c] = wishes[c] if wishes[c] <= share else minimums[c]
+                left -= widths[c]
+            open_columns -= settled
+        spare = width - sum(widths)
+        if spare > 0:
+            widths = [w + spare * wish / sum(wishes) if sum(wishes) else w + spare / count
+                      for w, wish in zip(widths, wishes)]
+    rounded = [int(w) for w in widths]
+    rounded[-1] += width - sum(rounded)
+    return rounded
+
+
+def _fit_table(table, width: int, fitting: TableFitting) -> None:
+    """Fit a table's grid and cell widths to its text within `width` twips (see `fitted_column_widths`), then
+    the tables its cells hold to their cells."""
+    rows = [[(cell, int(span.get(_VAL)) if (span := cell.find(_SPAN)) is not None else 1)
+             for cell in row.iterchildren(_TC)] for row in table.iterchildren(_TR)]
+    count = max((sum(span for _, span in row) for row in rows), default=0)
+    if not count:
+        return
+    margins = _cell_margins(table) + 30  # and the borders
+    minimums, wishes, spanning = [0] * count, [0] * count, []
+    for row in rows:
+        column = 0
+        for cell, span in row:
+            word, line = _cell_measures(cell, fitting)
+            if span == 1 and column < count:
+                minimums[column] = max(minimums[column], word + margins)
+                wishes[column] = max(wishes[column], line + margins)
+            elif span > 1:
+                spanning.append((column, span, word + margins))
+            column += span
+    for column, span, word in spanning:  # a merged cell's longest word fits in the columns it spans
+        covered = minimums[column : column + span]
+        if sum(covered) < word:
+            for c in range(column, min(column + span, count)):
+                minimums[c] += (word - sum(covered)) // len(covered) + 1
+    widths = fitted_column_widths(minimums, wishes, width)
+    grid = table.find(_GRID)
+    if grid is None:
+        grid = etree.Element(_GRID)
+        table.find(f"{_W}tblPr").addnext(grid)
+    for column in list(grid):
+        grid.remove(column)
+    for value in widths:
+        etree.SubElement(grid, _GRID_COL, {_WIDTH: str(value)})
+    _set_table_width(table, width)
+    for row in rows:
+        column = 0
+        for cell, span in row:
+            cell_width = sum(widths[column : column + span])
+            _set_cell_width(cell, cell_width)
+            column += span
+            for nested in cell.iterchildren(_TBL):
+                _fit_table(nested, max(cell_width - margins, 0), fitting)
+
+
+_TBL_PR_ORDER = ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize",
+                 "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar",
+                 "tblLook", "tblCaption", "tblDescription")
+
+
+def _child_in_order(parent, name: str, order: tuple[str, ...]):
+    """Return the child `name` of `parent`, made and put in the schema's `order` when missing."""
+    child = parent.find(f"{_W}{name}")
+    if child is None:
+        child = etree.Element(f"{_W}{name}")
+        rank = order.index(name)
+        successor = next((c for c in parent if etree.QName(c).localname in order[rank + 1:]), None)
+        if successor is None:
+            parent.append(child)
+        else:
+            successor.addprevious(child)
+    return child
+
+
+def _set_table_width(table, width: int) -> None:
+    """Give a table its width and a fixed layout: the grid is the table's, not recomputed from its text."""
+    properties = table.find(f"{_W}tblPr")
+    if properties is None:
+        properties = etree.Element(f"{_W}tblPr")
+        table.insert(0, properties)
+    table_width = _child_in_order(properties, "tblW", _TBL_PR_ORDER)
+    table_width.set(_WIDTH, str(width))
+    table_width.set(f"{_W}type", "dxa")
+    _child_in_order(properties, "tblLayout", _TBL_PR_ORDER).set(f"{_W}type", "fixed")
+
+
+def _set_cell_width(cell, width: int) -> None:
+    properties = cell.find(f"{_W}tcPr")
+    if properties is None:
+        properties = etree.Element(f"{_W}tcPr")
+        cell.insert(0, properties)
+    cell_width = properties.find(f"{_W}tcW")
+    if cell_width is None:
+        cell_width = etree.Element(f"{_W}tcW")
+        properties.insert(1 if len(properties) and properties[0].tag == f"{_W}cnfStyle" else 0, cell_width)
+    cell_width.set(_WIDTH, str(width))
+    cell_width.set(f"{_W}type", "dxa")
+
+
+def fit_tables(body, fitting: TableFitting) -> str:
+    """Return the XML of the tables held by `body`, each with its columns fitted to its text within the width
+    of the page's text (`fitting`), the tables nested in its cells fitted to their cells."""
+    for table in body.iterchildren(_TBL):
+        _fit_table(table, fitting.text_width, fitting)
     # Serialized whole, the namespaces are declared once, on the wrapper, and the children are what it holds.
     xml = etree.tostring(body, encoding="unicode")
     return xml[xml.index(">") + 1 : xml.rindex("</")]
-
-
-def _row_width(row) -> int:
-    return sum(int(span.get(_VAL)) if (span := cell.find(_SPAN)) is not None else 1
-               for cell in row.iterchildren(_TC))
-
-
-def fitted_widths(widths: tuple[str, ...], widest: int) -> tuple[str, ...]:
-    """Return the grid column widths for a table whose widest row spans `widest` columns (cells counted with
-    their spans): columns added, all scaled to keep the table's width; or removed, their width shared by the
-    others. docxtpl fits its `{%tc %}` tables the same way, but counts added columns without the spans."""
-    values = [float(w or 0) for w in widths]
-    if widest > len(widths) and widths:
-        total = sum(values)
-        return tuple(str(int(v * len(widths) / widest)) for v in values) + \
-            (str(int(total / widest)),) * (widest - len(widths))
-    if 0 < widest < len(widths):
-        extra = int(sum(values[widest:]) / widest)
-        return tuple(str(int(v + extra)) for v in values[:widest])
-    return widths
-
-
-def _fit_grid(table) -> None:
-    grid = table.find(_GRID)
-    if grid is None:
-        return
-    columns = grid.findall(_GRID_COL)
-    widths = fitted_widths(tuple(c.get(_WIDTH) or "0" for c in columns),
-                           max((_row_width(row) for row in table.iterchildren(_TR)), default=0))
-    for column in columns:
-        grid.remove(column)
-    for width in widths:
-        etree.SubElement(grid, _GRID_COL, {_WIDTH: width})

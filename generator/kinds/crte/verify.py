@@ -93,6 +93,9 @@ def verify(crte: CRTECalcule, problems: Problems) -> None:
     for index, row in enumerate(published.lignes):
         by_number[row.numero].append(index)
     maquette = crte.maquette
+    # The published maquette prints the costs of the programme's first two years (« COUT 2021 », « COUT 2022 »)
+    annees = dossier.contrat.annees
+    annee_1, annee_2 = annees[0], annees[min(1, len(annees) - 1)]
     for ligne in maquette.lignes:
         f = ligne.fiche
         indexes = by_number.pop(f.numero, [])
@@ -118,10 +121,10 @@ def verify(crte: CRTECalcule, problems: Problems) -> None:
             if row.annee is not None and row.annee != f.annee_lancement:
                 problems.add(where("annee"), f"{what} : année de lancement {row.annee}, la fiche indique "
                                              f"{f.annee_lancement}")
-            compare(problems, partial(where, "cout_2021"), f"{what}, coût {maquette.annee_1}", row.cout_2021,
-                    ligne.cout_annee_1)
-            compare(problems, partial(where, "cout_2022"), f"{what}, coût {maquette.annee_2}", row.cout_2022,
-                    ligne.cout_annee_2)
+            compare(problems, partial(where, "cout_2021"), f"{what}, coût {annee_1}", row.cout_2021,
+                    ligne.cout(annee_1))
+            compare(problems, partial(where, "cout_2022"), f"{what}, coût {annee_2}", row.cout_2022,
+                    ligne.cout(annee_2))
             compare(problems, partial(where, "cout_total"), f"{what}, coût total", row.cout_total, ligne.cout_total)
     for numero, indexes in by_number.items():
         problems.add(src.location(("lignes", indexes[0])),
