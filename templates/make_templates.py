@@ -165,7 +165,7 @@ class TemplateWriter:
                     table.cell(r, c).merge(table.cell(r, end))
         header_rows = 0
         for row in rows:
-            if row and all(item is None or item[1] == H for item in row) and "{%tr" not in "".join(
+            if row and all(item is None or item[1] in (H, DH) for item in row) and "{%tr" not in "".join(
                     item[0] for item in row if item is not None):
                 header_rows += 1
             else:
@@ -178,6 +178,8 @@ class TemplateWriter:
 
 
 H, C, M = "Cellule entete", "Cellule", "Cellule montant"
+DH, DC, DM = "Cellule dense entete", "Cellule dense", "Cellule dense montant"
+"""The cells of a table with many columns (the maquette financière: a column per year)."""
 
 
 def budget_table(t: TemplateWriter, name: str, title: str) -> None:
@@ -295,6 +297,10 @@ def add_layout_styles(doc) -> None:
     nom = styles.add_style("Signature nom", WD_STYLE_TYPE.PARAGRAPH)
     nom.base_style = styles["Signature"]
     nom.paragraph_format.space_before = Cm(4.2)
+    for name, base in ((DC, C), (DH, H), (DM, M)):
+        dense = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        dense.base_style = styles[base]
+        dense.font.size = Pt(7)
     # Page breaks go before parts and annexes: an axis of the fiches starts a page unless it is the first,
     # which follows its annexe's heading (`axis_heading`)
     styles["Fiche axe"].paragraph_format.page_break_before = False
@@ -357,24 +363,25 @@ def maquette_section(t: TemplateWriter, title: str) -> None:
     landscape = doc.add_section(WD_SECTION.NEW_PAGE)
     landscape.orientation = WD_ORIENT.LANDSCAPE
     landscape.page_width, landscape.page_height = Cm(29.7), Cm(21)
+    landscape.left_margin = landscape.right_margin = Cm(1.5)
     t.p(title, "Heading 2")
     t.p("{{ maquette.titre }}", "Titre tableau")
     maquette = t.table([
-        [("ENJEU", H), ("N° PROJET", H), ("MAÎTRE D'OUVRAGE", H), ("DESCRIPTION DU PROJET", H),
-         ("ANNÉE DE LANCEMENT", H), ("{%tc for annee in maquette.annees %}", H), ("COÛT {{ annee }}", H),
-         ("{%tc endfor %}", H), ("COÛT TOTAL {{ maquette.periode }}", H), ("COMMENTAIRE", H),
-         ("FINANCEMENTS RECHERCHÉS", H)],
-        [("{%tr for ligne in maquette.lignes %}", C)],
-        [("{{ ligne.fiche.axe.code }}", C), ("{{ ligne.fiche.numero }}", C), ("{{ ligne.fiche.maitre_ouvrage }}", C),
-         ("{{ ligne.fiche.libelle_maquette }}", C), ("{{ ligne.fiche.annee_lancement }}", C),
-         ("{%tc for cout in ligne.couts %}", M), ("{{ cout|cellule }}", M), ("{%tc endfor %}", M),
-         ("{{ ligne.cout_total|cellule }}", M), ("{{ ligne.fiche.commentaire_maquette or '' }}", C),
-         ("{{ ligne.fiche.financements_recherches or '' }}", C)],
-        [("{%tr endfor %}", C)],
-        [("TOTAL", H), None, None, None, None, ("{%tc for cout in maquette.totaux %}", M), ("{{ cout|cellule }}", M),
-         ("{%tc endfor %}", M), ("{{ maquette.total|cellule }}", M), ("", C), ("", C)],
+        [("ENJEU", DH), ("N° PROJET", DH), ("MAÎTRE D'OUVRAGE", DH), ("DESCRIPTION DU PROJET", DH),
+         ("ANNÉE DE LANCEMENT", DH), ("{%tc for annee in maquette.annees %}", DH), ("COÛT {{ annee }}", DH),
+         ("{%tc endfor %}", DH), ("COÛT TOTAL {{ maquette.periode }}", DH), ("COMMENTAIRE", DH),
+         ("FINANCEMENTS RECHERCHÉS", DH)],
+        [("{%tr for ligne in maquette.lignes %}", DC)],
+        [("{{ ligne.fiche.axe.code }}", DC), ("{{ ligne.fiche.numero }}", DC), ("{{ ligne.fiche.maitre_ouvrage }}", DC),
+         ("{{ ligne.fiche.libelle_maquette }}", DC), ("{{ ligne.fiche.annee_lancement }}", DC),
+         ("{%tc for cout in ligne.couts %}", DM), ("{{ cout|cellule }}", DM), ("{%tc endfor %}", DM),
+         ("{{ ligne.cout_total|cellule }}", DM), ("{{ ligne.fiche.commentaire_maquette or '' }}", DC),
+         ("{{ ligne.fiche.financements_recherches or '' }}", DC)],
+        [("{%tr endfor %}", DC)],
+        [("TOTAL", DH), None, None, None, None, ("{%tc for cout in maquette.totaux %}", DM), ("{{ cout|cellule }}", DM),
+         ("{%tc endfor %}", DM), ("{{ maquette.total|cellule }}", DM), ("", DC), ("", DC)],
     ])
-    set_cell_margins(maquette, 57)  # a column per year: narrow margins leave the words their room
+    set_cell_margins(maquette, 45)  # a column per year: small text, narrow margins leave the words their room
     portrait = doc.add_section(WD_SECTION.NEW_PAGE)
     portrait.orientation = WD_ORIENT.PORTRAIT
     portrait.page_width, portrait.page_height = Cm(21), Cm(29.7)
@@ -460,7 +467,7 @@ def crte_template() -> None:
     t.tag("{%p if architecture %}")
     t.tag("{{p architecture|prose(2) }}")
     t.tag("{%p endif %}")
-    t.p("2 – Fiches-projet", "Heading 2").paragraph_format.page_break_before = True
+    t.p("2 – Fiches-projet", "Heading 2")
     t.tag("{%p for axe in axes %}")
     axis_heading(t)
     fiches(t, "axe.fiches")

@@ -454,14 +454,14 @@ class CompiledTemplate:
         return serialize_part_xml(element)
 
 
-_SECTION_BREAK = re.compile(rb"<w:p>(?:(?!<w:p>).)*?<w:pPr>(?:(?!</w:pPr>).)*?(<w:sectPr[ >].*?</w:sectPr>)"
-                            rb"</w:pPr></w:p>\s*(<w:sectPr[ >].*?</w:sectPr>)\s*$", re.S)
+_SECTION_BREAK = re.compile(rb"<w:p>(?:(?!<w:p>).)*?<w:pPr>(?:(?!</w:pPr>).)*?(<w:sectPr[ >](?:(?!</w:sectPr>).)*</w:sectPr>)"
+                            rb"</w:pPr></w:p>\s*(<w:sectPr[ >].*?</w:sectPr>)\s*(?:</w:body>\s*)?$", re.S)
 
 
 def _without_empty_last_section(body: bytes) -> bytes:
     """Return a rendered body whose last section, when nothing is left in it (a template ending in landscape
     pages for a table, say), is dropped: the section before it ends the document, instead of a blank page."""
-    if not body.rstrip().endswith(b"</w:sectPr>"):
+    if not body.rstrip().endswith((b"</w:sectPr>", b"</w:sectPr></w:body>")):
         return body
     match = _SECTION_BREAK.search(body, max(0, len(body) - 20_000))
     if match is None:

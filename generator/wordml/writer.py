@@ -473,7 +473,7 @@ class TableFitting:
 # Calibri) and rounded up, the widest of each class weighing in (a column fitted to them never breaks a word).
 _NARROW, _WIDE = frozenset("fijlrtI.,;:'’!|()[]-/ "), frozenset("mwMWŒœÆæ@%")
 _SPACES = frozenset(" \u00a0\u202f\t")
-_SAFETY = 1.08
+_SAFETY = 1.04
 """Room left for what the estimate misses (kerning, a substituted font a little wider)."""
 _DEFAULT_CELL_MARGIN = 108
 """Word's left and right cell margins when the table gives none (twips)."""
@@ -532,34 +532,37 @@ def _cell_margins(table) -> int:
 
 def fitted_column_widths(minimums: list[int], wishes: list[int], width: int) -> list[int]:
     """Return column widths summing to `width`: each column at least as wide as its longest word
-    (`minimums`), the narrow ones as wide as their longest line (`wishes`), the width left shared equally by
-    the others, and what remains once every wish is met shared in proportion to the wishes. When even the
-    longest words do not fit, the minimums are scaled down to the width."""
+    (`minimums`), those whose longest line (`wishes`) is short as wide as it (numbers, dates, codes), the others
+    sharing the width left in proportion to the square root of their longest line (a long description gets more
+    than a short comment, two signature blocks nearly the same), and what remains once every wish is met in
+    proportion to the wishes. When even the longest words do not fit, the minimums are scaled down to the
+    width."""
     count = len(minimums)
     if not count:
         return []
-    wishes = [max(w, m) for w, m in zip(wishes, minimums)]
+    wishes = [max(w, m, 1) for w, m in zip(wishes, minimums)]
     if sum(minimums) >= width:
         widths = [m * width / sum(minimums) for m in minimums] if sum(minimums) else [width / count] * count
     else:
+        weights = [w ** 0.5 for w in wishes]
         widths = [0.0] * count
         open_columns, left = set(range(count)), float(width)
         while open_columns:
-            share = left / len(open_columns)
-            settled = {c for c in open_columns if wishes[c] <= share} or \
-                {c for c in open_columns if minimums[c] > share}
+            weight = sum(weights[c] for c in open_columns)
+            share = {c: left * weights[c] / weight for c in open_columns}
+            settled = {c for c in open_columns if wishes[c] <= share[c]} or \
+                {c for c in open_columns if minimums[c] > share[c]}
             if not settled:
                 for c in open_columns:
-                    widths[c] = share
+                    widths[c] = share[c]
                 break
             for c in settled:
-                widths[c] = wishes[c] if wishes[c] <= share else minimums[c]
+                widths[c] = wishes[c] if wishes[c] <= share[c] else minimums[c]
                 left -= widths[c]
             open_columns -= settled
         spare = width - sum(widths)
         if spare > 0:
-            widths = [w + spare * wish / sum(wishes) if sum(wishes) else w + spare / count
-                      for w, wish in zip(widths, wishes)]
+            widths = [w + spare * wish / sum(wishes) for w, wish in zip(widths, wishes)]
     rounded = [int(w) for w in widths]
     rounded[-1] += width - sum(rounded)
     return rounded

@@ -205,7 +205,8 @@ def _ligne(libelle: str, par_annee: dict[int, Cell], annees: list[int]) -> Ligne
 def _ligne_totale(libelle: str, rows: list[LigneEcheancier]) -> LigneEcheancier:
     """Return the DEPENSES or RECETTES line: per year, the total of the detail rows (`total`)."""
     cellules = [total(cells) for cells in zip(*(r.cellules for r in rows))]
-    return LigneEcheancier(libelle, cellules, total(cellules), is_calculee=True)
+    # its TOTAL is that of the detail cells themselves: an empty year (0 on the line) is no known amount
+    return LigneEcheancier(libelle, cellules, total(c for r in rows for c in r.cellules), is_calculee=True)
 
 
 def compute_echeancier(fiche: Fiche, annees: list[int]) -> EcheancierCalcule | None:
