@@ -172,3 +172,13 @@ def test_lens_lievin_maquette_disagreements_are_found(lens_lievin):
     for text in expected:
         assert any(text in f for f in findings), text
     assert len(findings) >= 35
+
+
+def test_an_optional_annexe_left_empty_is_reported(contract_files, tmp_path):
+    """The document prints the heading of an annexe the contract does not give: the verifier says so."""
+    del contract_files["contrat.yaml"]["annexes"]["architecture"], contract_files["annexes/architecture.md"]
+    root = write_contract(tmp_path / "c", contract_files)
+    findings = [str(f) for f in read_and_compute(root).findings]
+    assert [f for f in findings if "est vide" in f] == [
+        f"{root / 'contrat.yaml'}, ligne 60, colonne 3 : attention : l’annexe « 1 – Architecture du contrat » est "
+        "vide : le document n’en imprime que le titre (donnez son fichier Markdown dans « annexes : architecture »)"]

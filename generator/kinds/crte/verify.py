@@ -74,6 +74,18 @@ def _verify_fiche(f: FicheCalculee, problems: Problems) -> None:
                              f"{annee}, le budget de fonctionnement annuel en compte {montant(annual)}")
 
 
+_OPTIONAL_ANNEXES = (("architecture", "1 – Architecture du contrat"), ("indicateurs", "4 – Indicateurs d’évaluation"))
+
+
+def _check_empty_annexes(dossier, problems: Problems) -> None:
+    """Warn about each optional annexe the contract leaves empty: the document prints its heading alone."""
+    for key, title in _OPTIONAL_ANNEXES:
+        if getattr(dossier.contrat.annexes, key) is None:
+            problems.add(dossier.contrat_source.location(("annexes",)),
+                         f"l’annexe « {title} » est vide : le document n’en imprime que le titre (donnez son "
+                         f"fichier Markdown dans « annexes : {key} »)", is_warning=True)
+
+
 def verify(crte: CRTECalcule, problems: Problems) -> None:
     """Add a problem for every declared figure of the CRTE that disagrees with the computed one, and for
     every reference of its prose to an article or fiche that does not exist."""
@@ -85,6 +97,7 @@ def verify(crte: CRTECalcule, problems: Problems) -> None:
                      {f.numero for f in crte.fiches}, problems)
 
     dossier = crte.dossier
+    _check_empty_annexes(dossier, problems)
     published = dossier.maquette_publiee
     if published is None:
         return
