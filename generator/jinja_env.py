@@ -89,7 +89,9 @@ def ancre(context: Context, text: str) -> str:
 
 @lru_cache(maxsize=8192)
 def _typeset(text: str) -> str:
-    return french.typographie(xml_safe(text))
+    """Return a printed string typeset, the letters of its ordinals marked as superscripts (each output turns
+    the marks into its own superscript: `french.EXPOSANT_DEBUT`)."""
+    return french.marquer_exposants(french.typographie(xml_safe(text)))
 
 
 @lru_cache(maxsize=16384)

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .french import typographie
+from .french import EXPOSANT_DEBUT, EXPOSANT_FIN, sans_marques, typographie
 from .jinja_env import PROSE_RENDERER_KEY, environment
 from .prose import HtmlProseRenderer
 from .provenance import Provenance
@@ -36,6 +36,18 @@ def render_html(template_path: Path, context: dict[str, Any], origin: Provenance
     full_context[PROSE_RENDERER_KEY] = HtmlProseRenderer()
     full_context["provenance"] = origin
     try:
-        return _compiled(template_path, stat.st_mtime_ns, stat.st_size).render(full_context).encode("utf-8")
+        page = _compiled(template_path, stat.st_mtime_ns, stat.st_size).render(full_context)
     except RENDER_ERRORS as exc:
         raise render_failure(template_path, exc) from exc
+    return with_superscripts(page).encode("utf-8")
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def with_superscripts(page: str) -> str:
+    """Return a page whose ordinals' marked letters are `<sup>` (and whose tags hold no mark)."""
+    if EXPOSANT_DEBUT not in page:
+        return page
+    page = _TAG.sub(lambda tag: sans_marques(tag.group()) if EXPOSANT_DEBUT in tag.group() else tag.group(), page)
+    return page.replace(EXPOSANT_DEBUT, "<sup>").replace(EXPOSANT_FIN, "</sup>")

@@ -35,7 +35,7 @@ def test_the_document_reads_as_the_contract(lens_lievin_docx):
     text = "\n".join(docx_paragraphs(lens_lievin_docx))
     assert "Article 1er – Objet du contrat" in text
     assert "Article 2 – Ambition du territoire de Lens-Liévin" in text
-    assert "4.1. Intégration des contractualisations et programmes de l\u2019Etat" in text
+    assert "4.1. Intégration des contractualisations et programmes de l\u2019État" in text
     assert "Fait à Lens en 3 exemplaires, le 9 juillet 2021" in text
     assert "Entre\u00a0:" in text
     assert ("La Communauté d\u2019Agglomération de Lens-Liévin (ci-après désignée «\u00a0CALL\u00a0»), représentée "
@@ -51,31 +51,36 @@ def test_maquette_has_a_row_per_fiche_and_sums_of_the_fiches(lens_lievin_docx):
     maquette = next(t for t in tables if t.rows[0].cells[0].text == "ENJEU")
     rows = [[c.text for c in r.cells] for r in maquette.rows]
     header, body, total = rows[0], rows[1:-1], rows[-1]
-    assert header[5:8] == ["COUT 2021", "COUT 2022", "COUT TOTAL 2021-2027"]
+    # a column per year of the échéanciers (2021 to 2026), then their total
+    assert header[5:12] == ["COÛT 2021", "COÛT 2022", "COÛT 2023", "COÛT 2024", "COÛT 2025", "COÛT 2026",
+                            "COÛT TOTAL 2021-2027"]
     assert len(body) == 27
     assert [r[1] for r in body][:3] == ["1.1", "1.2", "1.3"]
     assert total[0] == "TOTAL"
 
-    # Each fiche's échéancier, read back from the document: its DEPENSES line gives the maquette's costs
-    # (where the fiche has words instead of an amount, « A évaluer », the maquette shows them and the
-    # DEPENSES line, a sum of amounts, shows 0 €).
-    echeanciers = [t for t in tables if t.rows[0].cells[0].text == "ECHEANCIER DES CP DU PROJET"]
+    # Each fiche's échéancier, read back from the document: its DÉPENSES line gives the maquette's costs
+    # (where the fiche has words instead of an amount, « A évaluer », both show the words, never « 0 € »; a year
+    # the fiche leaves empty is empty in the maquette, 0 € on the DÉPENSES line, as a spreadsheet sums it).
+    echeanciers = [t for t in tables if t.rows[0].cells[0].text == "ÉCHÉANCIER DES CP DU PROJET"]
     assert len(echeanciers) == 27
     markers = 0
     for row, echeancier in zip(body, echeanciers):
         depenses = [c.text for c in echeancier.rows[1].cells]
-        assert depenses[0] == "DEPENSES"
-        for maquette_cell, fiche_cell in ((row[5], depenses[2]), (row[6], depenses[3]), (row[7], depenses[1])):
-            if amount(maquette_cell) is None:
-                markers += bool(maquette_cell)
-                assert amount(fiche_cell) == 0, row[1]
+        assert depenses[0] == "DÉPENSES"
+        pairs = [(row[5 + year], depenses[2 + year]) for year in range(6)] + [(row[11], depenses[1])]
+        for maquette_cell, fiche_cell in pairs:
+            if not maquette_cell:
+                assert fiche_cell in ("0\u00a0€", "A évaluer", "Pour mémoire"), row[1]
             else:
                 assert maquette_cell == fiche_cell, row[1]
+                markers += amount(maquette_cell) is None
     assert markers >= 5  # « Pour mémoire », « A évaluer »… stay words
-    for column in (5, 6, 7):
+    for column in range(5, 12):
         expected = sum((amount(r[column]) or Decimal(0) for r in body), Decimal(0))
         assert amount(total[column]) == expected
-    assert amount(total[7]) > Decimal(100_000_000)
+    # the 2026 costs are in the maquette: the three years after 2023 add up to more than 30 million
+    assert sum(amount(total[column]) for column in (8, 9, 10)) > Decimal(30_000_000)
+    assert amount(total[11]) > Decimal(100_000_000)
 
 
 def test_fiche_tables_have_their_totals(lens_lievin_docx):

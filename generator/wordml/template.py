@@ -31,6 +31,7 @@ from jinja2.sandbox import SecurityError
 from lxml import etree
 
 from ..container import Member, read_members, write_zip
+from ..french import EXPOSANT_DEBUT, EXPOSANT_FIN, sans_marques
 from .writer import (SOMMAIRE_MARK, DocumentWriter, SharedRegions, TableFitting, TemplateStyles, TocSpec,
                      add_setting, heading_level, parse_body, xml_attribute)
 
@@ -416,12 +417,13 @@ class CompiledTemplate:
         body = _without_empty_last_section(self._finish_part(body))
         if writer.has_sommaire:
             body = body.replace(SOMMAIRE_MARK.encode(), writer.sommaire().encode("utf-8"), 1)
+        body = _with_superscripts(body)
         changed = {"word/document.xml": self._document_head + body + self._document_tail}
         if self._settings is not None:
             changed["word/settings.xml"] = self._settings
         links = len(writer.hyperlinks)
         for name, template in self._parts_with_tags.items():
-            changed[name] = self._finish_part(template.render(context).encode("utf-8"))
+            changed[name] = _with_superscripts(self._finish_part(template.render(context).encode("utf-8")))
         if len(writer.hyperlinks) > links:  # a header's links would need relationships of the header's own
             raise ValueError("un lien dans un en-tête, un pied de page ou une note n'est pas pris en charge")
         if writer.new_nums:
@@ -448,7 +450,7 @@ class CompiledTemplate:
         element = parse_xml(self._core)
         properties = CoreProperties(element)
         for name, template in self._property_templates.items():
-            setattr(properties, name, template.render(context))
+            setattr(properties, name, sans_marques(template.render(context)))
         if set_properties is not None:
             set_properties(properties)
         return serialize_part_xml(element)
@@ -470,6 +472,50 @@ def _without_empty_last_section(body: bytes) -> bytes:
     if b"<w:t" in paragraph or b"<w:drawing" in paragraph or b"<w:br" in paragraph:
         return body  # the paragraph ending the section before prints something: the last section is not empty
     return body[: match.start()] + match.group(1) + body[match.end(2) :]
+
+
+_MARKED_RUN = re.compile(rb"<w:r>(<w:rPr>(?:(?!</w:rPr>).)*</w:rPr>)?<w:t(?: xml:space=\"preserve\")?>([^<]*)"
+                         rb"</w:t></w:r>", re.S)
+_MARK, _END_MARK = EXPOSANT_DEBUT.encode("utf-8"), EXPOSANT_FIN.encode("utf-8")
+_MARKED = re.compile(f"{EXPOSANT_DEBUT}(.*?){EXPOSANT_FIN}", re.S)
+_AFTER_VERT_ALIGN = re.compile(rb"<w:(?:rtl|cs|em|lang|eastAsianLayout|specVanish|oMath)\b")
+
+
+def _with_superscripts(part: bytes) -> bytes:
+    """Return a rendered part whose marked letters (the ordinals of printed values: `french.EXPOSANT_DEBUT`)
+    are runs in superscript; a mark anywhere else (an attribute, a field's instruction) is removed."""
+    if _MARK not in part:  # a search for a rare byte: the marks cost nothing to a part without any
+        return part
+    out, done = [], 0
+    while (at := part.find(_MARK, done)) >= 0:
+        start = part.rfind(b"<w:r>", done, at)
+        run = _MARKED_RUN.match(part, start) if start >= 0 else None
+        if run is None or run.end() < at:
+            out.append(part[done : at + len(_MARK)])
+            done = at + len(_MARK)
+            continue
+        out += [part[done:start], _superscript_run(run)]
+        done = run.end()
+    return (b"".join(out) + part[done:]).replace(_MARK, b"").replace(_END_MARK, b"")
+
+
+def _superscript_run(match: re.Match) -> bytes:
+    properties, text = match.group(1) or b"", match.group(2).decode("utf-8")
+    pieces = _MARKED.split(text)  # text, raised letters, text…
+    if b"w:vertAlign" in properties:
+        return _run_bytes(properties, "".join(pieces))
+    if properties:
+        at = _AFTER_VERT_ALIGN.search(properties)
+        cut = at.start() if at else len(properties) - len(b"</w:rPr>")
+        raised = properties[:cut] + b'<w:vertAlign w:val="superscript"/>' + properties[cut:]
+    else:
+        raised = b'<w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
+    return b"".join(_run_bytes(raised if index % 2 else properties, piece)
+                    for index, piece in enumerate(pieces) if piece)
+
+
+def _run_bytes(properties: bytes, text: str) -> bytes:
+    return b"<w:r>" + properties + b'<w:t xml:space="preserve">' + text.encode("utf-8") + b"</w:t></w:r>"
 
 
 def _asking_to_update_fields(settings_xml: bytes) -> bytes:

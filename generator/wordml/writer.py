@@ -15,6 +15,8 @@ from typing import Any, Callable, Iterable
 
 from lxml import etree
 
+from ..french import marquer_exposants
+
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
@@ -206,7 +208,8 @@ def _run(text: str, style_id: str | None = None, bold: bool = False, italic: boo
     if style_id or bold or italic:
         properties = ("<w:rPr>" + (f'<w:rStyle w:val="{xml_attribute(style_id)}"/>' if style_id else "")
                       + ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "") + "</w:rPr>")
-    return f'<w:r>{properties}<w:t xml:space="preserve">{xml_text(text)}</w:t></w:r>'
+    # an abbreviated ordinal typed in the prose (« 1er ») is marked as printed values are, and raised with them
+    return f'<w:r>{properties}<w:t xml:space="preserve">{xml_text(marquer_exposants(text))}</w:t></w:r>'
 
 
 def _field_run(kind: str) -> str:

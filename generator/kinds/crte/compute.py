@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import zip_longest
 
-from ...enrich import Cell, somme, somme_montants
+from ...enrich import Cell, somme_montants
 from ...schema import is_marqueur
 from ...load import SourceFile
 from ...schema import Prose
@@ -55,11 +55,16 @@ class EcheancierCalcule:
         """Return the expenses of one year for the maquette: their amount, or the marker the fiche gives
         instead (« A évaluer »), or nothing."""
         index = self.annees.index(annee)
-        return somme([self.depenses_investissement.cellules[index], self.depenses_fonctionnement.cellules[index]])
+        return _cout([self.depenses_investissement.cellules[index], self.depenses_fonctionnement.cellules[index]])
 
     def cout_total(self) -> Cell:
         """Return the whole expenses for the maquette: their amount, or the fiche's marker, or nothing."""
-        return somme(self.depenses_investissement.cellules + self.depenses_fonctionnement.cellules)
+        return _cout(self.depenses_investissement.cellules + self.depenses_fonctionnement.cellules)
+
+
+def _cout(cells: list[Cell]) -> Cell:
+    """Return a cost of the maquette: the total of the expense cells (`total`), nothing when they are empty."""
+    return None if all(c is None for c in cells) else total(cells)
 
 
 @dataclass(frozen=True)
@@ -219,7 +224,7 @@ def compute_echeancier(fiche: Fiche, annees: list[int]) -> EcheancierCalcule | N
     rec_fon = _ligne("en fonctionnement", ech.recettes.fonctionnement, annees)
     return EcheancierCalcule(
         annees=annees,
-        depenses=_ligne_totale("DEPENSES", [dep_inv, dep_fon]),
+        depenses=_ligne_totale("DÉPENSES", [dep_inv, dep_fon]),
         depenses_investissement=dep_inv,
         depenses_fonctionnement=dep_fon,
         recettes=_ligne_totale("RECETTES", [rec_inv, rec_fon]),
