@@ -114,3 +114,81 @@ def test_fixture_contract_renders_with_its_own_data(contract_dir, tmp_path):
     assert "Anne MARTIN" in text and "n°\u00a02017-1234" in text and "1er juin 2017" in text
     assert "Fiches n°\u00a01.1 et 1.2" in text
     assert "**" not in text
+
+
+# --- Tables, signatures and French form of the real outputs ------------------------------------------------
+
+HEADER_STYLES = ("Celluleentete", "Celluledenseentete")
+
+
+def _tables(path):
+    from xml.etree import ElementTree as ET
+
+    from .conftest import W
+
+    root = ET.fromstring(docx_xml(path))
+    return W, [t for t in root.iter(W + "tbl")]
+
+
+def test_every_header_row_repeats_and_no_row_breaks_across_pages(lens_lievin_docx):
+    W, tables = _tables(lens_lievin_docx)
+    header_rows = 0
+    for table in tables:
+        rows = table.findall(W + "tr")
+        for row in rows:
+            assert row.find(f"{W}trPr/{W}cantSplit") is not None
+        leading = 0
+        for row in rows:
+            styles = {s.get(W + "val") for s in row.iter(W + "pStyle")}
+            if not styles or not styles <= set(HEADER_STYLES):
+                break
+            leading += 1
+        for row in rows[:leading]:  # every header row at the top of a table repeats on the next page
+            assert row.find(f"{W}trPr/{W}tblHeader") is not None
+        header_rows += leading
+    # 27 fiches × (budgets 3 + 3, échéancier 1, financements 1), and the maquette's header row
+    assert header_rows == 27 * 8 + 1
+
+
+def test_tables_have_a_fixed_layout_within_the_text_width(lens_lievin_docx):
+    W, tables = _tables(lens_lievin_docx)
+    for table in tables:
+        width = int(table.find(f"{W}tblPr/{W}tblW").get(W + "w"))
+        assert table.find(f"{W}tblPr/{W}tblLayout").get(W + "type") == "fixed"
+        assert sum(int(c.get(W + "w")) for c in table.iter(W + "gridCol")) == width
+        # A4 portrait with 2 cm margins (9 638 twips), or the maquette's landscape page with 1.5 cm margins
+        assert width in (9638, 16838 - 2 * 850)
+
+
+def test_the_signature_block_is_a_table_of_one_cell_per_party(lens_lievin_docx):
+    W, tables = _tables(lens_lievin_docx)
+    [signatures] = [t for t in tables if any(s.get(W + "val") == "Signaturepour" for s in t.iter(W + "pStyle"))]
+    [row] = signatures.findall(W + "tr")
+    cells = ["\n".join("".join(t.text or "" for t in p.iter(W + "t")) for p in c.iter(W + "p"))
+             for c in row.findall(W + "tc")]
+    assert cells == ["Pour l\u2019État,\nLe Préfet du Pas-de-Calais,\nLouis LE FRANC",
+                     "Pour la Communauté d\u2019Agglomération de Lens-Liévin,\nLe Président de la Communauté\n"
+                     "d\u2019Agglomération de Lens-Liévin,\nMaire de Lens,\nSylvain ROBERT"]
+    assert row.find(f"{W}trPr/{W}cantSplit") is not None
+
+
+def test_french_form_of_the_contract(lens_lievin_docx, contract_dir, tmp_path):
+    text = "\n".join(docx_paragraphs(lens_lievin_docx))
+    assert "241\u202f934 habitants" in text  # typed « 241 934 habitants » with a plain space
+    assert "PREMIÈRE PARTIE" in text and "CONTRAT DE RELANCE ET DE TRANSITION ÉCOLOGIQUE" in text
+    assert "la 1re tranche" in text and "1ère" not in text
+    xml = docx_xml(lens_lievin_docx)
+    # « Article 1er »: the letters raised
+    assert re.search(r'<w:t xml:space="preserve">Article 1</w:t></w:r><w:r><w:rPr><w:vertAlign '
+                     r'w:val="superscript"/></w:rPr><w:t xml:space="preserve">er</w:t>', xml)
+    # a woman represents the party: « dûment habilitée », the body's article from its name
+    essai = main_document(build([contract_dir], tmp_path / "out"))
+    essai_text = "\n".join(docx_paragraphs(essai))
+    assert ("représentée par sa Présidente, Mme Anne MARTIN, dûment habilitée par délibération du conseil "
+            "communautaire n°\u00a02017-1234 en date du 1er juin 2017.") in essai_text
+    # the three years of the échéanciers each have their column in the maquette
+    maquette = next(t for t in Document(str(essai)).tables if t.rows[0].cells[0].text == "ENJEU")
+    assert [c.text for c in maquette.rows[0].cells][5:9] == ["COÛT 2021", "COÛT 2022", "COÛT 2023",
+                                                             "COÛT TOTAL 2021-2023"]
+    assert [c.text for c in maquette.rows[-1].cells][5:9] == ["112\u202f345\u00a0€", "80\u202f000\u00a0€",
+                                                              "1\u202f000\u00a0€", "193\u202f345\u00a0€"]
