@@ -260,7 +260,8 @@ def signature_table(t: TemplateWriter) -> None:
                       ("{%tc endfor %}", "Signature")]])
     cell = table.rows[0].cells[1]
     lines = [("{{ partie.nom|pour }},", "Signature pour"), ("{%p for ligne in partie.signature %}", "Signature"),
-             ("{{ ligne }}", "Signature"), ("{%p endfor %}", "Signature"),
+             ("{{ ligne }}", "Signature"), ("{%p else %}", "Signature"),
+             ("{{ partie.representant.fonction }},", "Signature"), ("{%p endfor %}", "Signature"),
              ("{{ partie.representant.nom }}", "Signature nom")]
     (first, first_style), *rest = lines
     cell.paragraphs[0].add_run(typeset(first))

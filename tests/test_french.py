@@ -208,3 +208,14 @@ def test_prose_ending_with_il_est_convenu_is_recognised():
     assert french.finit_par_convenu("Considérant…\n\nIl est convenu ce qui suit :\n")
     assert french.finit_par_convenu("**Il est convenu et arrêté ce qui suit\u00a0:**")
     assert not french.finit_par_convenu("Il est convenu ce qui suit : rien.")
+
+
+@pytest.mark.parametrize("qualite, feminin, expected", [
+    ("son Président", False, "Le Président"),
+    ("sa Présidente", True, "La Présidente"),
+    ("Préfet du Pas-de-Calais", False, "Le Préfet du Pas-de-Calais"),
+    ("Adjointe au maire", True, "L’Adjointe au maire"),
+    ("la Maire de Lille", True, "La Maire de Lille"),
+])
+def test_a_signatory_signs_with_the_office_and_its_article(qualite, feminin, expected):
+    assert french.fonction_signataire(qualite, feminin) == expected

@@ -10,7 +10,7 @@ from typing import Iterable, Literal
 from pydantic import Field
 
 from ..errors import Location, Problems
-from ..french import civilite_feminine
+from ..french import civilite_feminine, fonction_signataire
 from ..load import SourceFile, SourceTree
 from ..schema import Model, Prose
 
@@ -31,6 +31,11 @@ class Representant(Model):
     def feminin(self) -> bool:
         """Whether the representative is a woman, as the title of courtesy says (« dûment habilitée »)."""
         return civilite_feminine(self.civilite)
+
+    @property
+    def fonction(self) -> str:
+        """The office as a signature block prints it: « son Président » → « Le Président »."""
+        return fonction_signataire(self.qualite, self.feminin)
 
 
 class Habilitation(Model):
