@@ -215,3 +215,13 @@ def test_a_modification_must_have_one_target_and_one_action(tmp_path, contract_f
     [message] = amended_problems(tmp_path, contract_files, {
         "avenants/01-a.yaml": avenant({"article": 1, "fiche": "1.1", "supprimer": True})})
     assert "exactement une cible" in message
+
+
+def test_the_avenant_ends_on_its_maquette_not_on_a_blank_page(example):
+    """The template goes back to portrait pages after the maquette; with nothing after it, that last section
+    would print a blank page: the maquette's landscape section ends the document instead."""
+    xml = docx_xml(example["crte-lens-lievin/avenant-01/avenant.docx"])
+    last_section = xml[xml.rindex("<w:sectPr"):]
+    assert 'w:orient="landscape"' in last_section
+    assert xml[: xml.rindex("<w:sectPr")].endswith("</w:tbl>")  # the maquette, then the end of the document
+    assert xml.count("<w:sectPr") == 2  # the avenant's portrait pages, then the maquette's
