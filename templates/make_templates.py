@@ -298,6 +298,10 @@ def add_layout_styles(doc) -> None:
     nom = styles.add_style("Signature nom", WD_STYLE_TYPE.PARAGRAPH)
     nom.base_style = styles["Signature"]
     nom.paragraph_format.space_before = Cm(4.2)
+    # table cells: single-spaced, no space after their paragraphs (the document's default leaves 10 pt)
+    styles[C].paragraph_format.space_after = Pt(0)
+    styles[C].paragraph_format.space_before = Pt(0)
+    styles[C].paragraph_format.line_spacing = 1.0
     for name, base in ((DC, C), (DH, H), (DM, M)):
         dense = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         dense.base_style = styles[base]
