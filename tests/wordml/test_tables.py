@@ -2,7 +2,7 @@
 
 from lxml import etree
 
-from generator.wordml.writer import TableFitting, fit_tables, fitted_column_widths, parse_body
+from generator.wordml.writer import TableFitting, fit_table_text, fit_tables, fitted_column_widths, parse_body
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
@@ -47,3 +47,30 @@ def test_a_rendered_table_gets_a_fixed_layout_within_the_text_width_and_widths_f
     # the properties in the schema's order: tblW before tblLayout
     names = [etree.QName(c).localname for c in table.find(f"{W}tblPr")]
     assert names.index("tblW") < names.index("tblLayout")
+
+
+def test_a_table_fitted_on_its_text_gets_the_widths_of_a_table_fitted_as_a_tree():
+    """The fast path (the table's text, with regular expressions) and the tree give the same grid and cells."""
+    import re
+
+    xml = ('<w:tbl><w:tblPr><w:tblStyle w:val="T"/><w:tblW w:type="auto" w:w="0"/><w:tblLook w:val="04A0"/>'
+           '</w:tblPr><w:tblGrid><w:gridCol w:w="10"/><w:gridCol w:w="10"/><w:gridCol w:w="10"/></w:tblGrid>'
+           '<w:tr><w:tc><w:tcPr><w:tcW w:type="dxa" w:w="10"/><w:gridSpan w:val="2"/></w:tcPr><w:p><w:pPr>'
+           '<w:pStyle w:val="E"/></w:pPr><w:r><w:t>BUDGET D’INVESTISSEMENT</w:t></w:r></w:p></w:tc>'
+           '<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="10"/></w:tcPr><w:p><w:r><w:t>TOTAL</w:t></w:r></w:p></w:tc></w:tr>'
+           '<w:tr><w:tc><w:tcPr><w:tcW w:type="dxa" w:w="10"/></w:tcPr><w:p><w:r><w:t>Acquisition &amp; travaux '
+           'de l’ancien site</w:t></w:r></w:p></w:tc><w:tc><w:tcPr><w:tcW w:type="dxa" w:w="10"/></w:tcPr><w:p>'
+           '<w:r><w:t>en investissement</w:t></w:r></w:p></w:tc><w:tc><w:tcPr><w:tcW w:type="dxa" w:w="10"/>'
+           '</w:tcPr><w:p><w:r><w:t xml:space="preserve">1 250 000 €</w:t></w:r></w:p></w:tc></w:tr></w:tbl>')
+    fitting = TableFitting(9638, ((None, 21, False), ("E", 16, True)))
+    from_text = fit_table_text(xml, fitting)
+    from_tree = fit_tables(parse_body(xml, NS), fitting)
+
+    def widths(fitted):
+        return (re.findall(r'<w:gridCol w:w="(\d+)"/>', fitted), re.findall(r'<w:tcW w:type="dxa" w:w="(\d+)"/>', fitted),
+                re.findall(r"<w:tblW [^>]*/>", fitted), "tblLayout" in fitted)
+
+    assert widths(from_text) == widths(from_tree)
+    grid, cells, _, fixed = widths(from_text)
+    assert sum(map(int, grid)) == 9638 and fixed and cells[0] == str(int(grid[0]) + int(grid[1]))
+    assert fit_table_text("<w:tbl><w:tblPr/><w:tr><w:tc><w:tbl></w:tbl></w:tc></w:tr></w:tbl>", fitting) is None
