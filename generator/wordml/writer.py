@@ -676,9 +676,6 @@ def fit_tables(body, fitting: TableFitting) -> str:
 # A table as a template writes it (no table nested in a cell, a width on every cell) is fitted on its text: a
 # CRTE renders some 220 tables, and parsing and serializing each one took ten times the rest of its render.
 
-_TEXT_TABLE = re.compile(r"\s*<w:tbl>.*</w:tbl>\s*", re.S)
-_TEXT_ROW = re.compile(r"<w:tr[ >].*?</w:tr>", re.S)
-_TEXT_CELL = re.compile(r"<w:tc>(.*?)</w:tc>", re.S)
 _TEXT_SPAN = re.compile(r'<w:gridSpan w:val="(\d+)"/>')
 _TEXT_PARAGRAPH = re.compile(r"<w:p>.*?</w:p>|<w:p [^>]*[^/]>.*?</w:p>|<w:p(?: [^>]*)?/>", re.S)
 _TEXT_STYLE = re.compile(r'<w:pStyle w:val="([^"]*)"/>')
@@ -718,24 +715,26 @@ def fit_table_text(xml: str, fitting: TableFitting) -> str | None:
     """Return the XML of a rendered table with its columns fitted as `fit_tables` does, worked out on its text;
     None for a piece of body that is not one table of the usual shape (a table in a cell, a cell without a
     width, a table without its properties), which `fit_tables` treats instead."""
-    if not _TEXT_TABLE.fullmatch(xml) or xml.count("<w:tbl>") != 1 or "<w:tblPr>" not in xml:
+    xml = xml.strip()
+    if not (xml.startswith("<w:tbl><w:tblPr>") and xml.endswith("</w:tr></w:tbl>")) or xml.count("<w:tbl>") != 1:
         return None
     head_end = xml.index("<w:tr")
-    head, body = xml[:head_end], xml[head_end:]
+    head = xml[:head_end]
+    # the cells, row by row: the text of a row is what its end tag follows, that of a cell likewise
     rows = []
-    for row in _TEXT_ROW.findall(body):
+    for row in xml[head_end : -len("</w:tbl>")].split("</w:tr>")[:-1]:
         cells = []
-        for cell in _TEXT_CELL.finditer(row):
-            if _TEXT_CELL_WIDTH.search(cell.group(1)) is None:
+        for cell in row.split("</w:tc>")[:-1]:
+            if "<w:tcW " not in cell or "<w:tc>" not in cell:
                 return None
-            span = _TEXT_SPAN.search(cell.group(1))
-            cells.append((cell.group(1), int(span.group(1)) if span else 1))
+            span = _TEXT_SPAN.search(cell) if "<w:gridSpan " in cell else None
+            cells.append((cell[cell.index("<w:tc>") + 6 :], int(span.group(1)) if span else 1))
         rows.append(cells)
     count = max((sum(span for _, span in row) for row in rows), default=0)
     table_width = _TEXT_TABLE_WIDTH.search(head)
     if not count or table_width is None:
         return None
-    margins_xml = _TEXT_CELL_MARGIN.search(head)
+    margins_xml = _TEXT_CELL_MARGIN.search(head) if "<w:tblCellMar>" in head else None
     sides = _TEXT_MARGIN_SIDE.findall(margins_xml.group()) if margins_xml else []
     margins = (sum(map(int, sides)) if len(sides) == 2 else 2 * _DEFAULT_CELL_MARGIN) + 30
     minimums, wishes, spanning = [0] * count, [0] * count, []
@@ -744,8 +743,10 @@ def fit_table_text(xml: str, fitting: TableFitting) -> str | None:
         for cell, span in row:
             word, line = _text_cell_measures(cell, fitting)
             if span == 1 and column < count:
-                minimums[column] = max(minimums[column], word + margins)
-                wishes[column] = max(wishes[column], line + margins)
+                if word + margins > minimums[column]:
+                    minimums[column] = word + margins
+                if line + margins > wishes[column]:
+                    wishes[column] = line + margins
             elif span > 1:
                 spanning.append((column, span, word + margins))
             column += span
@@ -757,18 +758,23 @@ def fit_table_text(xml: str, fitting: TableFitting) -> str | None:
     widths = fitted_column_widths(minimums, wishes, fitting.text_width)
     head = _TEXT_TABLE_WIDTH.sub(f'<w:tblW w:type="dxa" w:w="{fitting.text_width}"/>', head, count=1)
     layout = '<w:tblLayout w:type="fixed"/>'
-    if _TEXT_LAYOUT.search(head):
+    if "<w:tblLayout " in head:
         head = _TEXT_LAYOUT.sub(layout, head, count=1)
     else:
-        at = _TEXT_AFTER_LAYOUT.search(head, head.index("<w:tblPr>"))
+        at = _TEXT_AFTER_LAYOUT.search(head)
         head = head[: at.start()] + layout + head[at.start() :]
     grid = "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{w}"/>' for w in widths) + "</w:tblGrid>"
     head, replaced = _TEXT_GRID.subn(grid, head, count=1)
     if not replaced:
         return None
-    widths_of_cells = iter([sum(widths[column : column + span]) for column, span in _spans(rows)])
-    body = _TEXT_CELL_WIDTH.sub(lambda _: f'<w:tcW w:type="dxa" w:w="{next(widths_of_cells)}"/>', body)
-    return head + body
+    edges = [0]
+    for width in widths:
+        edges.append(edges[-1] + width)
+    out = [head]
+    body = xml[head_end:]  # each cell's width: the columns it spans, in place of the width it had
+    widths_of_cells = iter([edges[min(column + span, count)] - edges[column] for column, span in _spans(rows)])
+    out.append(_TEXT_CELL_WIDTH.sub(lambda _: f'<w:tcW w:type="dxa" w:w="{next(widths_of_cells)}"/>', body))
+    return "".join(out)
 
 
 def _spans(rows):
