@@ -19,6 +19,7 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from . import TEMPLATES_DIR, french
+from .exposants import marquer_exposants
 from .prose import markdown_escape, markdown_link
 from .schema import Marqueur, Prose, is_marqueur, is_montant
 from .wordml import xml_safe
@@ -90,8 +91,8 @@ def ancre(context: Context, text: str) -> str:
 @lru_cache(maxsize=8192)
 def _typeset(text: str) -> str:
     """Return a printed string typeset, the letters of its ordinals marked as superscripts (each output turns
-    the marks into its own superscript: `french.EXPOSANT_DEBUT`)."""
-    return french.marquer_exposants(french.typographie(xml_safe(text)))
+    the marks into its own superscript: `exposants.EXPOSANT_DEBUT`)."""
+    return marquer_exposants(french.typographie(xml_safe(text)))
 
 
 @lru_cache(maxsize=16384)

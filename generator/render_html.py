@@ -7,7 +7,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .french import EXPOSANT_DEBUT, EXPOSANT_FIN, sans_marques, typographie
+from .exposants import EXPOSANT_DEBUT, EXPOSANT_FIN, sans_marques
+from .french import typographie
 from .jinja_env import PROSE_RENDERER_KEY, environment
 from .prose import HtmlProseRenderer
 from .provenance import Provenance

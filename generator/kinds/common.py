@@ -10,7 +10,6 @@ from typing import Iterable, Literal
 from pydantic import Field
 
 from ..errors import Location, Problems
-from ..french import civilite_feminine, fonction_signataire
 from ..load import SourceFile, SourceTree
 from ..schema import Model, Prose
 
@@ -30,11 +29,15 @@ class Representant(Model):
     @property
     def feminin(self) -> bool:
         """Whether the representative is a woman, as the title of courtesy says (« dûment habilitée »)."""
+        from ..french import civilite_feminine  # babel, which it loads, only when a document is rendered
+
         return civilite_feminine(self.civilite)
 
     @property
     def fonction(self) -> str:
         """The office as a signature block prints it: « son Président » → « Le Président »."""
+        from ..french import fonction_signataire
+
         return fonction_signataire(self.qualite, self.feminin)
 
 

@@ -31,7 +31,7 @@ from jinja2.sandbox import SecurityError
 from lxml import etree
 
 from ..container import Member, read_members, write_zip
-from ..french import EXPOSANT_DEBUT, EXPOSANT_FIN, sans_marques
+from ..exposants import EXPOSANT_DEBUT, EXPOSANT_FIN, sans_marques
 from .writer import (SOMMAIRE_MARK, DocumentWriter, SharedRegions, TableFitting, TemplateStyles, TocSpec,
                      add_setting, heading_level, parse_body, xml_attribute)
 
@@ -482,7 +482,7 @@ _AFTER_VERT_ALIGN = re.compile(rb"<w:(?:rtl|cs|em|lang|eastAsianLayout|specVanis
 
 
 def _with_superscripts(part: bytes) -> bytes:
-    """Return a rendered part whose marked letters (the ordinals of printed values: `french.EXPOSANT_DEBUT`)
+    """Return a rendered part whose marked letters (the ordinals of printed values: `exposants.EXPOSANT_DEBUT`)
     are runs in superscript; a mark anywhere else (an attribute, a field's instruction) is removed."""
     if _MARK not in part:  # a search for a rare byte: the marks cost nothing to a part without any
         return part

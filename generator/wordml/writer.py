@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 
 from lxml import etree
 
-from ..french import marquer_exposants
+from ..exposants import marquer_exposants
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -12,7 +12,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 
-from generator.french import sans_marques
+from generator.exposants import sans_marques
 from generator.jinja_env import PROSE_RENDERER_KEY, WORDML_KEY, environment
 from generator.prose import ProseRenderer
 from generator.errors import TemplateProblem
