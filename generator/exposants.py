@@ -19,8 +19,8 @@ ORDINAL = re.compile(r"(?<![\w.,])([0-9]+)(ers|res|er|re|es|e)(?!\w)")
 
 @lru_cache(maxsize=8192)
 def marquer_exposants(text: str) -> str:
-    """Return text with the letters of each abbreviated ordinal between `EXPOSANT_DEBUT` and `EXPOSANT_FIN`:
-    « 1er » → « 1\ue010er\ue011 » (« 1er » is written « 1<sup>er</sup> »)."""
+    """Return text with the letters of each abbreviated ordinal between `EXPOSANT_DEBUT` and `EXPOSANT_FIN`
+    (« 1er » is to print as « 1<sup>er</sup> »)."""
     if not any(c.isdigit() for c in text):
         return text
     return ORDINAL.sub(lambda m: m.group(1) + EXPOSANT_DEBUT + m.group(2) + EXPOSANT_FIN, text)
