@@ -4,7 +4,7 @@ Template authors keep docxtpl's language (`{%p %}`, `{%tr %}`, `{%tc %}`, `{{p }
 docxtpl does for every document — load the package, serialize the body, run its regular expressions over it,
 compile the Jinja template, re-parse the rendered XML, fix the tables and recompress every part — is done here
 once per template: compiling also prepares what used to be done on each rendered document by walking it
-(filling the sommaire, fitting table grids to `{%tc %}` loops) as Jinja filter blocks around the few elements
+(filling the sommaire, fitting tables' columns to their text) as Jinja filter blocks around the few elements
 concerned. A render is then the Jinja render, a few string joins and the compression of the parts that changed;
 the other parts are copied as the template stores them.
 """
