@@ -76,9 +76,8 @@ def set_paragraph_border(style, *, sides=("top", "left", "bottom", "right"), siz
 def repeat_as_header_row(row) -> None:
     """Make a table row repeat at the top of every page the table runs on."""
     tr_pr = row._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    tr_pr.append(header)
+    if tr_pr.find(qn("w:tblHeader")) is None:
+        tr_pr.append(OxmlElement("w:tblHeader"))  # on when it has no value (« true » is not Office 2007's)
 
 
 def set_table_style_borders(style, size: int = 4) -> None:
