@@ -43,12 +43,14 @@ def render_html(template_path: Path, context: dict[str, Any], origin: Provenance
     return with_superscripts(page).encode("utf-8")
 
 
-_TAG = re.compile(r"<[^>]*>")
+_TEXT_ONLY = re.compile(r"<title>.*?</title>|<[^>]*>", re.S)
+"""Where a superscript cannot be written: inside a tag (an attribute), and in the page's title."""
 
 
 def with_superscripts(page: str) -> str:
-    """Return a page whose ordinals' marked letters are `<sup>` (and whose tags hold no mark)."""
+    """Return a page whose ordinals' marked letters are `<sup>` (tags and the title hold no mark)."""
     if EXPOSANT_DEBUT not in page:
         return page
-    page = _TAG.sub(lambda tag: sans_marques(tag.group()) if EXPOSANT_DEBUT in tag.group() else tag.group(), page)
+    page = _TEXT_ONLY.sub(lambda match: sans_marques(match.group()) if EXPOSANT_DEBUT in match.group()
+                          else match.group(), page)
     return page.replace(EXPOSANT_DEBUT, "<sup>").replace(EXPOSANT_FIN, "</sup>")
