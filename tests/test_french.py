@@ -219,21 +219,3 @@ def test_prose_ending_with_il_est_convenu_is_recognised():
 ])
 def test_a_signatory_signs_with_the_office_and_its_article(qualite, feminin, expected):
     assert french.fonction_signataire(qualite, feminin) == expected
-
-
-def test_the_letters_of_ordinals_are_marked_for_superscript():
-    from generator.exposants import EXPOSANT_DEBUT as D, EXPOSANT_FIN as F, marquer_exposants, sans_marques
-
-    assert marquer_exposants("le 1er juin, la 1re et la 2e phase") == f"le 1{D}er{F} juin, la 1{D}re{F} et la 2{D}e{F} phase"
-    assert marquer_exposants("2e5, 3,5e, l'an 2021") == "2e5, 3,5e, l'an 2021"  # not ordinals
-    assert sans_marques(marquer_exposants("Article 1er")) == "Article 1er"
-
-
-def test_the_web_page_raises_ordinals_in_its_text_only():
-    from generator.exposants import marquer_exposants
-    from generator.render_html import with_superscripts
-
-    page = (f"<title>{marquer_exposants('Avenant du 1er juin')}</title>"
-            f'<h2 id="{marquer_exposants("article-1er")}">{marquer_exposants("Article 1er")}</h2>')
-    assert with_superscripts(page) == ('<title>Avenant du 1er juin</title>'
-                                       '<h2 id="article-1er">Article 1<sup>er</sup></h2>')
