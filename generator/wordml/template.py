@@ -456,7 +456,8 @@ class CompiledTemplate:
         return serialize_part_xml(element)
 
 
-_SECTION_BREAK = re.compile(rb"<w:p>(?:(?!<w:p>).)*?<w:pPr>(?:(?!</w:pPr>).)*?(<w:sectPr[ >](?:(?!</w:sectPr>).)*</w:sectPr>)"
+_SECTION_BREAK = re.compile(rb"<w:p>(?:(?!<w:p>).)*?<w:pPr>(?:(?!</w:pPr>).)*?"
+                            rb"(<w:sectPr[ >](?:(?!</w:sectPr>).)*</w:sectPr>)"
                             rb"</w:pPr></w:p>\s*(<w:sectPr[ >].*?</w:sectPr>)\s*(?:</w:body>\s*)?$", re.S)
 
 

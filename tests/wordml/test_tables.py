@@ -2,7 +2,8 @@
 
 from lxml import etree
 
-from generator.wordml.writer import TableFitting, fit_table_text, fit_tables, fitted_column_widths, parse_body
+from generator.wordml.writer import (TableFitting, fit_table_text, fit_tables, fitted_column_widths,
+                                     parse_body)
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
@@ -36,7 +37,8 @@ def _table(*rows: list[str]) -> str:
 
 
 def test_a_rendered_table_gets_a_fixed_layout_within_the_text_width_and_widths_from_its_text():
-    xml = _table(["LIBELLÉ", "MONTANT"], ["Acquisition foncière et travaux d’aménagement du site", "275\u202f000\u00a0€"])
+    xml = _table(["LIBELLÉ", "MONTANT"],
+                 ["Acquisition foncière et travaux d’aménagement du site", "275\u202f000\u00a0€"])
     fitted = parse_body(fit_tables(parse_body(xml, NS), TableFitting(9000, ((None, 16, False),))), NS)
     table = fitted.find(f"{W}tbl")
     grid = [int(c.get(f"{W}w")) for c in table.iter(f"{W}gridCol")]
