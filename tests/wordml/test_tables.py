@@ -69,7 +69,8 @@ def test_a_table_fitted_on_its_text_gets_the_widths_of_a_table_fitted_as_a_tree(
     from_tree = fit_tables(parse_body(xml, NS), fitting)
 
     def widths(fitted):
-        return (re.findall(r'<w:gridCol w:w="(\d+)"/>', fitted), re.findall(r'<w:tcW w:type="dxa" w:w="(\d+)"/>', fitted),
+        return (re.findall(r'<w:gridCol w:w="(\d+)"/>', fitted),
+                re.findall(r'<w:tcW w:type="dxa" w:w="(\d+)"/>', fitted),
                 re.findall(r"<w:tblW [^>]*/>", fitted), "tblLayout" in fitted)
 
     assert widths(from_text) == widths(from_tree)
