@@ -215,6 +215,8 @@ _RULES: list[tuple[str, re.Pattern[str], str]] = [
     ("1", re.compile(r"\b1(?:ier)\b"), "1er"),
     # apostrophe
     ("'", re.compile(r"(?<=\w)'(?=\w)"), "\u2019"),
+    # an elided word that ends a piece of text (the next word is in bold, in a link…): « l'**appel** »
+    ("'", re.compile(r"\b([cdjlmnst]|qu|jusqu|lorsqu|puisqu)'$", re.I), "\\1\u2019"),
     # spaces inside guillemets
     ("«", re.compile(r"«[ \u00a0\u202f]*"), "«" + NBSP),
     ("»", re.compile(r"[ \u00a0\u202f]*»"), NBSP + "»"),

@@ -119,6 +119,7 @@ def test_montant_jo():
     ("entre 2021 2022", "entre 2021 2022"),  # two years, not a number
     ("tél. 03 21 79 07 90", "tél. 03 21 79 07 90"),  # a telephone number is grouped by two
     ("la 1ere tranche", "la 1re tranche"),
+    ("aussi par l'", "aussi par l\u2019"),  # an elided word before a word in bold (« l'**appel** »)
     ("soit 10 % de plus", "soit 10\u00a0% de plus"),
     ("soit 10% de plus", "soit 10\u00a0% de plus"),
     ("la fiche n° 12", "la fiche n°\u00a012"),
