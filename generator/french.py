@@ -80,9 +80,22 @@ def mois_annee(value: dt.date) -> str:
     return f"{format_date(value, 'MMMM', locale=LOCALE)} {value.year}"
 
 
+# The head nouns of the names of French public bodies and territories, by gender: a name without its article
+# (« Pays de Saint-Omer », « Communauté urbaine d'Arras ») takes the article of its head noun after « de ».
+_MASCULINE_HEADS = frozenset("""pays département territoire syndicat pôle pole conseil comité comite
+    ministère ministere groupement parc pétr petr établissement etablissement office bureau secrétariat
+    gouvernement préfet prefet président president maire sénat senat état etat""".split())
+_FEMININE_HEADS = frozenset("""communauté communaute région region métropole metropole commune agence
+    commission préfecture prefecture assemblée assemblee direction ville chambre caisse banque fédération
+    federation association société societe mission délégation delegation agglomération agglomeration
+    intercommunalité intercommunalite université universite""".split())
+_ELIDED = re.compile(r"^[aeiouyhàâéèêëîïôöûüAEIOUYHÀÂÉÈÊËÎÏÔÖÛÜ]")
+
+
 def de(noun_phrase: str) -> str:
     """Return « de » + a noun phrase with the French contractions: « du Conseil », « de la Région », « des
-    communes », « de l'Etat »."""
+    communes », « de l'État »; a name without its article takes its head noun's (« du Pays de Saint-Omer »,
+    « de la Communauté urbaine d'Arras », « de l'Agglomération… »), a proper name none (« de Lens »)."""
     for article, contracted in (("le ", "du "), ("les ", "des "), ("Le ", "du "), ("Les ", "des ")):
         if noun_phrase.startswith(article):
             return contracted + noun_phrase[len(article):]
@@ -90,12 +103,65 @@ def de(noun_phrase: str) -> str:
         return "de " + noun_phrase[0].lower() + noun_phrase[1:]
     if noun_phrase.startswith(("la ", "La ")):
         return "de la " + noun_phrase[3:]
+    head = re.split(r"[\s’'-]", noun_phrase, maxsplit=1)[0].lower()
+    if head in _MASCULINE_HEADS or head in _FEMININE_HEADS:
+        if _ELIDED.match(noun_phrase) and head not in ("huit", "onze"):
+            return "de l’" + noun_phrase
+        return ("du " if head in _MASCULINE_HEADS else "de la ") + noun_phrase
     if noun_phrase[:1] in _VOWELS:  # « d’Essai », « d’Arras » (a mute or aspirated h is left as « de »)
         return "d’" + noun_phrase
     return "de " + noun_phrase
 
 
 _VOWELS = frozenset("AEIOUYÀÂÉÈÊËÎÏÔÙÛÜaeiouyàâéèêëîïôùûü")
+
+
+def pour(nom: str) -> str:
+    """Return « Pour » + a party's name as a signature block opens: « Pour l’État », « Pour la Région
+    Hauts-de-France », « Pour Lille Métropole » (only a leading article loses its capital)."""
+    match = re.match(r"(L[’']|La |Le |Les )", nom)
+    if match:
+        return "Pour " + nom[0].lower() + nom[1:]
+    return "Pour " + nom
+
+
+def fonction_signataire(qualite: str, feminin: bool = False) -> str:
+    """Return the office of a signatory as a signature block prints it: « son Président » → « Le Président »,
+    « sa Présidente » → « La Présidente », « Préfet du Pas-de-Calais » → « Le Préfet du Pas-de-Calais »,
+    « Adjointe au maire » → « L’Adjointe au maire » when the signatory is a woman, « la Maire » as written."""
+    words = qualite.strip().split(" ", 1)
+    if len(words) == 2 and words[0].lower() in ("son", "sa", "leur", "notre", "votre"):
+        rest = words[1]
+    elif words[0].lower() in ("le", "la", "les") or qualite[:2].lower() in ("l'", "l’"):
+        return qualite[0].upper() + qualite[1:]
+    else:
+        rest = qualite.strip()
+    if _ELIDED.match(rest):
+        return "L’" + rest
+    return ("La " if feminin else "Le ") + rest
+
+
+_FEMININE_TITLES = frozenset({"madame", "mme", "mme.", "mademoiselle", "mlle", "mlle."})
+
+
+def civilite_feminine(civilite: str) -> bool:
+    """Tell whether a title of courtesy is a woman's: « Madame », « Mme »."""
+    return civilite.strip().lower() in _FEMININE_TITLES
+
+
+_CONVENU = re.compile(r"(il\s+est\s+)?convenu\s+(et\s+arrêté\s+)?ce\s+qui\s+suit\s*:?\s*$", re.I)
+
+
+def finit_par_convenu(text: str) -> bool:
+    """Tell whether prose ends with « Il est convenu ce qui suit : » (then a template does not print it again)."""
+    plain = re.sub(r"[*_\u00a0\u202f]", " ", str(text)).strip()
+    return bool(_CONVENU.search(plain))
+
+
+def en_phrase(titre: str) -> str:
+    """Return a title typed in capitals as it reads within a sentence: « CONTRAT DE RELANCE ET DE TRANSITION
+    ÉCOLOGIQUE » → « contrat de relance et de transition écologique » (text in lower case is left alone)."""
+    return titre.lower() if titre.isupper() else titre
 
 
 @lru_cache(maxsize=4096)  # babel parses its date pattern at every call
@@ -157,6 +223,8 @@ _RULES: list[tuple[str, re.Pattern[str], str]] = [
     ("1", re.compile(r"\b1(?:ier)\b"), "1er"),
     # apostrophe
     ("'", re.compile(r"(?<=\w)'(?=\w)"), "\u2019"),
+    # an elided word that ends a piece of text (the next word is in bold, in a link…): « l'**appel** »
+    ("'", re.compile(r"\b([cdjlmnst]|qu|jusqu|lorsqu|puisqu)'$", re.I), "\\1\u2019"),
     # spaces inside guillemets
     ("«", re.compile(r"«[ \u00a0\u202f]*"), "«" + NBSP),
     ("»", re.compile(r"[ \u00a0\u202f]*»"), NBSP + "»"),
@@ -165,6 +233,9 @@ _RULES: list[tuple[str, re.Pattern[str], str]] = [
     (":", re.compile(r"(?<=[\w\)»%€\]])[ \u00a0\u202f]*:(?=\s|$)"), NBSP + ":"),
     (";!?", re.compile(r"[ \u00a0]+([;!?])"), NNBSP + r"\1"),
     (":", re.compile(r"[ \u202f]+:"), NBSP + ":"),
+    # digit groups of a quantity typed with spaces (« 241 934 habitants », « 4 860 000 € »): no-break
+    (" ", re.compile(r"(?<![\d,.])(\d{1,3})((?: \d{3})+)(?![\d,]|\.\d)"),
+     lambda m: m.group(1) + m.group(2).replace(" ", NNBSP)),
     # € and % after a number
     ("€%", re.compile(r"(?<=\d)[ \u202f]*(€|%)"), NBSP + r"\1"),
     ("°", re.compile(r"\b(n°|N°)[ ]*(?=\d)"), r"\1" + NBSP),

@@ -30,6 +30,7 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from . import TEMPLATES_DIR, french
+from .exposants import marquer_exposants
 from .prose import markdown_escape, markdown_link
 from .schema import Marqueur, Prose, is_marqueur, is_montant
 from .wordml import xml_safe
@@ -110,7 +111,9 @@ def ancre_signature(index: int, edge: str) -> Markup:
 
 @lru_cache(maxsize=8192)
 def _typeset(text: str) -> str:
-    return french.typographie(xml_safe(text))
+    """Return a printed string typeset, the letters of its ordinals marked as superscripts (each output turns
+    the marks into its own superscript: `exposants.EXPOSANT_DEBUT`)."""
+    return marquer_exposants(french.typographie(xml_safe(text)))
 
 
 @lru_cache(maxsize=16384)
@@ -545,6 +548,9 @@ def create_environment(templates_dir=None) -> SandboxedEnvironment:
         majuscules=majuscules,
         mois_annee=mois_annee,
         de=french.de,
+        pour=french.pour,
+        finit_par_convenu=french.finit_par_convenu,
+        en_phrase=french.en_phrase,
         lien=markdown_link,
         texte_litteral=markdown_escape,
         prose=prose,

@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .exposants import EXPOSANT_DEBUT, EXPOSANT_FIN, sans_marques
 from .french import typographie
 from .jinja_env import PROSE_RENDERER_KEY, environment
 from .prose import HtmlProseRenderer
@@ -36,6 +37,20 @@ def render_html(template_path: Path, context: dict[str, Any], origin: Provenance
     full_context[PROSE_RENDERER_KEY] = HtmlProseRenderer()
     full_context["provenance"] = origin
     try:
-        return _compiled(template_path, stat.st_mtime_ns, stat.st_size).render(full_context).encode("utf-8")
+        page = _compiled(template_path, stat.st_mtime_ns, stat.st_size).render(full_context)
     except RENDER_ERRORS as exc:
         raise render_failure(template_path, exc) from exc
+    return with_superscripts(page).encode("utf-8")
+
+
+_TEXT_ONLY = re.compile(r"<title>.*?</title>|<[^>]*>", re.S)
+"""Where a superscript cannot be written: inside a tag (an attribute), and in the page's title."""
+
+
+def with_superscripts(page: str) -> str:
+    """Return a page whose ordinals' marked letters are `<sup>` (tags and the title hold no mark)."""
+    if EXPOSANT_DEBUT not in page:
+        return page
+    page = _TEXT_ONLY.sub(lambda match: sans_marques(match.group()) if EXPOSANT_DEBUT in match.group()
+                          else match.group(), page)
+    return page.replace(EXPOSANT_DEBUT, "<sup>").replace(EXPOSANT_FIN, "</sup>")

@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from generator.french import typographie  # noqa: E402
 from generator.wordml.authoring import (  # noqa: E402
-    add_field, add_toc, drop_styles_with_effects, repeat_as_header_row, set_bullets, set_font_table, set_fonts,
-    set_language, set_outline_level, set_paragraph_border, set_table_style_borders)
+    add_field, add_toc, drop_styles_with_effects, keep_row_whole, repeat_as_header_row, set_bullets,
+    set_cell_margins, set_font_table, set_fonts, set_language, set_outline_level, set_paragraph_border,
+    set_table_style_borders)
 from generator.wordml.writer import SYMBOL_FONT  # noqa: E402
 
 _JINJA_TAG = re.compile(r"(\{\{.*?\}\}|\{%.*?%\})")
@@ -132,6 +133,7 @@ def add_styles(doc) -> None:
     table = styles.add_style("Tableau Paraphe", WD_STYLE_TYPE.TABLE)
     table.base_style = styles["Normal Table"]
     set_table_style_borders(table)
+    add_layout_styles(doc)
 
 
 def sommaire_styles(paragraph_style) -> None:
@@ -235,28 +237,54 @@ class TemplateWriter:
     def tag(self, text: str):
         return self.p(text, "Normal")
 
-    def table(self, rows: list[list[tuple[str, str]]]):
+    def table(self, rows: list[list[tuple[str, str] | None]]):
+        """Add a table of `rows` of (text, paragraph style) cells; a None cell is merged into the cell before it.
+        The leading rows whose every cell is a header cell repeat at the top of each page the table runs on, no
+        row breaks across pages, and the columns are fitted to the text when a document is built."""
         cols = max(len(r) for r in rows)
         table = self.doc.add_table(rows=len(rows), cols=cols)
         table.style = self.doc.styles["Tableau Paraphe"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         for r, row in enumerate(rows):
-            for c, (text, style) in enumerate(row):
+            for c, item in enumerate(row):
+                if item is None:
+                    continue
+                text, style = item
                 paragraph = table.rows[r].cells[c].paragraphs[0]
                 paragraph.style = self.doc.styles[style]
                 if text:
                     paragraph.add_run(typeset(text))
+        for r, row in enumerate(rows):
+            for c, item in enumerate(row):
+                end = c
+                while item is not None and end + 1 < len(row) and row[end + 1] is None:
+                    end += 1
+                if end > c:
+                    table.cell(r, c).merge(table.cell(r, end))
+        header_rows = 0
+        for row in rows:
+            if row and all(item is None or item[1] in (H, DH) for item in row) and "{%tr" not in "".join(
+                    item[0] for item in row if item is not None):
+                header_rows += 1
+            else:
+                break
+        for index, row in enumerate(table.rows):
+            keep_row_whole(row)
+            if index < header_rows:
+                repeat_as_header_row(row)
         return table
 
 
 H, C, M = "Cellule entete", "Cellule", "Cellule montant"
+DH, DC, DM = "Cellule dense entete", "Cellule dense", "Cellule dense montant"
+"""The cells of a table with many columns (the maquette financière: a column per year)."""
 
 
 def budget_table(t: TemplateWriter, name: str, title: str) -> None:
     b = f"fiche.{name}"
     t.table([
-        [(title, H), ("", H), ("", H), ("", H)],
-        [("Dépenses HT", H), ("", H), ("Recettes HT", H), ("", H)],
+        [(title, H), None, None, None],
+        [("Dépenses HT", H), None, ("Recettes HT", H), None],
         [("Libellé", H), ("Montant", H), ("Libellé", H), ("Montant", H)],
         [("{%tr for depense, recette in " + b + ".lignes %}", C)],
         [("{{ depense.libelle if depense else '' }}", C), ("{{ depense.montant|cellule if depense else '' }}", M),
@@ -319,28 +347,75 @@ def consolidation_line(t: TemplateWriter) -> None:
     t.tag("{%p endif %}")
 
 
-def signature_table(t: TemplateWriter, lines: list[tuple[str, str]]):
-    """Add the signature blocks side by side, one column per party."""
+def convenu_line(t: TemplateWriter, before: str) -> None:
+    """Write « Il est convenu ce qui suit : » after the prose `before`, unless that prose ends with it."""
+    t.tag("{%p if not " + before + "|finit_par_convenu %}")
+    t.p("Il est convenu ce qui suit :", "Body Text")
+    t.tag("{%p endif %}")
+
+
+def signature_table(t: TemplateWriter) -> None:
+    """Add the signature blocks side by side, one cell per party: « Pour … », the signatory's office, room to
+    sign, the name; the row never breaks across pages, and the « Fait à » line before it stays with it."""
     doc = t.doc
     table = t.table([[("{%tc for partie in parties %}", "Signature"), ("", "Signature"),
                       ("{%tc endfor %}", "Signature")]])
     cell = table.rows[0].cells[1]
-    room = [index for index, (text, _) in enumerate(lines) if not text]
-    anchors = {room[0]: "haut", room[-1]: "bas"} if len(room) >= 2 else {}
-    first, *rest = lines
-    cell.paragraphs[0].add_run(typeset(first[0]))
-    cell.paragraphs[0].style = doc.styles[first[1]]
-    for index, (text, style) in enumerate(rest, start=1):
+    lines = [("{{ partie.nom|pour }},", "Signature pour"), ("{%p for ligne in partie.signature %}", "Signature"),
+             ("{{ ligne }}", "Signature"), ("{%p else %}", "Signature"),
+             ("{{ partie.representant.fonction }},", "Signature"), ("{%p endfor %}", "Signature"),
+             # the signatory's room to sign, its top and bottom marked for the PDF's signature field
+             ("{{r loop.index|ancre_signature('haut') }}", "Signature"),
+             ("{{ partie.representant.nom }}", "Signature nom")]
+    (first, first_style), *rest = lines
+    cell.paragraphs[0].add_run(typeset(first))
+    cell.paragraphs[0].style = doc.styles[first_style]
+    for text, style in rest:
         paragraph = cell.add_paragraph(style=doc.styles[style])
-        if text:
-            paragraph.add_run(typeset(text))
-        elif index in anchors:
-            # the signatory's room to sign, marked for the signature field of the PDF (wordml.signature)
-            paragraph.add_run("{{r loop.index|ancre_signature('%s') }}" % anchors[index])
-            if anchors[index] == "bas":
-                paragraph.paragraph_format.space_before = Cm(3.5)
+        if style == "Signature nom":  # the bottom of the room: where the name's line starts
+            paragraph.add_run("{{r loop.index|ancre_signature('bas') }}")
+        paragraph.add_run(text if text.startswith("{{r ") else typeset(text))
     table.style = doc.styles["Normal Table"]
-    return table
+
+
+def axis_heading(t: TemplateWriter) -> None:
+    """Write the heading of an axis of the fiches: on a new page, but the first, which follows the heading of
+    its annexe."""
+    t.tag("{%p if loop.first %}")
+    t.p("AXE {{ axe.numero }} - {{ axe.code }} ({{ axe.libelle_fiches }})", "Fiche axe")
+    t.tag("{%p else %}")
+    t.p("AXE {{ axe.numero }} - {{ axe.code }} ({{ axe.libelle_fiches }})", "Fiche axe") \
+        .paragraph_format.page_break_before = True
+    t.tag("{%p endif %}")
+
+
+def add_layout_styles(doc) -> None:
+    """Give the styles what keeps a page whole: no widow or orphan line, a table's title and the « Fait à »
+    line kept with what follows, the signature blocks' styles (room to sign above the name)."""
+    styles = doc.styles
+    styles["Normal"].paragraph_format.widow_control = True
+    for name in ("Titre tableau", "Fait a", "Fiche label", "Fiche label saut", "Fiche intitule", "Fiche axe"):
+        styles[name].paragraph_format.keep_with_next = True
+    for name in ("Heading 1", "Heading 2", "Heading 3", "Heading 4"):
+        styles[name].paragraph_format.keep_with_next = True
+    pour = styles.add_style("Signature pour", WD_STYLE_TYPE.PARAGRAPH)
+    pour.base_style = styles["Signature"]
+    pour.font.bold = True
+    pour.paragraph_format.space_after = Pt(6)
+    nom = styles.add_style("Signature nom", WD_STYLE_TYPE.PARAGRAPH)
+    nom.base_style = styles["Signature"]
+    nom.paragraph_format.space_before = Cm(4.2)
+    # table cells: single-spaced, no space after their paragraphs (the document's default leaves 10 pt)
+    styles[C].paragraph_format.space_after = Pt(0)
+    styles[C].paragraph_format.space_before = Pt(0)
+    styles[C].paragraph_format.line_spacing = 1.0
+    for name, base in ((DC, C), (DH, H), (DM, M)):
+        dense = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        dense.base_style = styles[base]
+        dense.font.size = Pt(7)
+    # Page breaks go before parts and annexes: an axis of the fiches starts a page unless it is the first,
+    # which follows its annexe's heading (`axis_heading`)
+    styles["Fiche axe"].paragraph_format.page_break_before = False
 
 
 def fiches(t: TemplateWriter, loop: str) -> None:
@@ -350,9 +425,9 @@ def fiches(t: TemplateWriter, loop: str) -> None:
     t.p("Fiche-projet n° {{ fiche.numero }} (supprimée)", "Fiche label")
     t.tag("{%p else %}")
     t.tag("{%p if loop.first %}")
-    t.p("INTITULE DE L'ACTION :", "Fiche label")
+    t.p("INTITULÉ DE L'ACTION :", "Fiche label")
     t.tag("{%p else %}")
-    t.p("INTITULE DE L'ACTION :", "Fiche label saut")
+    t.p("INTITULÉ DE L'ACTION :", "Fiche label saut")
     t.tag("{%p endif %}")
     t.p("{{ fiche.intitule }}", "Fiche intitule")
     t.p("Description synthétique du projet :", "Fiche label")
@@ -372,7 +447,7 @@ def fiches(t: TemplateWriter, loop: str) -> None:
     t.tag("{%p if fiche.echeancier %}")
     t.p("", "Fiche champ")
     t.table([
-        [("ECHEANCIER DES CP DU PROJET", H), ("TOTAL", H), ("{%tc for annee in annees %}", H),
+        [("ÉCHÉANCIER DES CP DU PROJET", H), ("TOTAL", H), ("{%tc for annee in annees %}", H),
          ("CP {{ annee }}", H), ("{%tc endfor %}", H)],
         [("{%tr for ligne in fiche.echeancier.lignes %}", C)],
         [("{{ ligne.libelle }}", C), ("{{ ligne.total|cellule }}", M), ("{%tc for cellule in ligne.cellules %}", M),
@@ -404,30 +479,25 @@ def maquette_section(t: TemplateWriter, title: str) -> None:
     landscape = doc.add_section(WD_SECTION.NEW_PAGE)
     landscape.orientation = WD_ORIENT.LANDSCAPE
     landscape.page_width, landscape.page_height = Cm(29.7), Cm(21)
+    landscape.left_margin = landscape.right_margin = Cm(1.5)
     t.p(title, "Heading 2")
     t.p("{{ maquette.titre }}", "Titre tableau")
     maquette = t.table([
-        [("ENJEU", H), ("N°PROJET", H), ("MAITRE D'OUVRAGE", H), ("DESCRIPTION DU PROJET", H),
-         ("ANNEE DE LANCEMENT", H), ("COUT {{ maquette.annee_1 }}", H), ("COUT {{ maquette.annee_2 }}", H),
-         ("COUT TOTAL {{ maquette.periode }}", H), ("COMMENTAIRE", H), ("FINANCEMENTS RECHERCHES", H)],
-        [("{%tr for ligne in maquette.lignes %}", C)],
-        [("{{ ligne.fiche.axe.code }}", C), ("{{ ligne.fiche.numero }}", C), ("{{ ligne.fiche.maitre_ouvrage }}", C),
-         ("{{ ligne.fiche.libelle_maquette }}", C), ("{{ ligne.fiche.annee_lancement }}", C),
-         ("{{ ligne.cout_annee_1|cellule }}", M), ("{{ ligne.cout_annee_2|cellule }}", M),
-         ("{{ ligne.cout_total|cellule }}", M), ("{{ ligne.fiche.commentaire_maquette or '' }}", C),
-         ("{{ ligne.fiche.financements_recherches or '' }}", C)],
-        [("{%tr endfor %}", C)],
-        [("TOTAL", H), ("", C), ("", C), ("", C), ("", C), ("{{ maquette.total_annee_1|montant }}", M),
-         ("{{ maquette.total_annee_2|montant }}", M), ("{{ maquette.total|montant }}", M), ("", C), ("", C)],
+        [("ENJEU", DH), ("N° PROJET", DH), ("MAÎTRE D'OUVRAGE", DH), ("DESCRIPTION DU PROJET", DH),
+         ("ANNÉE DE LANCEMENT", DH), ("{%tc for annee in maquette.annees %}", DH), ("COÛT {{ annee }}", DH),
+         ("{%tc endfor %}", DH), ("COÛT TOTAL {{ maquette.periode }}", DH), ("COMMENTAIRE", DH),
+         ("FINANCEMENTS RECHERCHÉS", DH)],
+        [("{%tr for ligne in maquette.lignes %}", DC)],
+        [("{{ ligne.fiche.axe.code }}", DC), ("{{ ligne.fiche.numero }}", DC), ("{{ ligne.fiche.maitre_ouvrage }}", DC),
+         ("{{ ligne.fiche.libelle_maquette }}", DC), ("{{ ligne.fiche.annee_lancement }}", DC),
+         ("{%tc for cout in ligne.couts %}", DM), ("{{ cout|cellule }}", DM), ("{%tc endfor %}", DM),
+         ("{{ ligne.cout_total|cellule }}", DM), ("{{ ligne.fiche.commentaire_maquette or '' }}", DC),
+         ("{{ ligne.fiche.financements_recherches or '' }}", DC)],
+        [("{%tr endfor %}", DC)],
+        [("TOTAL", DH), None, None, None, None, ("{%tc for cout in maquette.totaux %}", DM), ("{{ cout|cellule }}", DM),
+         ("{%tc endfor %}", DM), ("{{ maquette.total|cellule }}", DM), ("", DC), ("", DC)],
     ])
-    repeat_as_header_row(maquette.rows[0])
-    maquette.autofit = False
-    widths = (2.2, 1.3, 2.6, 6.0, 1.6, 2.3, 2.3, 2.3, 2.5, 2.6)
-    for column, width in zip(maquette.columns, widths):
-        column.width = Cm(width)
-    for row in maquette.rows:
-        for cell, width in zip(row.cells, widths):
-            cell.width = Cm(width)
+    set_cell_margins(maquette, 45)  # a column per year: small text, narrow margins leave the words their room
     portrait = doc.add_section(WD_SECTION.NEW_PAGE)
     portrait.orientation = WD_ORIENT.PORTRAIT
     portrait.page_width, portrait.page_height = Cm(21), Cm(29.7)
@@ -443,8 +513,8 @@ def crte_parties(t: TemplateWriter) -> None:
         "{{ partie.representant.civilite }} {{ partie.representant.nom }}"
         "{% else %}{{ partie.representant.civilite }} {{ partie.representant.nom }}, "
         "{{ partie.representant.qualite }}{% endif %}"
-        "{% if partie.habilitation %}, dûment habilité{{ 'e' if partie.representant.civilite in ('Mme', 'Madame') "
-        "else '' }} par délibération du {{ partie.habilitation.organe }}"
+        "{% if partie.habilitation %}, dûment habilité{{ 'e' if partie.representant.feminin else '' }} par "
+        "délibération {{ partie.habilitation.organe|de }}"
         "{% if partie.habilitation.numero %} n° {{ partie.habilitation.numero }}{% endif %}"
         " en date du {{ partie.habilitation.date if partie.habilitation.date is string else "
         "partie.habilitation.date|date_longue }}{% endif %}{{ '.' if loop.last else ',' }}",
@@ -453,9 +523,7 @@ def crte_parties(t: TemplateWriter) -> None:
 
 
 def crte_signatures(t: TemplateWriter) -> None:
-    signature_table(t, [("{%p for ligne in partie.signature %}", "Signature"), ("{{ ligne }}", "Signature"),
-                        ("{%p endfor %}", "Signature"), ("", "Signature"), ("", "Signature"),
-                        ("{{ partie.representant.nom }}", "Signature")])
+    signature_table(t)
 
 
 def crte_template() -> None:
@@ -481,7 +549,7 @@ def crte_template() -> None:
     add_toc(doc, (1, 3), {"Encadre titre": 3, "Fiche axe": 3})
 
     # First part
-    t.p("PREMIERE PARTIE – LE PROJET DE TERRITOIRE", "Heading 1")
+    t.p("PREMIÈRE PARTIE – LE PROJET DE TERRITOIRE", "Heading 1")
     t.tag("{%p for texte in projet %}")
     t.tag("{{p texte|prose(1) }}")
     t.tag("{%p endfor %}")
@@ -491,7 +559,7 @@ def crte_template() -> None:
     t.tag("{%p endfor %}")
 
     # Second part
-    t.p("DEUXIEME PARTIE – LE CONTRAT", "Heading 1")
+    t.p("DEUXIÈME PARTIE – LE CONTRAT", "Heading 1")
     t.p("Entre :")
     crte_parties(t)
     t.p("Préambule", "Heading 2")
@@ -510,7 +578,7 @@ def crte_template() -> None:
     crte_signatures(t)
 
     # Third part
-    t.p("TROISIEME PARTIE – ANNEXES", "Heading 1")
+    t.p("TROISIÈME PARTIE – ANNEXES", "Heading 1")
     t.p("Avertissement :", "Fiche label")
     t.tag("{{p avertissement|prose(2) }}")
     t.p("1 – Architecture du contrat", "Heading 2")
@@ -519,11 +587,11 @@ def crte_template() -> None:
     t.tag("{%p endif %}")
     t.p("2 – Fiches-projet", "Heading 2")
     t.tag("{%p for axe in axes %}")
-    t.p("AXE {{ axe.numero }} - {{ axe.code }} ({{ axe.libelle_fiches }})", "Fiche axe")
+    axis_heading(t)
     fiches(t, "axe.fiches")
     t.tag("{%p endfor %}")
     maquette_section(t, "3 – Récapitulatif des fiches")
-    t.p("4 - Indicateurs d'évaluation", "Heading 2")
+    t.p("4 – Indicateurs d'évaluation", "Heading 2")
     t.tag("{%p if indicateurs %}")
     t.tag("{{p indicateurs|prose(2) }}")
     t.tag("{%p endif %}")
@@ -554,7 +622,7 @@ def crte_annexes_template() -> None:
     add_toc(doc, (1, 3), {"Fiche axe": 3})
     t.p("Fiches-projet", "Heading 1")
     t.tag("{%p for axe in axes %}")
-    t.p("AXE {{ axe.numero }} - {{ axe.code }} ({{ axe.libelle_fiches }})", "Fiche axe")
+    axis_heading(t)
     fiches(t, "axe.fiches")
     t.tag("{%p endfor %}")
     maquette_section(t, "Récapitulatif des fiches (maquette financière)")
@@ -567,18 +635,18 @@ def crte_avenant_template() -> None:
     """The avenant: parties, visas, exposé, one article per change, signatures, annexes."""
     doc, t = new_template()
     t.p("Avenant n° {{ numero }}", "Couverture titre")
-    t.p("au contrat de relance et de transition écologique {{ contrat.territoire|de }}", "Couverture bloc")
+    t.p("au {{ contrat.titre|en_phrase }} {{ contrat.territoire|de }}", "Couverture bloc")
     t.p("{{ avenant.objet }}", "Couverture consolidation")
     t.p("Entre :")
     crte_parties(t)
-    t.p("Vu le contrat de relance et de transition écologique {{ contrat.territoire|de }} signé le "
+    t.p("Vu le {{ contrat.titre|en_phrase }} {{ contrat.territoire|de }} signé le "
         "{{ signature_contrat.date|date_longue }},", "Visa")
     t.tag("{%p for precedent in avenants_precedents %}")
     t.p("Vu l'avenant n° {{ precedent[0] }} du {{ precedent[1]|date_longue }},", "Visa")
     t.tag("{%p endfor %}")
     t.p("Exposé", "Heading 1 suite")
     t.tag("{{p expose|prose(1) }}")
-    t.p("Il est convenu ce qui suit :", "Body Text")
+    convenu_line(t, "expose")
     t.tag("{%p for article in articles %}")
     t.p("Article {{ article.numero|numero_article }}{% if article.titre %} – {{ article.titre }}{% endif %}",
         "Heading 2")
@@ -624,26 +692,25 @@ def accord_cadre_template() -> None:
         "{% if partie.habilitation %}, agissant en vertu de la délibération"
         "{% if partie.habilitation.numero %} n° {{ partie.habilitation.numero }}{% endif %}"
         " {{ partie.habilitation.organe|de }} du {{ partie.habilitation.date|date_longue }}{% endif %}.")
+    t.tag("{%p if parties|length == 2 %}")
     t.p("{{ \"d'une part,\" if loop.first else \"d'autre part,\" }}")
+    t.tag("{%p endif %}")
     t.tag("{%p endfor %}")
     t.p("Ci-après {{ 'désignées' if feminin_pluriel else 'désignés' }} ensemble « {{ designation_commune }} »,")
     t.tag("{%p for visa in visas %}")
     t.tag("{{p ('Vu ' ~ visa ~ ',')|prose(0, 'Visa') }}")
     t.tag("{%p endfor %}")
-    t.p("Préambule", "Heading 1")
+    t.p("Préambule", "Heading 1 suite")
     t.tag("{{p preambule|prose(1) }}")
-    t.p("Il est convenu ce qui suit :", "Body Text")
+    convenu_line(t, "preambule")
     t.tag("{%p for article in articles %}")
     t.p("Article {{ article.numero|numero_article }}{% if article.titre %} – {{ article.titre }}{% endif %}",
-        "Heading 1")
+        "Heading 1 suite")
     t.tag("{{p article.corps|prose(1) }}")
     t.tag("{%p endfor %}")
     t.p("Fait à {{ signature.lieu or '…………' }}, le {{ signature.date|date_longue if signature.date else '…………' }}"
         ", en {{ signature.exemplaires or '…' }} exemplaires", "Fait a")
-    signature_table(t, [("Pour {{ partie.nom[:1]|lower }}{{ partie.nom[1:] }},", "Signature"),
-                        ("{%p for ligne in partie.signature %}", "Signature"), ("{{ ligne }}", "Signature"),
-                        ("{%p endfor %}", "Signature"), ("", "Signature"), ("", "Signature"),
-                        ("{{ partie.representant.nom }}", "Signature")])
+    signature_table(t)
     t.tag("{%p if annexes %}")
     t.p("ANNEXES", "Heading 1")
     t.tag("{%p endif %}")

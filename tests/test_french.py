@@ -112,7 +112,14 @@ def test_montant_jo():
     ("la 2ème phase", "la 2e phase"),
     ("la 1ère phase", "la 1re phase"),
     ("le 3eme axe", "le 3e axe"),
-    ("coût : 275 000 €", "coût\u00a0: 275 000\u00a0€"),
+    ("coût : 275 000 €", "coût\u00a0: 275\u202f000\u00a0€"),
+    # digit groups typed with plain spaces are held together
+    ("241 934 habitants", "241\u202f934 habitants"),
+    ("4 860 000 €", "4\u202f860\u202f000\u00a0€"),
+    ("entre 2021 2022", "entre 2021 2022"),  # two years, not a number
+    ("tél. 03 21 79 07 90", "tél. 03 21 79 07 90"),  # a telephone number is grouped by two
+    ("la 1ere tranche", "la 1re tranche"),
+    ("aussi par l'", "aussi par l\u2019"),  # an elided word before a word in bold (« l'**appel** »)
     ("soit 10 % de plus", "soit 10\u00a0% de plus"),
     ("soit 10% de plus", "soit 10\u00a0% de plus"),
     ("la fiche n° 12", "la fiche n°\u00a012"),
@@ -175,3 +182,48 @@ def test_typography_looks_for_protected_spans_only_where_there_may_be_one(text):
     ("le Conseil", "du Conseil"), ("la Région", "de la Région"), ("l'Etat", "de l'Etat"), ("Hénin", "de Hénin")])
 def test_de_contracts_and_elides_before_a_vowel(phrase, expected):
     assert french.de(phrase) == expected
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("Pays de Saint-Omer", "du Pays de Saint-Omer"),
+    ("Communauté urbaine d'Arras", "de la Communauté urbaine d'Arras"),
+    ("Agglomération du Boulonnais", "de l’Agglomération du Boulonnais"),
+    ("Lens-Liévin", "de Lens-Liévin"),
+    ("conseil communautaire", "du conseil communautaire"),
+    ("la Commission Permanente", "de la Commission Permanente"),
+    ("le Conseil métropolitain", "du Conseil métropolitain"),
+    ("L'État", "de l'État"),
+])
+def test_de_takes_the_article_of_the_name(name, expected):
+    assert french.de(name) == expected
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("L'État", "Pour l'État"),
+    ("La Région Hauts-de-France", "Pour la Région Hauts-de-France"),
+    ("Lille Métropole", "Pour Lille Métropole"),
+])
+def test_pour_lowers_a_leading_article_only(name, expected):
+    assert french.pour(name) == expected
+
+
+def test_a_womans_title_of_courtesy_is_feminine():
+    assert french.civilite_feminine("Madame") and french.civilite_feminine("Mme")
+    assert not french.civilite_feminine("Monsieur") and not french.civilite_feminine("M.")
+
+
+def test_prose_ending_with_il_est_convenu_is_recognised():
+    assert french.finit_par_convenu("Considérant…\n\nIl est convenu ce qui suit :\n")
+    assert french.finit_par_convenu("**Il est convenu et arrêté ce qui suit\u00a0:**")
+    assert not french.finit_par_convenu("Il est convenu ce qui suit : rien.")
+
+
+@pytest.mark.parametrize("qualite, feminin, expected", [
+    ("son Président", False, "Le Président"),
+    ("sa Présidente", True, "La Présidente"),
+    ("Préfet du Pas-de-Calais", False, "Le Préfet du Pas-de-Calais"),
+    ("Adjointe au maire", True, "L’Adjointe au maire"),
+    ("la Maire de Lille", True, "La Maire de Lille"),
+])
+def test_a_signatory_signs_with_the_office_and_its_article(qualite, feminin, expected):
+    assert french.fonction_signataire(qualite, feminin) == expected

@@ -60,7 +60,7 @@ def test_odt_opens_and_holds_the_text_and_the_provenance(published):
         content = odt.read("content.xml").decode("utf-8")
         meta = odt.read("meta.xml").decode("utf-8")
     text = re.sub(r"<[^>]+>", "", content)
-    assert "Objet du contrat" in text and "MAQUETTE FINANCIERE" in text
+    assert "Objet du contrat" in text and "MAQUETTE FINANCIÈRE" in text
     assert "Paraphe" in meta
 
 
@@ -117,7 +117,7 @@ def test_html_page_is_semantic_french_and_self_contained(published):
     ids = set(re.findall(r'id="([^"]+)"', html))
     assert anchors and anchors <= ids  # every entry of the table of contents leads somewhere
     assert html.count("<caption>") >= 27 * 3 + 1 and '<th scope="col">' in html
-    assert "Article 1er – Objet du contrat" in html and "**" not in html
+    assert "Article 1<sup>er</sup> – Objet du contrat" in html and "**" not in html
     assert '<meta name="generator" content="Paraphe' in html and 'name="paraphe-sources"' in html
 
 
@@ -174,14 +174,17 @@ def test_xlsx_totals_are_formulas_equal_to_the_maquette(published):
     assert summary.freeze_panes == "A2"
     total_row = summary.max_row
     assert summary.cell(total_row, 1).value == "TOTAL"
-    assert summary.cell(total_row, 6).value.startswith("=SUM(")
-    assert sum_formula(workbook, summary, summary.cell(total_row, 4).value) == maquette.total_annee_1
-    assert sum_formula(workbook, summary, summary.cell(total_row, 5).value) == maquette.total_annee_2
-    assert sum_formula(workbook, summary, summary.cell(total_row, 6).value) == maquette.total
+    # a column per year of the échéanciers (2021 to 2026, the 2026 costs too), then their total
+    assert [summary.cell(1, column).value for column in range(4, 11)] == [
+        "COÛT 2021", "COÛT 2022", "COÛT 2023", "COÛT 2024", "COÛT 2025", "COÛT 2026", "COÛT TOTAL 2021-2027"]
+    assert summary.cell(total_row, 10).value.startswith("=SUM(")
+    for column, annee in zip(range(4, 10), range(2021, 2027)):
+        assert sum_formula(workbook, summary, summary.cell(total_row, column).value) == maquette.total_annee(annee)
+    assert sum_formula(workbook, summary, summary.cell(total_row, 10).value) == maquette.total
     axis = workbook["2 - BOUGER"]
-    assert axis["A2"].value == "2.1" and isinstance(axis["G2"].value, int)  # real numbers
-    assert "€" in axis["G2"].number_format
-    assert workbook["1 - TRAVAILLER"]["G2"].value == "Pour mémoire"  # words stay words
+    assert axis["A2"].value == "2.1" and isinstance(axis["K2"].value, int)  # real numbers
+    assert "€" in axis["K2"].number_format
+    assert workbook["1 - TRAVAILLER"]["K2"].value == "Pour mémoire"  # words stay words
     assert workbook.properties.creator == "Paraphe"
     assert re.fullmatch(r"Paraphe, [\d.]+, sources, [0-9a-f]{64}", workbook.properties.keywords)
 

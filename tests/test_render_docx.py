@@ -35,7 +35,7 @@ def test_the_document_reads_as_the_contract(lens_lievin_docx):
     text = "\n".join(docx_paragraphs(lens_lievin_docx))
     assert "Article 1er – Objet du contrat" in text
     assert "Article 2 – Ambition du territoire de Lens-Liévin" in text
-    assert "4.1. Intégration des contractualisations et programmes de l\u2019Etat" in text
+    assert "4.1. Intégration des contractualisations et programmes de l\u2019État" in text
     assert "Fait à Lens en 3 exemplaires, le 9 juillet 2021" in text
     assert "Entre\u00a0:" in text
     assert ("La Communauté d\u2019Agglomération de Lens-Liévin (ci-après désignée «\u00a0CALL\u00a0»), représentée "
@@ -51,31 +51,36 @@ def test_maquette_has_a_row_per_fiche_and_sums_of_the_fiches(lens_lievin_docx):
     maquette = next(t for t in tables if t.rows[0].cells[0].text == "ENJEU")
     rows = [[c.text for c in r.cells] for r in maquette.rows]
     header, body, total = rows[0], rows[1:-1], rows[-1]
-    assert header[5:8] == ["COUT 2021", "COUT 2022", "COUT TOTAL 2021-2027"]
+    # a column per year of the échéanciers (2021 to 2026), then their total
+    assert header[5:12] == ["COÛT 2021", "COÛT 2022", "COÛT 2023", "COÛT 2024", "COÛT 2025", "COÛT 2026",
+                            "COÛT TOTAL 2021-2027"]
     assert len(body) == 27
     assert [r[1] for r in body][:3] == ["1.1", "1.2", "1.3"]
     assert total[0] == "TOTAL"
 
-    # Each fiche's échéancier, read back from the document: its DEPENSES line gives the maquette's costs
-    # (where the fiche has words instead of an amount, « A évaluer », the maquette shows them and the
-    # DEPENSES line, a sum of amounts, shows 0 €).
-    echeanciers = [t for t in tables if t.rows[0].cells[0].text == "ECHEANCIER DES CP DU PROJET"]
+    # Each fiche's échéancier, read back from the document: its DÉPENSES line gives the maquette's costs
+    # (where the fiche has words instead of an amount, « A évaluer », both show the words, never « 0 € »; a year
+    # the fiche leaves empty is empty in the maquette, 0 € on the DÉPENSES line, as a spreadsheet sums it).
+    echeanciers = [t for t in tables if t.rows[0].cells[0].text == "ÉCHÉANCIER DES CP DU PROJET"]
     assert len(echeanciers) == 27
     markers = 0
     for row, echeancier in zip(body, echeanciers):
         depenses = [c.text for c in echeancier.rows[1].cells]
-        assert depenses[0] == "DEPENSES"
-        for maquette_cell, fiche_cell in ((row[5], depenses[2]), (row[6], depenses[3]), (row[7], depenses[1])):
-            if amount(maquette_cell) is None:
-                markers += bool(maquette_cell)
-                assert amount(fiche_cell) == 0, row[1]
+        assert depenses[0] == "DÉPENSES"
+        pairs = [(row[5 + year], depenses[2 + year]) for year in range(6)] + [(row[11], depenses[1])]
+        for maquette_cell, fiche_cell in pairs:
+            if not maquette_cell:
+                assert fiche_cell in ("0\u00a0€", "A évaluer", "Pour mémoire"), row[1]
             else:
                 assert maquette_cell == fiche_cell, row[1]
+                markers += amount(maquette_cell) is None
     assert markers >= 5  # « Pour mémoire », « A évaluer »… stay words
-    for column in (5, 6, 7):
+    for column in range(5, 12):
         expected = sum((amount(r[column]) or Decimal(0) for r in body), Decimal(0))
         assert amount(total[column]) == expected
-    assert amount(total[7]) > Decimal(100_000_000)
+    # the 2026 costs are in the maquette: the three years after 2023 add up to more than 30 million
+    assert sum(amount(total[column]) for column in (8, 9, 10)) > Decimal(30_000_000)
+    assert amount(total[11]) > Decimal(100_000_000)
 
 
 def test_fiche_tables_have_their_totals(lens_lievin_docx):
@@ -139,3 +144,81 @@ def test_the_provenance_is_written_in_the_core_properties_namespace(lens_lievin_
     assert "custom-properties" not in core
     assert re.search(r"<cp:keywords>Paraphe [\d.]+; sources [0-9a-f]{64}</cp:keywords>", core)
     assert re.search(r"<cp:version>Paraphe [\d.]+</cp:version>", core)
+
+
+# --- Tables, signatures and French form of the real outputs ------------------------------------------------
+
+HEADER_STYLES = ("Celluleentete", "Celluledenseentete")
+
+
+def _tables(path):
+    from xml.etree import ElementTree as ET
+
+    from .conftest import W
+
+    root = ET.fromstring(docx_xml(path))
+    return W, [t for t in root.iter(W + "tbl")]
+
+
+def test_every_header_row_repeats_and_no_row_breaks_across_pages(lens_lievin_docx):
+    W, tables = _tables(lens_lievin_docx)
+    header_rows = 0
+    for table in tables:
+        rows = table.findall(W + "tr")
+        for row in rows:
+            assert row.find(f"{W}trPr/{W}cantSplit") is not None
+        leading = 0
+        for row in rows:
+            styles = {s.get(W + "val") for s in row.iter(W + "pStyle")}
+            if not styles or not styles <= set(HEADER_STYLES):
+                break
+            leading += 1
+        for row in rows[:leading]:  # every header row at the top of a table repeats on the next page
+            assert row.find(f"{W}trPr/{W}tblHeader") is not None
+        header_rows += leading
+    # 27 fiches × (budgets 3 + 3, échéancier 1, financements 1), and the maquette's header row
+    assert header_rows == 27 * 8 + 1
+
+
+def test_tables_have_a_fixed_layout_within_the_text_width(lens_lievin_docx):
+    W, tables = _tables(lens_lievin_docx)
+    for table in tables:
+        width = int(table.find(f"{W}tblPr/{W}tblW").get(W + "w"))
+        assert table.find(f"{W}tblPr/{W}tblLayout").get(W + "type") == "fixed"
+        assert sum(int(c.get(W + "w")) for c in table.iter(W + "gridCol")) == width
+        # A4 portrait with 2 cm margins (9 638 twips), or the maquette's landscape page with 1.5 cm margins
+        assert width in (9638, 16838 - 2 * 850)
+
+
+def test_the_signature_block_is_a_table_of_one_cell_per_party(lens_lievin_docx):
+    W, tables = _tables(lens_lievin_docx)
+    [signatures] = [t for t in tables if any(s.get(W + "val") == "Signaturepour" for s in t.iter(W + "pStyle"))]
+    [row] = signatures.findall(W + "tr")
+    cells = ["\n".join("".join(t.text or "" for t in p.iter(W + "t")) for p in c.iter(W + "p"))
+             for c in row.findall(W + "tc")]
+    assert cells == ["Pour l\u2019État,\nLe Préfet du Pas-de-Calais,\nLouis LE FRANC",
+                     "Pour la Communauté d\u2019Agglomération de Lens-Liévin,\nLe Président de la Communauté\n"
+                     "d\u2019Agglomération de Lens-Liévin,\nMaire de Lens,\nSylvain ROBERT"]
+    assert row.find(f"{W}trPr/{W}cantSplit") is not None
+
+
+def test_french_form_of_the_contract(lens_lievin_docx, contract_dir, tmp_path):
+    text = "\n".join(docx_paragraphs(lens_lievin_docx))
+    assert "241\u202f934 habitants" in text  # typed « 241 934 habitants » with a plain space
+    assert "PREMIÈRE PARTIE" in text and "CONTRAT DE RELANCE ET DE TRANSITION ÉCOLOGIQUE" in text
+    assert "la 1re tranche" in text and "1ère" not in text
+    xml = docx_xml(lens_lievin_docx)
+    # « Article 1er »: the letters raised
+    assert re.search(r'<w:t xml:space="preserve">Article 1</w:t></w:r><w:r><w:rPr><w:vertAlign '
+                     r'w:val="superscript"/></w:rPr><w:t xml:space="preserve">er</w:t>', xml)
+    # a woman represents the party: « dûment habilitée », the body's article from its name
+    essai = main_document(build([contract_dir], tmp_path / "out"))
+    essai_text = "\n".join(docx_paragraphs(essai))
+    assert ("représentée par sa Présidente, Mme Anne MARTIN, dûment habilitée par délibération du conseil "
+            "communautaire n°\u00a02017-1234 en date du 1er juin 2017.") in essai_text
+    # the three years of the échéanciers each have their column in the maquette
+    maquette = next(t for t in Document(str(essai)).tables if t.rows[0].cells[0].text == "ENJEU")
+    assert [c.text for c in maquette.rows[0].cells][5:9] == ["COÛT 2021", "COÛT 2022", "COÛT 2023",
+                                                             "COÛT TOTAL 2021-2023"]
+    assert [c.text for c in maquette.rows[-1].cells][5:9] == ["112\u202f345\u00a0€", "80\u202f000\u00a0€",
+                                                              "1\u202f000\u00a0€", "193\u202f345\u00a0€"]

@@ -27,6 +27,20 @@ class Representant(Model):
     qualite_avant_nom: bool = False
     """True when the office is written before the name (« représentée par son Président, M. Sylvain ROBERT »)."""
 
+    @property
+    def feminin(self) -> bool:
+        """Whether the representative is a woman, as the title of courtesy says (« dûment habilitée »)."""
+        from ..french import civilite_feminine  # babel, which it loads, only when a document is rendered
+
+        return civilite_feminine(self.civilite)
+
+    @property
+    def fonction(self) -> str:
+        """The office as a signature block prints it: « son Président » → « Le Président »."""
+        from ..french import fonction_signataire
+
+        return fonction_signataire(self.qualite, self.feminin)
+
 
 class Habilitation(Model):
     """The deliberation that empowers a party's representative to sign."""

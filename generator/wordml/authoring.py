@@ -199,3 +199,30 @@ def set_font_table(document: DocxDocument, fonts: dict[str, str]) -> None:
                       f'<w:pitch w:val="{"fixed" if family == "modern" else "variable"}"/></w:font>'
                       for name, family in fonts.items())
     part._blob = _FONT_TABLE.format(entries).encode("utf-8")
+
+
+def keep_row_whole(row) -> None:
+    """Keep a table row on one page: a row too short to need two pages never breaks across them."""
+    tr_pr = row._tr.get_or_add_trPr()
+    if tr_pr.find(qn("w:cantSplit")) is None:
+        tr_pr.insert(0, OxmlElement("w:cantSplit"))
+
+
+_TBL_PR_AFTER_CELL_MARGINS = ("tblLook", "tblCaption", "tblDescription")
+
+
+def set_cell_margins(table, left_right: int) -> None:
+    """Give a table's cells left and right margins of `left_right` twips (Word's default is 108)."""
+    tbl_pr = table._tbl.tblPr
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:w"), str(left_right))
+        edge.set(qn("w:type"), "dxa")
+        margins.append(edge)
+    successor = next((child for child in tbl_pr if child.tag in {qn(f"w:{n}") for n in _TBL_PR_AFTER_CELL_MARGINS}),
+                     None)
+    if successor is None:
+        tbl_pr.append(margins)
+    else:
+        successor.addprevious(margins)

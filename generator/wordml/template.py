@@ -4,7 +4,7 @@ Template authors keep docxtpl's language (`{%p %}`, `{%tr %}`, `{%tc %}`, `{{p }
 docxtpl does for every document — load the package, serialize the body, run its regular expressions over it,
 compile the Jinja template, re-parse the rendered XML, fix the tables and recompress every part — is done here
 once per template: compiling also prepares what used to be done on each rendered document by walking it
-(filling the sommaire, fitting table grids to `{%tc %}` loops) as Jinja filter blocks around the few elements
+(filling the sommaire, fitting tables' columns to their text) as Jinja filter blocks around the few elements
 concerned. A render is then the Jinja render, a few string joins and the compression of the parts that changed;
 the other parts are copied as the template stores them.
 """
@@ -31,8 +31,9 @@ from jinja2.sandbox import SecurityError
 from lxml import etree
 
 from ..container import Member, read_members, write_zip
-from .writer import (SOMMAIRE_MARK, DocumentWriter, SharedRegions, TemplateStyles, TocSpec, add_setting,
-                     heading_level, parse_body, table_mark, xml_attribute)
+from ..exposants import EXPOSANT_DEBUT, EXPOSANT_FIN, sans_marques
+from .writer import (SOMMAIRE_MARK, DocumentWriter, SharedRegions, TableFitting, TemplateStyles, TocSpec,
+                     add_setting, heading_level, parse_body, xml_attribute)
 
 # docxcompose 2.2, which docxtpl imports, rebinds python-docx's "cp" prefix to the custom-properties namespace
 # (docxcompose/utils.py: `nsmap.update`): the core properties a document is stamped with (version, keywords…)
@@ -58,8 +59,6 @@ _STRUCTURE_TAGS = re.compile(r"\{[{%](p|tr|tc)\s")  # docxtpl tags that stand fo
 _PARAGRAPH_TAG = re.compile(r"\{[{%]p\s")  # docxtpl tags that stand for their paragraph
 _BLOCK_TAG = re.compile(r"\{%-?\s*(p\s+|tr\s+|tc\s+|r\s+)?(\w+)(.*?)-?%\}", re.S)
 _OPENERS = {"if", "for", "filter", "macro", "call", "with", "block", "autoescape", "raw"}
-_CELL_TAGS = re.compile(r"\{%\s*(tc\b|colspan\b|cellbg\b|vm\b|hm\b)|\{#\s*tc\b")  # `{#tc #}` drops its cell
-_COMPUTED_SPANS = re.compile(r"\{%\s*(colspan\b|vm\b|hm\b)")
 _BODY_MARK = "paraphe-body"
 _JINJA_PARTS = re.compile(r"word/(header\d*|footer\d*|footnotes)\.xml")
 _PARTS_A_DOCUMENT_CHANGES = ("word/settings.xml", "word/numbering.xml", "word/_rels/document.xml.rels",
@@ -183,7 +182,7 @@ def _next_rel_id(part) -> int:
     return max(numbers, default=0) + 1
 
 
-def _text_width(body) -> int | None:
+def _body_text_width_emu(body) -> int | None:
     """Return the width of the text between the margins of the body's last section, in EMU, or None."""
     section = body.find(qn("w:sectPr"))
     size = section.find(qn("w:pgSz")) if section is not None else None
@@ -253,10 +252,10 @@ def _has_balanced_tags(text: str) -> bool:
     return depth == 0
 
 
-def _mark_for_capture(body, toc: TocSpec | None, toc_paragraph) -> TocSpec | None:
+def _mark_for_capture(document, body, toc: TocSpec | None, toc_paragraph) -> TocSpec | None:
     """Put the filter blocks that treat elements after rendering around the headings the sommaire lists and
-    the tables whose cells come from `{%tc %}` tags (with their column widths, and marks on their rows and
-    columns, counted when the table is rendered); put the sommaire's mark in place of its field.
+    the tables of the body (each with the width of its page's text and the text sizes of its styles, to fit
+    its columns to its text once rendered); put the sommaire's mark in place of its field.
     Return the sommaire's spec (read back from the rendered body when a heading holds an unbalanced block tag,
     which no filter block can enclose)."""
     if toc is not None:
@@ -270,26 +269,67 @@ def _mark_for_capture(body, toc: TocSpec | None, toc_paragraph) -> TocSpec | Non
         toc_paragraph.addprevious(_tag_mark(f'{{{{ ""|{CAPTURE_FILTER}("sommaire") }}}}'))
         for paragraph in _field_paragraphs(toc_paragraph):
             paragraph.getparent().remove(paragraph)
-    for table in list(body.iter(qn("w:tbl"))):
-        text = _text(table)
-        if not _CELL_TAGS.search(text):
-            continue
-        if _COMPUTED_SPANS.search(text):  # spans known only once rendered: the table is read back
-            _wrap(table, '"grille-calculee"')
-            continue
-        grid = table.find(qn("w:tblGrid"))
-        widths = " ".join(c.get(qn("w:w")) or "0" for c in grid.findall(qn("w:gridCol")))
-        _wrap(table, f'"fin-tableau", "{widths}"')
-        for column in list(grid):
-            grid.remove(column)
-        grid.append(table_mark("grille"))
-        for row in table.iterchildren(qn("w:tr")):
-            row.insert(0, table_mark("ligne"))
-            for cell in row.iterchildren(qn("w:tc")):
-                span = cell.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
-                for _ in range(int(span.get(qn("w:val"))) if span is not None else 1):
-                    cell.insert(0, table_mark("colonne"))
+    sizes = None
+    for table, text_width in _tables_and_text_widths(body):
+        if sizes is None:
+            sizes = _text_sizes(document)
+        used = {s.get(qn("w:val")) for s in table.iter(qn("w:pStyle"))}
+        fitting = TableFitting(text_width, tuple((style, *sizes[style]) for style in [None, *sorted(used)]
+                                                 if style in sizes))
+        _wrap(table, f'"tableau", "{fitting}"')
     return toc
+
+
+def _tables_and_text_widths(body):
+    """Yield each table of the body (not those nested in a cell) with the width of the text of its section's
+    pages, in twips: a section's properties close it (in its last paragraph, or at the end of the body)."""
+    pending = []
+    for element in body:
+        if element.tag == qn("w:tbl"):
+            pending.append(element)
+            continue
+        section = element.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") if element.tag == qn("w:p") else \
+            element if element.tag == qn("w:sectPr") else None
+        if section is not None:
+            width = _text_width(section)
+            yield from ((table, width) for table in pending)
+            pending = []
+    yield from ((table, _text_width(None)) for table in pending)
+
+
+def _text_width(section) -> int:
+    """Return the width of the text of a section's pages (twips); an A4 page with 2 cm margins if unknown."""
+    def twips(element, name: str, default: int) -> int:
+        value = element.get(qn(f"w:{name}")) if element is not None else None
+        return int(value) if value and value.lstrip("-").isdigit() else default
+
+    size = section.find(qn("w:pgSz")) if section is not None else None
+    margins = section.find(qn("w:pgMar")) if section is not None else None
+    return twips(size, "w", 11906) - twips(margins, "left", 1134) - twips(margins, "right", 1134) - \
+        twips(margins, "gutter", 0)
+
+
+def _text_sizes(document) -> dict[str | None, tuple[int, bool]]:
+    """Return the size (half-points) and boldness of the text of each paragraph style of a document, and of a
+    paragraph without a style (key None), as their styles inherit them."""
+    defaults = document.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:sz')}")
+    default_size = int(defaults.get(qn("w:val"))) if defaults is not None else 20
+    out: dict[str | None, tuple[int, bool]] = {}
+    for style in document.styles:
+        if style.type != WD_STYLE_TYPE.PARAGRAPH:
+            continue
+        size = bold = None
+        current = style
+        while current is not None and (size is None or bold is None):
+            if size is None and current.font.size is not None:
+                size = int(current.font.size.pt * 2)
+            if bold is None and current.font.bold is not None:
+                bold = current.font.bold
+            current = current.base_style
+        out[style.style_id] = (size or default_size, bool(bold))
+        if style.style_id == document.styles.default(WD_STYLE_TYPE.PARAGRAPH).style_id:
+            out[None] = out[style.style_id]
+    return out
 
 
 def _mark_regions(body) -> tuple[frozenset[str], list]:
@@ -409,7 +449,7 @@ class CompiledTemplate:
         style_ids = {(_STYLE_TYPES[s.type], s.name): s.style_id for s in document.styles if s.type in _STYLE_TYPES}
         toc, toc_paragraph = _toc_spec(body, style_ids)
         check_block_structure(body)
-        toc = _mark_for_capture(body, toc, toc_paragraph)
+        toc = _mark_for_capture(document, body, toc, toc_paragraph)
         region_keys, added = _mark_regions(body)
         source = _patched(self._docxtpl, self._docxtpl.get_xml())
         parsed = env.parse(source)
@@ -429,7 +469,7 @@ class CompiledTemplate:
             namespaces=" ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in root.nsmap.items() if prefix),
             next_rel_ids={name: _next_rel_id(rel.target_part) for rel in document.part.rels.values()
                           if not rel.is_external and _JINJA_PARTS.fullmatch(name := rel.target_part.partname[1:])},
-            text_width=_text_width(body))
+            text_width=_body_text_width_emu(body))
 
         self._body = env.from_string(parsed)
         self._has_drawings = "docPr" in source
@@ -499,17 +539,18 @@ class CompiledTemplate:
                 if read_back:
                     writer.read_toc_entries(text)
                 body = text.encode("utf-8")
-            body = _finish_part(self._docxtpl, body)
+            body = _without_empty_last_section(_finish_part(self._docxtpl, body))
             if writer.has_sommaire:
                 body = writer.bookmark_headings(body)
                 body = body.replace(SOMMAIRE_MARK.encode(), writer.sommaire().encode("utf-8"), 1)
+            body = _with_superscripts(body)
             changed = {part: self._document_head + body + self._document_tail}
             if self._settings is not None:
                 changed["word/settings.xml"] = self._settings
             links = len(writer.hyperlinks)
             for part, template in self._parts_with_tags.items():
                 writer.part = part
-                changed[part] = _finish_part(self._docxtpl, template.render(context).encode("utf-8"))
+                changed[part] = _with_superscripts(_finish_part(self._docxtpl, template.render(context).encode("utf-8")))
                 if len(writer.hyperlinks) > links:  # a header's links would need relationships of its own
                     raise ValueError("un lien dans un en-tête, un pied de page ou une note n'est pas pris en charge")
             part = "word/document.xml"
@@ -558,10 +599,73 @@ class CompiledTemplate:
         element = parse_xml(self._core)
         properties = CoreProperties(element)
         for name, template in self._property_templates.items():
-            setattr(properties, name, template.render(context))
+            setattr(properties, name, sans_marques(template.render(context)))
         if set_properties is not None:
             set_properties(properties)
         return serialize_part_xml(element)
+
+
+_SECTION_BREAK = re.compile(rb"<w:p>(?:(?!<w:p>).)*?<w:pPr>(?:(?!</w:pPr>).)*?"
+                            rb"(<w:sectPr[ >](?:(?!</w:sectPr>).)*</w:sectPr>)"
+                            rb"</w:pPr></w:p>\s*(<w:sectPr[ >].*?</w:sectPr>)\s*(?:</w:body>\s*)?$", re.S)
+
+
+def _without_empty_last_section(body: bytes) -> bytes:
+    """Return a rendered body whose last section, when nothing is left in it (a template ending in landscape
+    pages for a table, say), is dropped: the section before it ends the document, instead of a blank page."""
+    if not body.rstrip().endswith((b"</w:sectPr>", b"</w:sectPr></w:body>")):
+        return body
+    match = _SECTION_BREAK.search(body, max(0, len(body) - 20_000))
+    if match is None:
+        return body
+    paragraph = body[match.start() : match.start(2)]
+    if b"<w:t" in paragraph or b"<w:drawing" in paragraph or b"<w:br" in paragraph:
+        return body  # the paragraph ending the section before prints something: the last section is not empty
+    return body[: match.start()] + match.group(1) + body[match.end(2) :]
+
+
+_MARKED_RUN = re.compile(rb"<w:r>(<w:rPr>(?:(?!</w:rPr>).)*</w:rPr>)?<w:t(?: xml:space=\"preserve\")?>([^<]*)"
+                         rb"</w:t></w:r>", re.S)
+_MARK, _END_MARK = EXPOSANT_DEBUT.encode("utf-8"), EXPOSANT_FIN.encode("utf-8")
+_MARKED = re.compile(f"{EXPOSANT_DEBUT}(.*?){EXPOSANT_FIN}", re.S)
+_AFTER_VERT_ALIGN = re.compile(rb"<w:(?:rtl|cs|em|lang|eastAsianLayout|specVanish|oMath)\b")
+
+
+def _with_superscripts(part: bytes) -> bytes:
+    """Return a rendered part whose marked letters (the ordinals of printed values: `exposants.EXPOSANT_DEBUT`)
+    are runs in superscript; a mark anywhere else (an attribute, a field's instruction) is removed."""
+    if _MARK not in part:  # a search for a rare byte: the marks cost nothing to a part without any
+        return part
+    out, done = [], 0
+    while (at := part.find(_MARK, done)) >= 0:
+        start = part.rfind(b"<w:r>", done, at)
+        run = _MARKED_RUN.match(part, start) if start >= 0 else None
+        if run is None or run.end() < at:
+            out.append(part[done : at + len(_MARK)])
+            done = at + len(_MARK)
+            continue
+        out += [part[done:start], _superscript_run(run)]
+        done = run.end()
+    return (b"".join(out) + part[done:]).replace(_MARK, b"").replace(_END_MARK, b"")
+
+
+def _superscript_run(match: re.Match) -> bytes:
+    properties, text = match.group(1) or b"", match.group(2).decode("utf-8")
+    pieces = _MARKED.split(text)  # text, raised letters, text…
+    if b"w:vertAlign" in properties:
+        return _run_bytes(properties, "".join(pieces))
+    if properties:
+        at = _AFTER_VERT_ALIGN.search(properties)
+        cut = at.start() if at else len(properties) - len(b"</w:rPr>")
+        raised = properties[:cut] + b'<w:vertAlign w:val="superscript"/>' + properties[cut:]
+    else:
+        raised = b'<w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
+    return b"".join(_run_bytes(raised if index % 2 else properties, piece)
+                    for index, piece in enumerate(pieces) if piece)
+
+
+def _run_bytes(properties: bytes, text: str) -> bytes:
+    return b"<w:r>" + properties + b'<w:t xml:space="preserve">' + text.encode("utf-8") + b"</w:t></w:r>"
 
 
 def _asking_to_update_fields(settings_xml: bytes) -> bytes:

@@ -18,6 +18,8 @@ from typing import Any, Callable, Iterable
 
 from lxml import etree
 
+from ..exposants import marquer_exposants
+
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
@@ -81,21 +83,11 @@ def _heading_style(style_ids: tuple[str, ...]):
     return re.compile(b'<w:pPr><w:pStyle w:val="(' + names + b')"/>')
 
 
-def table_mark(what: str):
-    """Return a new processing instruction that marks, in a compiled template's `{%tc %}` table, where its grid
-    goes until its rows are known ("grille": the grid comes before them), where a row starts ("ligne"), or one
-    column a cell spans ("colonne": one mark per column). They are static text of the compiled template, counted
-    and removed once the table is rendered; escaped content can never produce them."""
-    return etree.ProcessingInstruction(f"paraphe-{what}")
-
-
-_TREATMENTS_OF_ARGUMENTS_ONLY = frozenset({"fin-tableau", "grille-calculee"})
+_TREATMENTS_OF_ARGUMENTS_ONLY = frozenset({"tableau"})
 """The treatments of `DocumentWriter.capture` whose result depends on their arguments only, not on the writer
 (a table read back is parsed with its template's namespaces: Word's, the same prefixes for the same URIs in
-every template): a region's replay need not make them again."""
-
-GRID_MARK, ROW_MARK, COLUMN_MARK = (etree.tostring(table_mark(what), encoding="unicode")
-                                    for what in ("grille", "ligne", "colonne"))
+every template, and fitted with the text sizes the compiler passed): a region's replay need not make them
+again."""
 
 
 def parse_body(xml: str, namespaces: str):
@@ -263,7 +255,8 @@ def _one_run(text: str, style_id: str | None, bold: bool, italic: bool, symbols:
         properties = ("<w:rPr>" + (f'<w:rStyle w:val="{xml_attribute(style_id)}"/>' if style_id else "")
                       + (_SYMBOL_FONTS if symbols else "")
                       + ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "") + "</w:rPr>")
-    return f'<w:r>{properties}<w:t xml:space="preserve">{xml_text(text)}</w:t></w:r>'
+    # an abbreviated ordinal typed in the prose (« 1er ») is marked as printed values are, and raised with them
+    return f'<w:r>{properties}<w:t xml:space="preserve">{xml_text(marquer_exposants(text))}</w:t></w:r>'
 
 
 def _field_run(kind: str) -> str:
@@ -455,9 +448,8 @@ class DocumentWriter:
         """Return rendered template XML after the treatment `what` the template compiler asked for.
 
         "titre" records a heading for the sommaire; "sommaire" marks where the table of contents goes. A table
-        whose cells come from `{%tc %}` tags ("fin-tableau", with its column widths) gets its grid fitted to its
-        widest row, counted from the marks of its rows and columns (`table_mark`). A table whose spans are
-        computed ("grille-calculee") is read back instead.
+        ("tableau", with the width of its page's text and the text sizes of its paragraph styles, see
+        `TableFitting`) is read back and its columns fitted to its rows and its text (`fit_tables`).
         """
         result = self._treated(xml, what, *args)
         if self._calls is not None and what not in _TREATMENTS_OF_ARGUMENTS_ONLY:
@@ -468,14 +460,10 @@ class DocumentWriter:
         if what == "titre":
             self._add_toc_entry(int(args[0]), "".join(self._parse(xml).itertext(f"{_W}t")))
             return xml
-        if what == "fin-tableau":
-            head, *rows = xml.split(ROW_MARK)
-            widths = fitted_widths(tuple(args[0].split()),
-                                   max((row.count(COLUMN_MARK) for row in rows), default=0))
-            grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
-            return "".join([head, *rows]).replace(COLUMN_MARK, "").replace(GRID_MARK, grid, 1)
-        if what == "grille-calculee":
-            return fit_table_grids(self._parse(xml))
+        if what == "tableau":
+            fitting = TableFitting.parse(args[0])
+            fitted = fit_table_text(xml, fitting)
+            return fitted if fitted is not None else fit_tables(self._parse(xml), fitting)
         if what == "sommaire":
             self.has_sommaire = True
             return SOMMAIRE_MARK
@@ -589,44 +577,341 @@ class DocumentWriter:
         return "".join(out)
 
 
-def fit_table_grids(body) -> str:
-    """Return the XML of the tables held by `body` with each grid fitted to its widest row (see
-    `fitted_widths`); nested tables are fitted to their own rows."""
-    for table in body.iter(_TBL):
-        _fit_grid(table)
+@dataclass(frozen=True)
+class TableFitting:
+    """What fitting a table's columns needs from its template: the width of the text of its page (twips) and,
+    per paragraph style its cells use, the size of its text (half-points) and whether it is bold."""
+
+    text_width: int
+    sizes: tuple[tuple[str, int, bool], ...] = ()
+    """(style id, size in half-points, bold); the first entry is the size of a paragraph without a style."""
+
+    def __str__(self) -> str:
+        return " ".join([str(self.text_width), *(f"{style}:{size}:{int(bold)}" for style, size, bold in self.sizes)])
+
+    @classmethod
+    @lru_cache(maxsize=256)
+    def parse(cls, text: str) -> "TableFitting":
+        """Return the fitting written by `str()` (a compiled template's capture argument)."""
+        width, *sizes = text.split()
+        return cls(int(width), tuple((style, int(size), bold == "1")
+                                     for style, size, bold in (entry.rsplit(":", 2) for entry in sizes)))
+
+    def size_of(self, style_id: str | None) -> tuple[int, bool]:
+        """Return (half-points, bold) of a paragraph style, or of a paragraph without one."""
+        for style, size, bold in self.sizes:
+            if style == style_id:
+                return size, bold
+        return (self.sizes[0][1], self.sizes[0][2]) if self.sizes else (22, False)
+
+
+# Advance widths of characters, in thousandths of an em, by class: measured on Carlito (metric-compatible with
+# Calibri) and rounded up, the widest of each class weighing in (a column fitted to them never breaks a word).
+_NARROW, _WIDE = frozenset("fijlrtI.,;:'’!|()[]-/ "), frozenset("mwMWŒœÆæ@%")
+_SPACES = frozenset(" \u00a0\u202f\t")
+_SAFETY = 1.04
+"""Room left for what the estimate misses (kerning, a substituted font a little wider)."""
+_DEFAULT_CELL_MARGIN = 108
+"""Word's left and right cell margins when the table gives none (twips)."""
+
+
+@lru_cache(maxsize=8192)
+def _text_width(text: str, half_points: int, bold: bool) -> int:
+    """Return the estimated width of a line of text in twips (a twentieth of a point)."""
+    thousandths = 0
+    for char in text:
+        if char in _SPACES:
+            thousandths += 230
+        elif char in _NARROW:
+            thousandths += 300
+        elif char in _WIDE:
+            thousandths += 850
+        elif char.isdigit():
+            thousandths += 510
+        elif char.isupper():
+            thousandths += 600
+        else:
+            thousandths += 500
+    return int(thousandths * half_points * 10 / 1000 * (1.04 if bold else 1) * _SAFETY) + 1
+
+
+_BREAKS = re.compile(r"[ \t]+|(?<=-)")
+"""Where a line of a cell may break: at a space (not a no-break one) and after a hyphen."""
+
+
+def _cell_measures(cell, fitting: TableFitting) -> tuple[int, int]:
+    """Return the width of the cell's longest word and of its longest paragraph, text only (twips)."""
+    longest_word = longest_line = 0
+    for paragraph in cell.iterchildren(f"{_W}p"):
+        style = paragraph.find(_STYLE)
+        size, bold = fitting.size_of(style.get(_VAL) if style is not None else None)
+        text = "".join(e.text or "" if e.tag == f"{_W}t" else "\n" if e.tag == f"{_W}br" else " "
+                       for e in paragraph.iter(f"{_W}t", f"{_W}br", f"{_W}tab"))
+        for line in text.split("\n"):
+            if not line.strip():
+                continue
+            longest_line = max(longest_line, _text_width(line.strip(), size, bold))
+            longest_word = max([longest_word] + [_text_width(word, size, bold)
+                                                 for word in _BREAKS.split(line) if word])
+    return longest_word, longest_line
+
+
+def _cell_margins(table) -> int:
+    margins = table.find(f"{_W}tblPr/{_W}tblCellMar")
+    total = 0
+    for sides in (("left", "start"), ("right", "end")):
+        edge = None if margins is None else next(
+            (e for side in sides if (e := margins.find(f"{_W}{side}")) is not None), None)
+        total += int(edge.get(_WIDTH) or 0) if edge is not None else _DEFAULT_CELL_MARGIN
+    return total
+
+
+def fitted_column_widths(minimums: list[int], wishes: list[int], width: int) -> list[int]:
+    """Return column widths summing to `width`: each column at least as wide as its longest word
+    (`minimums`), those whose longest line (`wishes`) is short as wide as it (numbers, dates, codes), the others
+    sharing the width left in proportion to the square root of their longest line (a long description gets more
+    than a short comment, two signature blocks nearly the same), and what remains once every wish is met in
+    proportion to the wishes. When even the longest words do not fit, the minimums are scaled down to the
+    width."""
+    count = len(minimums)
+    if not count:
+        return []
+    wishes = [max(w, m, 1) for w, m in zip(wishes, minimums)]
+    if sum(minimums) >= width:
+        widths = [m * width / sum(minimums) for m in minimums] if sum(minimums) else [width / count] * count
+    else:
+        weights = [w ** 0.5 for w in wishes]
+        widths = [0.0] * count
+        open_columns, left = set(range(count)), float(width)
+        while open_columns:
+            weight = sum(weights[c] for c in open_columns)
+            share = {c: left * weights[c] / weight for c in open_columns}
+            settled = {c for c in open_columns if wishes[c] <= share[c]} or \
+                {c for c in open_columns if minimums[c] > share[c]}
+            if not settled:
+                for c in open_columns:
+                    widths[c] = share[c]
+                break
+            for c in settled:
+                widths[c] = wishes[c] if wishes[c] <= share[c] else minimums[c]
+                left -= widths[c]
+            open_columns -= settled
+        spare = width - sum(widths)
+        if spare > 0:
+            widths = [w + spare * wish / sum(wishes) for w, wish in zip(widths, wishes)]
+    rounded = [int(w) for w in widths]
+    rounded[-1] += width - sum(rounded)
+    return rounded
+
+
+def _fit_table(table, width: int, fitting: TableFitting) -> None:
+    """Fit a table's grid and cell widths to its text within `width` twips (see `fitted_column_widths`), then
+    the tables its cells hold to their cells."""
+    rows = [[(cell, int(span.get(_VAL)) if (span := cell.find(_SPAN)) is not None else 1)
+             for cell in row.iterchildren(_TC)] for row in table.iterchildren(_TR)]
+    count = max((sum(span for _, span in row) for row in rows), default=0)
+    if not count:
+        return
+    margins = _cell_margins(table) + 30  # and the borders
+    minimums, wishes, spanning = [0] * count, [0] * count, []
+    for row in rows:
+        column = 0
+        for cell, span in row:
+            word, line = _cell_measures(cell, fitting)
+            if span == 1 and column < count:
+                minimums[column] = max(minimums[column], word + margins)
+                wishes[column] = max(wishes[column], line + margins)
+            elif span > 1:
+                spanning.append((column, span, word + margins))
+            column += span
+    for column, span, word in spanning:  # a merged cell's longest word fits in the columns it spans
+        covered = minimums[column : column + span]
+        if sum(covered) < word:
+            for c in range(column, min(column + span, count)):
+                minimums[c] += (word - sum(covered)) // len(covered) + 1
+    widths = fitted_column_widths(minimums, wishes, width)
+    grid = table.find(_GRID)
+    if grid is None:
+        grid = etree.Element(_GRID)
+        table.find(f"{_W}tblPr").addnext(grid)
+    for column in list(grid):
+        grid.remove(column)
+    for value in widths:
+        etree.SubElement(grid, _GRID_COL, {_WIDTH: str(value)})
+    _set_table_width(table, width)
+    for row in rows:
+        column = 0
+        for cell, span in row:
+            cell_width = sum(widths[column : column + span])
+            _set_cell_width(cell, cell_width)
+            column += span
+            for nested in cell.iterchildren(_TBL):
+                _fit_table(nested, max(cell_width - margins, 0), fitting)
+
+
+_TBL_PR_ORDER = ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize",
+                 "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar",
+                 "tblLook", "tblCaption", "tblDescription")
+
+
+def _child_in_order(parent, name: str, order: tuple[str, ...]):
+    """Return the child `name` of `parent`, made and put in the schema's `order` when missing."""
+    child = parent.find(f"{_W}{name}")
+    if child is None:
+        child = etree.Element(f"{_W}{name}")
+        rank = order.index(name)
+        successor = next((c for c in parent if etree.QName(c).localname in order[rank + 1:]), None)
+        if successor is None:
+            parent.append(child)
+        else:
+            successor.addprevious(child)
+    return child
+
+
+def _set_table_width(table, width: int) -> None:
+    """Give a table its width and a fixed layout: the grid is the table's, not recomputed from its text."""
+    properties = table.find(f"{_W}tblPr")
+    if properties is None:
+        properties = etree.Element(f"{_W}tblPr")
+        table.insert(0, properties)
+    table_width = _child_in_order(properties, "tblW", _TBL_PR_ORDER)
+    table_width.set(_WIDTH, str(width))
+    table_width.set(f"{_W}type", "dxa")
+    _child_in_order(properties, "tblLayout", _TBL_PR_ORDER).set(f"{_W}type", "fixed")
+
+
+def _set_cell_width(cell, width: int) -> None:
+    properties = cell.find(f"{_W}tcPr")
+    if properties is None:
+        properties = etree.Element(f"{_W}tcPr")
+        cell.insert(0, properties)
+    cell_width = properties.find(f"{_W}tcW")
+    if cell_width is None:
+        cell_width = etree.Element(f"{_W}tcW")
+        properties.insert(1 if len(properties) and properties[0].tag == f"{_W}cnfStyle" else 0, cell_width)
+    cell_width.set(_WIDTH, str(width))
+    cell_width.set(f"{_W}type", "dxa")
+
+
+def fit_tables(body, fitting: TableFitting) -> str:
+    """Return the XML of the tables held by `body`, each with its columns fitted to its text within the width
+    of the page's text (`fitting`), the tables nested in its cells fitted to their cells."""
+    for table in body.iterchildren(_TBL):
+        _fit_table(table, fitting.text_width, fitting)
     # Serialized whole, the namespaces are declared once, on the wrapper, and the children are what it holds.
     xml = etree.tostring(body, encoding="unicode")
     return xml[xml.index(">") + 1 : xml.rindex("</")]
 
 
-def _row_width(row) -> int:
-    return sum(int(span.get(_VAL)) if (span := cell.find(_SPAN)) is not None else 1
-               for cell in row.iterchildren(_TC))
+# --- The same fitting on the text of a table, without parsing it ---------------------------------------------
+# A table as a template writes it (no table nested in a cell, a width on every cell) is fitted on its text: a
+# CRTE renders some 220 tables, and parsing and serializing each one took ten times the rest of its render.
+
+_TEXT_SPAN = re.compile(r'<w:gridSpan w:val="(\d+)"/>')
+_TEXT_PARAGRAPH = re.compile(r"<w:p>.*?</w:p>|<w:p [^>]*[^/]>.*?</w:p>|<w:p(?: [^>]*)?/>", re.S)
+_TEXT_STYLE = re.compile(r'<w:pStyle w:val="([^"]*)"/>')
+_TEXT_RUN_TEXT = re.compile(r"<w:t(?: [^>]*)?>([^<]*)</w:t>|<w:(br|tab)\b[^>]*/>")
+_TEXT_CELL_WIDTH = re.compile(r"<w:tcW [^>]*/>")
+_TEXT_TABLE_WIDTH = re.compile(r"<w:tblW [^>]*/>")
+_TEXT_LAYOUT = re.compile(r"<w:tblLayout [^>]*/>")
+_TEXT_AFTER_LAYOUT = re.compile(r"<w:tblCellMar\b|<w:tblLook\b|<w:tblCaption\b|<w:tblDescription\b|</w:tblPr>")
+_TEXT_GRID = re.compile(r"<w:tblGrid>.*?</w:tblGrid>|<w:tblGrid/>", re.S)
+_TEXT_CELL_MARGIN = re.compile(r'<w:tblCellMar>.*?</w:tblCellMar>', re.S)
+_TEXT_MARGIN_SIDE = re.compile(r'<w:(?:left|start|right|end) w:w="(\d+)"')
+_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'"}
+_ENTITY = re.compile("|".join(_ENTITIES))
 
 
-def fitted_widths(widths: tuple[str, ...], widest: int) -> tuple[str, ...]:
-    """Return the grid column widths for a table whose widest row spans `widest` columns (cells counted with
-    their spans): columns added, all scaled to keep the table's width; or removed, their width shared by the
-    others. docxtpl fits its `{%tc %}` tables the same way, but counts added columns without the spans."""
-    values = [float(w or 0) for w in widths]
-    if widest > len(widths) and widths:
-        total = sum(values)
-        return tuple(str(int(v * len(widths) / widest)) for v in values) + \
-            (str(int(total / widest)),) * (widest - len(widths))
-    if 0 < widest < len(widths):
-        extra = int(sum(values[widest:]) / widest)
-        return tuple(str(int(v + extra)) for v in values[:widest])
-    return widths
+@lru_cache(maxsize=8192)  # a CRTE's 27 fiches repeat their header cells, their empty cells, « 0 € »…
+def _text_cell_measures(cell: str, fitting: TableFitting) -> tuple[int, int]:
+    """Return the width of the longest word and of the longest paragraph of a cell's XML (twips)."""
+    longest_word = longest_line = 0
+    for paragraph in _TEXT_PARAGRAPH.findall(cell):
+        style = _TEXT_STYLE.search(paragraph)
+        size, bold = fitting.size_of(style.group(1) if style else None)
+        text = "".join(match.group(1) if match.group(2) is None else "\n" if match.group(2) == "br" else " "
+                       for match in _TEXT_RUN_TEXT.finditer(paragraph))
+        if "&" in text:
+            text = _ENTITY.sub(lambda match: _ENTITIES[match.group()], text)
+        for line in text.split("\n"):
+            line = line.strip()
+            if line:
+                longest_line = max(longest_line, _text_width(line, size, bold))
+                longest_word = max([longest_word] + [_text_width(word, size, bold)
+                                                     for word in _BREAKS.split(line) if word])
+    return longest_word, longest_line
 
 
-def _fit_grid(table) -> None:
-    grid = table.find(_GRID)
-    if grid is None:
-        return
-    columns = grid.findall(_GRID_COL)
-    widths = fitted_widths(tuple(c.get(_WIDTH) or "0" for c in columns),
-                           max((_row_width(row) for row in table.iterchildren(_TR)), default=0))
-    for column in columns:
-        grid.remove(column)
+def fit_table_text(xml: str, fitting: TableFitting) -> str | None:
+    """Return the XML of a rendered table with its columns fitted as `fit_tables` does, worked out on its text;
+    None for a piece of body that is not one table of the usual shape (a table in a cell, a cell without a
+    width, a table without its properties), which `fit_tables` treats instead."""
+    xml = xml.strip()
+    if not (xml.startswith("<w:tbl><w:tblPr>") and xml.endswith("</w:tr></w:tbl>")) or xml.count("<w:tbl>") != 1:
+        return None
+    head_end = xml.index("<w:tr")
+    head = xml[:head_end]
+    # the cells, row by row: the text of a row is what its end tag follows, that of a cell likewise
+    rows = []
+    for row in xml[head_end : -len("</w:tbl>")].split("</w:tr>")[:-1]:
+        cells = []
+        for cell in row.split("</w:tc>")[:-1]:
+            if "<w:tcW " not in cell or "<w:tc>" not in cell:
+                return None
+            span = _TEXT_SPAN.search(cell) if "<w:gridSpan " in cell else None
+            cells.append((cell[cell.index("<w:tc>") + 6 :], int(span.group(1)) if span else 1))
+        rows.append(cells)
+    count = max((sum(span for _, span in row) for row in rows), default=0)
+    table_width = _TEXT_TABLE_WIDTH.search(head)
+    if not count or table_width is None:
+        return None
+    margins_xml = _TEXT_CELL_MARGIN.search(head) if "<w:tblCellMar>" in head else None
+    sides = _TEXT_MARGIN_SIDE.findall(margins_xml.group()) if margins_xml else []
+    margins = (sum(map(int, sides)) if len(sides) == 2 else 2 * _DEFAULT_CELL_MARGIN) + 30
+    minimums, wishes, spanning = [0] * count, [0] * count, []
+    for row in rows:
+        column = 0
+        for cell, span in row:
+            word, line = _text_cell_measures(cell, fitting)
+            if span == 1 and column < count:
+                if word + margins > minimums[column]:
+                    minimums[column] = word + margins
+                if line + margins > wishes[column]:
+                    wishes[column] = line + margins
+            elif span > 1:
+                spanning.append((column, span, word + margins))
+            column += span
+    for column, span, word in spanning:
+        covered = minimums[column : column + span]
+        if sum(covered) < word:
+            for c in range(column, min(column + span, count)):
+                minimums[c] += (word - sum(covered)) // len(covered) + 1
+    widths = fitted_column_widths(minimums, wishes, fitting.text_width)
+    head = _TEXT_TABLE_WIDTH.sub(f'<w:tblW w:type="dxa" w:w="{fitting.text_width}"/>', head, count=1)
+    layout = '<w:tblLayout w:type="fixed"/>'
+    if "<w:tblLayout " in head:
+        head = _TEXT_LAYOUT.sub(layout, head, count=1)
+    else:
+        at = _TEXT_AFTER_LAYOUT.search(head)
+        head = head[: at.start()] + layout + head[at.start() :]
+    grid = "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{w}"/>' for w in widths) + "</w:tblGrid>"
+    head, replaced = _TEXT_GRID.subn(grid, head, count=1)
+    if not replaced:
+        return None
+    edges = [0]
     for width in widths:
-        etree.SubElement(grid, _GRID_COL, {_WIDTH: width})
+        edges.append(edges[-1] + width)
+    out = [head]
+    body = xml[head_end:]  # each cell's width: the columns it spans, in place of the width it had
+    widths_of_cells = iter([edges[min(column + span, count)] - edges[column] for column, span in _spans(rows)])
+    out.append(_TEXT_CELL_WIDTH.sub(lambda _: f'<w:tcW w:type="dxa" w:w="{next(widths_of_cells)}"/>', body))
+    return "".join(out)
+
+
+def _spans(rows):
+    """Yield (first column, span) of each cell of the rows, in order."""
+    for row in rows:
+        column = 0
+        for _, span in row:
+            yield column, span
+            column += span

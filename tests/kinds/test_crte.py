@@ -52,8 +52,12 @@ def test_totals_and_maquette_are_computed_from_rows(contract_dir):
     assert emploi.echeancier.recettes.total == Decimal(20000)
     maquette = crte.maquette
     assert len(maquette.lignes) == 3
-    assert maquette.total_annee_1 == Decimal(100000 + 12345)
-    assert maquette.total_annee_2 == Decimal(50000 + 30000)
+    # the three years the échéanciers use (2021 to 2023) each have their column, and their totals
+    assert maquette.annees == [2021, 2022, 2023]
+    assert [l.couts for l in maquette.lignes] == [[Decimal(100000), Decimal(50000), None],
+                                                  [None, Decimal(30000), None],
+                                                  [Decimal(12345), None, Decimal(1000)]]
+    assert maquette.totaux == [Decimal(112345), Decimal(80000), Decimal(1000)]
     assert maquette.total == Decimal(150000 + 30000 + 13345)
 
 
@@ -64,9 +68,12 @@ def test_markers_stay_markers_in_sums(contract_files, tmp_path):
     crte = read_and_compute(root).computed
     velo = crte.fiches[2]
     assert velo.echeancier.depenses_investissement.cellules[0] == Marqueur("Pour mémoire")
-    assert velo.echeancier.depenses.total == Decimal(0)  # a marker is not a number
+    # a marker is not a number: a total of no known amount says what the cells say, never « 0 € »
+    assert velo.echeancier.depenses.cellules == [Marqueur("Pour mémoire"), Decimal(0), Decimal(0)]
+    assert velo.echeancier.depenses.total == Marqueur("Pour mémoire")
+    assert velo.echeancier.depenses_investissement.total == Marqueur("Pour mémoire")
     # the maquette shows what the fiche says instead of an amount
-    assert crte.maquette.lignes[2].cout_annee_1 == Marqueur("Pour mémoire")
+    assert crte.maquette.lignes[2].cout(2021) == Marqueur("Pour mémoire")
     assert crte.maquette.lignes[2].cout_total == Marqueur("Pour mémoire")
 
 
@@ -158,10 +165,20 @@ def test_lens_lievin_maquette_disagreements_are_found(lens_lievin):
         "fiche 1.4, coût total : le document imprime 727\u202f600\u00a0€, le calcul donne 727\u202f500\u00a0€",
         "fiche 2.1, coût total : le document imprime 9\u202f705\u202f637\u00a0€, le calcul donne 9\u202f161\u202f357\u00a0€",
         "2 lignes pour la fiche 3.3",
-        "fiche 4.3 : maître d'ouvrage « Etat », la fiche indique « CALL »",
+        "fiche 4.3 : maître d'ouvrage « État », la fiche indique « CALL »",
         "fiche 4.6, coût 2022 : le document imprime 6\u202f853\u202f646\u00a0€",
         "fiche 5.1, coût total : le document imprime 3\u202f608\u202f947\u00a0€",
     ]
     for text in expected:
         assert any(text in f for f in findings), text
     assert len(findings) >= 35
+
+
+def test_an_optional_annexe_left_empty_is_reported(contract_files, tmp_path):
+    """The document prints the heading of an annexe the contract does not give: the verifier says so."""
+    del contract_files["contrat.yaml"]["annexes"]["architecture"], contract_files["annexes/architecture.md"]
+    root = write_contract(tmp_path / "c", contract_files)
+    findings = [str(f) for f in read_and_compute(root).findings]
+    assert [f for f in findings if "est vide" in f] == [
+        f"{root / 'contrat.yaml'}, ligne 60, colonne 3 : attention : l’annexe « 1 – Architecture du contrat » est "
+        "vide : le document n’en imprime que le titre (donnez son fichier Markdown dans « annexes : architecture »)"]

@@ -151,3 +151,24 @@ def test_accord_cadre_parties_visas_articles_and_signature_blocks(tmp_path):
     assert len(cells) == 2  # side by side, one column per party
     assert cells[0].startswith("Pour la Région Hauts-de-France,") and cells[0].endswith("Xavier BERTRAND")
     assert "Le Président," in cells[1] and cells[1].endswith("Damien CASTELAIN")
+    # a party without signature lines signs with its representative's office
+    assert cells[0] == "Pour la Région Hauts-de-France,\nLe Président,\nXavier BERTRAND"
+    assert text.count("Il est convenu ce qui suit\u00a0:") == 1
+
+
+def test_accord_cadre_of_three_parties_and_a_preambule_that_ends_the_preamble(tmp_path):
+    """With three parties, « d'une part / d'autre part » no longer fits: the parties are listed with « Et »;
+    a préambule that ends with « Il est convenu ce qui suit : » is not followed by the line again."""
+    files = copy.deepcopy(ACCORD)
+    files["contrat.yaml"]["parties"].append(
+        {"id": "etat", "nom": "L'État", "representant": {"civilite": "Madame", "nom": "Anne DURAND",
+                                                         "qualite": "Préfète de la région Hauts-de-France"},
+         "signature": []})
+    files["preambule.md"] = "Préambule.\n\nIl est convenu ce qui suit :\n"
+    text = docx_paragraphs(build_one(tmp_path, files, "accord-cadre.docx"))
+    assert "d\u2019une part," not in text and "d\u2019autre part," not in text
+    assert text.count("Et") == 2
+    assert text.count("Il est convenu ce qui suit\u00a0:") == 1
+    signatures = Document(str(build_one(tmp_path / "b", files, "accord-cadre.docx"))).tables[-1]
+    assert [c.text for c in signatures.rows[0].cells][2] == \
+        "Pour l\u2019État,\nLa Préfète de la région Hauts-de-France,\nAnne DURAND"

@@ -12,6 +12,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 
+from generator.exposants import sans_marques
 from generator.jinja_env import PROSE_RENDERER_KEY, WORDML_KEY, environment
 from generator.prose import ProseRenderer
 from generator.errors import TemplateProblem
@@ -113,13 +114,21 @@ def stock_docxtpl(path, context) -> Document:
 
 
 def assert_same_content(ours: Document, theirs: Document) -> None:
-    """Assert the same paragraphs (style, text) but the sommaire's, the same table cells and grid widths."""
-    assert [(p.style.name, p.text) for p in ours.paragraphs if not p.style.name.startswith("toc")] == \
-        [(p.style.name, p.text) for p in theirs.paragraphs if not p.style.name.startswith("toc")]
+    """Assert the same paragraphs (style, text) but the sommaire's, the same table cells and as many grid
+    columns (their widths are fitted to the text, where docxtpl keeps or scales the template's)."""
+    def paragraphs(document):
+        # stock docxtpl leaves the marks of superscript ordinals that the compiled template turns into runs
+        found = [(p.style.name, sans_marques(p.text)) for p in document.paragraphs
+                 if not p.style.name.startswith("toc")]
+        while found and found[-1] == ("Normal", ""):  # the empty section a document ends with is dropped
+            found.pop()
+        return found
+
+    assert paragraphs(ours) == paragraphs(theirs)
     for mine, stock_table in zip(ours.tables, theirs.tables, strict=True):
-        assert [[c.text for c in r.cells] for r in mine.rows] == [[c.text for c in r.cells] for r in stock_table.rows]
-        assert [c.get(qn("w:w")) for c in mine._tbl.find(qn("w:tblGrid"))] == \
-            [c.get(qn("w:w")) for c in stock_table._tbl.find(qn("w:tblGrid"))]
+        assert [[c.text for c in r.cells] for r in mine.rows] == \
+            [[sans_marques(c.text) for c in r.cells] for r in stock_table.rows]
+        assert len(mine._tbl.find(qn("w:tblGrid"))) == len(stock_table._tbl.find(qn("w:tblGrid")))
 
 
 def test_documents_are_what_stock_docxtpl_gives_plus_the_sommaire(template_path):
@@ -462,7 +471,7 @@ def test_a_crtes_annexes_take_the_fiches_and_maquette_its_contract_rendered(monk
     # the tables' grids, fitted from the tables' own text, are not fitted again by the replay
     tables = [region for key, region in shared.recorded.items()
               if key in annexes.styles.region_keys and "<w:tbl>" in region.xml]
-    assert tables and not any(method == "capture" and args[1] in ("fin-tableau", "grille-calculee")
+    assert tables and not any(method == "capture" and args[1] == "tableau"
                               for region in tables for method, args, _ in region.calls)
 
 

@@ -350,7 +350,7 @@ def describe(change: Change, avenant_numero: int, before: CRTECalcule, after: CR
 
 def _maquette_changed(before: CRTECalcule, after: CRTECalcule) -> bool:
     def rows(computed):
-        return [(l.fiche.numero, l.fiche.libelle_maquette, l.cout_annee_1, l.cout_annee_2, l.cout_total)
+        return [(l.fiche.numero, l.fiche.libelle_maquette, tuple(zip(l.annees, l.couts)), l.cout_total)
                 for l in computed.maquette.lignes]
     return rows(before) != rows(after)
 

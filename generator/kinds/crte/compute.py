@@ -7,9 +7,9 @@ from decimal import Decimal
 from itertools import zip_longest
 
 from ...amend import number_articles
-from ...enrich import Cell, somme, somme_montants
+from ...enrich import Cell, somme_montants
 from ...load import SourceFile
-from ...schema import Prose
+from ...schema import Prose, is_marqueur
 from ..common import Article, split_article
 from .read import DossierCRTE, FicheSource
 from .schema import Budget, Fiche, LigneBudget
@@ -55,11 +55,16 @@ class EcheancierCalcule:
         """Return the expenses of one year for the maquette: their amount, or the marker the fiche gives
         instead (« A évaluer »), or nothing."""
         index = self.annees.index(annee)
-        return somme([self.depenses_investissement.cellules[index], self.depenses_fonctionnement.cellules[index]])
+        return _cout([self.depenses_investissement.cellules[index], self.depenses_fonctionnement.cellules[index]])
 
     def cout_total(self) -> Cell:
         """Return the whole expenses for the maquette: their amount, or the fiche's marker, or nothing."""
-        return somme(self.depenses_investissement.cellules + self.depenses_fonctionnement.cellules)
+        return _cout(self.depenses_investissement.cellules + self.depenses_fonctionnement.cellules)
+
+
+def _cout(cells: list[Cell]) -> Cell:
+    """Return a cost of the maquette: the total of the expense cells (`total`), nothing when they are empty."""
+    return None if all(c is None for c in cells) else total(cells)
 
 
 @dataclass(frozen=True)
@@ -153,26 +158,35 @@ class AxeCalcule:
 
 @dataclass
 class LigneMaquette:
-    """A row of the computed maquette financière: one per fiche."""
+    """A row of the computed maquette financière: one per fiche, a cost for each year of the maquette."""
 
     fiche: FicheCalculee
-    cout_annee_1: Cell
-    cout_annee_2: Cell
+    couts: list[Cell]
+    """The fiche's expenses of each year of `Maquette.annees`, in order."""
     cout_total: Cell
+    annees: list[int] = field(repr=False, default_factory=list)
+
+    def cout(self, annee: int) -> Cell:
+        """Return the fiche's expenses of a year (nothing for a year the maquette has no column for)."""
+        return self.couts[self.annees.index(annee)] if annee in self.annees else None
 
 
 @dataclass
 class Maquette:
-    """The maquette financière computed from the fiches, with its totals."""
+    """The maquette financière computed from the fiches: one cost column per year present in any échéancier
+    of the contract, their total, and each column's total."""
 
     titre: str
     periode: str
-    annee_1: int
-    annee_2: int
+    annees: list[int]
     lignes: list[LigneMaquette]
-    total_annee_1: Decimal
-    total_annee_2: Decimal
-    total: Decimal
+    totaux: list[Cell]
+    """The total of each year's column, in the order of `annees`."""
+    total: Cell
+
+    def total_annee(self, annee: int) -> Cell:
+        """Return the total of a year's column (nothing for a year the maquette has no column for)."""
+        return self.totaux[self.annees.index(annee)] if annee in self.annees else None
 
 
 @dataclass
@@ -190,24 +204,36 @@ class CRTECalcule:
         return [f for axe in self.axes for f in axe.fiches if not isinstance(f, FicheSupprimeeCalculee)]
 
 
+def total(cells) -> Cell:
+    """Return the total of table cells as the tables print it: the sum of their amounts when any cell holds
+    one (markers and empty cells counting for nothing, as a spreadsheet's SUM); when none does, the amount
+    that is not known yet, as the cells say it (« A évaluer », the first marker met), never « 0 € » in its
+    place; and 0 when every cell is empty."""
+    cells = list(cells)
+    if any(isinstance(c, Decimal) for c in cells):
+        return somme_montants(cells)
+    return next((c for c in cells if is_marqueur(c)), Decimal(0))
+
+
 def compute_budget(budget: Budget) -> BudgetCalcule:
     pairs = list(zip_longest(budget.depenses, budget.recettes))
     return BudgetCalcule(
         lignes=pairs,
-        total_depenses=somme_montants(l.montant for l in budget.depenses),
-        total_recettes=somme_montants(l.montant for l in budget.recettes),
+        total_depenses=total(l.montant for l in budget.depenses),
+        total_recettes=total(l.montant for l in budget.recettes),
     )
 
 
 def _ligne(libelle: str, par_annee: dict[int, Cell], annees: list[int]) -> LigneEcheancier:
     cellules = [par_annee.get(a) for a in annees]
-    return LigneEcheancier(libelle, cellules, somme_montants(cellules))
+    return LigneEcheancier(libelle, cellules, total(cellules))
 
 
 def _ligne_totale(libelle: str, rows: list[LigneEcheancier]) -> LigneEcheancier:
-    """Return the DEPENSES or RECETTES line: per year, the spreadsheet sum of the detail rows."""
-    cellules = [somme_montants(cells) for cells in zip(*(r.cellules for r in rows))]
-    return LigneEcheancier(libelle, cellules, somme_montants(cellules), is_calculee=True)
+    """Return the DEPENSES or RECETTES line: per year, the total of the detail rows (`total`)."""
+    cellules = [total(cells) for cells in zip(*(r.cellules for r in rows))]
+    # its TOTAL is that of the detail cells themselves: an empty year (0 on the line) is no known amount
+    return LigneEcheancier(libelle, cellules, total(c for r in rows for c in r.cellules), is_calculee=True)
 
 
 def compute_echeancier(fiche: Fiche, annees: list[int]) -> EcheancierCalcule | None:
@@ -220,7 +246,7 @@ def compute_echeancier(fiche: Fiche, annees: list[int]) -> EcheancierCalcule | N
     rec_fon = _ligne("en fonctionnement", ech.recettes.fonctionnement, annees)
     return EcheancierCalcule(
         annees=annees,
-        depenses=_ligne_totale("DEPENSES", [dep_inv, dep_fon]),
+        depenses=_ligne_totale("DÉPENSES", [dep_inv, dep_fon]),
         depenses_investissement=dep_inv,
         depenses_fonctionnement=dep_fon,
         recettes=_ligne_totale("RECETTES", [rec_inv, rec_fon]),
@@ -240,8 +266,34 @@ def compute_fiche(item: FicheSource, axe: AxeCalcule, position: int, annees: lis
         investissement=compute_budget(fiche.investissement),
         fonctionnement=compute_budget(fiche.fonctionnement),
         echeancier=compute_echeancier(fiche, annees),
-        total_financements=somme_montants(l.montant for l in fiche.financements.lignes),
+        total_financements=total(l.montant for l in fiche.financements.lignes),
     )
+
+
+def annees_maquette(fiches: list[FicheCalculee]) -> list[int]:
+    """Return the years the maquette has a column for: every year in which an échéancier of the contract has
+    an expense or a receipt (an amount or a marker), in order."""
+    annees = set()
+    for fiche in fiches:
+        ech = fiche.echeancier
+        if ech is not None:
+            for ligne in (ech.depenses_investissement, ech.depenses_fonctionnement, ech.recettes_investissement,
+                          ech.recettes_fonctionnement):
+                annees.update(a for a, cell in zip(ech.annees, ligne.cellules) if cell is not None)
+    return sorted(annees)
+
+
+def compute_maquette(titre: str, periode: str, axes: list[AxeCalcule]) -> Maquette:
+    """Return the maquette financière of the fiches of `axes`: a row per fiche, a column per year."""
+    fiches = [fiche for axe in axes for fiche in axe.fiches]
+    annees = annees_maquette(fiches)
+    lignes = [LigneMaquette(fiche=fiche,
+                            couts=[fiche.echeancier.cout(a) if fiche.echeancier else None for a in annees],
+                            cout_total=fiche.cout_total, annees=annees)
+              for fiche in fiches]
+    return Maquette(titre=titre, periode=periode, annees=annees, lignes=lignes,
+                    totaux=[total(l.couts[i] for l in lignes) for i in range(len(annees))],
+                    total=total(l.cout_total for l in lignes))
 
 
 def compute(dossier: DossierCRTE) -> CRTECalcule:
@@ -262,26 +314,5 @@ def compute(dossier: DossierCRTE) -> CRTECalcule:
                 else split_article(dossier.prose[a.fichier], a.numero, a.fichier)
                 for a in number_articles(contrat.articles)]
 
-    annee_1, annee_2 = contrat.annees[0], contrat.annees[min(1, len(contrat.annees) - 1)]
-    lignes = []
-    for axe in axes:
-        for fiche in axe.fiches:
-            ech = fiche.echeancier
-            lignes.append(LigneMaquette(
-                fiche=fiche,
-                cout_annee_1=ech.cout(annee_1) if ech else None,
-                cout_annee_2=ech.cout(annee_2) if ech else None,
-                cout_total=fiche.cout_total,
-            ))
-
-    maquette = Maquette(
-        titre=contrat.maquette.titre,
-        periode=contrat.maquette.periode,
-        annee_1=annee_1,
-        annee_2=annee_2,
-        lignes=lignes,
-        total_annee_1=somme_montants(l.cout_annee_1 for l in lignes),
-        total_annee_2=somme_montants(l.cout_annee_2 for l in lignes),
-        total=somme_montants(l.cout_total for l in lignes),
-    )
+    maquette = compute_maquette(contrat.maquette.titre, contrat.maquette.periode, axes)
     return CRTECalcule(dossier, axes, articles, maquette)

@@ -82,6 +82,18 @@ def references(crte: CRTECalcule) -> dict:
             "deleted_fiches": {f.numero: f.supprimee_par for axe in crte.axes for f in axe.fiches if f.supprimee}}
 
 
+_OPTIONAL_ANNEXES = (("architecture", "1 – Architecture du contrat"), ("indicateurs", "4 – Indicateurs d’évaluation"))
+
+
+def _check_empty_annexes(dossier, problems: Problems) -> None:
+    """Warn about each optional annexe the contract leaves empty: the document prints its heading alone."""
+    for key, title in _OPTIONAL_ANNEXES:
+        if getattr(dossier.contrat.annexes, key) is None:
+            problems.add(dossier.contrat_source.location(("annexes",)),
+                         f"l’annexe « {title} » est vide : le document n’en imprime que le titre (donnez son "
+                         f"fichier Markdown dans « annexes : {key} »)", is_warning=True)
+
+
 def verify(crte: CRTECalcule, problems: Problems) -> None:
     """Add a problem for every declared figure of the CRTE that disagrees with the computed one, and for
     every reference of its prose to an article or fiche that does not exist."""
@@ -92,6 +104,7 @@ def verify(crte: CRTECalcule, problems: Problems) -> None:
     check_references(prose_files, problems=problems, **references(crte))
 
     dossier = crte.dossier
+    _check_empty_annexes(dossier, problems)
     published = dossier.maquette_publiee
     if published is None:
         return
@@ -100,6 +113,9 @@ def verify(crte: CRTECalcule, problems: Problems) -> None:
     for index, row in enumerate(published.lignes):
         by_number[row.numero].append(index)
     maquette = crte.maquette
+    # The published maquette prints the costs of the programme's first two years (« COUT 2021 », « COUT 2022 »)
+    annees = dossier.contrat.annees
+    annee_1, annee_2 = annees[0], annees[min(1, len(annees) - 1)]
     for ligne in maquette.lignes:
         f = ligne.fiche
         indexes = by_number.pop(f.numero, [])
@@ -125,10 +141,10 @@ def verify(crte: CRTECalcule, problems: Problems) -> None:
             if row.annee is not None and row.annee != f.annee_lancement:
                 problems.add(where("annee"), f"{what} : année de lancement {row.annee}, la fiche indique "
                                              f"{f.annee_lancement}")
-            compare(problems, partial(where, "cout_2021"), f"{what}, coût {maquette.annee_1}", row.cout_2021,
-                    ligne.cout_annee_1)
-            compare(problems, partial(where, "cout_2022"), f"{what}, coût {maquette.annee_2}", row.cout_2022,
-                    ligne.cout_annee_2)
+            compare(problems, partial(where, "cout_2021"), f"{what}, coût {annee_1}", row.cout_2021,
+                    ligne.cout(annee_1))
+            compare(problems, partial(where, "cout_2022"), f"{what}, coût {annee_2}", row.cout_2022,
+                    ligne.cout(annee_2))
             compare(problems, partial(where, "cout_total"), f"{what}, coût total", row.cout_total, ligne.cout_total)
     for numero, indexes in by_number.items():
         problems.add(src.location(("lignes", indexes[0])),

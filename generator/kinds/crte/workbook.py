@@ -14,27 +14,30 @@ def workbook(crte: CRTECalcule) -> dict[str, Workbook]:
 
 
 def sheets(crte: CRTECalcule) -> list[Sheet]:
-    """Return the summary sheet and one sheet per axis, with the maquette's rows and SUM totals."""
+    """Return the summary sheet and one sheet per axis, with the maquette's rows (a cost column per year of the
+    maquette, and the total) and SUM totals."""
     maquette = crte.maquette
-    header = ["N°PROJET", "MAITRE D'OUVRAGE", "DESCRIPTION DU PROJET", "ANNEE DE LANCEMENT",
-              f"COUT {maquette.annee_1}", f"COUT {maquette.annee_2}", f"COUT TOTAL {maquette.periode}",
-              "COMMENTAIRE", "FINANCEMENTS RECHERCHES"]
+    years = len(maquette.annees)
+    costs = [f"COÛT {annee}" for annee in maquette.annees] + [f"COÛT TOTAL {maquette.periode}"]
+    header = ["N° PROJET", "MAÎTRE D’OUVRAGE", "DESCRIPTION DU PROJET", "ANNÉE DE LANCEMENT", *costs,
+              "COMMENTAIRE", "FINANCEMENTS RECHERCHÉS"]
+    amounts = set(range(4, 5 + years))
     axis_sheets = []
     for axe in crte.axes:
         rows = [[l.fiche.numero, l.fiche.maitre_ouvrage, l.fiche.libelle_maquette, l.fiche.annee_lancement,
-                 l.cout_annee_1, l.cout_annee_2, l.cout_total, l.fiche.commentaire_maquette,
-                 l.fiche.financements_recherches]
+                 *l.couts, l.cout_total, l.fiche.commentaire_maquette, l.fiche.financements_recherches]
                 for l in maquette.lignes if l.fiche.axe.numero == axe.numero]
         title = f"{axe.numero} - {axe.code}".translate(_FORBIDDEN_IN_SHEET_NAMES)[:31]
-        axis_sheets.append(Sheet(title, header, rows, amount_columns={4, 5, 6},
-                                 widths={0: 10, 1: 18, 2: 60, 3: 12, 4: 14, 5: 14, 6: 16, 7: 30, 8: 30}))
+        axis_sheets.append(Sheet(title, header, rows, amount_columns=amounts,
+                                 widths={0: 10, 1: 18, 2: 60, 3: 12, **{c: 14 for c in amounts},
+                                         5 + years: 30, 6 + years: 30}))
     summary = Sheet(
         "Synthèse",
-        ["ENJEU", "AXE", "NOMBRE DE FICHES", f"COUT {maquette.annee_1}", f"COUT {maquette.annee_2}",
-         f"COUT TOTAL {maquette.periode}"],
-        [[axe.code, axe.titre, sum(not f.supprimee for f in axe.fiches)] + [Formula("=" + sheet.total_cell(c)) for c in (4, 5, 6)]
+        ["ENJEU", "AXE", "NOMBRE DE FICHES", *costs],
+        [[axe.code, axe.titre, sum(not f.supprimee for f in axe.fiches)]
+         + [Formula("=" + sheet.total_cell(c)) for c in sorted(amounts)]
          for axe, sheet in zip(crte.axes, axis_sheets)],
-        amount_columns={3, 4, 5},
-        widths={0: 14, 1: 60, 2: 12, 3: 16, 4: 16, 5: 18},
+        amount_columns=set(range(3, 4 + years)),
+        widths={0: 14, 1: 60, 2: 12, **{c: 16 for c in range(3, 4 + years)}},
     )
     return [summary, *axis_sheets]

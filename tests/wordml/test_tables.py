@@ -1,0 +1,79 @@
+"""Table columns fitted to their text (`generator.wordml.writer`): the widths worked out by hand."""
+
+from lxml import etree
+
+from generator.wordml.writer import (TableFitting, fit_table_text, fit_tables, fitted_column_widths,
+                                     parse_body)
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def test_narrow_columns_get_their_longest_line_and_the_wide_one_the_rest():
+    # shares in proportion to √wish: 4000 × √6000 / (√6000 + √600 + √700) ≈ 2413, then ≈ 763 and ≈ 824: the
+    # second and third columns need less (600 and 700), the first takes what they leave: 4000 − 1300
+    assert fitted_column_widths([1000, 500, 500], [6000, 600, 700], 4000) == [2700, 600, 700]
+
+
+def test_the_width_left_once_every_line_fits_is_shared_in_proportion_to_the_lines():
+    # 1000 and 3000 fit in 8000; the 4000 left go 1 : 3
+    assert fitted_column_widths([100, 100], [1000, 3000], 8000) == [2000, 6000]
+
+
+def test_words_too_long_for_the_width_are_scaled_down_to_it():
+    assert fitted_column_widths([3000, 2000], [5000, 4000], 4000) == [2400, 1600]
+
+
+def test_a_column_keeps_the_room_of_its_longest_word():
+    # the equal share of 3000 would be 1000 each, but the third column's longest word needs 1400
+    widths = fitted_column_widths([200, 200, 1400], [9000, 9000, 9000], 3000)
+    assert widths[2] == 1400 and sum(widths) == 3000 and widths[0] == widths[1] == 800
+
+
+def _table(*rows: list[str]) -> str:
+    return "<w:tbl><w:tblPr/><w:tblGrid/>" + "".join(
+        "<w:tr>" + "".join(f"<w:tc><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc>" for text in row) + "</w:tr>"
+        for row in rows) + "</w:tbl>"
+
+
+def test_a_rendered_table_gets_a_fixed_layout_within_the_text_width_and_widths_from_its_text():
+    xml = _table(["LIBELLÉ", "MONTANT"],
+                 ["Acquisition foncière et travaux d’aménagement du site", "275\u202f000\u00a0€"])
+    fitted = parse_body(fit_tables(parse_body(xml, NS), TableFitting(9000, ((None, 16, False),))), NS)
+    table = fitted.find(f"{W}tbl")
+    grid = [int(c.get(f"{W}w")) for c in table.iter(f"{W}gridCol")]
+    assert sum(grid) == 9000 and grid[0] > 2 * grid[1]  # the label wide, the amount narrow
+    assert table.find(f"{W}tblPr/{W}tblW").get(f"{W}w") == "9000"
+    assert table.find(f"{W}tblPr/{W}tblLayout").get(f"{W}type") == "fixed"
+    assert [int(c.get(f"{W}w")) for c in table.iter(f"{W}tcW")][:2] == grid
+    # the properties in the schema's order: tblW before tblLayout
+    names = [etree.QName(c).localname for c in table.find(f"{W}tblPr")]
+    assert names.index("tblW") < names.index("tblLayout")
+
+
+def test_a_table_fitted_on_its_text_gets_the_widths_of_a_table_fitted_as_a_tree():
+    """The fast path (the table's text, with regular expressions) and the tree give the same grid and cells."""
+    import re
+
+    xml = ('<w:tbl><w:tblPr><w:tblStyle w:val="T"/><w:tblW w:type="auto" w:w="0"/><w:tblLook w:val="04A0"/>'
+           '</w:tblPr><w:tblGrid><w:gridCol w:w="10"/><w:gridCol w:w="10"/><w:gridCol w:w="10"/></w:tblGrid>'
+           '<w:tr><w:tc><w:tcPr><w:tcW w:type="dxa" w:w="10"/><w:gridSpan w:val="2"/></w:tcPr><w:p><w:pPr>'
+           '<w:pStyle w:val="E"/></w:pPr><w:r><w:t>BUDGET D’INVESTISSEMENT</w:t></w:r></w:p></w:tc>'
+           '<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="10"/></w:tcPr><w:p><w:r><w:t>TOTAL</w:t></w:r></w:p></w:tc></w:tr>'
+           '<w:tr><w:tc><w:tcPr><w:tcW w:type="dxa" w:w="10"/></w:tcPr><w:p><w:r><w:t>Acquisition &amp; travaux '
+           'de l’ancien site</w:t></w:r></w:p></w:tc><w:tc><w:tcPr><w:tcW w:type="dxa" w:w="10"/></w:tcPr><w:p>'
+           '<w:r><w:t>en investissement</w:t></w:r></w:p></w:tc><w:tc><w:tcPr><w:tcW w:type="dxa" w:w="10"/>'
+           '</w:tcPr><w:p><w:r><w:t xml:space="preserve">1 250 000 €</w:t></w:r></w:p></w:tc></w:tr></w:tbl>')
+    fitting = TableFitting(9638, ((None, 21, False), ("E", 16, True)))
+    from_text = fit_table_text(xml, fitting)
+    from_tree = fit_tables(parse_body(xml, NS), fitting)
+
+    def widths(fitted):
+        return (re.findall(r'<w:gridCol w:w="(\d+)"/>', fitted),
+                re.findall(r'<w:tcW w:type="dxa" w:w="(\d+)"/>', fitted),
+                re.findall(r"<w:tblW [^>]*/>", fitted), "tblLayout" in fitted)
+
+    assert widths(from_text) == widths(from_tree)
+    grid, cells, _, fixed = widths(from_text)
+    assert sum(map(int, grid)) == 9638 and fixed and cells[0] == str(int(grid[0]) + int(grid[1]))
+    assert fit_table_text("<w:tbl><w:tblPr/><w:tr><w:tc><w:tbl></w:tbl></w:tc></w:tr></w:tbl>", fitting) is None
