@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
@@ -26,8 +26,12 @@ _AMOUNT_SYMBOLS = str.maketrans({",": _GROUP, ".": _DECIMAL, "-": _MINUS})
 
 
 def round_money(value: Decimal | int) -> Decimal:
-    """Return the amount rounded half-up to the cent (babel would round half-even)."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    """Return the amount rounded half-up to the cent (babel would round half-even), however large it is."""
+    amount = Decimal(value)
+    if amount.is_finite() and amount.adjusted() >= 25:
+        # the default context keeps 28 digits: from 10²⁶ on, the cents would not fit (InvalidOperation)
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP, context=Context(prec=amount.adjusted() + 3))
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @lru_cache(maxsize=8192)

@@ -168,3 +168,21 @@ def test_typography_looks_for_protected_spans_only_where_there_may_be_one(text):
         last = match.end()
     expected.append(_typographie_segment(text[last:]))
     assert french.typographie(text) == "".join(expected)
+
+
+# --- Huge amounts (issue 27) -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, expected", [
+    # from 10^26 on, Decimal's default 28 digits cannot hold the cents: formatted all the same, digit for digit
+    (Decimal("1E+26"), "100\u202f000\u202f000\u202f000\u202f000\u202f000\u202f000\u202f000\u202f000\u00a0€"),
+    (Decimal("123456789012345678901234567.895"),
+     "123\u202f456\u202f789\u202f012\u202f345\u202f678\u202f901\u202f234\u202f567,90\u00a0€"),
+    (10**30, "1" + "\u202f000" * 10 + "\u00a0€"),
+])
+def test_montant_of_a_huge_amount_is_printed_not_refused(value, expected):
+    assert french.montant(value) == expected
+
+
+def test_round_money_of_a_huge_amount_keeps_every_digit():
+    assert french.round_money(Decimal("12345678901234567890123456789.125")) == \
+        Decimal("12345678901234567890123456789.13")

@@ -72,3 +72,23 @@ def test_wrong_type_and_every_problem_reported(tmp_path):
     assert len(messages) == 2
     assert any("ligne 5" in m and "date attendue" in m for m in messages)
     assert any("ligne 8" in m and "nombre entier attendu" in m for m in messages)
+
+
+# --- Amount limit (issue 27) -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("amount", ["1000000000000000", "1.0e+26", "99999999999999999999999999999"])
+def test_an_amount_of_sixteen_digits_or_more_is_refused(tmp_path, amount):
+    text = BASE + f"investissement:\n  total_publie:\n    depenses: {amount}\n"
+    [message] = problems_for(tmp_path, text)
+    assert "fiche.yaml, ligne 11" in message
+    assert "montant trop grand" in message and "au plus quinze chiffres avant la virgule" in message
+
+
+def test_an_amount_of_fifteen_digits_is_accepted(tmp_path):
+    root = write_contract(tmp_path / "c", {"fiche.yaml": BASE + "investissement:\n  total_publie:\n"
+                                                          "    depenses: 999999999999999.99\n"})
+    problems = Problems()
+    fiche = validate_source(load_contract(root, problems).get("fiche.yaml"), Fiche, problems)
+    assert not list(problems)
+    from decimal import Decimal
+    assert fiche.investissement.total_publie.depenses == Decimal("999999999999999.99")
