@@ -1,6 +1,8 @@
 """Write stage: atomic writes, manifest keyed by hashes, nothing written when the content is invalid."""
 
 import json
+import os
+import stat
 
 import pytest
 
@@ -17,7 +19,18 @@ def test_atomic_write_replaces_the_file_and_leaves_no_temporary(tmp_path):
     atomic_write(dest, b"new")
     assert dest.read_bytes() == b"new"
     assert not list(dest.parent.glob(TEMP_PREFIX + "*"))
-    assert dest.stat().st_mode & 0o044  # readable by others, as any file the user writes
+
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600), (0o002, 0o664)])
+def test_a_written_file_gets_the_mode_of_any_file_the_user_writes(tmp_path, umask, mode):
+    """0666 less the umask, as `open()` gives, never mkstemp's 0600."""
+    previous = os.umask(umask)
+    try:
+        atomic_write(tmp_path / "x.docx", b"data")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "x.docx").stat().st_mode) == mode
 
 
 def test_stale_temporaries_of_a_killed_build_are_removed(tmp_path):
