@@ -165,3 +165,192 @@ def test_lens_lievin_maquette_disagreements_are_found(lens_lievin):
     for text in expected:
         assert any(text in f for f in findings), text
     assert len(findings) >= 35
+
+
+# --- Every declared figure of a fiche, typed by hand with its line (issue 27) --------------------------------
+# Fiche 2.1 (axis 2, BOUGER), with a running budget. Totals computed by hand: investment 10 000 + 3 345 =
+# 13 345 € of expenses, 5 000 € of receipts; running 1 200 € / 300 € a year; the échéancier spends 12 345 € +
+# 1 000 € in investment, 1 200 € (2022) + 1 100 € (2023) in running costs: DEPENSES 12 345 / 1 200 / 2 100,
+# 15 645 € in all; RECETTES 4 000 / 0 / 300, 4 300 € in all.
+
+VELO = """\
+numero_publie: "2.3"
+axe_publie: 1 - TRAVAILLER
+intitule: DEVELOPPER LE VELO
+maitre_ouvrage: CALL
+libelle_maquette: Developper le velo
+description: Texte.
+date_mise_a_jour: 2021-06-12
+localisation: AGGLOMERATION
+budget: Principal
+annee_lancement: 2021
+investissement:
+  depenses:
+    - libelle: Travaux
+      montant: 10000
+    - libelle: Etudes
+      montant: 3345
+  recettes:
+    - libelle: Etat
+      montant: 5000
+  total_publie:
+    depenses: 13346
+    recettes: 5001
+fonctionnement:
+  depenses:
+    - libelle: Entretien
+      montant: 1200
+  recettes:
+    - libelle: Usagers
+      montant: 300
+  total_publie:
+    depenses: 1201
+    recettes: 301
+echeancier:
+  depenses:
+    investissement:
+      2021: 12345
+      2023: 1000
+    fonctionnement:
+      2022: 1200
+      2023: 1100
+  recettes:
+    investissement:
+      2021: 4000
+    fonctionnement:
+      2023: 300
+      2022: 0
+  publie:
+    depenses:
+      total: 15646
+      2021: 12345
+      2022: 1200
+      2023: 2101
+    recettes:
+      total: 4300
+      2021: 4001
+      2023: 300
+    totaux:
+      depenses_investissement: 13345
+      depenses_fonctionnement: 2300
+      recettes_investissement: 4001
+      recettes_fonctionnement: 301
+financements:
+  lignes:
+    - partenaire: Etat
+      montant: 5000
+  total_publie: 5100
+"""
+
+EUR = "\u00a0€"
+
+
+def relative_findings(tmp_path, contract_files) -> list[str]:
+    """The findings of the contract as written, paths relative to its folder."""
+    return [f.replace(f"{tmp_path / 'c'}/", "") for f in findings_after(tmp_path, contract_files, lambda _: None)]
+
+
+def _eur(digits: str) -> str:
+    """« 13 345 € » with the narrow no-break space babel puts between digit groups, typed « 13 345 »."""
+    return digits.replace(" ", "\u202f") + EUR
+
+
+def test_every_declared_figure_of_a_fiche_is_checked_where_it_stands(tmp_path, contract_files):
+    contract_files["fiches/velo.yaml"] = VELO
+    contract_files["maquette-publiee.yaml"]["lignes"][2]["cout_total"] = 15645
+    findings = relative_findings(tmp_path, contract_files)
+    at = "fiches/velo.yaml, ligne"
+    assert findings == [
+        f"{at} 1, colonne 16 : fiche 2.1 : le document imprime le numéro « 2.3 », mais c'est la fiche n° 2.1 "
+        f"(axe 2, position 1)",
+        f"{at} 2, colonne 13 : fiche 2.1 : le document imprime l'axe « 1 - TRAVAILLER », la fiche est rangée dans "
+        f"« 2 - BOUGER »",
+        f"{at} 21, colonne 15 : fiche 2.1, budget d'investissement, total des dépenses : le document imprime "
+        f"{_eur('13 346')}, le calcul donne {_eur('13 345')}",
+        f"{at} 22, colonne 15 : fiche 2.1, budget d'investissement, total des recettes : le document imprime "
+        f"{_eur('5 001')}, le calcul donne {_eur('5 000')}",
+        f"{at} 31, colonne 15 : fiche 2.1, budget de fonctionnement, total des dépenses : le document imprime "
+        f"{_eur('1 201')}, le calcul donne {_eur('1 200')}",
+        f"{at} 32, colonne 15 : fiche 2.1, budget de fonctionnement, total des recettes : le document imprime "
+        f"{_eur('301')}, le calcul donne {_eur('300')}",
+        f"{at} 66, colonne 17 : fiche 2.1, total des financements recherchés : le document imprime {_eur('5 100')}, "
+        f"le calcul donne {_eur('5 000')}",
+        f"{at} 49, colonne 14 : fiche 2.1, échéancier, ligne DEPENSES, TOTAL : le document imprime "
+        f"{_eur('15 646')}, le calcul donne {_eur('15 645')}",
+        f"{at} 52, colonne 13 : fiche 2.1, échéancier, ligne DEPENSES, CP 2023 : le document imprime "
+        f"{_eur('2 101')}, le calcul donne {_eur('2 100')}",
+        f"{at} 55, colonne 13 : fiche 2.1, échéancier, ligne RECETTES, CP 2021 : le document imprime "
+        f"{_eur('4 001')}, le calcul donne {_eur('4 000')}",
+        f"{at} 60, colonne 32 : fiche 2.1, échéancier, recettes en investissement, TOTAL : le document imprime "
+        f"{_eur('4 001')}, le calcul donne {_eur('4 000')}",
+        f"{at} 61, colonne 32 : fiche 2.1, échéancier, recettes en fonctionnement, TOTAL : le document imprime "
+        f"{_eur('301')}, le calcul donne {_eur('300')}",
+        f"{at} 34, colonne 3 : fiche 2.1 : l'échéancier prévoit {_eur('4 000')} de recettes d'investissement, le "
+        f"budget d'investissement en compte {_eur('5 000')}",
+        f"{at} 40, colonne 13 : fiche 2.1 : l'échéancier prévoit {_eur('1 100')} de dépenses de fonctionnement en "
+        f"2023, le budget de fonctionnement annuel en compte {_eur('1 200')}",
+    ]
+
+
+def test_running_costs_of_a_year_are_checked_against_the_annual_budget_on_both_sides(tmp_path, contract_files):
+    def change(files):
+        fiche = files["fiches/formation.yaml"]
+        fiche["fonctionnement"] = {"depenses": [{"libelle": "Formateurs", "montant": 500}],
+                                   "recettes": [{"libelle": "Inscriptions", "montant": 100}],
+                                   "total_publie": {"depenses": 500, "recettes": 100}}
+        fiche["echeancier"]["depenses"]["fonctionnement"] = {2021: 500, 2022: 0, 2023: 400}
+        fiche["echeancier"]["recettes"]["fonctionnement"] = {2021: 100, 2023: 150}
+        del fiche["echeancier"]["publie"]
+        files["maquette-publiee.yaml"]["lignes"][1].update(cout_2021=500, cout_total=30900)
+    findings = findings_after(tmp_path, contract_files, change)
+    assert [f.split(" : ", 1)[1] for f in findings] == [
+        f"fiche 1.2 : l'échéancier prévoit {_eur('400')} de dépenses de fonctionnement en 2023, le budget de "
+        f"fonctionnement annuel en compte {_eur('500')}",
+        f"fiche 1.2 : l'échéancier prévoit {_eur('150')} de recettes de fonctionnement en 2023, le budget de "
+        f"fonctionnement annuel en compte {_eur('100')}",
+    ]
+
+
+MAQUETTE = """\
+titre: MAQUETTE D'ESSAI
+lignes:
+  - enjeu: TRAVAILLER
+    numero: "1.1"
+    maitre_ouvrage: CALL
+    annee: 2021
+    cout_2021: 100001
+    cout_2022: 50001
+    cout_total: 150000
+  - enjeu: BOUGER
+    numero: "1.1"
+    cout_total: 150000
+  - enjeu: TRAVAILLER
+    numero: "2.1"
+    maitre_ouvrage: CALL
+    annee: 2021
+    cout_2021: 12345
+    cout_total: 13345
+  - enjeu: BOUGER
+    numero: "4.2"
+  - enjeu: BOUGER
+    numero: "4.2"
+"""
+
+
+def test_every_row_of_the_published_maquette_is_checked_where_it_stands(tmp_path, contract_files):
+    contract_files["maquette-publiee.yaml"] = MAQUETTE
+    findings = relative_findings(tmp_path, contract_files)
+    at = "maquette-publiee.yaml, ligne"
+    assert findings == [
+        f"{at} 10, colonne 5 : maquette publiée : 2 lignes pour la fiche 1.1, une seule attendue",
+        f"{at} 7, colonne 16 : maquette publiée, fiche 1.1, coût 2021 : le document imprime {_eur('100 001')}, le "
+        f"calcul donne {_eur('100 000')}",
+        f"{at} 8, colonne 16 : maquette publiée, fiche 1.1, coût 2022 : le document imprime {_eur('50 001')}, le "
+        f"calcul donne {_eur('50 000')}",
+        f"{at} 10, colonne 12 : maquette publiée, fiche 1.1 : enjeu « BOUGER », la fiche est dans l'axe "
+        f"« TRAVAILLER »",
+        f"{at} 3, colonne 3 : maquette publiée : aucune ligne pour la fiche 1.2 (Developper la formation)",
+        f"{at} 13, colonne 12 : maquette publiée, fiche 2.1 : enjeu « TRAVAILLER », la fiche est dans l'axe "
+        f"« BOUGER »",
+        f"{at} 19, colonne 5 : maquette publiée : la ligne n° 4.2 ne correspond à aucune fiche",
+    ]
