@@ -354,3 +354,97 @@ def test_every_row_of_the_published_maquette_is_checked_where_it_stands(tmp_path
         f"« BOUGER »",
         f"{at} 19, colonne 5 : maquette publiée : la ligne n° 4.2 ne correspond à aucune fiche",
     ]
+
+
+# --- What the engine computes, worked by hand (issue 27) ------------------------------------------------------
+
+def computed_with(tmp_path, contract_files, change=None):
+    if change:
+        change(contract_files)
+    prepared = read_and_compute(write_contract(tmp_path / "c", contract_files))
+    assert not prepared.problems, [str(p) for p in prepared.problems]
+    return prepared.computed
+
+
+def test_every_line_of_an_echeancier_worked_by_hand(tmp_path, contract_files):
+    contract_files["fiches/velo.yaml"] = VELO
+    velo = computed_with(tmp_path, contract_files).fiches[2]
+    ech = velo.echeancier
+    d = Decimal
+    assert ech.annees == [2021, 2022, 2023]
+    assert [(l.libelle, l.is_calculee, l.cellules, l.total) for l in ech.lignes] == [
+        ("DEPENSES", True, [d(12345), d(1200), d(2100)], d(15645)),
+        ("en investissement", False, [d(12345), None, d(1000)], d(13345)),
+        ("en fonctionnement", False, [None, d(1200), d(1100)], d(2300)),
+        ("RECETTES", True, [d(4000), d(0), d(300)], d(4300)),
+        ("en investissement", False, [d(4000), None, None], d(4000)),
+        ("en fonctionnement", False, [None, d(0), d(300)], d(300)),
+    ]
+    assert [ech.cout(a) for a in (2021, 2022, 2023)] == [d(12345), d(1200), d(2100)]
+    assert ech.cout_total() == velo.cout_total == d(15645)
+    assert [(l.total_depenses, l.total_recettes) for l in (velo.investissement, velo.fonctionnement)] == [
+        (d(13345), d(5000)), (d(1200), d(300))]
+    assert [(dep.libelle, rec.libelle if rec else None) for dep, rec in velo.investissement.lignes] == [
+        ("Travaux", "Etat"), ("Etudes", None)]
+    assert velo.total_financements == d(5000)
+    assert (velo.slug, velo.numero, velo.axe.numero, velo.axe.code) == ("velo", "2.1", 2, "BOUGER")
+    assert velo.source.rel_path == "fiches/velo.yaml"
+
+
+def test_a_fiche_reads_as_its_own_fields_and_keeps_the_computed_ones(tmp_path, contract_files):
+    contract_files["fiches/velo.yaml"] = VELO
+    velo = computed_with(tmp_path, contract_files).fiches[2]
+    assert (velo.intitule, velo.maitre_ouvrage, velo.annee_lancement) == ("DEVELOPPER LE VELO", "CALL", 2021)
+    assert velo.numero == "2.1" and velo.numero_publie == "2.3"  # the computed number is not the printed one
+    assert velo.investissement.total_depenses == Decimal(13345)  # computed, not the fiche's Budget
+    assert velo.model_dump()["intitule"] == "DEVELOPPER LE VELO"  # beyond the fields, asked of the fiche
+    with pytest.raises(AttributeError):
+        velo.pas_un_champ
+    with pytest.raises(AttributeError):
+        velo._prive
+    import copy
+    assert copy.copy(velo).intitule == "DEVELOPPER LE VELO"  # a copy asks for __setstate__ before it has a fiche
+
+
+def test_a_one_year_contract_has_one_year_in_both_maquette_columns(tmp_path, contract_files):
+    def change(files):
+        files["contrat.yaml"]["annees"] = [2021]
+        for slug, fiche in (("emploi", {2021: 100000}), ("formation", {}), ("velo", {2021: 12345})):
+            data = files[f"fiches/{slug}.yaml"]
+            data["echeancier"]["depenses"]["investissement"] = fiche
+            del data["echeancier"]["publie"]
+    maquette = computed_with(tmp_path, contract_files, change).maquette
+    assert (maquette.annee_1, maquette.annee_2) == (2021, 2021)
+    assert [(l.cout_annee_1, l.cout_annee_2, l.cout_total) for l in maquette.lignes] == [
+        (Decimal(100000), Decimal(100000), Decimal(100000)), (None, None, None),
+        (Decimal(12345), Decimal(12345), Decimal(12345))]
+    assert (maquette.total_annee_1, maquette.total_annee_2, maquette.total) == (
+        Decimal(112345), Decimal(112345), Decimal(112345))
+
+
+def test_a_two_year_contract_takes_its_second_year(tmp_path, contract_files):
+    def change(files):
+        files["contrat.yaml"]["annees"] = [2022, 2023]
+        for slug, fiche in (("emploi", {2022: 50000}), ("formation", {2022: 30000}), ("velo", {2023: 1000})):
+            data = files[f"fiches/{slug}.yaml"]
+            data["echeancier"]["depenses"]["investissement"] = fiche
+            data["echeancier"]["recettes"]["investissement"] = {}
+            del data["echeancier"]["publie"]
+    maquette = computed_with(tmp_path, contract_files, change).maquette
+    assert (maquette.annee_1, maquette.annee_2) == (2022, 2023)
+    # emploi 50 000 € in 2022; formation 30 000 € in 2022; velo 1 000 € in 2023
+    assert (maquette.total_annee_1, maquette.total_annee_2, maquette.total) == (
+        Decimal(80000), Decimal(1000), Decimal(81000))
+    assert (maquette.titre, maquette.periode) == ("MAQUETTE D'ESSAI", "2021-2023")
+
+
+def test_the_fiches_of_an_axis_are_named_as_a_range(tmp_path, contract_files):
+    def change(files):
+        files["contrat.yaml"]["axes"][0]["fiches"] = ["emploi", "formation", "velo"]
+        files["contrat.yaml"]["axes"][1]["fiches"] = []
+    crte = computed_with(tmp_path, contract_files, change)
+    assert crte.axes[0].libelle_fiches == "Fiches n° 1.1 à 1.3"
+    assert [f.numero for f in crte.fiches] == ["1.1", "1.2", "1.3"]
+    assert crte.axes[1].libelle_fiches == "Aucune fiche"
+    assert [(a.numero, a.code, a.titre) for a in crte.axes] == [(1, "TRAVAILLER", "Créer des emplois"),
+                                                               (2, "BOUGER", "Mobilité")]
