@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -31,6 +32,8 @@ _MESSAGES = {
     "greater_than_equal": "valeur trop petite",
     "too_short": "la liste ne peut pas être vide",
 }
+
+_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
 
 
 def _field_names(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
@@ -70,8 +73,10 @@ def _french_message(error: dict[str, Any], model: type[BaseModel]) -> str:
         message = str(error.get("ctx", {}).get("error", error["msg"]))
         return message
     if kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        return f"valeur non permise : {expected} attendu"
+        # pydantic words the allowed values in English (« 'a', 'b' or 'c' »): in French, « « a », « b » ou « c » »
+        expected = _QUOTED.sub(lambda m: f"« {m.group(1) or m.group(2)} »",
+                               str(error.get("ctx", {}).get("expected", "")))
+        return f"valeur non permise : {expected.replace('» or «', '» ou «')} attendu"
     if kind == "greater_than_equal":
         return f"valeur trop petite : au moins {error.get('ctx', {}).get('ge')}"
     return _MESSAGES.get(kind, f"valeur incorrecte ({error['msg']})")
