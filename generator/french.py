@@ -86,10 +86,8 @@ def de(noun_phrase: str) -> str:
     for article, contracted in (("le ", "du "), ("les ", "des "), ("Le ", "du "), ("Les ", "des ")):
         if noun_phrase.startswith(article):
             return contracted + noun_phrase[len(article):]
-    if noun_phrase[:2] in ("l'", "l’", "L'", "L’"):
-        return "de " + noun_phrase[0].lower() + noun_phrase[1:]
-    if noun_phrase.startswith(("la ", "La ")):
-        return "de la " + noun_phrase[3:]
+    if noun_phrase[:2] in ("L'", "L’") or noun_phrase.startswith("La "):
+        return "de l" + noun_phrase[1:]  # « de l'Etat », « de la Région »: the article in lower case
     return "de " + noun_phrase
 
 

@@ -144,3 +144,10 @@ def test_a_text_folded_apart_is_searched_all_the_same():
         "articles/renvois.md, ligne 2, colonne 3 : renvoi à l'article 7, qui n'existe pas (le contrat en compte 1)",
         "articles/renvois.md, ligne 2, colonne 19 : renvoi à la fiche 4.4, qui n'existe pas",
     ]
+
+
+def test_a_reference_after_an_empty_first_line_is_on_its_line():
+    assert references_found("\nl'article 9\n\n  fiche 7.7", {1: 0}, {"1.1"}) == [
+        "articles/renvois.md, ligne 2, colonne 3 : renvoi à l'article 9, qui n'existe pas (le contrat en compte 1)",
+        "articles/renvois.md, ligne 4, colonne 3 : renvoi à la fiche 7.7, qui n'existe pas",
+    ]

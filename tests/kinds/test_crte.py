@@ -246,8 +246,12 @@ EUR = "\u00a0€"
 
 
 def relative_findings(tmp_path, contract_files) -> list[str]:
-    """The findings of the contract as written, paths relative to its folder."""
-    return [f.replace(f"{tmp_path / 'c'}/", "") for f in findings_after(tmp_path, contract_files, lambda _: None)]
+    """The findings of the contract as written (as it stands in `tmp_path/c` when `contract_files` is empty),
+    paths relative to its folder."""
+    root = write_contract(tmp_path / "c", contract_files)
+    prepared = read_and_compute(root)
+    assert not prepared.problems, [str(p) for p in prepared.problems]
+    return [str(f).replace(f"{root}/", "") for f in prepared.findings]
 
 
 def _eur(digits: str) -> str:
@@ -302,12 +306,19 @@ def test_running_costs_of_a_year_are_checked_against_the_annual_budget_on_both_s
         fiche["echeancier"]["recettes"]["fonctionnement"] = {2021: 100, 2023: 150}
         del fiche["echeancier"]["publie"]
         files["maquette-publiee.yaml"]["lignes"][1].update(cout_2021=500, cout_total=30900)
-    findings = findings_after(tmp_path, contract_files, change)
-    assert [f.split(" : ", 1)[1] for f in findings] == [
-        f"fiche 1.2 : l'échéancier prévoit {_eur('400')} de dépenses de fonctionnement en 2023, le budget de "
-        f"fonctionnement annuel en compte {_eur('500')}",
-        f"fiche 1.2 : l'échéancier prévoit {_eur('150')} de recettes de fonctionnement en 2023, le budget de "
-        f"fonctionnement annuel en compte {_eur('100')}",
+    change(contract_files)
+    root = write_contract(tmp_path / "c", contract_files)
+    text = (root / "fiches/formation.yaml").read_text(encoding="utf-8").splitlines()
+    # where the two cells of 2023 stand in the YAML the fixture wrote: under depenses, then under recettes
+    fonctionnement = [n for n, line in enumerate(text, 1) if line.strip() == "fonctionnement:"]
+    [dep_2023, rec_2023] = [next(n for n, line in enumerate(text, 1) if n > start and line.strip().startswith("2023:"))
+                            for start in fonctionnement[:2]]
+    findings = relative_findings(tmp_path, {})
+    assert findings == [
+        f"fiches/formation.yaml, ligne {dep_2023}, colonne 13 : fiche 1.2 : l'échéancier prévoit {_eur('400')} de "
+        f"dépenses de fonctionnement en 2023, le budget de fonctionnement annuel en compte {_eur('500')}",
+        f"fiches/formation.yaml, ligne {rec_2023}, colonne 13 : fiche 1.2 : l'échéancier prévoit {_eur('150')} de "
+        f"recettes de fonctionnement en 2023, le budget de fonctionnement annuel en compte {_eur('100')}",
     ]
 
 
@@ -326,10 +337,10 @@ lignes:
     cout_total: 150000
   - enjeu: TRAVAILLER
     numero: "2.1"
-    maitre_ouvrage: CALL
-    annee: 2021
+    maitre_ouvrage: Etat
+    annee: 2020
     cout_2021: 12345
-    cout_total: 13345
+    cout_total: 13346
   - enjeu: BOUGER
     numero: "4.2"
   - enjeu: BOUGER
@@ -352,6 +363,10 @@ def test_every_row_of_the_published_maquette_is_checked_where_it_stands(tmp_path
         f"{at} 3, colonne 3 : maquette publiée : aucune ligne pour la fiche 1.2 (Developper la formation)",
         f"{at} 13, colonne 12 : maquette publiée, fiche 2.1 : enjeu « TRAVAILLER », la fiche est dans l'axe "
         f"« BOUGER »",
+        f"{at} 15, colonne 21 : maquette publiée, fiche 2.1 : maître d'ouvrage « Etat », la fiche indique « CALL »",
+        f"{at} 16, colonne 12 : maquette publiée, fiche 2.1 : année de lancement 2020, la fiche indique 2021",
+        f"{at} 18, colonne 17 : maquette publiée, fiche 2.1, coût total : le document imprime {_eur('13 346')}, le "
+        f"calcul donne {_eur('13 345')}",
         f"{at} 19, colonne 5 : maquette publiée : la ligne n° 4.2 ne correspond à aucune fiche",
     ]
 
@@ -448,3 +463,28 @@ def test_the_fiches_of_an_axis_are_named_as_a_range(tmp_path, contract_files):
     assert crte.axes[1].libelle_fiches == "Aucune fiche"
     assert [(a.numero, a.code, a.titre) for a in crte.axes] == [(1, "TRAVAILLER", "Créer des emplois"),
                                                                (2, "BOUGER", "Mobilité")]
+
+
+def test_prose_referring_to_a_missing_fiche_or_article_is_reported(tmp_path, contract_files):
+    contract_files["axes/2.md"] = "Texte de l'axe 2 : voir la fiche 2.1, la fiche 2.4 et l'article 3.\n"
+    assert relative_findings(tmp_path, contract_files) == [
+        # the articles of a file first, then its fiches
+        "axes/2.md, ligne 1, colonne 57 : renvoi à l'article 3, qui n'existe pas (le contrat en compte 2)",
+        "axes/2.md, ligne 1, colonne 42 : renvoi à la fiche 2.4, qui n'existe pas",
+    ]
+
+
+def test_a_fiche_without_echeancier_has_an_empty_maquette_row(tmp_path, contract_files):
+    def change(files):
+        del files["fiches/formation.yaml"]["echeancier"]
+        files["contrat.yaml"]["axes"][0]["separateur"] = "—"
+    crte = computed_with(tmp_path, contract_files, change)
+    formation = crte.maquette.lignes[1]
+    assert (formation.fiche.numero, formation.cout_annee_1, formation.cout_annee_2, formation.cout_total) == (
+        "1.2", None, None, None)
+    assert crte.maquette.total == Decimal(150000 + 13345)
+    assert [a.separateur for a in crte.axes] == ["—", "-"]
+    assert [a.source_path for a in crte.articles] == ["articles/objet.md", "articles/plan.md"]
+    with pytest.raises(AttributeError) as private:
+        formation.fiche and crte.fiches[1]._prive
+    assert str(private.value) == "_prive"
