@@ -99,16 +99,28 @@ def test_an_amount_of_fifteen_digits_is_accepted(tmp_path):
 # --- Every kind of schema violation, its exact French message and where it points (issue 27) -----------------
 
 import datetime as dt  # noqa: E402
-from typing import Literal  # noqa: E402
+from typing import Annotated, Literal  # noqa: E402
 
-from pydantic import Field  # noqa: E402
+from pydantic import AfterValidator, Field  # noqa: E402
 
 from generator.schema import Cellule, Model  # noqa: E402
+
+
+class Adresse(Model):
+    rue: str = ""
+    ville: str = ""
 
 
 class Partenaire(Model):
     nom: str
     montant: Cellule = None
+    adresse: Adresse | None = None
+
+
+def _not_13(rang: int) -> int:
+    if rang == 13:  # what an `assert` of a validator raises (pytest rewrites this module's asserts)
+        raise AssertionError("le rang 13 est réservé")
+    return rang
 
 
 class Essai(Model):
@@ -124,6 +136,10 @@ class Essai(Model):
     rang: int = Field(default=1, ge=1)
     montant: Cellule = None
     nature: Literal["travaux", "étude", "l'achat"] = "travaux"
+    annuaire: dict[str, Partenaire] = {}
+    reserve: Annotated[int, AfterValidator(_not_13)] = 0
+    repli: Annotated[Partenaire, AfterValidator(lambda p: p)] | int = 0
+    taux: float = 0.0
 
 
 def messages_for(tmp_path, text: str) -> list[str]:
@@ -175,9 +191,14 @@ def test_each_kind_of_violation_has_its_french_message(tmp_path, line, message):
      "essai.yaml, ligne 4, colonne 5 : champ inconnu « nomm » — vouliez-vous dire « nom » ?"),
     # nothing close: every possible field
     ("partenaire:\n  nom: Etat\n  zzz: 5\n", "essai.yaml, ligne 3, colonne 3 : champ inconnu « zzz » (champs "
-                                           "possibles : nom, montant)"),
+                                           "possibles : nom, montant, adresse)"),
+    # a model inside a model of a list
+    ("partenaires:\n  - nom: Etat\n    adresse:\n      vile: Lens\n",
+     "essai.yaml, ligne 4, colonne 7 : champ inconnu « vile » — vouliez-vous dire « ville » ?"),
+    # under a key of a table of models, the fields are not looked for: the name alone
+    ("annuaire:\n  lens:\n    nom: Lens\n    zzz: 1\n", "essai.yaml, ligne 4, colonne 5 : champ inconnu « zzz »"),
     ("zzz: 1\n", "essai.yaml, ligne 1, colonne 1 : champ inconnu « zzz » (champs possibles : texte, entier, oui, "
-                 "jour, liste, partenaire, partenaires, table, choix, rang, montant, nature)"),
+                 "jour, liste, partenaire, partenaires, table, choix, rang, montant, nature, annuaire, reserve, repli, taux)"),
 ])
 def test_an_unknown_field_is_named_with_what_was_meant(tmp_path, text, message):
     assert messages_for(tmp_path, text) == [message]
@@ -198,7 +219,7 @@ def test_every_problem_of_a_file_is_reported_in_order(tmp_path):
         "essai.yaml, ligne 1, colonne 9 : nombre entier attendu",
         "essai.yaml, ligne 2, colonne 6 : « true » ou « false » attendu",
         "essai.yaml, ligne 3, colonne 1 : champ inconnu « zzzz » (champs possibles : texte, entier, oui, jour, liste, "
-        "partenaire, partenaires, table, choix, rang, montant, nature)",
+        "partenaire, partenaires, table, choix, rang, montant, nature, annuaire, reserve, repli, taux)",
     ]
 
 
@@ -218,3 +239,26 @@ def test_a_valid_file_gives_its_model(tmp_path):
     essai = validate_source(load_contract(root, problems).get("essai.yaml"), Essai, problems)
     assert not problems
     assert essai.texte == "a" and essai.partenaires[0].montant == Decimal(5)
+
+
+def test_a_validator_s_own_message_is_told_as_it_is(tmp_path):
+    assert messages_for(tmp_path, "reserve: 13\n") == ["essai.yaml, ligne 1, colonne 10 : le rang 13 est réservé"]
+
+
+def test_a_violation_without_french_words_says_so_with_pydantic_s(tmp_path):
+    [message] = messages_for(tmp_path, "taux: beaucoup\n")
+    assert message.startswith("essai.yaml, ligne 1, colonne 7 : valeur incorrecte (") and message.endswith(")")
+    assert "number" in message
+
+
+def test_a_violation_inside_a_validated_branch_points_at_its_own_line(tmp_path):
+    # pydantic names the branch « function-after[…] » in the location: left out, the field's own line is found
+    assert messages_for(tmp_path, "repli:\n  nom: [1]\n") == [
+        "essai.yaml, ligne 2, colonne 8 : texte attendu",
+        "essai.yaml, ligne 2, colonne 3 : nombre entier attendu",
+    ]
+
+
+def test_a_file_holding_only_null_is_not_empty_but_not_a_set_of_fields(tmp_path):
+    assert messages_for(tmp_path, "null\n") == [
+        "essai.yaml, ligne 1, colonne 1 : ensemble de champs attendu (des lignes « champ: valeur »)"]

@@ -4,6 +4,7 @@ import json
 import re
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -226,3 +227,37 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
     monkeypatch.undo()
     assert dest.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["contrat.docx"]
+
+
+def test_the_temporary_file_is_named_and_placed_for_a_later_clean_up(tmp_path, monkeypatch):
+    replaced = []
+    real_replace = os.replace
+
+    def recording_replace(src, dst):
+        replaced.append((Path(src), Path(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", recording_replace)
+    atomic_write(tmp_path / "sous" / "contrat.docx", b"data")
+    [(temporary, dest)] = replaced
+    assert dest == tmp_path / "sous" / "contrat.docx"
+    assert temporary.parent == dest.parent and temporary.name.startswith(TEMP_PREFIX)
+
+
+def test_the_manifest_file_is_sorted_indented_json_in_utf_8(tmp_path):
+    manifest = Manifest(tmp_path)
+    manifest.record(tmp_path / "annexe-é.docx", b"v1", "src")
+    manifest.inputs = "in"
+    manifest.save()
+    digest = hashlib.sha256(b"v1").hexdigest()
+    assert (tmp_path / MANIFEST_NAME).read_bytes().decode("utf-8") == (
+        '{\n'
+        '  "inputs": "in",\n'
+        '  "outputs": {\n'
+        '    "annexe-é.docx": {\n'
+        f'      "sha256": "{digest}",\n'
+        '      "size": 2,\n'
+        '      "sources": "src"\n'
+        '    }\n'
+        '  }\n'
+        '}\n')
