@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import MAX_PREC, ROUND_HALF_UP, Context, Decimal
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
@@ -19,6 +19,9 @@ LOCALE = "fr_FR"
 NBSP = "\u00a0"  # no-break space: before « : », inside « », before € and %
 NNBSP = "\u202f"  # narrow no-break space: before ; ! ? and between digit groups (as babel gives)
 CENT = Decimal("0.01")
+# Half-up, and as many digits as the amount has: in the default context (28 digits), the cents of an amount of
+# 10²⁶ or more would not fit (InvalidOperation).
+_MONEY_CONTEXT = Context(prec=MAX_PREC, rounding=ROUND_HALF_UP)
 # The locale's symbols, read once: a CRTE prints some 1 500 amounts, and babel's formatting of one (its pattern
 # applied, its symbols looked up) costs five times Python's grouping of the same digits.
 _GROUP, _DECIMAL, _MINUS = get_group_symbol(LOCALE), get_decimal_symbol(LOCALE), get_minus_sign_symbol(LOCALE)
@@ -26,8 +29,8 @@ _AMOUNT_SYMBOLS = str.maketrans({",": _GROUP, ".": _DECIMAL, "-": _MINUS})
 
 
 def round_money(value: Decimal | int) -> Decimal:
-    """Return the amount rounded half-up to the cent (babel would round half-even)."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    """Return the amount rounded half-up to the cent (babel would round half-even), however large it is."""
+    return Decimal(value).quantize(CENT, context=_MONEY_CONTEXT)
 
 
 @lru_cache(maxsize=8192)
@@ -184,12 +187,11 @@ def montant_en_lettres(value: Decimal | int) -> str:
     rounded = round_money(value)
     if rounded < 0:
         raise ValueError("un montant en lettres ne peut pas être négatif")
-    euros = int(rounded)
-    centimes = int((rounded - euros) * 100)
+    euros, centimes = divmod(int(rounded * 100), 100)
     parts = []
     if euros or not centimes:
         words = _cardinal(euros)
-        if euros > 1 and re.search(r"(millions?|milliards?)$", words):
+        if re.search(r"(millions?|milliards?)$", words):  # « un million d'euros »
             parts.append(f"{words} d'euros")
         else:
             parts.append(f"{words} euro" + ("s" if euros > 1 else ""))

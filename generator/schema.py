@@ -31,6 +31,10 @@ class Marqueur:
         return self.texte
 
 
+MONTANT_LIMITE = Decimal(10) ** 15
+"""Amounts are below a million billion euros: sums of thousands of them stay exact to the cent in Decimal's
+default 28 digits."""
+
 _LOOKS_LIKE_AMOUNT = re.compile(r"^[\s\u00a0\u202f]*-?[\d\s\u00a0\u202f.,]+[\s\u00a0\u202f]*(€|euros?)?[\s\u00a0\u202f]*$")
 
 
@@ -46,6 +50,8 @@ def parse_montant(value: Any) -> Decimal:
         raise ValueError("montant attendu (un nombre d'euros)")
     if amount < 0:
         raise ValueError(f"montant négatif ({value}) : un montant ne peut pas être négatif ici")
+    if amount >= MONTANT_LIMITE:
+        raise ValueError(f"montant trop grand ({value}) : au plus quinze chiffres avant la virgule")
     if amount.as_tuple().exponent < -2:
         raise ValueError(f"montant à plus de deux décimales ({value}) : les montants sont au centime près")
     return amount
@@ -64,7 +70,8 @@ def parse_cellule(value: Any) -> Decimal | Marqueur | None:
 Cellule = Annotated[
     Decimal | Marqueur | None,
     PlainValidator(parse_cellule),
-    WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}, {"type": "null"}]}),
+    WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0, "exclusiveMaximum": 10 ** 15}, {"type": "string"},
+                              {"type": "null"}]}),
 ]
 """A table cell: an amount, a marker such as « A évaluer », or nothing."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -32,18 +33,20 @@ _MESSAGES = {
     "too_short": "la liste ne peut pas être vide",
 }
 
+_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
+
 
 def _field_names(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     """Return the field names of the model that stands at `loc` inside `model` (for suggestions)."""
-    current: Any = model
+    current: type[BaseModel] | None = model
     for part in loc:
         if isinstance(part, int) or current is None:
             continue
-        field = getattr(current, "model_fields", {}).get(part)
+        field = current.model_fields.get(part)
         if field is None:
             return []
         current = _model_of(field.annotation)
-    return list(getattr(current, "model_fields", {}))
+    return list(current.model_fields) if current is not None else []
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:
@@ -67,13 +70,14 @@ def _french_message(error: dict[str, Any], model: type[BaseModel]) -> str:
             f" (champs possibles : {', '.join(known)})" if known else "")
         return f"champ inconnu « {name} »{hint}"
     if kind in ("value_error", "assertion_error"):
-        message = str(error.get("ctx", {}).get("error", error["msg"]))
-        return message
+        return str(error["ctx"]["error"])  # the validator's own words (pydantic always gives them)
     if kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        return f"valeur non permise : {expected} attendu"
+        # pydantic words the allowed values in English (« 'a', 'b' or 'c' »): in French, « « a », « b » ou « c » »
+        expected = _QUOTED.sub(lambda m: f"« {m.group(1) or m.group(2)} »",
+                               str(error["ctx"]["expected"]))
+        return f"valeur non permise : {expected.replace('» or «', '» ou «')} attendu"
     if kind == "greater_than_equal":
-        return f"valeur trop petite : au moins {error.get('ctx', {}).get('ge')}"
+        return f"valeur trop petite : au moins {error['ctx']['ge']}"
     return _MESSAGES.get(kind, f"valeur incorrecte ({error['msg']})")
 
 

@@ -24,9 +24,7 @@ def show(value: Cell) -> str:
         return "(vide)"
     if is_montant(value):
         return montant(value)
-    if is_marqueur(value):
-        return f"« {value} »"
-    return f"« {value} »"
+    return f"« {value} »"  # a marker, or a printed number « 1.9 »
 
 
 def is_disagreement(declared: Cell, computed: Cell) -> bool:

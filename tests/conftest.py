@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,18 @@ from xml.etree import ElementTree as ET
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, settings
+
+# Property tests: the same examples on every CI run (CI=true in `.ci/run`'s environment), so that a red build
+# is a change of the code, never a lucky draw; random draws elsewhere, to keep finding new cases. A test's own
+# `@settings` (its number of examples, say) still applies over the profile.
+settings.register_profile(
+    "ci", derandomize=True, database=None, deadline=None, max_examples=100, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", deadline=None)
+settings.register_profile("explore", deadline=None, max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or (
+    "ci" if os.environ.get("CI", "").lower() not in ("", "0", "false") else "dev"))
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_CONTENT = ROOT / "content"

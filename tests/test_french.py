@@ -1,7 +1,8 @@
 """French formatting rules, each stated with its exact expected string (special spaces written as escapes)."""
 
 import datetime as dt
-from decimal import Decimal
+import re
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 import pytest
 from babel.numbers import format_decimal
@@ -32,7 +33,8 @@ def test_montant(value, expected):
 @given(st.decimals(min_value=-10**12, max_value=10**12, places=3, allow_nan=False, allow_infinity=False)
        | st.integers(min_value=-10**12, max_value=10**12))
 def test_montant_prints_what_babel_prints(value):
-    rounded = french.round_money(value)
+    # rounded here as the rule says (half-up to the cent, every digit kept), not by the module's round_money
+    rounded = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP, context=Context(prec=60))
     rounded = rounded if rounded else abs(rounded)  # -0,004 € is « 0 € », where babel writes « -0 »
     pattern = "#,##0" if rounded == rounded.to_integral_value() else "#,##0.00"
     assert french.montant(value) == format_decimal(rounded, format=pattern, locale="fr_FR") + "\u00a0€"
@@ -49,7 +51,9 @@ def test_nombre_groups_quantities_only():
 
 
 def test_years_and_article_numbers_are_never_grouped():
-    assert french.date_longue(dt.date(2021, 7, 9)).endswith("2021")
+    assert french.date_longue(dt.date(2021, 7, 9)) == "9 juillet 2021"
+    assert french.date_longue(dt.date(2030, 11, 1)) == "1er novembre 2030"
+    assert french.mois_annee(dt.date(2021, 7, 9)) == "juillet 2021"
     assert french.numero_article(1) == "1er"
     assert french.numero_article(2) == "2"
     assert french.numero_article(1234) == "1234"
@@ -149,32 +153,23 @@ def test_typographie_is_idempotent():
     assert french.typographie(once) == once
 
 
-@example("\u0663ème")  # an Arabic-Indic digit: no ASCII digit for the ordinal rule to look for
-@given(st.text(alphabet="ab1 2\u0663eèiérm\"'«»;:!?€%°nN.\u00a0\u202f(", max_size=30))
-def test_typography_skips_only_texts_no_rule_would_change(text):
-    """A rule skipped for want of the characters it needs would have left the text as it is."""
-    from generator.french import _RULES, _typographie_segment
+# --- Huge amounts (issue 27) -------------------------------------------------------------------------------
 
-    expected = text
-    for _, pattern, replacement in _RULES:
-        expected = pattern.sub(replacement, expected)
-    assert _typographie_segment(text) == expected
+@pytest.mark.parametrize("value, expected", [
+    # from 10^26 on, Decimal's default 28 digits cannot hold the cents: formatted all the same, digit for digit
+    (Decimal("1E+26"), "100\u202f000\u202f000\u202f000\u202f000\u202f000\u202f000\u202f000\u202f000\u00a0€"),
+    (Decimal("123456789012345678901234567.895"),
+     "123\u202f456\u202f789\u202f012\u202f345\u202f678\u202f901\u202f234\u202f567,90\u00a0€"),
+    (10**30, "1" + "\u202f000" * 10 + "\u00a0€"),
+])
+def test_montant_of_a_huge_amount_is_printed_not_refused(value, expected):
+    assert french.montant(value) == expected
 
 
-@example("12:30 www.a.fr")
-@example("www.l'a.fr")  # no « : » nor « @ »: « www. » alone calls for the search, and the URL keeps its '
-@example("www.a...b")
-@given(st.text(alphabet="a1 2:/@whtp.'\"«;", max_size=30))
-def test_typography_looks_for_protected_spans_only_where_there_may_be_one(text):
-    """Every protected span (URL, e-mail address, time) holds one of the characters looked for first."""
-    from generator.french import _PROTECTED, _typographie_segment
+def test_round_money_of_a_huge_amount_keeps_every_digit():
+    assert french.round_money(Decimal("12345678901234567890123456789.125")) == \
+        Decimal("12345678901234567890123456789.13")
 
-    expected, last = [], 0
-    for match in _PROTECTED.finditer(text):
-        expected += [_typographie_segment(text[last:match.start()]), match.group(0)]
-        last = match.end()
-    expected.append(_typographie_segment(text[last:]))
-    assert french.typographie(text) == "".join(expected)
 
 
 @pytest.mark.parametrize("phrase, expected", [
@@ -227,3 +222,208 @@ def test_prose_ending_with_il_est_convenu_is_recognised():
 ])
 def test_a_signatory_signs_with_the_office_and_its_article(qualite, feminin, expected):
     assert french.fonction_signataire(qualite, feminin) == expected
+
+
+
+# --- Rules typed by hand (issue 27): each expected string from the rule's source, not from the module ---------
+# Typography: Lexique des règles typographiques en usage à l'Imprimerie nationale (« : » after a no-break space,
+# « ; ! ? » after a narrow no-break space, no-break spaces inside « », before € and % after a number, and
+# after n°; 1er, 1re, 2e; the ’ apostrophe; … for three dots). U+00A0 is written NB, U+202F NN below.
+
+NB, NN = "\u00a0", "\u202f"
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("Question?", f"Question{NN}?"),
+    ("Vraiment !", f"Vraiment{NN}!"),
+    ("Vraiment!", f"Vraiment{NN}!"),
+    (f"d'une part{NB}; d'autre part", f"d’une part{NN}; d’autre part"),
+    ("a  ; b", f"a{NN}; b"),
+    ("(sic) ?", f"(sic){NN}?"),
+    ("« oui » ?", f"«{NB}oui{NB}»{NN}?"),
+    ("soit 10 % ?", f"soit 10{NB}%{NN}?"),
+    ("Note:", f"Note{NB}:"),
+    ("Objet: le contrat", f"Objet{NB}: le contrat"),
+    (f"Objet{NN}: le contrat", f"Objet{NB}: le contrat"),
+    ("Objet   : le contrat", f"Objet{NB}: le contrat"),
+    ("(1) : voir", f"(1){NB}: voir"),
+    ("a:b", "a:b"),                                      # no space after: not a punctuation colon
+    (f"275 000{NN}€", f"275 000{NB}€"),
+    (f"15{NN}%", f"15{NB}%"),
+    ("15%", f"15{NB}%"),
+    ("5€", f"5{NB}€"),
+    ("5   €", f"5{NB}€"),
+    ("la fiche n°12", f"la fiche n°{NB}12"),
+    ("la fiche n° 12", f"la fiche n°{NB}12"),
+    ("fiche N°3", f"fiche N°{NB}3"),
+    ("le n° de la fiche", "le n° de la fiche"),          # no number follows
+    ("le 1ier axe", "le 1er axe"),
+    ("la 1ere phase", "la 1re phase"),
+    ("la 1ère phase", "la 1re phase"),
+    ("le 2è axe", "le 2e axe"),
+    ("le 21ième siècle", "le 21e siècle"),
+    ("le 3eme axe", "le 3e axe"),
+    ("la 2ème phase", "la 2e phase"),
+    ("aujourd'hui", "aujourd’hui"),
+    ("l'État", "l’État"),
+    ("les élus'", "les élus'"),                           # not between two letters
+    ('"oui"', f"«{NB}oui{NB}»"),
+    ('("oui")', f"(«{NB}oui{NB}»)"),
+    ('dit "non" : fin', f"dit «{NB}non{NB}»{NB}: fin"),
+    ("« oui »", f"«{NB}oui{NB}»"),
+    ("«oui»", f"«{NB}oui{NB}»"),
+    (f"«{NN}oui{NN}»", f"«{NB}oui{NB}»"),
+    ("etc...", "etc…"),
+    ("Attendre... puis", "Attendre… puis"),
+])
+def test_typographie_follows_the_lexique(typed, expected):
+    assert french.typographie(typed) == expected
+
+
+@pytest.mark.parametrize("typed, expected", [
+    # the URL ends before a final punctuation mark: the text around it is set as usual
+    ("Voir www.agglo.fr...", "Voir www.agglo.fr…"),
+    ("Voir https://a.fr/x... merci", "Voir https://a.fr/x… merci"),
+    ("Voir https://a.fr/x. Merci !", f"Voir https://a.fr/x. Merci{NN}!"),
+    ("(voir https://a.fr/x) : ok", f"(voir https://a.fr/x){NB}: ok"),
+    ("Voir https://a.fr/?q=1;2 ; merci", f"Voir https://a.fr/?q=1;2{NN}; merci"),
+    ("Fichiers : ftp://f.fr/a!b", f"Fichiers{NB}: ftp://f.fr/a!b"),
+    ("Voir www.l'agglo.fr !", f"Voir www.l'agglo.fr{NN}!"),     # the URL keeps its straight apostrophe
+    ("Écrire à jean.dupont@agglo.fr ; merci", f"Écrire à jean.dupont@agglo.fr{NN}; merci"),
+    ("l'adresse d'o'neil@a.fr", "l’adresse d’o'neil@a.fr"),   # the address is « neil@a.fr »: o'neil keeps '
+    # times, with or without seconds, keep their colons
+    ("Séance à 09:30:15 : ouverture", f"Séance à 09:30:15{NB}: ouverture"),
+    ("Début 9:05:30 ; fin 10:00", f"Début 9:05:30{NN}; fin 10:00"),
+    ("à 12:30 !", f"à 12:30{NN}!"),
+])
+def test_typographie_leaves_urls_addresses_and_times_as_typed(typed, expected):
+    assert french.typographie(typed) == expected
+
+
+_RULE_ALPHABET = "ab1 2\u0663eèiérm\"'«»;:!?€%°nN.\u00a0\u202f("
+
+
+@example('a "b" ; 1ère 10 % n°2...')
+@given(st.text(alphabet=_RULE_ALPHABET, max_size=30))
+def test_typography_leaves_no_text_the_lexique_forbids(text):
+    """Whatever the text, once set: no straight double quote, no space but a narrow no-break one before ; ! ?, no
+    space but a no-break one before « : », between « » and a word inside them, or between a number and € or %; and setting it again
+    changes nothing. (Times such as 12:12 may hold a colon with no space before it.)"""
+    once = french.typographie(text)
+    assert '"' not in once
+    assert not re.search(r"[ \u00a0][;!?]", once)
+    assert not re.search(r"[ \u202f]:", once)
+    assert not re.search(r"«[ \u202f]*\w|\w[ \u202f]*»", once)
+    assert not re.search(r"\d[ \u202f]*[€%]", once)
+    assert french.typographie(once) == once
+
+
+_PROTECTED_SPANS = ["https://a.fr/x:y", "http://www.l'a.fr/?q=1;2", "www.l'a.fr", "ftp://f.fr/a!b",
+                    "contact@agglo-lenslievin.fr", "12:30", "9:05:30"]
+
+
+@example("", "www.l'a.fr", " ...")
+@given(st.text(alphabet=_RULE_ALPHABET, max_size=15), st.sampled_from(_PROTECTED_SPANS),
+       st.text(alphabet=_RULE_ALPHABET, max_size=15))
+def test_typography_never_changes_a_url_an_address_or_a_time(before, span, after):
+    """A URL, an e-mail address or a time between spaces comes out as typed, whatever text surrounds it."""
+    assert span in french.typographie(f"{before} {span} {after}")
+
+
+@pytest.mark.parametrize("noun_phrase, expected", [
+    ("le Conseil départemental", "du Conseil départemental"),
+    ("Le Département", "du Département"),
+    ("les communes", "des communes"),
+    ("Les Communes membres", "des Communes membres"),
+    ("l'Etat", "de l'Etat"),
+    ("L'État", "de l'État"),
+    ("l’Agence", "de l’Agence"),
+    ("L’Agence", "de l’Agence"),
+    ("la Région", "de la Région"),
+    ("La Région Hauts-de-France", "de la Région Hauts-de-France"),
+    ("Lens", "de Lens"),
+    ("Lesquin", "de Lesquin"),
+    ("Laval", "de Laval"),
+    ("leur commune", "de leur commune"),
+    ("Liévin", "de Liévin"),
+])
+def test_de_contracts_the_article_as_french_grammar_does(noun_phrase, expected):
+    assert french.de(noun_phrase) == expected
+
+
+@pytest.mark.parametrize("value, expected", [
+    (2, "deux euros"),
+    (Decimal("2.02"), "deux euros et deux centimes"),
+    (Decimal("0.01"), "un centime"),
+    (Decimal("0.99"), "quatre-vingt-dix-neuf centimes"),
+    (Decimal("99.99"), "quatre-vingt-dix-neuf euros et quatre-vingt-dix-neuf centimes"),
+    (Decimal("1000000.50"), "un million d'euros et cinquante centimes"),
+    (3000000000, "trois milliards d'euros"),
+    (1000001, "un million un euros"),
+    (Decimal("2.005"), "deux euros et un centime"),       # rounded half-up to the cent first
+    (Decimal("-0.004"), "zéro euro"),                     # rounds to zero: not negative
+])
+def test_montant_en_lettres_by_hand(value, expected):
+    assert french.montant_en_lettres(value) == expected
+
+
+@pytest.mark.parametrize("value", [Decimal("-0.5"), -1, Decimal("-0.005")])
+def test_montant_en_lettres_refuses_a_negative_amount(value):
+    with pytest.raises(ValueError) as refused:
+        french.montant_en_lettres(value)
+    assert str(refused.value) == "un montant en lettres ne peut pas être négatif"
+
+
+@pytest.mark.parametrize("value, decimales, expected", [
+    (Decimal("1234.56"), 0, f"1{NN}235"),
+    (Decimal("32.5"), 2, "32,50"),
+    (Decimal("1234567.891"), 1, f"1{NN}234{NN}567,9"),
+    (12, 0, "12"),
+])
+def test_nombre_by_hand(value, decimales, expected):
+    assert french.nombre(value, decimales) == expected
+
+
+@pytest.mark.parametrize("args, expected", [
+    ((Decimal("0.1234"),), f"12,3{NB}%"),         # one decimal unless told
+    ((Decimal("0.1267"), 0), f"13{NB}%"),
+    ((Decimal("0.12346"), 2), f"12,35{NB}%"),
+    ((Decimal("0.5"), 2), f"50{NB}%"),              # decimals shown only when there are some
+    ((Decimal("12.5"),), f"1{NN}250{NB}%"),
+])
+def test_pourcentage_by_hand(args, expected):
+    assert french.pourcentage(*args) == expected
+
+
+@pytest.mark.parametrize("value, expected", [
+    (dt.date(2021, 1, 1), "1er janvier 2021"),
+    (dt.date(2030, 2, 28), "28 février 2030"),
+    (dt.date(2024, 8, 15), "15 août 2024"),
+])
+def test_date_longue_by_hand(value, expected):
+    assert french.date_longue(value) == expected
+
+
+def test_mois_annee_and_date_courte_by_hand():
+    assert french.mois_annee(dt.date(2022, 1, 31)) == "janvier 2022"
+    assert french.mois_annee(dt.date(2023, 12, 1)) == "décembre 2023"
+    assert french.date_courte(dt.date(2007, 3, 4)) == "04/03/07"
+
+
+@pytest.mark.parametrize("value, feminin, expected", [
+    (1, False, "1er"), (1, True, "1re"), (2, True, "2e"), (3, False, "3e"), (11, False, "11e"), (101, True, "101e"),
+])
+def test_ordinal_by_hand(value, feminin, expected):
+    assert french.ordinal(value, feminin) == expected
+
+
+@pytest.mark.parametrize("value, expected", [
+    (Decimal("-1234.5"), f"-1{NN}234,50{NB}€"),
+    (Decimal("-0.004"), f"0{NB}€"),
+    (Decimal("999.995"), f"1{NN}000{NB}€"),
+    (Decimal("0.005"), f"0,01{NB}€"),
+    (Decimal("12.10"), f"12,10{NB}€"),
+    (Decimal("12.00"), f"12{NB}€"),
+])
+def test_montant_by_hand(value, expected):
+    assert french.montant(value) == expected

@@ -71,7 +71,10 @@ _TEMPLATES = [
 @given(value=st.one_of(
     st.text(alphabet=st.sampled_from("ab1 <>&\"'«»:;!?%€\u00a0.")),
     st.text(alphabet=st.sampled_from("ab<>&:")).map(Markup),
-    st.integers(), st.decimals(allow_nan=False, allow_infinity=False, places=2), st.none(), st.booleans(),
+    # what content can hold: amounts to the cent, below the schema's limit (computed differences may be negative)
+    st.integers(min_value=-10**15, max_value=10**15),
+    st.decimals(min_value=-10**15, max_value=10**15, allow_nan=False, allow_infinity=False, places=2),
+    st.none(), st.booleans(),
     st.text(alphabet=st.sampled_from("ab<:")).map(Marqueur)),
        template=st.sampled_from(_TEMPLATES), flag=st.booleans())
 @example(value='Il a dit "non" : <b>&', template="{{ v }}", flag=True)

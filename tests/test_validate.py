@@ -1,5 +1,7 @@
 """Validate stage: schema violations refused in French, with file and line."""
 
+from decimal import Decimal
+
 import pytest
 
 from generator.errors import Problems
@@ -72,3 +74,191 @@ def test_wrong_type_and_every_problem_reported(tmp_path):
     assert len(messages) == 2
     assert any("ligne 5" in m and "date attendue" in m for m in messages)
     assert any("ligne 8" in m and "nombre entier attendu" in m for m in messages)
+
+
+# --- Amount limit (issue 27) -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("amount", ["1000000000000000", "1.0e+26", "99999999999999999999999999999"])
+def test_an_amount_of_sixteen_digits_or_more_is_refused(tmp_path, amount):
+    text = BASE + f"investissement:\n  total_publie:\n    depenses: {amount}\n"
+    [message] = problems_for(tmp_path, text)
+    assert "fiche.yaml, ligne 11" in message
+    assert "montant trop grand" in message and "au plus quinze chiffres avant la virgule" in message
+
+
+def test_an_amount_of_fifteen_digits_is_accepted(tmp_path):
+    root = write_contract(tmp_path / "c", {"fiche.yaml": BASE + "investissement:\n  total_publie:\n"
+                                                          "    depenses: 999999999999999.99\n"})
+    problems = Problems()
+    fiche = validate_source(load_contract(root, problems).get("fiche.yaml"), Fiche, problems)
+    assert not list(problems)
+    from decimal import Decimal
+    assert fiche.investissement.total_publie.depenses == Decimal("999999999999999.99")
+
+
+# --- Every kind of schema violation, its exact French message and where it points (issue 27) -----------------
+
+import datetime as dt  # noqa: E402
+from typing import Annotated, Literal  # noqa: E402
+
+from pydantic import AfterValidator, Field  # noqa: E402
+
+from generator.schema import Cellule, Model  # noqa: E402
+
+
+class Adresse(Model):
+    rue: str = ""
+    ville: str = ""
+
+
+class Partenaire(Model):
+    nom: str
+    montant: Cellule = None
+    adresse: Adresse | None = None
+
+
+def _not_13(rang: int) -> int:
+    if rang == 13:  # what an `assert` of a validator raises (pytest rewrites this module's asserts)
+        raise AssertionError("le rang 13 est réservé")
+    return rang
+
+
+class Essai(Model):
+    texte: str = ""
+    entier: int = 0
+    oui: bool = False
+    jour: dt.date | None = None
+    liste: list[str] = Field(default=["x"], min_length=1)
+    partenaire: Partenaire | None = None
+    partenaires: list[Partenaire] = []
+    table: dict[str, int] = {}
+    choix: Literal["investissement", "fonctionnement"] = "investissement"
+    rang: int = Field(default=1, ge=1)
+    montant: Cellule = None
+    nature: Literal["travaux", "étude", "l'achat"] = "travaux"
+    annuaire: dict[str, Partenaire] = {}
+    reserve: Annotated[int, AfterValidator(_not_13)] = 0
+    repli: Annotated[Partenaire, AfterValidator(lambda p: p)] | int = 0
+    taux: float = 0.0
+
+
+def messages_for(tmp_path, text: str) -> list[str]:
+    root = write_contract(tmp_path / "c", {"essai.yaml": text})
+    problems = Problems()
+    assert validate_source(load_contract(root, problems).get("essai.yaml"), Essai, problems) is None
+    return [str(p).replace(f"{root}/", "") for p in problems]
+
+
+@pytest.mark.parametrize("line, message", [
+    ("texte: [a, b]", "essai.yaml, ligne 1, colonne 8 : texte attendu"),
+    ("entier: deux", "essai.yaml, ligne 1, colonne 9 : nombre entier attendu"),
+    ("entier: 2.5", "essai.yaml, ligne 1, colonne 9 : nombre entier attendu"),
+    ("entier: [2]", "essai.yaml, ligne 1, colonne 9 : nombre entier attendu"),
+    ("oui: peut-être", "essai.yaml, ligne 1, colonne 6 : « true » ou « false » attendu"),
+    ("oui: [1]", "essai.yaml, ligne 1, colonne 6 : « true » ou « false » attendu"),
+    ("jour: hier", "essai.yaml, ligne 1, colonne 7 : date attendue, au format AAAA-MM-JJ"),
+    ("jour: '21/06/2021'", "essai.yaml, ligne 1, colonne 7 : date attendue, au format AAAA-MM-JJ"),
+    ("jour: [1]", "essai.yaml, ligne 1, colonne 7 : date attendue, au format AAAA-MM-JJ"),
+    ("liste: un texte", "essai.yaml, ligne 1, colonne 8 : liste attendue (des lignes commençant par « - »)"),
+    ("liste: []", "essai.yaml, ligne 1, colonne 8 : la liste ne peut pas être vide"),
+    ("partenaire: Etat", "essai.yaml, ligne 1, colonne 13 : ensemble de champs attendu (des lignes « champ: valeur »)"),
+    ("table: 3", "essai.yaml, ligne 1, colonne 8 : ensemble de champs attendu (des lignes « champ: valeur »)"),
+    ("choix: invest", "essai.yaml, ligne 1, colonne 8 : valeur non permise : « investissement » ou "
+                      "« fonctionnement » attendu"),
+    ("nature: achat", "essai.yaml, ligne 1, colonne 9 : valeur non permise : « travaux », « étude » ou « l'achat » "
+                      "attendu"),
+    ("rang: 0", "essai.yaml, ligne 1, colonne 7 : valeur trop petite : au moins 1"),
+    ("montant: -5", "essai.yaml, ligne 1, colonne 10 : montant négatif (-5) : un montant ne peut pas être négatif ici"),
+    ("montant: 1.234", "essai.yaml, ligne 1, colonne 10 : montant à plus de deux décimales (1.234) : les montants "
+                       "sont au centime près"),
+    ("montant: '275 000 €'", "essai.yaml, ligne 1, colonne 10 : montant écrit comme du texte : écrivez-le sans "
+                             "espace ni symbole, par exemple 275000"),
+    ("montant: [1]", "essai.yaml, ligne 1, colonne 10 : montant attendu (un nombre d'euros, par exemple 275000), "
+                     "pas « [1] »"),
+])
+def test_each_kind_of_violation_has_its_french_message(tmp_path, line, message):
+    assert messages_for(tmp_path, line + "\n") == [message]
+
+
+@pytest.mark.parametrize("text, message", [
+    # a close name is suggested, at the key's place
+    ("texte: a\nentiers: 2\n", "essai.yaml, ligne 2, colonne 1 : champ inconnu « entiers » — vouliez-vous dire "
+                               "« entier » ?"),
+    # inside a nested model, and inside a list of models: the nested model's own fields
+    ("partenaire:\n  nom: Etat\n  montnat: 5\n", "essai.yaml, ligne 3, colonne 3 : champ inconnu « montnat » — "
+                                               "vouliez-vous dire « montant » ?"),
+    ("partenaires:\n  - nom: Etat\n  - nom: Lens\n    nomm: Région\n",
+     "essai.yaml, ligne 4, colonne 5 : champ inconnu « nomm » — vouliez-vous dire « nom » ?"),
+    # nothing close: every possible field
+    ("partenaire:\n  nom: Etat\n  zzz: 5\n", "essai.yaml, ligne 3, colonne 3 : champ inconnu « zzz » (champs "
+                                           "possibles : nom, montant, adresse)"),
+    # a model inside a model of a list
+    ("partenaires:\n  - nom: Etat\n    adresse:\n      vile: Lens\n",
+     "essai.yaml, ligne 4, colonne 7 : champ inconnu « vile » — vouliez-vous dire « ville » ?"),
+    # under a key of a table of models, the fields are not looked for: the name alone
+    ("annuaire:\n  lens:\n    nom: Lens\n    zzz: 1\n", "essai.yaml, ligne 4, colonne 5 : champ inconnu « zzz »"),
+    ("zzz: 1\n", "essai.yaml, ligne 1, colonne 1 : champ inconnu « zzz » (champs possibles : texte, entier, oui, "
+                 "jour, liste, partenaire, partenaires, table, choix, rang, montant, nature, annuaire, reserve, repli, taux)"),
+])
+def test_an_unknown_field_is_named_with_what_was_meant(tmp_path, text, message):
+    assert messages_for(tmp_path, text) == [message]
+
+
+def test_a_missing_field_points_at_the_mapping_that_lacks_it(tmp_path):
+    assert messages_for(tmp_path, "partenaires:\n  - montant: 5\n") == [
+        "essai.yaml, ligne 2, colonne 5 : champ obligatoire manquant"]
+
+
+def test_an_empty_file_is_said_to_be_empty(tmp_path):
+    assert messages_for(tmp_path, "") == ["essai.yaml : le fichier est vide"]
+    assert messages_for(tmp_path, "# rien\n") == ["essai.yaml : le fichier est vide"]
+
+
+def test_every_problem_of_a_file_is_reported_in_order(tmp_path):
+    assert messages_for(tmp_path, "entier: deux\noui: peut-être\nzzzz: 1\n") == [
+        "essai.yaml, ligne 1, colonne 9 : nombre entier attendu",
+        "essai.yaml, ligne 2, colonne 6 : « true » ou « false » attendu",
+        "essai.yaml, ligne 3, colonne 1 : champ inconnu « zzzz » (champs possibles : texte, entier, oui, jour, liste, "
+        "partenaire, partenaires, table, choix, rang, montant, nature, annuaire, reserve, repli, taux)",
+    ]
+
+
+def test_an_unreadable_file_adds_nothing_more(tmp_path):
+    root = write_contract(tmp_path / "c", {"essai.yaml": "texte: [a\n"})
+    problems = Problems()
+    source = load_contract(root, problems).get("essai.yaml")
+    before = len(problems)
+    assert before == 1  # loading said why
+    assert validate_source(source, Essai, problems) is None
+    assert len(problems) == before
+
+
+def test_a_valid_file_gives_its_model(tmp_path):
+    root = write_contract(tmp_path / "c", {"essai.yaml": "texte: a\npartenaires:\n  - nom: Etat\n    montant: 5\n"})
+    problems = Problems()
+    essai = validate_source(load_contract(root, problems).get("essai.yaml"), Essai, problems)
+    assert not problems
+    assert essai.texte == "a" and essai.partenaires[0].montant == Decimal(5)
+
+
+def test_a_validator_s_own_message_is_told_as_it_is(tmp_path):
+    assert messages_for(tmp_path, "reserve: 13\n") == ["essai.yaml, ligne 1, colonne 10 : le rang 13 est réservé"]
+
+
+def test_a_violation_without_french_words_says_so_with_pydantic_s(tmp_path):
+    [message] = messages_for(tmp_path, "taux: beaucoup\n")
+    assert message.startswith("essai.yaml, ligne 1, colonne 7 : valeur incorrecte (") and message.endswith(")")
+    assert "number" in message
+
+
+def test_a_violation_inside_a_validated_branch_points_at_its_own_line(tmp_path):
+    # pydantic names the branch « function-after[…] » in the location: left out, the field's own line is found
+    assert messages_for(tmp_path, "repli:\n  nom: [1]\n") == [
+        "essai.yaml, ligne 2, colonne 8 : texte attendu",
+        "essai.yaml, ligne 2, colonne 3 : nombre entier attendu",
+    ]
+
+
+def test_a_file_holding_only_null_is_not_empty_but_not_a_set_of_fields(tmp_path):
+    assert messages_for(tmp_path, "null\n") == [
+        "essai.yaml, ligne 1, colonne 1 : ensemble de champs attendu (des lignes « champ: valeur »)"]

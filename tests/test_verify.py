@@ -21,7 +21,9 @@ def test_references_are_those_the_case_insensitive_patterns_find(words):
             [m.span() for m in pattern.finditer(text)]
 
 
-# --- references with the numbers in force ---------------------------------------------------------------------
+# --- The comparison rule, the wording and the reference search, by hand (issue 27) ---------------------------
+
+from decimal import Decimal  # noqa: E402
 
 from pathlib import Path  # noqa: E402
 
@@ -65,3 +67,128 @@ def test_each_number_of_a_list_is_checked():
     assert references("Les articles 10 à 11 s'appliquent.") == [
         "renvoi à l'article 10, qui n'existe pas (le contrat en compte 6)",
         "renvoi à l'article 11, qui n'existe pas (le contrat en compte 6)"]
+
+
+from generator.errors import Location, Problems  # noqa: E402
+from generator.load import SourceFile  # noqa: E402
+from generator.schema import Marqueur  # noqa: E402
+from generator.verify import check_references, compare, is_disagreement, show  # noqa: E402
+
+NB, NN = "\u00a0", "\u202f"
+A_EVALUER, POUR_MEMOIRE = Marqueur("A évaluer"), Marqueur("Pour mémoire")
+
+
+@pytest.mark.parametrize("value, printed", [
+    (None, "(vide)"),
+    (Decimal("275000"), f"275{NN}000{NB}€"),
+    (Decimal("0.5"), f"0,50{NB}€"),
+    (A_EVALUER, "« A évaluer »"),
+    ("1.9", "« 1.9 »"),
+])
+def test_show_prints_a_figure_as_the_report_does(value, printed):
+    assert show(value) == printed
+
+
+@pytest.mark.parametrize("declared, computed, contradicts", [
+    (None, Decimal(5), False),                    # an empty cell declares nothing
+    (None, None, False),
+    (Decimal(5), Decimal(5), False),
+    (Decimal(5), Decimal("5.00"), False),         # equal to the cent
+    (Decimal(5), Decimal("5.01"), True),
+    (Decimal("5.01"), Decimal(5), True),
+    (Decimal(0), None, False),                    # zero printed where nothing is computed
+    (Decimal(0), A_EVALUER, False),               # zero printed where a marker is computed
+    (Decimal(5), None, True),                     # an amount printed where nothing is computed
+    (Decimal(5), A_EVALUER, True),
+    (A_EVALUER, Decimal(0), False),               # a marker printed where zero is computed
+    (A_EVALUER, Decimal(5), True),                # a marker printed where an amount is computed
+    (A_EVALUER, None, False),
+    (A_EVALUER, POUR_MEMOIRE, False),             # two markers never contradict each other
+    ("1.2", "1.2", False),
+    ("1.9", "1.2", True),
+])
+def test_is_disagreement_follows_the_rule(declared, computed, contradicts):
+    assert is_disagreement(declared, computed) is contradicts
+
+
+def test_compare_words_a_disagreement_where_it_stands():
+    problems = Problems()
+    here = Location("fiches/velo.yaml", 12, 15)
+    compare(problems, here, "fiche 2.1, total des dépenses", Decimal(13346), Decimal(13345))
+    compare(problems, here, "fiche 2.1, total des recettes", A_EVALUER, Decimal(20000))
+    compare(problems, here, "fiche 2.1, coût 2021", Decimal(12), None)
+    assert [str(p) for p in problems] == [
+        f"fiches/velo.yaml, ligne 12, colonne 15 : fiche 2.1, total des dépenses : le document imprime 13{NN}346{NB}€, "
+        f"le calcul donne 13{NN}345{NB}€",
+        f"fiches/velo.yaml, ligne 12, colonne 15 : fiche 2.1, total des recettes : le document imprime « A évaluer », "
+        f"le calcul donne 20{NN}000{NB}€",
+        "fiches/velo.yaml, ligne 12, colonne 15 : fiche 2.1, coût 2021 : le document imprime 12\u00a0€, "
+        "le calcul donne (vide)",
+    ]
+    assert not any(p.is_warning for p in problems)
+
+
+def test_compare_asks_where_only_for_a_disagreement():
+    asked = []
+
+    def where():
+        asked.append(True)
+        return Location("maquette.yaml", 3, 7)
+
+    problems = Problems()
+    compare(problems, where, "coût", Decimal(1), Decimal(1))
+    assert not problems and not asked
+    compare(problems, where, "coût", Decimal(1), Decimal(2))
+    assert asked == [True]
+    assert [str(p) for p in problems] == [
+        f"maquette.yaml, ligne 3, colonne 7 : coût : le document imprime 1{NB}€, le calcul donne 2{NB}€"]
+
+
+def references_found(text: str, articles: dict[int, int], fiches: set[str] | None) -> list[str]:
+    source = SourceFile(src_path=Path("articles/renvois.md"), rel_path="articles/renvois.md", text=text)
+    problems = Problems()
+    check_references({"articles/renvois.md": source}, articles, fiches, problems)
+    return [str(p) for p in problems]
+
+
+def test_references_to_missing_articles_and_fiches_are_reported_where_they_stand():
+    text = ("Article 4 : voir l'article 2.3.\n"            # line 1: « Article » column 1, « article » column 20
+            "Selon l'article 2.2 et l'article 1er.\n"      # line 2: both exist
+            "L'article 2.0 puis\n"                         # line 3: no sub-article 0, « article » column 3
+            "la fiche 2.2, les fiches n° 1.2 et la fiche-projet 3.1.\n"  # line 4: 2.2 column 4, 3.1 column 39
+            "l'article 5 de la loi et l'article 7 du code ; particle 9, affiche 9.9\n"  # other texts: not checked
+            "Fiche 9.1")                                   # line 6, at the very end of the text
+    assert references_found(text, {1: 0, 2: 2, 3: 0}, {"1.1", "1.2", "2.1"}) == [
+        "articles/renvois.md, ligne 1, colonne 1 : renvoi à l'article 4, qui n'existe pas (le contrat en compte 3)",
+        "articles/renvois.md, ligne 1, colonne 20 : renvoi à l'article 2.3, qui n'existe pas",
+        "articles/renvois.md, ligne 3, colonne 3 : renvoi à l'article 2.0, qui n'existe pas",
+        "articles/renvois.md, ligne 4, colonne 4 : renvoi à la fiche 2.2, qui n'existe pas",
+        "articles/renvois.md, ligne 4, colonne 39 : renvoi à la fiche 3.1, qui n'existe pas",
+        "articles/renvois.md, ligne 6, colonne 1 : renvoi à la fiche 9.1, qui n'existe pas",
+    ]
+
+
+@pytest.mark.parametrize("sub, exists", [(0, False), (1, True), (3, True), (4, False)])
+def test_a_sub_article_exists_from_1_to_the_articles_count(sub, exists):
+    found = references_found(f"voir l'article 2.{sub}", {1: 0, 2: 3}, None)
+    assert found == ([] if exists else [f"articles/renvois.md, ligne 1, colonne 8 : renvoi à l'article 2.{sub}, "
+                                        f"qui n'existe pas"])
+
+
+def test_fiches_are_not_checked_for_a_kind_without_fiches():
+    assert references_found("la fiche 9.9 et l'article 1", {1: 0}, None) == []
+
+
+def test_a_text_folded_apart_is_searched_all_the_same():
+    # « İ » lowers to two letters: the positions of the lowered text are not the text's
+    assert references_found("İ\nl'article 7 et la fiche 4.4", {1: 0}, {"1.1"}) == [
+        "articles/renvois.md, ligne 2, colonne 3 : renvoi à l'article 7, qui n'existe pas (le contrat en compte 1)",
+        "articles/renvois.md, ligne 2, colonne 19 : renvoi à la fiche 4.4, qui n'existe pas",
+    ]
+
+
+def test_a_reference_after_an_empty_first_line_is_on_its_line():
+    assert references_found("\nl'article 9\n\n  fiche 7.7", {1: 0}, {"1.1"}) == [
+        "articles/renvois.md, ligne 2, colonne 3 : renvoi à l'article 9, qui n'existe pas (le contrat en compte 1)",
+        "articles/renvois.md, ligne 4, colonne 3 : renvoi à la fiche 7.7, qui n'existe pas",
+    ]

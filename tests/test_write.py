@@ -3,6 +3,8 @@
 import errno
 import json
 import os
+import re
+import stat
 import tempfile
 import threading
 from pathlib import Path
@@ -25,7 +27,18 @@ def test_atomic_write_replaces_the_file_and_leaves_no_temporary(tmp_path):
     atomic_write(dest, b"new")
     assert dest.read_bytes() == b"new"
     assert not list(dest.parent.glob(TEMP_PREFIX + "*"))
-    assert dest.stat().st_mode & 0o044  # readable by others, as any file the user writes
+
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600), (0o002, 0o664)])
+def test_a_written_file_gets_the_mode_of_any_file_the_user_writes(tmp_path, umask, mode):
+    """0666 less the umask, as `open()` gives, never mkstemp's 0600."""
+    previous = os.umask(umask)
+    try:
+        atomic_write(tmp_path / "x.docx", b"data")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "x.docx").stat().st_mode) == mode
 
 
 def test_stale_temporaries_of_a_killed_build_are_removed(tmp_path):
@@ -185,3 +198,199 @@ def test_a_failed_write_is_told_in_french_and_keeps_the_kept_aside_notice(contra
     assert dest == path and kept.read_bytes() == b"edited by hand"
     assert not list(output_dir.rglob(TEMP_PREFIX + "*"))  # nothing half-written
     assert not path.exists() or path.read_bytes()[:2] == b"PK"
+
+
+# --- The write stage by itself: hand edits kept aside, the manifest, written by hand (issue 27) ---------------
+
+import datetime as dt  # noqa: E402
+import hashlib  # noqa: E402
+
+from generator.write import Manifest, Output, aside_path, is_hand_edited, write_outputs  # noqa: E402
+
+
+def outputs(folder, **files: bytes) -> list[Output]:
+    return [Output(folder / name, data, "s" * 64) for name, data in files.items()]
+
+
+def test_a_file_edited_by_hand_is_kept_aside_unless_forced(tmp_path):
+    folder = tmp_path / "essai"
+    write_outputs(outputs(folder, **{"contrat.docx": b"v1", "annexe.docx": b"a1"}), folder)
+    (folder / "contrat.docx").write_bytes(b"edited by hand")
+    report = write_outputs(outputs(folder, **{"contrat.docx": b"v2", "annexe.docx": b"a2"}), folder)
+    [(dest, kept)] = report.kept_aside
+    assert dest == folder / "contrat.docx" and kept.read_bytes() == b"edited by hand"
+    assert re.fullmatch(r"contrat\.modifie-\d{8}-\d{6}\.docx", kept.name)
+    assert report.written == [folder / "contrat.docx", folder / "annexe.docx"]
+    assert (folder / "contrat.docx").read_bytes() == b"v2" and (folder / "annexe.docx").read_bytes() == b"a2"
+
+    (folder / "contrat.docx").write_bytes(b"edited again")
+    forced = write_outputs(outputs(folder, **{"contrat.docx": b"v3"}), folder, force=True)
+    assert forced.kept_aside == []
+    assert (folder / "contrat.docx").read_bytes() == b"v3"
+    assert sorted(p.name for p in folder.glob("contrat.modifie-*")) == [kept.name]  # no second copy
+
+
+def test_a_file_the_engine_did_not_write_is_kept_aside_too(tmp_path):
+    folder = tmp_path / "essai"
+    folder.mkdir()
+    (folder / "contrat.docx").write_bytes(b"put there by someone")
+    report = write_outputs(outputs(folder, **{"contrat.docx": b"v1"}), folder)
+    [(_, kept)] = report.kept_aside
+    assert kept.read_bytes() == b"put there by someone"
+
+
+def test_an_unchanged_output_is_rewritten_without_being_kept_aside(tmp_path):
+    folder = tmp_path / "essai"
+    write_outputs(outputs(folder, **{"contrat.docx": b"v1"}), folder)
+    report = write_outputs(outputs(folder, **{"contrat.docx": b"v2"}), folder)
+    assert report.kept_aside == [] and (folder / "contrat.docx").read_bytes() == b"v2"
+    assert not list(folder.glob("*.modifie-*"))
+
+
+def test_two_hand_edits_kept_within_the_same_second_get_their_own_names(tmp_path):
+    dest = tmp_path / "contrat.docx"
+    now = dt.datetime(2026, 11, 21, 21, 30, 0)
+    first = aside_path(dest, now)
+    assert first == tmp_path / "contrat.modifie-20261121-213000.docx"
+    first.write_bytes(b"1")
+    second = aside_path(dest, now)
+    assert second == tmp_path / "contrat.modifie-20261121-213000-2.docx"
+    second.write_bytes(b"2")
+    assert aside_path(dest, now) == tmp_path / "contrat.modifie-20261121-213000-3.docx"
+    assert aside_path(tmp_path / "tableau.xlsx", now) == tmp_path / "tableau.modifie-20261121-213000.xlsx"
+
+
+def test_the_manifest_records_hashes_sizes_dates_and_inputs(tmp_path):
+    folder = tmp_path / "essai"
+    write_outputs(outputs(folder, **{"contrat.docx": b"v1", "sous/annexe.docx": b"annexe"}), folder,
+                  inputs="i" * 64)
+    saved = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert saved["inputs"] == "i" * 64
+    assert set(saved["outputs"]) == {"contrat.docx", "sous/annexe.docx"}
+    entry = saved["outputs"]["contrat.docx"]
+    assert entry == {"sha256": hashlib.sha256(b"v1").hexdigest(), "sources": "s" * 64, "size": 2,
+                     "mtime_ns": (folder / "contrat.docx").stat().st_mtime_ns}
+    assert saved["outputs"]["sous/annexe.docx"]["size"] == 6
+    assert (folder / MANIFEST_NAME).read_text(encoding="utf-8").endswith("}\n")
+
+
+def test_the_manifest_tells_an_engine_output_from_a_hand_edit(tmp_path):
+    folder = tmp_path / "essai"
+    write_outputs(outputs(folder, **{"contrat.docx": b"v1"}), folder, inputs="i1")
+    manifest = Manifest(folder)
+    dest = folder / "contrat.docx"
+    assert manifest.is_engine_output(dest) and not is_hand_edited(dest, manifest)
+    assert manifest.is_up_to_date("i1") and not manifest.is_up_to_date("i2")
+
+    # same bytes, another date (a copy, a checkout): still the engine's, recognised by its hash; not as written
+    stamp = dest.stat().st_mtime_ns
+    os.utime(dest, ns=(stamp + 5_000_000_000, stamp + 5_000_000_000))
+    assert manifest.is_engine_output(dest) and not manifest.is_up_to_date("i1")
+
+    # another content of the same size and date: the size and date say it is as written (no read)
+    dest.write_bytes(b"v9")
+    os.utime(dest, ns=(stamp, stamp))
+    assert manifest.is_engine_output(dest)
+
+    dest.write_bytes(b"edited by hand")
+    assert not manifest.is_engine_output(dest) and is_hand_edited(dest, manifest)
+    assert not manifest.is_engine_output(folder / "autre.docx")
+    dest.unlink()
+    assert not is_hand_edited(dest, manifest) and not manifest.is_up_to_date("i1")
+
+
+def test_the_previous_hash_stays_valid_until_every_file_is_written(tmp_path):
+    folder = tmp_path / "essai"
+    write_outputs(outputs(folder, **{"contrat.docx": b"v1"}), folder)
+    manifest = Manifest(folder)
+    manifest.record(folder / "contrat.docx", b"v2", "s" * 64)
+    assert manifest.entries["contrat.docx"]["previous"] == sha256(b"v1")
+    os.utime(folder / "contrat.docx", ns=(1, 1))          # not as written: only the hashes can tell
+    assert manifest.is_engine_output(folder / "contrat.docx")  # the old file, known by its previous hash
+    manifest.save()
+    assert json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))["outputs"]["contrat.docx"][
+        "previous"] == sha256(b"v1")
+    manifest.commit([], "i")
+    assert "previous" not in manifest.entries["contrat.docx"]
+    assert not manifest.is_engine_output(folder / "contrat.docx")  # v1 on disk, v2 recorded
+    again = Manifest(folder)
+    assert again.inputs == "i" and "previous" not in again.entries["contrat.docx"]
+
+
+def test_a_first_record_has_no_previous_hash(tmp_path):
+    manifest = Manifest(tmp_path)
+    manifest.record(tmp_path / "x.docx", b"v1", "s")
+    assert manifest.entries == {"x.docx": {"sha256": hashlib.sha256(b"v1").hexdigest(), "sources": "s", "size": 2}}
+
+
+@pytest.mark.parametrize("text", ["{not json", ""])
+def test_an_unreadable_manifest_is_an_empty_one(tmp_path, text):
+    (tmp_path / MANIFEST_NAME).write_text(text, encoding="utf-8")
+    manifest = Manifest(tmp_path)
+    assert manifest.inputs is None and manifest.entries == {}
+    assert not manifest.is_up_to_date("i")
+
+
+def test_an_empty_manifest_is_never_up_to_date(tmp_path):
+    (tmp_path / MANIFEST_NAME).write_text(json.dumps({"inputs": "i", "outputs": {}}), encoding="utf-8")
+    manifest = Manifest(tmp_path)
+    assert manifest.inputs == "i" and not manifest.is_up_to_date("i")
+
+
+def test_stale_temporaries_are_counted_and_only_they_removed(tmp_path):
+    assert remove_stale_temporaries(tmp_path / "absent") == 0
+    (tmp_path / "a").mkdir()
+    for name in (TEMP_PREFIX + "1", TEMP_PREFIX + "2", "a/" + TEMP_PREFIX + "3"):
+        (tmp_path / name).write_bytes(b"half")
+    (tmp_path / "contrat.docx").write_bytes(b"kept")
+    assert remove_stale_temporaries(tmp_path) == 3
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["contrat.docx"]
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
+    dest = tmp_path / "contrat.docx"
+    atomic_write(dest, b"old")
+
+    def broken_replace(src, dst):
+        raise OSError("disque plein")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        atomic_write(dest, b"new")
+    monkeypatch.undo()
+    assert dest.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["contrat.docx"]
+
+
+def test_the_temporary_file_is_named_and_placed_for_a_later_clean_up(tmp_path, monkeypatch):
+    replaced = []
+    real_replace = os.replace
+
+    def recording_replace(src, dst):
+        replaced.append((Path(src), Path(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", recording_replace)
+    atomic_write(tmp_path / "sous" / "contrat.docx", b"data")
+    [(temporary, dest)] = replaced
+    assert dest == tmp_path / "sous" / "contrat.docx"
+    assert temporary.parent == dest.parent and temporary.name.startswith(TEMP_PREFIX)
+
+
+def test_the_manifest_file_is_sorted_indented_json_in_utf_8(tmp_path):
+    manifest = Manifest(tmp_path)
+    manifest.record(tmp_path / "annexe-é.docx", b"v1", "src")
+    manifest.inputs = "in"
+    manifest.save()
+    digest = hashlib.sha256(b"v1").hexdigest()
+    assert (tmp_path / MANIFEST_NAME).read_bytes().decode("utf-8") == (
+        '{\n'
+        '  "inputs": "in",\n'
+        '  "outputs": {\n'
+        '    "annexe-é.docx": {\n'
+        f'      "sha256": "{digest}",\n'
+        '      "size": 2,\n'
+        '      "sources": "src"\n'
+        '    }\n'
+        '  }\n'
+        '}\n')

@@ -182,3 +182,326 @@ def test_an_optional_annexe_left_empty_is_reported(contract_files, tmp_path):
     assert [f for f in findings if "est vide" in f] == [
         f"{root / 'contrat.yaml'}, ligne 60, colonne 3 : attention : l’annexe « 1 – Architecture du contrat » est "
         "vide : le document n’en imprime que le titre (donnez son fichier Markdown dans « annexes : architecture »)"]
+
+
+# --- Every declared figure of a fiche, typed by hand with its line (issue 27) --------------------------------
+# Fiche 2.1 (axis 2, BOUGER), with a running budget. Totals computed by hand: investment 10 000 + 3 345 =
+# 13 345 € of expenses, 5 000 € of receipts; running 1 200 € / 300 € a year; the échéancier spends 12 345 € +
+# 1 000 € in investment, 1 200 € (2022) + 1 100 € (2023) in running costs: DEPENSES 12 345 / 1 200 / 2 100,
+# 15 645 € in all; RECETTES 4 000 / 0 / 300, 4 300 € in all.
+
+VELO = """\
+numero_publie: "2.3"
+axe_publie: 1 - TRAVAILLER
+intitule: DEVELOPPER LE VELO
+maitre_ouvrage: CALL
+libelle_maquette: Developper le velo
+description: Texte.
+date_mise_a_jour: 2021-06-12
+localisation: AGGLOMERATION
+budget: Principal
+annee_lancement: 2021
+investissement:
+  depenses:
+    - libelle: Travaux
+      montant: 10000
+    - libelle: Etudes
+      montant: 3345
+  recettes:
+    - libelle: Etat
+      montant: 5000
+  total_publie:
+    depenses: 13346
+    recettes: 5001
+fonctionnement:
+  depenses:
+    - libelle: Entretien
+      montant: 1200
+  recettes:
+    - libelle: Usagers
+      montant: 300
+  total_publie:
+    depenses: 1201
+    recettes: 301
+echeancier:
+  depenses:
+    investissement:
+      2021: 12345
+      2023: 1000
+    fonctionnement:
+      2022: 1200
+      2023: 1100
+  recettes:
+    investissement:
+      2021: 4000
+    fonctionnement:
+      2023: 300
+      2022: 0
+  publie:
+    depenses:
+      total: 15646
+      2021: 12345
+      2022: 1200
+      2023: 2101
+    recettes:
+      total: 4300
+      2021: 4001
+      2023: 300
+    totaux:
+      depenses_investissement: 13345
+      depenses_fonctionnement: 2300
+      recettes_investissement: 4001
+      recettes_fonctionnement: 301
+financements:
+  lignes:
+    - partenaire: Etat
+      montant: 5000
+  total_publie: 5100
+"""
+
+EUR = "\u00a0€"
+
+
+def relative_findings(tmp_path, contract_files) -> list[str]:
+    """The findings of the contract as written (as it stands in `tmp_path/c` when `contract_files` is empty),
+    paths relative to its folder."""
+    root = write_contract(tmp_path / "c", contract_files)
+    prepared = read_and_compute(root)
+    assert not prepared.problems, [str(p) for p in prepared.problems]
+    return [str(f).replace(f"{root}/", "") for f in prepared.findings]
+
+
+def _eur(digits: str) -> str:
+    """« 13 345 € » with the narrow no-break space babel puts between digit groups, typed « 13 345 »."""
+    return digits.replace(" ", "\u202f") + EUR
+
+
+def test_every_declared_figure_of_a_fiche_is_checked_where_it_stands(tmp_path, contract_files):
+    contract_files["fiches/velo.yaml"] = VELO
+    contract_files["maquette-publiee.yaml"]["lignes"][2]["cout_total"] = 15645
+    findings = relative_findings(tmp_path, contract_files)
+    at = "fiches/velo.yaml, ligne"
+    assert findings == [
+        f"{at} 1, colonne 16 : fiche 2.1 : le document imprime le numéro « 2.3 », mais c'est la fiche n° 2.1 "
+        f"(axe 2, position 1)",
+        f"{at} 2, colonne 13 : fiche 2.1 : le document imprime l'axe « 1 - TRAVAILLER », la fiche est rangée dans "
+        f"« 2 - BOUGER »",
+        f"{at} 21, colonne 15 : fiche 2.1, budget d'investissement, total des dépenses : le document imprime "
+        f"{_eur('13 346')}, le calcul donne {_eur('13 345')}",
+        f"{at} 22, colonne 15 : fiche 2.1, budget d'investissement, total des recettes : le document imprime "
+        f"{_eur('5 001')}, le calcul donne {_eur('5 000')}",
+        f"{at} 31, colonne 15 : fiche 2.1, budget de fonctionnement, total des dépenses : le document imprime "
+        f"{_eur('1 201')}, le calcul donne {_eur('1 200')}",
+        f"{at} 32, colonne 15 : fiche 2.1, budget de fonctionnement, total des recettes : le document imprime "
+        f"{_eur('301')}, le calcul donne {_eur('300')}",
+        f"{at} 66, colonne 17 : fiche 2.1, total des financements recherchés : le document imprime {_eur('5 100')}, "
+        f"le calcul donne {_eur('5 000')}",
+        f"{at} 49, colonne 14 : fiche 2.1, échéancier, ligne DEPENSES, TOTAL : le document imprime "
+        f"{_eur('15 646')}, le calcul donne {_eur('15 645')}",
+        f"{at} 52, colonne 13 : fiche 2.1, échéancier, ligne DEPENSES, CP 2023 : le document imprime "
+        f"{_eur('2 101')}, le calcul donne {_eur('2 100')}",
+        f"{at} 55, colonne 13 : fiche 2.1, échéancier, ligne RECETTES, CP 2021 : le document imprime "
+        f"{_eur('4 001')}, le calcul donne {_eur('4 000')}",
+        f"{at} 60, colonne 32 : fiche 2.1, échéancier, recettes en investissement, TOTAL : le document imprime "
+        f"{_eur('4 001')}, le calcul donne {_eur('4 000')}",
+        f"{at} 61, colonne 32 : fiche 2.1, échéancier, recettes en fonctionnement, TOTAL : le document imprime "
+        f"{_eur('301')}, le calcul donne {_eur('300')}",
+        f"{at} 34, colonne 3 : fiche 2.1 : l'échéancier prévoit {_eur('4 000')} de recettes d'investissement, le "
+        f"budget d'investissement en compte {_eur('5 000')}",
+        f"{at} 40, colonne 13 : fiche 2.1 : l'échéancier prévoit {_eur('1 100')} de dépenses de fonctionnement en "
+        f"2023, le budget de fonctionnement annuel en compte {_eur('1 200')}",
+    ]
+
+
+def test_running_costs_of_a_year_are_checked_against_the_annual_budget_on_both_sides(tmp_path, contract_files):
+    def change(files):
+        fiche = files["fiches/formation.yaml"]
+        fiche["fonctionnement"] = {"depenses": [{"libelle": "Formateurs", "montant": 500}],
+                                   "recettes": [{"libelle": "Inscriptions", "montant": 100}],
+                                   "total_publie": {"depenses": 500, "recettes": 100}}
+        fiche["echeancier"]["depenses"]["fonctionnement"] = {2021: 500, 2022: 0, 2023: 400}
+        fiche["echeancier"]["recettes"]["fonctionnement"] = {2021: 100, 2023: 150}
+        del fiche["echeancier"]["publie"]
+        files["maquette-publiee.yaml"]["lignes"][1].update(cout_2021=500, cout_total=30900)
+    change(contract_files)
+    root = write_contract(tmp_path / "c", contract_files)
+    text = (root / "fiches/formation.yaml").read_text(encoding="utf-8").splitlines()
+    # where the two cells of 2023 stand in the YAML the fixture wrote: under depenses, then under recettes
+    fonctionnement = [n for n, line in enumerate(text, 1) if line.strip() == "fonctionnement:"]
+    [dep_2023, rec_2023] = [next(n for n, line in enumerate(text, 1) if n > start and line.strip().startswith("2023:"))
+                            for start in fonctionnement[:2]]
+    findings = relative_findings(tmp_path, {})
+    assert findings == [
+        f"fiches/formation.yaml, ligne {dep_2023}, colonne 13 : fiche 1.2 : l'échéancier prévoit {_eur('400')} de "
+        f"dépenses de fonctionnement en 2023, le budget de fonctionnement annuel en compte {_eur('500')}",
+        f"fiches/formation.yaml, ligne {rec_2023}, colonne 13 : fiche 1.2 : l'échéancier prévoit {_eur('150')} de "
+        f"recettes de fonctionnement en 2023, le budget de fonctionnement annuel en compte {_eur('100')}",
+    ]
+
+
+MAQUETTE = """\
+titre: MAQUETTE D'ESSAI
+lignes:
+  - enjeu: TRAVAILLER
+    numero: "1.1"
+    maitre_ouvrage: CALL
+    annee: 2021
+    cout_2021: 100001
+    cout_2022: 50001
+    cout_total: 150000
+  - enjeu: BOUGER
+    numero: "1.1"
+    cout_total: 150000
+  - enjeu: TRAVAILLER
+    numero: "2.1"
+    maitre_ouvrage: Etat
+    annee: 2020
+    cout_2021: 12345
+    cout_total: 13346
+  - enjeu: BOUGER
+    numero: "4.2"
+  - enjeu: BOUGER
+    numero: "4.2"
+"""
+
+
+def test_every_row_of_the_published_maquette_is_checked_where_it_stands(tmp_path, contract_files):
+    contract_files["maquette-publiee.yaml"] = MAQUETTE
+    findings = relative_findings(tmp_path, contract_files)
+    at = "maquette-publiee.yaml, ligne"
+    assert findings == [
+        f"{at} 10, colonne 5 : maquette publiée : 2 lignes pour la fiche 1.1, une seule attendue",
+        f"{at} 7, colonne 16 : maquette publiée, fiche 1.1, coût 2021 : le document imprime {_eur('100 001')}, le "
+        f"calcul donne {_eur('100 000')}",
+        f"{at} 8, colonne 16 : maquette publiée, fiche 1.1, coût 2022 : le document imprime {_eur('50 001')}, le "
+        f"calcul donne {_eur('50 000')}",
+        f"{at} 10, colonne 12 : maquette publiée, fiche 1.1 : enjeu « BOUGER », la fiche est dans l'axe "
+        f"« TRAVAILLER »",
+        f"{at} 3, colonne 3 : maquette publiée : aucune ligne pour la fiche 1.2 (Developper la formation)",
+        f"{at} 13, colonne 12 : maquette publiée, fiche 2.1 : enjeu « TRAVAILLER », la fiche est dans l'axe "
+        f"« BOUGER »",
+        f"{at} 15, colonne 21 : maquette publiée, fiche 2.1 : maître d'ouvrage « Etat », la fiche indique « CALL »",
+        f"{at} 16, colonne 12 : maquette publiée, fiche 2.1 : année de lancement 2020, la fiche indique 2021",
+        f"{at} 18, colonne 17 : maquette publiée, fiche 2.1, coût total : le document imprime {_eur('13 346')}, le "
+        f"calcul donne {_eur('13 345')}",
+        f"{at} 19, colonne 5 : maquette publiée : la ligne n° 4.2 ne correspond à aucune fiche",
+    ]
+
+
+# --- What the engine computes, worked by hand (issue 27) ------------------------------------------------------
+
+def computed_with(tmp_path, contract_files, change=None):
+    if change:
+        change(contract_files)
+    prepared = read_and_compute(write_contract(tmp_path / "c", contract_files))
+    assert not prepared.problems, [str(p) for p in prepared.problems]
+    return prepared.computed
+
+
+def test_every_line_of_an_echeancier_worked_by_hand(tmp_path, contract_files):
+    contract_files["fiches/velo.yaml"] = VELO
+    velo = computed_with(tmp_path, contract_files).fiches[2]
+    ech = velo.echeancier
+    d = Decimal
+    assert ech.annees == [2021, 2022, 2023]
+    assert [(l.libelle, l.is_calculee, l.cellules, l.total) for l in ech.lignes] == [
+        ("DEPENSES", True, [d(12345), d(1200), d(2100)], d(15645)),
+        ("en investissement", False, [d(12345), None, d(1000)], d(13345)),
+        ("en fonctionnement", False, [None, d(1200), d(1100)], d(2300)),
+        ("RECETTES", True, [d(4000), d(0), d(300)], d(4300)),
+        ("en investissement", False, [d(4000), None, None], d(4000)),
+        ("en fonctionnement", False, [None, d(0), d(300)], d(300)),
+    ]
+    assert [ech.cout(a) for a in (2021, 2022, 2023)] == [d(12345), d(1200), d(2100)]
+    assert ech.cout_total() == velo.cout_total == d(15645)
+    assert [(l.total_depenses, l.total_recettes) for l in (velo.investissement, velo.fonctionnement)] == [
+        (d(13345), d(5000)), (d(1200), d(300))]
+    assert [(dep.libelle, rec.libelle if rec else None) for dep, rec in velo.investissement.lignes] == [
+        ("Travaux", "Etat"), ("Etudes", None)]
+    assert velo.total_financements == d(5000)
+    assert (velo.slug, velo.numero, velo.axe.numero, velo.axe.code) == ("velo", "2.1", 2, "BOUGER")
+    assert velo.source.rel_path == "fiches/velo.yaml"
+
+
+def test_a_fiche_reads_as_its_own_fields_and_keeps_the_computed_ones(tmp_path, contract_files):
+    contract_files["fiches/velo.yaml"] = VELO
+    velo = computed_with(tmp_path, contract_files).fiches[2]
+    assert (velo.intitule, velo.maitre_ouvrage, velo.annee_lancement) == ("DEVELOPPER LE VELO", "CALL", 2021)
+    assert velo.numero == "2.1" and velo.numero_publie == "2.3"  # the computed number is not the printed one
+    assert velo.investissement.total_depenses == Decimal(13345)  # computed, not the fiche's Budget
+    assert velo.model_dump()["intitule"] == "DEVELOPPER LE VELO"  # beyond the fields, asked of the fiche
+    with pytest.raises(AttributeError):
+        velo.pas_un_champ
+    with pytest.raises(AttributeError):
+        velo._prive
+    import copy
+    assert copy.copy(velo).intitule == "DEVELOPPER LE VELO"  # a copy asks for __setstate__ before it has a fiche
+
+
+def test_a_one_year_contract_has_one_year_in_both_maquette_columns(tmp_path, contract_files):
+    def change(files):
+        files["contrat.yaml"]["annees"] = [2021]
+        for slug, fiche in (("emploi", {2021: 100000}), ("formation", {}), ("velo", {2021: 12345})):
+            data = files[f"fiches/{slug}.yaml"]
+            data["echeancier"]["depenses"]["investissement"] = fiche
+            del data["echeancier"]["publie"]
+    maquette = computed_with(tmp_path, contract_files, change).maquette
+    assert (maquette.annee_1, maquette.annee_2) == (2021, 2021)
+    assert [(l.cout_annee_1, l.cout_annee_2, l.cout_total) for l in maquette.lignes] == [
+        (Decimal(100000), Decimal(100000), Decimal(100000)), (None, None, None),
+        (Decimal(12345), Decimal(12345), Decimal(12345))]
+    assert (maquette.total_annee_1, maquette.total_annee_2, maquette.total) == (
+        Decimal(112345), Decimal(112345), Decimal(112345))
+
+
+def test_a_two_year_contract_takes_its_second_year(tmp_path, contract_files):
+    def change(files):
+        files["contrat.yaml"]["annees"] = [2022, 2023]
+        for slug, fiche in (("emploi", {2022: 50000}), ("formation", {2022: 30000}), ("velo", {2023: 1000})):
+            data = files[f"fiches/{slug}.yaml"]
+            data["echeancier"]["depenses"]["investissement"] = fiche
+            data["echeancier"]["recettes"]["investissement"] = {}
+            del data["echeancier"]["publie"]
+    maquette = computed_with(tmp_path, contract_files, change).maquette
+    assert (maquette.annee_1, maquette.annee_2) == (2022, 2023)
+    # emploi 50 000 € in 2022; formation 30 000 € in 2022; velo 1 000 € in 2023
+    assert (maquette.total_annee_1, maquette.total_annee_2, maquette.total) == (
+        Decimal(80000), Decimal(1000), Decimal(81000))
+    assert (maquette.titre, maquette.periode) == ("MAQUETTE D'ESSAI", "2021-2023")
+
+
+def test_the_fiches_of_an_axis_are_named_as_a_range(tmp_path, contract_files):
+    def change(files):
+        files["contrat.yaml"]["axes"][0]["fiches"] = ["emploi", "formation", "velo"]
+        files["contrat.yaml"]["axes"][1]["fiches"] = []
+    crte = computed_with(tmp_path, contract_files, change)
+    assert crte.axes[0].libelle_fiches == "Fiches n° 1.1 à 1.3"
+    assert [f.numero for f in crte.fiches] == ["1.1", "1.2", "1.3"]
+    assert crte.axes[1].libelle_fiches == "Aucune fiche"
+    assert [(a.numero, a.code, a.titre) for a in crte.axes] == [(1, "TRAVAILLER", "Créer des emplois"),
+                                                               (2, "BOUGER", "Mobilité")]
+
+
+def test_prose_referring_to_a_missing_fiche_or_article_is_reported(tmp_path, contract_files):
+    contract_files["axes/2.md"] = "Texte de l'axe 2 : voir la fiche 2.1, la fiche 2.4 et l'article 3.\n"
+    assert relative_findings(tmp_path, contract_files) == [
+        # the articles of a file first, then its fiches
+        "axes/2.md, ligne 1, colonne 57 : renvoi à l'article 3, qui n'existe pas (le contrat en compte 2)",
+        "axes/2.md, ligne 1, colonne 42 : renvoi à la fiche 2.4, qui n'existe pas",
+    ]
+
+
+def test_a_fiche_without_echeancier_has_an_empty_maquette_row(tmp_path, contract_files):
+    def change(files):
+        del files["fiches/formation.yaml"]["echeancier"]
+        files["contrat.yaml"]["axes"][0]["separateur"] = "—"
+    crte = computed_with(tmp_path, contract_files, change)
+    formation = crte.maquette.lignes[1]
+    assert (formation.fiche.numero, formation.cout_annee_1, formation.cout_annee_2, formation.cout_total) == (
+        "1.2", None, None, None)
+    assert crte.maquette.total == Decimal(150000 + 13345)
+    assert [a.separateur for a in crte.axes] == ["—", "-"]
+    assert [a.source_path for a in crte.articles] == ["articles/objet.md", "articles/plan.md"]
+    with pytest.raises(AttributeError) as private:
+        formation.fiche and crte.fiches[1]._prive
+    assert str(private.value) == "_prive"

@@ -331,7 +331,21 @@ def test_the_real_templates_give_what_stock_docxtpl_gives(slug):
     context = {**prepared.kind.context(prepared.computed), "consolidation": None, "a_completer": False}
     for rel in prepared.kind.templates.values():
         path = TEMPLATES_DIR / rel
-        assert_same_content(Document(io.BytesIO(render_docx(path, context))), stock_docxtpl(path, context))
+        ours = Document(io.BytesIO(render_docx(path, context)))
+        assert_same_content(ours, stock_docxtpl(path, context))
+        assert_french_typography(ours)
+
+
+def assert_french_typography(document: Document) -> None:
+    """Assert what the Lexique de l'Imprimerie nationale asks of every paragraph and cell: both renders above
+    share Paraphe's French filters, so their agreement says nothing of these."""
+    texts = [p.text for p in document.paragraphs] + [
+        c.text for t in document.tables for r in t.rows for c in r.cells]
+    for text in texts:
+        assert not re.search(r"\d[ \u202f]?€", text), text             # « 275 000 € »: a no-break space
+        assert not re.search(r"[\w»)][ \u00a0][;!?]", text), text       # a narrow no-break space before ; ! ?
+        assert not re.search(r"\w[ \u202f]:(\s|$)", text), text         # a no-break space before :
+        assert not re.search(r"«(?!\u00a0)|(?<!\u00a0)»", text), text   # no-break spaces inside « »
 
 
 def _region_template(tmp_path, name: str, intro: bool):
