@@ -7,7 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import Location, Problems
-from generator.load import _Loader, _read_text, iter_contract_roots, load_contract
+from generator.load import NombreEcrit, _Loader, _read_text, iter_contract_roots, load_contract
 from generator.wordml import XML_FORBIDDEN
 
 
@@ -65,7 +65,7 @@ def test_the_yaml_loader_has_no_path_resolver_its_composer_would_need():
     assert not _Loader.yaml_path_resolvers  # the loader's calls per node for them are no-ops
 
 
-def test_yaml_reads_as_the_yaml_safe_loader_does_and_refuses_what_it_cannot_hold(tmp_path):
+def test_yaml_reads_anchors_and_merges_and_refuses_what_it_cannot_hold(tmp_path):
     root = tmp_path / "c"
     root.mkdir()
     (root / "contrat.yaml").write_text("octal: 0777\nentier: 12\nzero: 0\nbase: &m {k: 1}\nfusion:\n  <<: *m\n"
@@ -74,28 +74,41 @@ def test_yaml_reads_as_the_yaml_safe_loader_does_and_refuses_what_it_cannot_hold
     (root / "boucle.yaml").write_text("a: &x [1, *x]\n", encoding="utf-8")
     problems = Problems()
     tree = load_contract(root, problems)
-    assert tree.get("contrat.yaml").data == {"octal": 511, "entier": 12, "zero": 0, "base": {"k": 1},
+    assert tree.get("contrat.yaml").data == {"octal": "0777", "entier": 12, "zero": 0, "base": {"k": 1},
                                              "fusion": {"k": 1, "j": 2}}
+    assert type(tree.get("contrat.yaml").data["octal"]) is NombreEcrit  # never 511 (YAML 1.1's octal)
     messages = sorted((p.location.path.rsplit("/", 1)[-1], p.message) for p in problems.items)
     assert messages == [("boucle.yaml", "YAML illisible : structure récursive (alias)"),
                         ("cle.yaml", "YAML illisible : clé invalide (une liste ou un dictionnaire)")]
 
 
-def test_scalars_get_the_types_the_yaml_safe_loader_gives_them(tmp_path):
+def test_scalars_are_typed_with_yaml_1_2_core_semantics(tmp_path):
     """Quoted, tagged and plain scalars, read after one another (the loader remembers the tags it resolved),
-    are typed as PyYAML's safe loader types them."""
+    are typed as YAML 1.2's core schema types them (dates besides): « yes », « on », « no » are text, and a
+    number in another notation than digits and a point is kept as typed (`NombreEcrit`), never another
+    number."""
     import datetime
-    import yaml
 
-    values = ["'a'", '"1"', "1", "! 1", "!!str 1", "yes", "'yes'", "2021-07-09", "'2021-07-09'", "~", "null",
-              "''", "0777", "! x", "'0777'", "no", "!!str yes"]
-    text = "".join(f"v{i}: {value}\n" for i, value in enumerate(values * 2))
+    values = {"'a'": "a", '"1"': "1", "1": 1, "! 1": 1, "!!str 1": "1", "yes": "yes", "'yes'": "yes",
+              "2021-07-09": datetime.date(2021, 7, 9), "'2021-07-09'": "2021-07-09", "~": None, "null": None,
+              "''": "", "0777": "0777", "! x": "x", "'0777'": "0777", "no": "no", "on": "on", "Off": "Off",
+              "!!str yes": "yes", "true": True, "False": False, "-12": -12, "1250.50": Decimal("1250.50"),
+              "1:30": "1:30", "1e308": "1e308", "0o17": "0o17", "0x1F": "0x1F", "1_000": "1_000", ".inf": ".inf",
+              "-.5": "-.5", "5.": "5.", "+5": "+5", "!!int 0750": "0750", "!!float 1e3": "1e3",
+              "2019-2022": "2019-2022", "2021-02-30": "2021-02-30"}
+    written = {"0777", "1:30", "1e308", "0o17", "0x1F", "1_000", ".inf", "-.5", "5.", "+5", "!!int 0750",
+               "!!float 1e3"}
+    items = list(values.items())
+    text = "".join(f"v{i}: {value}\n" for i, (value, _) in enumerate(items * 2))
     root = tmp_path / "c"
     root.mkdir()
     (root / "contrat.yaml").write_text(text, encoding="utf-8")
-    data = load_contract(root, Problems()).get("contrat.yaml").data
-    assert data == yaml.load(text, Loader=yaml.SafeLoader)
-    assert data["v7"] == datetime.date(2021, 7, 9) and data["v8"] == "2021-07-09" and data["v6"] == "yes"
+    problems = Problems()
+    data = load_contract(root, problems).get("contrat.yaml").data
+    assert not problems
+    for i, (value, expected) in enumerate(items * 2):
+        assert data[f"v{i}"] == expected and type(data[f"v{i}"]) is type(expected) or \
+            value in written and type(data[f"v{i}"]) is NombreEcrit and data[f"v{i}"] == expected, value
 
 
 def test_positions_are_read_when_a_problem_asks_and_line_ends_are_made_unix(tmp_path):
