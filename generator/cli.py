@@ -79,9 +79,11 @@ def _echo_problems(problems, *, err: bool = True) -> None:
 @click.option("--formats", "formats", default=None, metavar="LISTE",
               help="Formats à produire, séparés par des virgules : docx, pdf (PDF/A-2b), odt, html, xlsx "
                    "(par défaut : ceux du contrat, sinon docx).")
+@click.option("--strict", is_flag=True, help="Fait échouer un contrat qui a des avertissements (chiffres imprimés "
+                                            "en désaccord avec le calcul, caractères supprimés…).")
 @click.pass_context
 def main(ctx: click.Context, content_dir: Path, output_dir: Path, force: bool, rebuild: bool, workers: int | None,
-         cluster: str | None, formats: str | None) -> None:
+         cluster: str | None, formats: str | None, strict: bool = False) -> None:
     """Produit les documents de tous les contrats du dossier de contenu.
 
     \b
@@ -96,7 +98,7 @@ def main(ctx: click.Context, content_dir: Path, output_dir: Path, force: bool, r
         raise click.BadParameter(f"format(s) inconnu(s) : {', '.join(unknown)} (possibles : {', '.join(FORMATS)})",
                                  param_hint="--formats")
     ctx.obj = {"content_dir": content_dir, "output_dir": output_dir, "force": force, "formats": wanted,
-               "rebuild": rebuild, "workers": workers, "cluster": cluster}
+               "rebuild": rebuild, "workers": workers, "cluster": cluster, "strict": strict}
     if ctx.invoked_subcommand is None:
         ctx.invoke(construire)
 
@@ -172,7 +174,8 @@ def _build(ctx: click.Context, roots: list[Path], force: bool, avenant: int | No
         try:
             report = build_report(roots, output_dir, force=force or ctx.obj.get("force", False), avenant=avenant,
                                   formats=ctx.obj.get("formats"), rebuild=ctx.obj.get("rebuild", False),
-                                  executor_for=executor_for, on_progress=lambda result: bar.update(1))
+                                  executor_for=executor_for, on_progress=lambda result: bar.update(1),
+                                  strict=ctx.obj.get("strict", False))
         finally:
             for executor in executors:
                 executor.shutdown()

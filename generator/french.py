@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
@@ -26,8 +26,12 @@ _AMOUNT_SYMBOLS = str.maketrans({",": _GROUP, ".": _DECIMAL, "-": _MINUS})
 
 
 def round_money(value: Decimal | int) -> Decimal:
-    """Return the amount rounded half-up to the cent (babel would round half-even)."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    """Return the amount rounded half-up to the cent (babel would round half-even), however many its digits
+    (the default context's 28 digits would refuse « 1E+26 »)."""
+    amount = Decimal(value)
+    if not amount.is_finite() or amount.adjusted() > 4000:
+        raise ValueError(f"montant impossible à écrire : {value}")
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP, context=Context(prec=max(28, amount.adjusted() + 4)))
 
 
 @lru_cache(maxsize=8192)

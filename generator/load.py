@@ -116,7 +116,17 @@ def _construct_written_number(loader: yaml.SafeLoader, node: yaml.ScalarNode) ->
     return NombreEcrit(node.value)
 
 
+def _construct_date(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """Return a date (or date and time); an impossible one (« 2021-02-30 ») stays the text typed, which a date
+    field refuses at its place without the rest of the file being lost."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return node.value
+
+
 _Loader.add_constructor(_FLOAT, _construct_decimal)
+_Loader.add_constructor(_TIMESTAMP, _construct_date)
 _Loader.add_constructor(_WRITTEN_NUMBER, _construct_written_number)
 
 
@@ -130,6 +140,8 @@ class SourceFile:
     data: Any = None
     is_unreadable: bool = False
     """Its YAML could not be read: loading said why, and nothing more is said of its data."""
+    model: Any = field(default=None, repr=False, compare=False)
+    """The validated model of the file's data, once validation has made one."""
     raw: bytes | None = field(default=None, repr=False, compare=False)
     """The UTF-8 of `text` as the file holds it, for the digest (None when reading changed the text: line ends,
     forbidden characters; and for a file an avenant made or edited)."""
@@ -317,8 +329,6 @@ class _Reader:
         try:
             return self.loader.construct_object(node, deep=deep)
         except (ValueError, ArithmeticError):
-            if node.tag == _TIMESTAMP:  # « 2021-02-30 »: kept as text, which a date field refuses with its place
-                return node.value
             what = "valeur impossible"
             shown = f" « {node.value} »" if isinstance(node, yaml.ScalarNode) else ""
             raise yaml.constructor.ConstructorError(None, None, what + shown, node.start_mark) from None

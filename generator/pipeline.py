@@ -145,11 +145,15 @@ def compute_tree(tree: SourceTree, root: Path, problems: Problems | None = None,
         return prepared
     prepared.kind = kind
     dossier = kind.read(tree, problems)
-    if dossier is None or problems.errors:
+    if dossier is None:
         return prepared
-    prepared.computed = kind.compute(dossier)
+    # A kind may give a dossier despite errors (some fiches invalid): it is computed and verified so that one
+    # run names every mistake, and not rendered.
+    computed = kind.compute(dossier)
     if verify:
-        kind.verify(prepared.computed, prepared.findings)
+        kind.verify(computed, prepared.findings)
+    if not problems.errors:
+        prepared.computed = computed
     return prepared
 
 
@@ -346,18 +350,24 @@ class ContractResult:
 
 
 def build_contract(root: Path, inputs: str | None, output_dir: Path, templates_dir: Path = TEMPLATES_DIR,
-                   formats: tuple[str, ...] | None = None, avenant: int | None = None) -> ContractResult:
-    """Load, check, compute and render one contract and its avenants; never raises for its content.
+                   formats: tuple[str, ...] | None = None, avenant: int | None = None,
+                   strict: bool = False) -> ContractResult:
+    """Load, check, compute, verify and render one contract and its avenants; never raises for its content.
 
+    Every mistake is named at once: a reference to an article that does not exist is an error, a declared
+    figure that disagrees with the computation a warning (an error too with `strict`, as every warning).
     `inputs` is the contract's fingerprint, taken by the caller before building (it goes to the manifest). It
     runs in a worker process of the batch: everything it returns can be pickled.
     """
     with fewer_collections():
         result = ContractResult(root, inputs=inputs)
-        prepared = read_and_compute(root, verify=False)  # the verifier's findings are not the build's
-        result.warnings = prepared.problems.warnings
-        if prepared.problems.errors:
-            result.errors = prepared.problems.errors
+        prepared = read_and_compute(root)
+        problems, findings = prepared.problems, prepared.findings
+        result.warnings = problems.warnings + findings.warnings
+        result.errors = problems.errors + findings.errors
+        if strict and result.warnings:
+            result.errors, result.warnings = result.errors + result.warnings, []
+        if result.errors:
             return result
         result.formats = contract_formats(prepared, formats)
         errors = Problems()
@@ -373,8 +383,9 @@ def build_contract(root: Path, inputs: str | None, output_dir: Path, templates_d
             if not outputs and not errors:
                 errors.add(Location(display_path(root / AVENANTS_DIR)), f"pas d'avenant n° {avenant}")
             result.inputs = None  # a partial build: the next build checks the whole contract again
-        result.errors = errors.errors
-        result.outputs = outputs if not errors.errors else []
+        result.errors = errors.errors + (errors.warnings if strict else [])
+        result.warnings += [] if strict else errors.warnings
+        result.outputs = outputs if not result.errors else []
         return result
 
 
@@ -444,12 +455,13 @@ def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path
 def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMPLATES_DIR, *,
                  force: bool = False, avenant: int | None = None, formats: tuple[str, ...] | None = None,
                  rebuild: bool = False, executor: Executor | None = None, executor_for=None,
-                 on_progress=None) -> BuildReport:
+                 on_progress=None, strict: bool = False) -> BuildReport:
     """Build the contracts, each in a worker of `executor` when given, and write each one that succeeded.
 
     A contract is all or nothing: every problem of it is gathered before anything of it is written, and a
     contract that fails does not stop the others (the report lists it). Unchanged contracts are skipped unless
-    `rebuild`. With `avenant`, only the documents of that avenant are written.
+    `rebuild`. With `avenant`, only the documents of that avenant are written. With `strict`, a warning fails
+    its contract.
     """
     report = BuildReport()
     rebuild = rebuild or force
@@ -479,7 +491,7 @@ def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMP
     if executor is None and executor_for is not None and first:
         executor = executor_for(len(first) if len(first) < 2 else len(roots) - len(report.unchanged))
     task = partial(build_contract, output_dir=output_dir, templates_dir=templates_dir, formats=formats,
-                   avenant=avenant)
+                   avenant=avenant, strict=strict)
     work = itertools.chain(first, pending)
     if executor is None:
         results = (task(root, inputs) for root, inputs in work)

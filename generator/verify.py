@@ -53,7 +53,8 @@ def compare(problems: Problems, where: Location | Callable[[], Location], what: 
     the location, called only then (a contract may compare hundreds of figures)."""
     if is_disagreement(declared, computed):
         location = where() if callable(where) else where
-        problems.add(location, f"{what} : le document imprime {show(declared)}, le calcul donne {show(computed)}")
+        problems.add(location, f"{what} : le document imprime {show(declared)}, le calcul donne {show(computed)}",
+                     is_warning=True)
 
 
 _ARTICLE_REFERENCE = re.compile(

@@ -228,7 +228,8 @@ def compute(dossier: DossierCRTE) -> CRTECalcule:
     for n, axe in enumerate(contrat.axes, start=1):
         computed = AxeCalcule(n, axe.code, axe.titre, axe.separateur, dossier.prose[axe.texte])
         for position, slug in enumerate(axe.fiches, start=1):
-            computed.fiches.append(compute_fiche(dossier.fiches[slug], computed, position, contrat.annees))
+            if slug in dossier.fiches:  # else invalid: an incomplete dossier is computed for its findings only
+                computed.fiches.append(compute_fiche(dossier.fiches[slug], computed, position, contrat.annees))
         axes.append(computed)
 
     articles = [split_article(dossier.prose[rel], n, rel) for n, rel in enumerate(contrat.articles, start=1)]
