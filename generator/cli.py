@@ -13,6 +13,7 @@ from . import FORMATS, TEMPLATES_DIR
 from .errors import Location, display_path
 from .pipeline import build_report, contract_roots, keep_freed_memory, read_and_compute
 from .scaffold import ScaffoldError, create
+from .verify import unknown_amounts
 
 CONTEXT = {"help_option_names": ["-h", "--help", "--aide"]}
 
@@ -220,6 +221,10 @@ def verifier(ctx: click.Context, slugs: tuple[str, ...] = ()) -> None:
             continue
         prepared = read_and_compute(root)
         problems, findings, markers = prepared.problems, prepared.findings, prepared.markers
+        unknown = unknown_amounts(prepared.tree)
+        if unknown:
+            click.echo(f"{root.name} : {len(unknown)} montant(s) pas encore connu(s), comptés dans aucun total :")
+            _echo_problems(unknown, err=False)
         if not problems.errors and not findings and not markers:
             click.echo(f"{root.name} : aucun problème, les chiffres déclarés concordent avec le calcul.")
             _echo_problems(problems.warnings, err=False)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Callable
+from typing import Any, Callable, Iterator
+
+from pydantic import BaseModel
 
 from .errors import Location, Problems
 from .french import montant
-from .load import SourceFile
+from .load import SourceFile, SourceTree
 from .schema import Marqueur, is_marqueur, is_montant
 
 Cell = Decimal | Marqueur | int | str | None
@@ -115,6 +117,33 @@ def check_references(sources: dict[str, SourceFile], articles: dict[int, int], f
         for match in iter_references(_FICHE_REFERENCE, "iche", text, lowered) if fiches is not None else ():
             if match.group(1) not in fiches:
                 problems.add(_where(source, match), f"renvoi à la fiche {match.group(1)}, qui n'existe pas")
+
+
+def _iter_markers(value: Any, path: tuple) -> Iterator[tuple[tuple, Marqueur]]:
+    """Yield (path, marker) of every marker inside a validated value (models, lists, mappings)."""
+    if is_marqueur(value):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _iter_markers(getattr(value, name), path + (name,))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _iter_markers(item, path + (index,))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _iter_markers(item, path + (key,))
+
+
+def unknown_amounts(tree: SourceTree) -> Problems:
+    """Return every amount field of the contract that holds a marker instead of an amount (« A évaluer »,
+    « Pour mémoire »): counted in no total, each listed with its place by the verifier."""
+    found = Problems()
+    for rel_path in sorted(tree.files):
+        source = tree.files[rel_path]
+        for path, marker in _iter_markers(source.model, ()):
+            found.add(source.location(path), f"montant pas encore connu : « {marker} » (compté dans aucun total)",
+                      is_warning=True)
+    return found
 
 
 def _where(source: SourceFile, match: re.Match) -> Location:

@@ -44,7 +44,7 @@ def test_values_yaml_cannot_hold_and_unreadable_files_are_problems_of_their_cont
                                                                                            contract_files):
     """A date that does not exist, « .inf » as an amount, a contrat.yaml that is not UTF-8: each is a problem
     with its place, its contract fails, the others of the batch are built (the fingerprints of the batch
-    are taken as it goes, and do not stop it)."""
+    are taken as it goes, and do not stop it). An impossible date hides nothing else of its file."""
     good = write_contract(tmp_path / "content" / "a-bon", contract_files)
     dates = write_contract(tmp_path / "content" / "b-dates", contract_files)
     path = dates / "fiches" / "velo.yaml"
@@ -55,9 +55,12 @@ def test_values_yaml_cannot_hold_and_unreadable_files_are_problems_of_their_cont
     (latin / "contrat.yaml").write_bytes((latin / "contrat.yaml").read_bytes() + "# Liévin\n".encode("latin-1"))
     report = build_report([good, dates, latin], tmp_path / "out", rebuild=True)
     assert report.built == ["a-bon"]
-    [date_problem] = report.failed["b-dates"]  # and nothing more of that file
+    date_problem, unknown_x, unknown_budget = report.failed["b-dates"]  # every mistake of that file
     assert "velo.yaml, ligne" in str(date_problem) and "date impossible « 2021-13-45 »" in str(date_problem)
-    assert "contrat.yaml : le fichier n'est pas en UTF-8" in str(report.failed["c-latin"][0])
+    assert "champ inconnu « x »" in str(unknown_x) and "champ inconnu « budget_infini »" in str(unknown_budget)
+    [latin_problem] = report.failed["c-latin"]  # its line, and no other file said missing
+    assert "contrat.yaml, ligne" in str(latin_problem)
+    assert "le fichier n'est pas enregistré en UTF-8 (octet 0xE9 illisible)" in str(latin_problem)
 
 
 def test_sums_are_exact_to_the_cent(tmp_path, contract_files):
