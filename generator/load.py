@@ -410,7 +410,7 @@ _ENGLISH_PROBLEMS = (
     ("found undefined alias", "alias non défini"),
     ("found duplicate anchor", "ancre définie deux fois"),
     ("found unknown escape character", "caractère d'échappement inconnu"),
-    ("mapping values are not allowed here", "« : » inattendu (une valeur contenant « : » doit être entre "
+    ("mapping values are not allowed", "« : » inattendu (une valeur contenant « : » doit être entre "
                                             "guillemets)"),
     ("found character '\\t' that cannot start any token", "tabulation interdite en début de ligne (indentez avec "
                                                            "des espaces)"),
@@ -418,6 +418,7 @@ _ENGLISH_PROBLEMS = (
     ("found unexpected end of stream", "fin de fichier inattendue (guillemet ou crochet non fermé ?)"),
     ("did not find expected key", "champ attendu (indentation incohérente ?)"),
     ("did not find expected node content", "valeur attendue"),
+    ("exceeded maximum nesting depth", f"imbrication trop profonde (plus de {MAX_YAML_DEPTH} niveaux)"),
     ("expected <document start>", "plusieurs documents ou contenu inattendu"),
     ("but found another document", "un seul document attendu (« --- » en trop ?)"),
 )

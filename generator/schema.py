@@ -132,8 +132,8 @@ def _refuse_written_number(text: str) -> None:
     if it can be read one way only."""
     plain = text.lstrip("+-")
     if plain[:2].lower() in _BASES:
-        raise ValueError(f"montant « {text} » écrit {_BASES[plain[:2].lower()]} : écrivez-le en chiffres "
-                         f"décimaux, {_EXAMPLE}")
+        raise ValueError(f"montant « {text} » écrit {_BASES[plain[:2].lower()]} : écrivez {_EXAMPLE} (en "
+                         "chiffres décimaux)")
     if ":" in text:
         raise ValueError(f"montant « {text} » illisible (YAML 1.1 le lirait comme des minutes et des secondes) "
                          f": écrivez {_EXAMPLE}")

@@ -174,3 +174,120 @@ def test_a_character_xml_forbids_is_removed_with_a_warning_at_its_line(tmp_path)
     tree = load_contract(root, problems)
     assert tree.get("articles/objet.md").text == "Premier.\nDeuxième.\n"
     assert [(p.location.line, p.location.column, p.is_warning) for p in problems] == [(2, 5, True), (2, 10, True)]
+
+
+# --- content that must not be read as it seems ---------------------------------------------------------------
+
+
+def _load(tmp_path, files: dict[str, bytes | str]):
+    root = tmp_path / "c"
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    problems = Problems()
+    return load_contract(root, problems), problems
+
+
+def test_a_key_given_twice_is_refused_naming_both_lines(tmp_path):
+    tree, problems = _load(tmp_path, {"contrat.yaml": "titre: Premier\nterritoire: Lens\ntitre: Second\n"
+                                                      "axes:\n  - code: A\n    code: B\n"})
+    assert [(p.location.line, p.message, p.is_warning) for p in problems] == [
+        (3, "champ « titre » écrit deux fois (déjà ligne 1) : une seule valeur serait gardée, supprimez l'une des "
+            "deux", False),
+        (6, "champ « code » écrit deux fois (déjà ligne 5) : une seule valeur serait gardée, supprimez l'une des "
+            "deux", False)]
+    assert tree.get("contrat.yaml").data["territoire"] == "Lens"  # the rest of the file is still validated
+
+
+def test_a_byte_order_mark_is_not_part_of_the_text(tmp_path):
+    from generator.kinds.common import split_article
+    from generator.schema import Prose
+
+    tree, problems = _load(tmp_path, {"a.md": b"\xef\xbb\xbf# Objet du contrat\n\nTexte.\n",
+                                      "b.yaml": b"\xef\xbb\xbftitre: Essai\n"})
+    assert not problems
+    text = tree.get("a.md").text
+    assert text == "# Objet du contrat\n\nTexte.\n"
+    assert split_article(Prose(text), 1, "a.md").titre == "Objet du contrat"  # the title is not lost
+    assert tree.get("b.yaml").data == {"titre": "Essai"}
+
+
+def test_a_file_not_in_utf8_is_refused_in_french_with_the_line_of_its_first_bad_byte(tmp_path):
+    tree, problems = _load(tmp_path, {"a.md": "# Objet\n\nLe contrat de Liévin.\n".encode("cp1252")})
+    [problem] = problems
+    assert (problem.location.line, problem.location.column) == (3, 17)
+    assert problem.message == ("le fichier n'est pas enregistré en UTF-8 (octet 0xE9 illisible) : enregistrez-le "
+                               "avec le codage UTF-8")
+    assert tree.get("a.md").is_unreadable  # present, so that nothing says it is missing
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u202a", "\u2066", "\u2069", "\u200e", "\u200f", "\u061c"])
+def test_controls_of_text_direction_are_removed_with_a_warning_at_their_place(tmp_path, char):
+    tree, problems = _load(tmp_path, {"a.md": f"# Objet\n\nMontant : 1{char}000 €.\n",
+                                      "b.yaml": f'titre: "x\\u{ord(char):04x}y"\n'})
+    assert tree.get("a.md").text == "# Objet\n\nMontant : 1000 €.\n"
+    assert tree.get("b.yaml").data == {"titre": "xy"}
+    [in_markdown, in_yaml] = problems
+    assert (in_markdown.location.line, in_markdown.location.column, in_markdown.is_warning) == (3, 12, True)
+    assert f"caractère invisible de sens d'écriture U+{ord(char):04X}" in in_markdown.message
+    assert in_yaml.is_warning and in_yaml.location.line == 1 and "b.yaml" in in_yaml.location.path
+
+
+def test_a_link_leading_out_of_the_contract_folder_is_refused_and_never_read(tmp_path):
+    secret = tmp_path / "secret.md"
+    secret.write_text("mot de passe\n", encoding="utf-8")
+    root = tmp_path / "c"
+    (root / "articles").mkdir(parents=True)
+    (root / "articles" / "corps.md").symlink_to(secret)
+    (root / "articles" / "vrai.md").write_text("# Vrai\n", encoding="utf-8")
+    (root / "articles" / "copie.md").symlink_to(root / "articles" / "vrai.md")  # inside: allowed
+    (root / "autre").symlink_to(tmp_path)  # a folder outside: never walked
+    problems = Problems()
+    tree = load_contract(root, problems)
+    assert sorted(tree.files) == ["articles/copie.md", "articles/vrai.md"]
+    [problem] = problems
+    assert problem.location.path.endswith("articles/corps.md") and not problem.is_warning
+    assert problem.message.startswith("lien vers un fichier hors du dossier du contrat : refusé")
+    assert all("mot de passe" not in source.text for source in tree.files.values())
+
+
+def _laughs(levels: int = 9) -> str:
+    lines = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, levels + 1):
+        previous, current = chr(ord("a") + i - 1), chr(ord("a") + i)
+        lines.append(f"{current}: &{current} [{', '.join([f'*{previous}'] * 9)}]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("text, message", [
+    (_laughs(), "YAML illisible : trop de valeurs (plus de 100000, alias compris)"),
+    ("x: " + "[" * 600 + "]" * 600 + "\n", "YAML illisible : imbrication trop profonde (plus de 50 niveaux)"),
+    ("".join("  " * i + f"k{i}:\n" for i in range(600)) + "  " * 600 + "v: 1\n",
+     "YAML illisible : imbrication trop profonde (plus de 50 niveaux)"),
+    ("x: " + "[" * 5000 + "]" * 5000 + "\n", "YAML illisible : imbrication trop profonde (plus de 50 niveaux)"),
+])
+def test_yaml_bombs_are_refused_with_the_file_named(tmp_path, text, message):
+    """Aliases repeated into each other (« billion laughs »: 9^10 values) and nesting too deep are refused
+    at once, naming the file, instead of filling the memory or overflowing the stack."""
+    tree, problems = _load(tmp_path, {"contrat.yaml": text, "fiche.yaml": "titre: bon\n"})
+    [problem] = problems
+    assert problem.message == message and problem.location.path.endswith("contrat.yaml")
+    assert tree.get("contrat.yaml").is_unreadable and tree.get("fiche.yaml").data == {"titre": "bon"}
+
+
+def test_a_file_too_large_for_content_is_refused_unread(tmp_path):
+    from generator.load import MAX_FILE_BYTES
+
+    tree, problems = _load(tmp_path, {"a.md": b"x" * (MAX_FILE_BYTES + 1), "b.md": b"x" * 10})
+    [problem] = problems
+    assert problem.location.path.endswith("a.md") and problem.message.startswith("fichier trop gros")
+    assert tree.get("a.md").is_unreadable and tree.get("b.md").text == "x" * 10
+
+
+def test_unknown_tags_and_yaml_syntax_errors_are_told_in_french(tmp_path):
+    _, problems = _load(tmp_path, {"a.yaml": "x: !chose 3\n", "b.yaml": "x: *rien\n", "c.yaml": "a: b: c\n"})
+    assert [p.message for p in problems] == ["YAML illisible : étiquette YAML inconnue '!chose'",
+                                             "YAML illisible : alias non défini",
+                                             "YAML illisible : « : » inattendu (une valeur contenant « : » doit "
+                                             "être entre guillemets)"]
