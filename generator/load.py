@@ -108,8 +108,14 @@ def plain_scalar_tag(value: str) -> str:
     return _STR
 
 
-def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
-    return Decimal(node.value)
+def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | NombreEcrit:
+    # the resolver gives this tag to plain decimals only; an explicit « !!float » may tag any text
+    return Decimal(node.value) if _DECIMAL.match(node.value) else NombreEcrit(node.value)
+
+
+def _construct_integer(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | NombreEcrit:
+    # never YAML 1.1's octal or sexagesimal reading, even under an explicit « !!int » in a merged mapping
+    return int(node.value) if _INTEGER.match(node.value) else NombreEcrit(node.value)
 
 
 def _construct_written_number(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> NombreEcrit:
@@ -126,6 +132,7 @@ def _construct_date(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
 
 
 _Loader.add_constructor(_FLOAT, _construct_decimal)
+_Loader.add_constructor(_INT, _construct_integer)
 _Loader.add_constructor(_TIMESTAMP, _construct_date)
 _Loader.add_constructor(_WRITTEN_NUMBER, _construct_written_number)
 
@@ -328,8 +335,10 @@ class _Reader:
         « .inf » as a decimal) becomes a YAML error at the node's place."""
         try:
             return self.loader.construct_object(node, deep=deep)
-        except (ValueError, ArithmeticError):
-            what = "valeur impossible"
+        except (ValueError, ArithmeticError, LookupError, AttributeError, TypeError):
+            # a value its explicit tag cannot hold (« !!bool 0 », « !!timestamp x »), or « .inf » as a decimal
+            what = "valeur impossible" + (f" pour l'étiquette {node.tag.replace('tag:yaml.org,2002:', '!!')}"
+                                          if node.tag.startswith("tag:yaml.org,2002:") else "")
             shown = f" « {node.value} »" if isinstance(node, yaml.ScalarNode) else ""
             raise yaml.constructor.ConstructorError(None, None, what + shown, node.start_mark) from None
 
@@ -418,6 +427,15 @@ _ENGLISH_PROBLEMS = (
     ("found unexpected end of stream", "fin de fichier inattendue (guillemet ou crochet non fermé ?)"),
     ("did not find expected key", "champ attendu (indentation incohérente ?)"),
     ("did not find expected node content", "valeur attendue"),
+    ("expected a mapping or list of mappings for merging", "« << » (fusion) attend un ensemble de champs ou une "
+                                                           "liste d'ensembles de champs"),
+    ("expected a mapping for merging", "« << » (fusion) attend un ensemble de champs"),
+    ("found unhashable key", "clé invalide (une liste ou un dictionnaire)"),
+    ("found a tab character", "tabulation interdite dans l'indentation (indentez avec des espaces)"),
+    ("did not find expected ',' or ']'", "« , » ou « ] » attendu (liste entre crochets mal fermée ?)"),
+    ("did not find expected ',' or '}'", "« , » ou « } » attendu (ensemble entre accolades mal fermé ?)"),
+    ("found character that cannot start any token", "caractère inattendu en début de valeur (mettez la valeur "
+                                                    "entre guillemets)"),
     ("exceeded maximum nesting depth", f"imbrication trop profonde (plus de {MAX_YAML_DEPTH} niveaux)"),
     ("expected <document start>", "plusieurs documents ou contenu inattendu"),
     ("but found another document", "un seul document attendu (« --- » en trop ?)"),
@@ -425,12 +443,13 @@ _ENGLISH_PROBLEMS = (
 
 
 def _french_problem(what: str) -> str:
-    """Return a YAML parser's problem in French when it is a known one (with what it names), else as is."""
+    """Return a YAML parser's problem in French: a known one translated (with what it names), another said to
+    be a syntax error with the parser's own words."""
     for english, french in _ENGLISH_PROBLEMS:
         if what.startswith(english):
             rest = what[len(english):].strip(" :")
             return f"{french} {rest}".strip() if french.startswith(("étiquette", "alias", "ancre")) else french
-    return what
+    return f"erreur de syntaxe (le lecteur YAML dit : {what})"
 
 
 def parse_yaml(text: str, source: SourceFile, problems: Problems) -> None:
@@ -444,7 +463,7 @@ def parse_yaml(text: str, source: SourceFile, problems: Problems) -> None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        what = _french_problem(exc.problem or exc.context or "erreur de syntaxe")
+        what = _french_problem(exc.problem or exc.context or "?")
         problems.add(Location(source.display_path, line, column), f"YAML illisible : {what}")
         source.is_unreadable = True
         return

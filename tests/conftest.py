@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,16 @@ from xml.etree import ElementTree as ET
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, settings
+
+# Property tests are deterministic in CI (CI=true): the same examples on every run, bounded in number; a local
+# run may explore with fresh random examples: HYPOTHESIS_PROFILE=explore python -m pytest tests/test_fuzz.py
+settings.register_profile("ci", derandomize=True, max_examples=100, deadline=None, database=None,
+                          print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.register_profile("explore", max_examples=2000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev"))
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_CONTENT = ROOT / "content"

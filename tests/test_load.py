@@ -95,7 +95,7 @@ def test_scalars_are_typed_with_yaml_1_2_core_semantics(tmp_path):
               "!!str yes": "yes", "true": True, "False": False, "-12": -12, "1250.50": Decimal("1250.50"),
               "1:30": "1:30", "1e308": "1e308", "0o17": "0o17", "0x1F": "0x1F", "1_000": "1_000", ".inf": ".inf",
               "-.5": "-.5", "5.": "5.", "+5": "+5", "!!int 0750": "0750", "!!float 1e3": "1e3",
-              "2019-2022": "2019-2022", "2021-02-30": "2021-02-30"}
+              "2019-2022": "2019-2022", "2021-02-30": "2021-02-30", "!!float 1250.50": Decimal("1250.50")}
     written = {"0777", "1:30", "1e308", "0o17", "0x1F", "1_000", ".inf", "-.5", "5.", "+5", "!!int 0750",
                "!!float 1e3"}
     items = list(values.items())
@@ -291,3 +291,10 @@ def test_unknown_tags_and_yaml_syntax_errors_are_told_in_french(tmp_path):
                                              "YAML illisible : alias non défini",
                                              "YAML illisible : « : » inattendu (une valeur contenant « : » doit "
                                              "être entre guillemets)"]
+
+
+def test_a_merged_mapping_reads_numbers_as_the_rest_of_the_file(tmp_path):
+    tree, problems = _load(tmp_path, {"a.yaml": "base: &b {m: !!int 0750, n: 0750, o: 12, p: on}\ncopie:\n  <<: *b\n"})
+    assert not problems
+    copie = tree.get("a.yaml").data["copie"]
+    assert copie == {"m": "0750", "n": "0750", "o": 12, "p": "on"} and type(copie["m"]) is NombreEcrit

@@ -19,3 +19,21 @@ def test_references_are_those_the_case_insensitive_patterns_find(words):
     for pattern, stem in ((_ARTICLE_REFERENCE, "rticle"), (_FICHE_REFERENCE, "iche")):
         assert [m.span() for m in iter_references(pattern, stem, text, lowered_for_search(text))] == \
             [m.span() for m in pattern.finditer(text)]
+
+
+def test_amounts_not_known_yet_are_counted_and_listed_with_their_place(tmp_path, contract_files):
+    from generator.pipeline import read_and_compute
+    from generator.verify import unknown_amounts
+
+    from .conftest import write_contract
+
+    emploi = contract_files["fiches/emploi.yaml"]
+    emploi["investissement"]["depenses"].append({"libelle": "Études", "montant": "A évaluer"})
+    emploi["financements"]["lignes"].append({"partenaire": "Région", "montant": "Pour mémoire"})
+    root = write_contract(tmp_path / "c", contract_files)
+    prepared = read_and_compute(root)
+    assert not prepared.problems.errors
+    found = unknown_amounts(prepared.tree)
+    assert [(p.location.path.rsplit("/", 1)[-1], p.location.line, p.message) for p in found] == [
+        ("emploi.yaml", 15, "montant pas encore connu : « A évaluer » (compté dans aucun total)"),
+        ("emploi.yaml", 51, "montant pas encore connu : « Pour mémoire » (compté dans aucun total)")]
