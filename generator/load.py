@@ -54,6 +54,10 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         return tag
 
 
+class _Refused(yaml.constructor.ConstructorError):
+    """A YAML value the reader refuses, its problem told in French already."""
+
+
 class NombreEcrit(str):
     """A plain YAML value that some YAML reads as a number but that is not written as Paraphe writes numbers
     (digits, a point before the cents): « 0750 », « 1e3 », « 0o17 », « 1_000 », « 1:30 », « .inf ».
@@ -257,13 +261,13 @@ class _Reader:
             return node.value
         if tag in (_MAP, _SEQ):
             if node in self.open_nodes:  # an alias of an enclosing collection: `&a [*a]`
-                raise yaml.constructor.ConstructorError(None, None, "structure récursive (alias)", node.start_mark)
+                raise _Refused(None, None, "structure récursive (alias)", node.start_mark)
             if len(self.open_nodes) >= MAX_YAML_DEPTH:
-                raise yaml.constructor.ConstructorError(
+                raise _Refused(
                     None, None, f"imbrication trop profonde (plus de {MAX_YAML_DEPTH} niveaux)", node.start_mark)
             self.values_left -= len(node.value)
             if self.values_left < 0:  # aliases repeated into each other (« billion laughs »)
-                raise yaml.constructor.ConstructorError(
+                raise _Refused(
                     None, None, f"trop de valeurs (plus de {MAX_YAML_VALUES}, alias compris)", node.start_mark)
             self.open_nodes.add(node)
             try:
@@ -291,7 +295,7 @@ class _Reader:
                 try:
                     hash(key)
                 except TypeError:
-                    raise yaml.constructor.ConstructorError(
+                    raise _Refused(
                         None, None, "clé invalide (une liste ou un dictionnaire)", key_node.start_mark) from None
             if key in data:
                 self.duplicate(node, key, key_node)
@@ -340,7 +344,7 @@ class _Reader:
             what = "valeur impossible" + (f" pour l'étiquette {node.tag.replace('tag:yaml.org,2002:', '!!')}"
                                           if node.tag.startswith("tag:yaml.org,2002:") else "")
             shown = f" « {node.value} »" if isinstance(node, yaml.ScalarNode) else ""
-            raise yaml.constructor.ConstructorError(None, None, what + shown, node.start_mark) from None
+            raise _Refused(None, None, what + shown, node.start_mark) from None
 
 
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -463,7 +467,7 @@ def parse_yaml(text: str, source: SourceFile, problems: Problems) -> None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        what = _french_problem(exc.problem or exc.context or "?")
+        what = exc.problem if isinstance(exc, _Refused) else _french_problem(exc.problem or exc.context or "?")
         problems.add(Location(source.display_path, line, column), f"YAML illisible : {what}")
         source.is_unreadable = True
         return
