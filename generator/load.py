@@ -159,23 +159,42 @@ class SourceFile:
 
     @property
     def positions(self) -> dict[Path_, tuple[int, int]]:
-        """Return the line and column of every key and value of the YAML text (keys under `("__key__", …)`).
-
-        Only a problem needs them: they are read from the text the first time one asks, not at loading (and
-        kept without functools.cached_property, whose lock, on Python 3.11, all the files would share)."""
-        positions = self.__dict__.get("_positions")
-        if positions is None:
-            positions = self.__dict__["_positions"] = self._read_positions()
+        """Return the line and column of every key and value of the YAML text (keys under `("__key__", …)`)."""
+        starts, key_starts = self._starts()
+        positions = {path: self._line_column(index) for path, index in starts.items()}
+        positions.update({("__key__",) + path: self._line_column(index) for path, index in key_starts.items()})
         return positions
 
-    def _read_positions(self) -> dict[Path_, tuple[int, int]]:
-        positions: dict[Path_, tuple[int, int]] = {}
+    def _starts(self) -> tuple[dict[Path_, int], dict[Path_, int]]:
+        """Return where every value and every key of the YAML text starts (its index in the text).
+
+        Loading records them as it reads the data (a few hundred integers a file): the build verifies every
+        contract, and the figures of a contract that disagree with the computation ask where dozens of values
+        stand, which reading the text again for each file concerned cost ten times more. A file made by an
+        avenant has them read from its text the first time one asks (kept without functools.cached_property,
+        whose lock, on Python 3.11, all the files would share)."""
+        starts = self.__dict__.get("_start_indexes")
+        if starts is None:
+            starts = self.__dict__["_start_indexes"] = self._read_starts()
+        return starts
+
+    def _read_starts(self) -> tuple[dict[Path_, int], dict[Path_, int]]:
+        starts: tuple[dict[Path_, int], dict[Path_, int]] = ({}, {})
         if self.is_yaml:
             try:
-                _read_yaml(self.text, positions)
+                _read_yaml(self.text, starts)
             except yaml.YAMLError:
                 pass  # the text was read once already: its problem was reported then
-        return positions
+        return starts
+
+    def _read_positions(self) -> dict[Path_, tuple[int, int]]:
+        """Return `positions` read again from the text (what loading recorded, for the tests)."""
+        self.__dict__.pop("_start_indexes", None)
+        return self.positions
+
+    def _line_column(self, index: int) -> tuple[int, int]:
+        text = self.text
+        return text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
 
     @cached_property
     def display_path(self) -> str:
@@ -188,17 +207,20 @@ class SourceFile:
 
     def location(self, path: Path_ = ()) -> Location:
         """Return where the value at `path` stands, or its nearest enclosing value that has a position."""
-        while path not in self.positions and path:
+        starts = self._starts()[0]
+        while path not in starts and path:
             path = path[:-1]
-        line, column = self.positions.get(path, (None, None))
-        return Location(self.display_path, line, column)
+        index = starts.get(path)
+        if index is None:
+            return Location(self.display_path)
+        return Location(self.display_path, *self._line_column(index))
 
     def key_location(self, path: Path_) -> Location:
         """Return where the key of the value at `path` stands (the key of an unknown field, say)."""
-        position = self.positions.get(("__key__",) + tuple(path))
-        if position is None:
+        index = self._starts()[1].get(tuple(path))
+        if index is None:
             return self.location(path)
-        return Location(self.display_path, *position)
+        return Location(self.display_path, *self._line_column(index))
 
 
 @dataclass
@@ -237,15 +259,15 @@ class SourceTree:
 
 class _Reader:
     """Builds a YAML document's data from its nodes in one walk, recording where each key and value stands when
-    given a `positions` dict (without one, the data only: the walk of loading).
+    given dicts of where values and keys start (without them, the data only).
 
     Plain strings, integers, mappings and sequences are built here; every other node (decimals, dates,
     booleans, merge keys, explicit tags) is built by the loader's own constructors.
     """
 
-    def __init__(self, loader: _Loader, positions: dict[Path_, tuple[int, int]] | None = None):
+    def __init__(self, loader: _Loader, starts: tuple[dict[Path_, int], dict[Path_, int]] | None = None):
         self.loader = loader
-        self.positions = positions
+        self.positions, self.key_positions = starts if starts is not None else (None, None)
         self.open_nodes: set[yaml.Node] = set()
         self.values_left = MAX_YAML_VALUES
         self.duplicates: list[tuple[Any, yaml.Mark, yaml.Mark]] = []
@@ -254,8 +276,7 @@ class _Reader:
     def value(self, node: yaml.Node, path: Path_) -> Any:
         positions = self.positions
         if positions is not None:
-            mark = node.start_mark
-            positions[path] = (mark.line + 1, mark.column + 1)
+            positions[path] = node.start_mark.index
         tag = node.tag
         if tag == _STR:
             return node.value
@@ -303,11 +324,9 @@ class _Reader:
                 data[key] = value_node.value if value_node.tag == _STR else self.value(value_node, path)
                 continue
             child = path + (key,)
-            mark = key_node.start_mark
-            positions[("__key__",) + child] = (mark.line + 1, mark.column + 1)
+            self.key_positions[child] = key_node.start_mark.index
             if value_node.tag == _STR:  # the most frequent value: built here, without a call
-                mark = value_node.start_mark
-                positions[child] = (mark.line + 1, mark.column + 1)
+                positions[child] = value_node.start_mark.index
                 data[key] = value_node.value
             else:
                 data[key] = self.value(value_node, child)
@@ -398,16 +417,16 @@ MAX_FILE_BYTES = 4 * 2**20
 """Size of the largest content file read (the longest file of a real contract is some 40 KB)."""
 
 
-def _read_yaml(text: str, positions: dict[Path_, tuple[int, int]] | None = None,
+def _read_yaml(text: str, starts: tuple[dict[Path_, int], dict[Path_, int]] | None = None,
                duplicates: list | None = None) -> Any:
-    """Return the data of a YAML text (None for an empty one), recording positions in `positions` when given
-    and keys given twice in `duplicates`; YAMLError when the text cannot be read."""
+    """Return the data of a YAML text (None for an empty one), recording where each value and key starts in
+    `starts` when given and keys given twice in `duplicates`; YAMLError when the text cannot be read."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
-        reader = _Reader(loader, positions)
+        reader = _Reader(loader, starts)
         data = reader.value(node, ())
         if duplicates is not None:
             duplicates.extend(reader.duplicates)
@@ -457,11 +476,13 @@ def _french_problem(what: str) -> str:
 
 
 def parse_yaml(text: str, source: SourceFile, problems: Problems) -> None:
-    """Parse YAML text into `source.data` (its positions are read when asked); a syntax error becomes a
+    """Parse YAML text into `source.data`, recording where its values start; a syntax error becomes a
     problem, and so does a key given twice in a mapping (naming both lines)."""
     duplicates: list = []
+    starts: tuple[dict[Path_, int], dict[Path_, int]] = ({}, {})
     try:
-        data = _read_yaml(text, duplicates=duplicates)
+        data = _read_yaml(text, starts, duplicates)
+        source.__dict__["_start_indexes"] = starts  # kept: the build's findings ask for many (see `_starts`)
         # forbidden characters in a value can only come from an escape (« \v ») of a quoted string
         source.data = _clean_values(data, (), source, problems) if "\\" in text else data
     except yaml.MarkedYAMLError as exc:
@@ -545,9 +566,10 @@ def _read_text(src_path: Path) -> tuple[bytes | None, str, bool]:
     NotUTF8 and TooLarge when the file cannot be content.
     """
     with open(src_path, "rb") as file:
-        data = file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise TooLarge(src_path)
+        # its size first: a read of at most MAX_FILE_BYTES would allocate that much for every file
+        if os.fstat(file.fileno()).st_size > MAX_FILE_BYTES:
+            raise TooLarge(src_path)
+        data = file.read()
     may_hold_forbidden = (len(data.translate(None, _CONTROL_BYTES)) != len(data)
                           or (b"\xef" in data and (b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)))
     try:

@@ -38,6 +38,7 @@ class Marqueur:
 
 MONTANT_MAXIMUM = Decimal("999999999999999.99")
 """The largest amount content may hold (just under a million billion euros): beyond it, a typing mistake."""
+_LARGEST_INTEGER = int(MONTANT_MAXIMUM)
 
 _SPACES = " \u00a0\u202f\u2009'’_"
 _CURRENCY = r"(?:€|euros?\b|eur\b|(?P<mult>[kK]|M|Md|Mds)\s*€|(?P<word>milliers?|millions?|milliards?)(?:\s+d['’]\s*euros|\s*€)?)"
@@ -162,6 +163,11 @@ def _refuse_written_number(text: str) -> None:
 def parse_montant(value: Any) -> Decimal:
     """Return an amount from a YAML value, or raise ValueError with a French message whose suggestion, when it
     gives one, would be accepted."""
+    kind = type(value)
+    if kind is int and 0 <= value <= _LARGEST_INTEGER:  # nearly every amount: checked at once
+        return Decimal(value)
+    if kind is Decimal and value.is_finite() and 0 <= value <= MONTANT_MAXIMUM and value.as_tuple().exponent >= -2:
+        return value
     if isinstance(value, NombreEcrit):
         _refuse_written_number(str(value))
     if isinstance(value, str):
@@ -188,7 +194,7 @@ def parse_cellule(value: Any) -> Decimal | Marqueur | None:
     empty cell."""
     if value is None:
         return None
-    if isinstance(value, str) and not isinstance(value, NombreEcrit):
+    if type(value) is str:
         text = value.strip()
         if not text:
             return None

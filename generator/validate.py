@@ -98,7 +98,7 @@ def validate_source(source: SourceFile, model: type[M], problems: Problems) -> M
     a file whose YAML could not be read: loading said why)."""
     if source.is_unreadable:
         return None
-    if source.data is None and not source.positions:
+    if source.data is None and not source._starts()[0]:
         problems.add(source.location(), "le fichier est vide")
         return None
     try:

@@ -53,6 +53,10 @@ def compare(problems: Problems, where: Location | Callable[[], Location], what: 
             computed: Cell) -> None:
     """Add a problem when the declared figure contradicts the computed one; `where` may be a function giving
     the location, called only then (a contract may compare hundreds of figures)."""
+    if declared is None:  # nothing declared: most cells of a contract
+        return
+    if type(declared) is Decimal and type(computed) is Decimal and declared == computed:  # the usual agreement
+        return
     if is_disagreement(declared, computed):
         location = where() if callable(where) else where
         problems.add(location, f"{what} : le document imprime {show(declared)}, le calcul donne {show(computed)}",

@@ -111,9 +111,10 @@ def test_scalars_are_typed_with_yaml_1_2_core_semantics(tmp_path):
             value in written and type(data[f"v{i}"]) is NombreEcrit and data[f"v{i}"] == expected, value
 
 
-def test_positions_are_read_when_a_problem_asks_and_line_ends_are_made_unix(tmp_path):
-    """Loading builds the data only; the first position asked reads them all, with anchors, merges and lists
-    placed as in the text (Windows and old Mac line ends count as line ends)."""
+def test_positions_are_recorded_at_loading_and_line_ends_are_made_unix(tmp_path):
+    """Loading records where every value stands as it reads the data (the build's findings ask for many),
+    with anchors, merges and lists placed as in the text (Windows and old Mac line ends count as line ends);
+    read again from the text, they are the same."""
     root = tmp_path / "c"
     root.mkdir()
     text = "type: crte\r\nbase: &b\r\n  x: 1\r\ncopie:\r\n  <<: *b\r\n  y: 2\rliste:\r\n  - a\r\n  - {k: v}\r\n"
@@ -121,12 +122,13 @@ def test_positions_are_read_when_a_problem_asks_and_line_ends_are_made_unix(tmp_
     problems = Problems()
     source = load_contract(root, problems).get("contrat.yaml")
     assert not problems and "\r" not in source.text
-    assert "_positions" not in vars(source)
+    assert "_start_indexes" in vars(source)
     assert source.data == {"type": "crte", "base": {"x": 1}, "copie": {"x": 1, "y": 2}, "liste": ["a", {"k": "v"}]}
     assert source.location(("liste", 1, "k")) == Location(source.display_path, 9, 9)
     assert source.key_location(("copie",)).line == 4
     assert source.location(("base", "x")).line == 3
-    assert "_positions" in vars(source)
+    recorded = source.positions
+    assert source._read_positions() == recorded and recorded[("liste", 1, "k")] == (9, 9)
 
 
 @pytest.mark.parametrize("text, path, kept", [
