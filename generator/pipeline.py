@@ -461,10 +461,10 @@ def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMP
     A contract is all or nothing: every problem of it is gathered before anything of it is written, and a
     contract that fails does not stop the others (the report lists it). Unchanged contracts are skipped unless
     `rebuild`. With `avenant`, only the documents of that avenant are written. With `strict`, a warning fails
-    its contract.
+    its contract, and every contract is checked again (one built before without `strict` may have warnings).
     """
     report = BuildReport()
-    rebuild = rebuild or force
+    rebuild = rebuild or force or strict
 
     def iter_pending() -> Iterator[tuple[Path, str | None]]:
         """Yield each contract to build with its fingerprint (None when it could not be taken), noting the
