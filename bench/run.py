@@ -75,7 +75,7 @@ def engine_one(root: Path, dest: Path) -> bytes:
 
 def contract_context(root: Path) -> dict:
     """The template context of a CRTE's contract, computed by the engine (load, validate, compute)."""
-    prepared = read_and_compute(root, verify=False)  # as a build does
+    prepared = read_and_compute(root)  # as a build does: verified (its findings are its warnings)
     context = prepared.kind.context(prepared.computed)
     context.update(consolidation=None, a_completer=False)
     return context

@@ -85,9 +85,12 @@ def _echo_problems(problems, *, err: bool = True) -> None:
 @click.option("--formats", "formats", default=None, metavar="LISTE",
               help="Formats à produire, séparés par des virgules : docx, pdf (PDF/A-2b), odt, html, xlsx "
                    "(par défaut : ceux du contrat, sinon docx).")
+@click.option("--strict", is_flag=True, help="Fait échouer un contrat qui a des avertissements (chiffres imprimés "
+                                            "en désaccord avec le calcul, caractères supprimés…).")
 @click.pass_context
 def main(ctx: click.Context, content_dir: Path, output_dir: Path, force: bool, rebuild: bool, workers: int | None,
-         cluster: str | None, connect_timeout: float, task_timeout: float | None, formats: str | None) -> None:
+         cluster: str | None, connect_timeout: float, task_timeout: float | None, formats: str | None,
+         strict: bool = False) -> None:
     """Produit les documents de tous les contrats du dossier de contenu.
 
     \b
@@ -103,7 +106,7 @@ def main(ctx: click.Context, content_dir: Path, output_dir: Path, force: bool, r
                                  param_hint="--formats")
     ctx.obj = {"content_dir": content_dir, "output_dir": output_dir, "force": force, "formats": wanted,
                "rebuild": rebuild, "workers": workers, "cluster": cluster, "connect_timeout": connect_timeout,
-               "task_timeout": task_timeout}
+               "task_timeout": task_timeout, "strict": strict}
     if ctx.invoked_subcommand is None:
         ctx.invoke(construire)
 
@@ -229,7 +232,7 @@ def _build(ctx: click.Context, roots: list[Path], force: bool, avenant: int | No
             report = build_report(roots, output_dir, force=force or ctx.obj.get("force", False), avenant=avenant,
                                   formats=ctx.obj.get("formats"), rebuild=ctx.obj.get("rebuild", False),
                                   executor_for=executor_for, on_progress=lambda result: bar.update(1),
-                                  on_wait=on_wait, task_timeout=task_timeout)
+                                  on_wait=on_wait, task_timeout=task_timeout, strict=ctx.obj.get("strict", False))
         except cluster_errors as exc:
             click.echo(f"--cluster : {exc} ; rien n'a été écrit", err=True)
             sys.exit(2)
@@ -270,6 +273,8 @@ def verifier(ctx: click.Context, slugs: tuple[str, ...] = ()) -> None:
     Exemple :
       python build.py verifier crte-lens-lievin
     """
+    from .verify import unknown_amounts  # here: a build of unchanged contracts loads no schema nor formatting
+
     status = 0
     for root in _roots(ctx, slugs):
         if not (root / "contrat.yaml").is_file():
@@ -283,6 +288,10 @@ def verifier(ctx: click.Context, slugs: tuple[str, ...] = ()) -> None:
         findings.extend(avenant_findings)
         markers.extend(find_markers(prepared.tree, only=lambda rel: rel.startswith("avenants/"))
                        if prepared.tree is not None else [])
+        unknown = unknown_amounts(prepared.tree)
+        if unknown:
+            click.echo(f"{root.name} : {len(unknown)} montant(s) pas encore connu(s), comptés dans aucun total :")
+            _echo_problems(unknown, err=False)
         if not problems.errors and not findings and not markers:
             click.echo(f"{root.name} : aucun problème, les chiffres déclarés concordent avec le calcul.")
             _echo_problems(problems.warnings, err=False)

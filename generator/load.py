@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from decimal import Decimal
@@ -38,10 +39,9 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         pass
 
     def resolve(self, kind, value, implicit):
-        # The composer asks the tag of every untagged node. PyYAML's resolver, without path resolvers (the safe
-        # loader has none), gives a collection its kind's tag, and a scalar that is not plain (quoted, or tagged
-        # « ! ») the string tag; a plain scalar's tag is remembered: content repeats its keys and values from
-        # file to file.
+        # The composer asks the tag of every untagged node: a collection gets its kind's tag, a scalar that is
+        # not plain (quoted, or tagged « ! ») the string tag, a plain scalar the tag `plain_scalar_tag` gives
+        # (remembered: content repeats its keys and values from file to file).
         if kind is not yaml.ScalarNode:
             return _MAP if kind is yaml.MappingNode else _SEQ
         if not implicit[0]:
@@ -50,20 +50,95 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         if tag is None:
             if len(self._resolved) > 20_000:
                 self._resolved.clear()
-            tag = self._resolved[value] = super().resolve(kind, value, implicit)
+            tag = self._resolved[value] = plain_scalar_tag(value)
         return tag
 
 
-def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
-    text = loader.construct_scalar(node).replace("_", "")
-    return Decimal(text)
+class _Refused(yaml.constructor.ConstructorError):
+    """A YAML value the reader refuses, its problem told in French already."""
 
 
-_Loader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+class NombreEcrit(str):
+    """A plain YAML value that some YAML reads as a number but that is not written as Paraphe writes numbers
+    (digits, a point before the cents): « 0750 », « 1e3 », « 0o17 », « 1_000 », « 1:30 », « .inf ».
 
-_STR, _INT, _MAP, _SEQ, _MERGE, _TIMESTAMP = (
-    "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq",
-    "tag:yaml.org,2002:merge", "tag:yaml.org,2002:timestamp")
+    YAML 1.1 would read « 0750 » as 488 (octal) and « 1:30 » as 90; such a value is kept as the text typed, so
+    that a field of text prints it as is and an amount refuses it with a suggestion, never another number."""
+
+    __slots__ = ()
+
+
+_STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ, _MERGE, _TIMESTAMP = (
+    "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:merge",
+    "tag:yaml.org,2002:timestamp")
+_WRITTEN_NUMBER = "tag:paraphe,2026:nombre-ecrit"
+
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_BOOLS = frozenset(("true", "True", "TRUE", "false", "False", "FALSE"))  # YAML 1.2: no yes/no/on/off
+_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+\Z")
+_NUMBER_LIKE = re.compile(r"""(?x)[-+]?(?:
+      [0-9][0-9_]*(?::[0-5]?[0-9])*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?   # YAML 1.1 and 1.2 decimals, 1.1 sexagesimals
+    | \.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
+    | 0[bB][01_]+ | 0[oO][0-7_]+ | 0[xX][0-9a-fA-F_]+                    # base prefixes
+    | \.(?:inf|Inf|INF|nan|NaN|NAN))\Z""")
+_TIMESTAMP_LIKE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}"
+                             r"(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?\Z")
+
+
+def plain_scalar_tag(value: str) -> str:
+    """Return the tag of a plain YAML scalar, read with YAML 1.2's core schema (plus dates).
+
+    Integers and decimals are only those written as Paraphe writes them (`275000`, `1250.50`, `-3`); any
+    other notation of a number in YAML 1.1 or 1.2 (leading zero, exponent, base prefix, « _ » or « : »
+    separators, « .inf ») is a `NombreEcrit`; booleans are `true` and `false` only (« on », « no » are text)."""
+    if value in _NULLS:
+        return _NULL
+    if value in _BOOLS:
+        return _BOOL
+    first = value[0]
+    if first in "-+.0123456789":
+        if _INTEGER.match(value):
+            return _INT
+        if _DECIMAL.match(value):
+            return _FLOAT
+        if _NUMBER_LIKE.match(value):
+            return _WRITTEN_NUMBER
+        if _TIMESTAMP_LIKE.match(value):
+            return _TIMESTAMP
+    elif value == "<<":
+        return _MERGE
+    return _STR
+
+
+def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | NombreEcrit:
+    # the resolver gives this tag to plain decimals only; an explicit « !!float » may tag any text
+    return Decimal(node.value) if _DECIMAL.match(node.value) else NombreEcrit(node.value)
+
+
+def _construct_integer(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | NombreEcrit:
+    # never YAML 1.1's octal or sexagesimal reading, even under an explicit « !!int » in a merged mapping
+    return int(node.value) if _INTEGER.match(node.value) else NombreEcrit(node.value)
+
+
+def _construct_written_number(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> NombreEcrit:
+    return NombreEcrit(node.value)
+
+
+def _construct_date(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """Return a date (or date and time); an impossible one (« 2021-02-30 ») stays the text typed, which a date
+    field refuses at its place without the rest of the file being lost."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return node.value
+
+
+_Loader.add_constructor(_FLOAT, _construct_decimal)
+_Loader.add_constructor(_INT, _construct_integer)
+_Loader.add_constructor(_TIMESTAMP, _construct_date)
+_Loader.add_constructor(_WRITTEN_NUMBER, _construct_written_number)
 
 
 @dataclass
@@ -76,29 +151,50 @@ class SourceFile:
     data: Any = None
     is_unreadable: bool = False
     """Its YAML could not be read: loading said why, and nothing more is said of its data."""
+    model: Any = field(default=None, repr=False, compare=False)
+    """The validated model of the file's data, once validation has made one."""
     raw: bytes | None = field(default=None, repr=False, compare=False)
     """The UTF-8 of `text` as the file holds it, for the digest (None when reading changed the text: line ends,
     forbidden characters; and for a file an avenant made or edited)."""
 
     @property
     def positions(self) -> dict[Path_, tuple[int, int]]:
-        """Return the line and column of every key and value of the YAML text (keys under `("__key__", …)`).
-
-        Only a problem needs them: they are read from the text the first time one asks, not at loading (and
-        kept without functools.cached_property, whose lock, on Python 3.11, all the files would share)."""
-        positions = self.__dict__.get("_positions")
-        if positions is None:
-            positions = self.__dict__["_positions"] = self._read_positions()
+        """Return the line and column of every key and value of the YAML text (keys under `("__key__", …)`)."""
+        starts, key_starts = self._starts()
+        positions = {path: self._line_column(index) for path, index in starts.items()}
+        positions.update({("__key__",) + path: self._line_column(index) for path, index in key_starts.items()})
         return positions
 
-    def _read_positions(self) -> dict[Path_, tuple[int, int]]:
-        positions: dict[Path_, tuple[int, int]] = {}
+    def _starts(self) -> tuple[dict[Path_, int], dict[Path_, int]]:
+        """Return where every value and every key of the YAML text starts (its index in the text).
+
+        Loading records them as it reads the data (a few hundred integers a file): the build verifies every
+        contract, and the figures of a contract that disagree with the computation ask where dozens of values
+        stand, which reading the text again for each file concerned cost ten times more. A file made by an
+        avenant has them read from its text the first time one asks (kept without functools.cached_property,
+        whose lock, on Python 3.11, all the files would share)."""
+        starts = self.__dict__.get("_start_indexes")
+        if starts is None:
+            starts = self.__dict__["_start_indexes"] = self._read_starts()
+        return starts
+
+    def _read_starts(self) -> tuple[dict[Path_, int], dict[Path_, int]]:
+        starts: tuple[dict[Path_, int], dict[Path_, int]] = ({}, {})
         if self.is_yaml:
             try:
-                _read_yaml(self.text, positions)
+                _read_yaml(self.text, starts)
             except yaml.YAMLError:
                 pass  # the text was read once already: its problem was reported then
-        return positions
+        return starts
+
+    def _read_positions(self) -> dict[Path_, tuple[int, int]]:
+        """Return `positions` read again from the text (what loading recorded, for the tests)."""
+        self.__dict__.pop("_start_indexes", None)
+        return self.positions
+
+    def _line_column(self, index: int) -> tuple[int, int]:
+        text = self.text
+        return text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
 
     @cached_property
     def display_path(self) -> str:
@@ -111,17 +207,20 @@ class SourceFile:
 
     def location(self, path: Path_ = ()) -> Location:
         """Return where the value at `path` stands, or its nearest enclosing value that has a position."""
-        while path not in self.positions and path:
+        starts = self._starts()[0]
+        while path not in starts and path:
             path = path[:-1]
-        line, column = self.positions.get(path, (None, None))
-        return Location(self.display_path, line, column)
+        index = starts.get(path)
+        if index is None:
+            return Location(self.display_path)
+        return Location(self.display_path, *self._line_column(index))
 
     def key_location(self, path: Path_) -> Location:
         """Return where the key of the value at `path` stands (the key of an unknown field, say)."""
-        position = self.positions.get(("__key__",) + tuple(path))
-        if position is None:
+        index = self._starts()[1].get(tuple(path))
+        if index is None:
             return self.location(path)
-        return Location(self.display_path, *position)
+        return Location(self.display_path, *self._line_column(index))
 
 
 @dataclass
@@ -160,28 +259,37 @@ class SourceTree:
 
 class _Reader:
     """Builds a YAML document's data from its nodes in one walk, recording where each key and value stands when
-    given a `positions` dict (without one, the data only: the walk of loading).
+    given dicts of where values and keys start (without them, the data only).
 
     Plain strings, integers, mappings and sequences are built here; every other node (decimals, dates,
     booleans, merge keys, explicit tags) is built by the loader's own constructors.
     """
 
-    def __init__(self, loader: _Loader, positions: dict[Path_, tuple[int, int]] | None = None):
+    def __init__(self, loader: _Loader, starts: tuple[dict[Path_, int], dict[Path_, int]] | None = None):
         self.loader = loader
-        self.positions = positions
+        self.positions, self.key_positions = starts if starts is not None else (None, None)
         self.open_nodes: set[yaml.Node] = set()
+        self.values_left = MAX_YAML_VALUES
+        self.duplicates: list[tuple[Any, yaml.Mark, yaml.Mark]] = []
+        """Keys given twice in a mapping: (key, first place, second place); the last value is kept."""
 
     def value(self, node: yaml.Node, path: Path_) -> Any:
         positions = self.positions
         if positions is not None:
-            mark = node.start_mark
-            positions[path] = (mark.line + 1, mark.column + 1)
+            positions[path] = node.start_mark.index
         tag = node.tag
         if tag == _STR:
             return node.value
         if tag in (_MAP, _SEQ):
             if node in self.open_nodes:  # an alias of an enclosing collection: `&a [*a]`
-                raise yaml.constructor.ConstructorError(None, None, "structure récursive (alias)", node.start_mark)
+                raise _Refused(None, None, "structure récursive (alias)", node.start_mark)
+            if len(self.open_nodes) >= MAX_YAML_DEPTH:
+                raise _Refused(
+                    None, None, f"imbrication trop profonde (plus de {MAX_YAML_DEPTH} niveaux)", node.start_mark)
+            self.values_left -= len(node.value)
+            if self.values_left < 0:  # aliases repeated into each other (« billion laughs »)
+                raise _Refused(
+                    None, None, f"trop de valeurs (plus de {MAX_YAML_VALUES}, alias compris)", node.start_mark)
             self.open_nodes.add(node)
             try:
                 if tag == _MAP:
@@ -208,28 +316,41 @@ class _Reader:
                 try:
                     hash(key)
                 except TypeError:
-                    raise yaml.constructor.ConstructorError(
+                    raise _Refused(
                         None, None, "clé invalide (une liste ou un dictionnaire)", key_node.start_mark) from None
+            if key in data:
+                self.duplicate(node, key, key_node)
             if positions is None:
                 data[key] = value_node.value if value_node.tag == _STR else self.value(value_node, path)
                 continue
             child = path + (key,)
-            mark = key_node.start_mark
-            positions[("__key__",) + child] = (mark.line + 1, mark.column + 1)
+            self.key_positions[child] = key_node.start_mark.index
             if value_node.tag == _STR:  # the most frequent value: built here, without a call
-                mark = value_node.start_mark
-                positions[child] = (mark.line + 1, mark.column + 1)
+                positions[child] = value_node.start_mark.index
                 data[key] = value_node.value
             else:
                 data[key] = self.value(value_node, child)
         return data
 
+    def duplicate(self, node: yaml.MappingNode, key: Any, key_node: yaml.Node) -> None:
+        """Note a key given a second time in a mapping, with the place of its first occurrence."""
+        for other_node, _ in node.value:
+            if other_node is key_node:
+                break
+            if other_node.tag == key_node.tag and getattr(other_node, "value", None) == key_node.value:
+                self.duplicates.append((key, other_node.start_mark, key_node.start_mark))
+                return
+
     def scalar(self, node: yaml.ScalarNode) -> Any:
         tag, value = node.tag, node.value
         if tag == _STR:
             return value
-        if tag == _INT and value.isdigit() and (value[0] != "0" or value == "0"):  # 0777 is octal in YAML 1.1
-            return int(value)
+        if tag == _INT:
+            if _INTEGER.match(value):  # always, but for an explicit « !!int » tag
+                return int(value)
+            return NombreEcrit(value)
+        if tag == _FLOAT and not _DECIMAL.match(value):  # an explicit « !!float » tag
+            return NombreEcrit(value)
         return self.construct(node)
 
     def construct(self, node: yaml.Node, deep: bool = False) -> Any:
@@ -237,37 +358,49 @@ class _Reader:
         « .inf » as a decimal) becomes a YAML error at the node's place."""
         try:
             return self.loader.construct_object(node, deep=deep)
-        except (ValueError, ArithmeticError):
-            what = "date impossible" if node.tag == _TIMESTAMP else "valeur impossible"
+        except (ValueError, ArithmeticError, LookupError, AttributeError, TypeError):
+            # a value its explicit tag cannot hold (« !!bool 0 », « !!timestamp x »), or « .inf » as a decimal
+            what = "valeur impossible" + (f" pour l'étiquette {node.tag.replace('tag:yaml.org,2002:', '!!')}"
+                                          if node.tag.startswith("tag:yaml.org,2002:") else "")
             shown = f" « {node.value} »" if isinstance(node, yaml.ScalarNode) else ""
-            raise yaml.constructor.ConstructorError(None, None, what + shown, node.start_mark) from None
+            raise _Refused(None, None, what + shown, node.start_mark) from None
+
+
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+"""The invisible characters that change the direction of text (« Trojan Source »): an amount or a name can
+show otherwise than it is written."""
+_REMOVED = re.compile(f"{XML_FORBIDDEN.pattern[:-1]}{BIDI_CONTROLS}]")
+"""The characters loading removes: those a Word document cannot hold, and the controls of text direction."""
 
 
 def _describe(char: str) -> str:
     names = {"\x00": "caractère nul", "\x0b": "tabulation verticale", "\x0c": "saut de page"}
+    if char in BIDI_CONTROLS:
+        return f"caractère invisible de sens d'écriture U+{ord(char):04X}"
     return names.get(char, f"caractère de contrôle U+{ord(char):04X}")
 
 
 def remove_forbidden_characters(text: str, src_path: Path, problems: Problems) -> str:
-    """Return text without the characters a Word document cannot hold, each removal a warning with its place."""
-    if not XML_FORBIDDEN.search(text):
+    """Return text without the characters a Word document cannot hold and the controls of text direction,
+    each removal a warning with its place."""
+    if not _REMOVED.search(text):
         return text
     for number, line in enumerate(text.split("\n"), start=1):  # not splitlines: \v and \f end no line here
-        for match in XML_FORBIDDEN.finditer(line):
+        for match in _REMOVED.finditer(line):
             problems.add(Location(display_path(src_path), number, match.start() + 1),
                          f"caractère interdit supprimé : {_describe(match.group())} (collé depuis un traitement "
                          "de texte ?)", is_warning=True)
-    return XML_FORBIDDEN.sub("", text)
+    return _REMOVED.sub("", text)
 
 
 def _clean_values(value: Any, path: Path_, source: "SourceFile", problems: Problems) -> Any:
     """Remove forbidden characters that YAML escapes (« \\v ») put into string values, with a warning."""
     if isinstance(value, str):
-        if XML_FORBIDDEN.search(value):
-            for char in sorted(set(XML_FORBIDDEN.findall(value))):
+        if _REMOVED.search(value):
+            for char in sorted(set(_REMOVED.findall(value))):
                 problems.add(source.location(path), f"caractère interdit supprimé : {_describe(char)}",
                              is_warning=True)
-            return XML_FORBIDDEN.sub("", value)
+            return type(value)(_REMOVED.sub("", value))
         return value
     if isinstance(value, dict):
         return {k: _clean_values(v, path + (k,), source, problems) for k, v in value.items()}
@@ -276,33 +409,97 @@ def _clean_values(value: Any, path: Path_, source: "SourceFile", problems: Probl
     return value
 
 
-def _read_yaml(text: str, positions: dict[Path_, tuple[int, int]] | None = None) -> Any:
-    """Return the data of a YAML text (None for an empty one), recording positions in `positions` when given;
-    YAMLError when the text cannot be read."""
+MAX_YAML_DEPTH = 50
+"""Levels of nested lists and mappings a YAML file may have (a fiche has six)."""
+MAX_YAML_VALUES = 100_000
+"""Values a YAML file may hold, each repetition by an alias counted (a fiche holds some 200)."""
+MAX_FILE_BYTES = 4 * 2**20
+"""Size of the largest content file read (the longest file of a real contract is some 40 KB)."""
+
+
+def _read_yaml(text: str, starts: tuple[dict[Path_, int], dict[Path_, int]] | None = None,
+               duplicates: list | None = None) -> Any:
+    """Return the data of a YAML text (None for an empty one), recording where each value and key starts in
+    `starts` when given and keys given twice in `duplicates`; YAMLError when the text cannot be read."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        return None if node is None else _Reader(loader, positions).value(node, ())
+        if node is None:
+            return None
+        reader = _Reader(loader, starts)
+        data = reader.value(node, ())
+        if duplicates is not None:
+            duplicates.extend(reader.duplicates)
+        return data
+    except RecursionError:  # nesting too deep for the parser itself, before the reader's own limit
+        raise yaml.YAMLError(f"imbrication trop profonde (plus de {MAX_YAML_DEPTH} niveaux)") from None
     finally:
         loader.dispose()
 
 
+_ENGLISH_PROBLEMS = (
+    ("could not determine a constructor for the tag", "étiquette YAML inconnue"),
+    ("found undefined alias", "alias non défini"),
+    ("found duplicate anchor", "ancre définie deux fois"),
+    ("found unknown escape character", "caractère d'échappement inconnu"),
+    ("mapping values are not allowed", "« : » inattendu (une valeur contenant « : » doit être entre "
+                                            "guillemets)"),
+    ("found character '\\t' that cannot start any token", "tabulation interdite en début de ligne (indentez avec "
+                                                           "des espaces)"),
+    ("could not find expected ':'", "« : » attendu après le nom du champ"),
+    ("found unexpected end of stream", "fin de fichier inattendue (guillemet ou crochet non fermé ?)"),
+    ("did not find expected key", "champ attendu (indentation incohérente ?)"),
+    ("did not find expected node content", "valeur attendue"),
+    ("expected a mapping or list of mappings for merging", "« << » (fusion) attend un ensemble de champs ou une "
+                                                           "liste d'ensembles de champs"),
+    ("expected a mapping for merging", "« << » (fusion) attend un ensemble de champs"),
+    ("found unhashable key", "clé invalide (une liste ou un dictionnaire)"),
+    ("found a tab character", "tabulation interdite dans l'indentation (indentez avec des espaces)"),
+    ("did not find expected ',' or ']'", "« , » ou « ] » attendu (liste entre crochets mal fermée ?)"),
+    ("did not find expected ',' or '}'", "« , » ou « } » attendu (ensemble entre accolades mal fermé ?)"),
+    ("found character that cannot start any token", "caractère inattendu en début de valeur (mettez la valeur "
+                                                    "entre guillemets)"),
+    ("exceeded maximum nesting depth", f"imbrication trop profonde (plus de {MAX_YAML_DEPTH} niveaux)"),
+    ("expected <document start>", "plusieurs documents ou contenu inattendu"),
+    ("but found another document", "un seul document attendu (« --- » en trop ?)"),
+)
+
+
+def _french_problem(what: str) -> str:
+    """Return a YAML parser's problem in French: a known one translated (with what it names), another said to
+    be a syntax error with the parser's own words."""
+    for english, french in _ENGLISH_PROBLEMS:
+        if what.startswith(english):
+            rest = what[len(english):].strip(" :")
+            return f"{french} {rest}".strip() if french.startswith(("étiquette", "alias", "ancre")) else french
+    return f"erreur de syntaxe (le lecteur YAML dit : {what})"
+
+
 def parse_yaml(text: str, source: SourceFile, problems: Problems) -> None:
-    """Parse YAML text into `source.data` (its positions are read when asked); a syntax error becomes a
-    problem."""
+    """Parse YAML text into `source.data`, recording where its values start; a syntax error becomes a
+    problem, and so does a key given twice in a mapping (naming both lines)."""
+    duplicates: list = []
+    starts: tuple[dict[Path_, int], dict[Path_, int]] = ({}, {})
     try:
-        data = _read_yaml(text)
+        data = _read_yaml(text, starts, duplicates)
+        source.__dict__["_start_indexes"] = starts  # kept: the build's findings ask for many (see `_starts`)
         # forbidden characters in a value can only come from an escape (« \v ») of a quoted string
         source.data = _clean_values(data, (), source, problems) if "\\" in text else data
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        what = exc.problem or exc.context or "erreur de syntaxe"
+        what = exc.problem if isinstance(exc, _Refused) else _french_problem(exc.problem or exc.context or "?")
         problems.add(Location(source.display_path, line, column), f"YAML illisible : {what}")
         source.is_unreadable = True
-    except yaml.YAMLError as exc:  # a reader error: bad encoding or forbidden character
+        return
+    except yaml.YAMLError as exc:  # a reader error (a character YAML forbids), a nesting too deep
         problems.add(Location(source.display_path), f"YAML illisible : {exc}")
         source.is_unreadable = True
+        return
+    for key, first, second in duplicates:
+        problems.add(Location(source.display_path, second.line + 1, second.column + 1),
+                     f"champ « {key} » écrit deux fois (déjà ligne {first.line + 1}) : une seule valeur serait "
+                     "gardée, supprimez l'une des deux")
 
 
 def iter_tree(root: Path) -> Iterator[tuple[str, os.DirEntry]]:
@@ -321,44 +518,105 @@ def iter_tree(root: Path) -> Iterator[tuple[str, os.DirEntry]]:
                     yield f"{prefix}{entry.name}", entry
 
 
-def iter_content_files(root: Path) -> list[tuple[str, Path]]:
-    """Return (relative path, path) of every YAML and Markdown file below `root`, hidden ones left out, in the
-    order of their folders and names."""
-    found = [(rel_path, Path(entry.path)) for rel_path, entry in iter_tree(root)
-             if entry.name.endswith(CONTENT_SUFFIXES) and entry.is_file()]
+def iter_content_files(root: Path) -> list[tuple[str, Path, bool]]:
+    """Return (relative path, path, whether it is a symbolic link) of every YAML and Markdown file below
+    `root`, hidden ones left out, in the order of their folders and names (links included: loading checks
+    where they lead)."""
+    found = [(rel_path, Path(entry.path), entry.is_symlink()) for rel_path, entry in iter_tree(root)
+             if entry.name.endswith(CONTENT_SUFFIXES) and (entry.is_symlink() or entry.is_file())]
     return sorted(found, key=lambda item: item[0].split("/"))
+
+
+def iter_links_leaving(root: Path) -> Iterator[tuple[Path, str]]:
+    """Yield (path, target) of every symbolic link below `root` that leads outside it (or nowhere)."""
+    inside = os.path.realpath(root) + os.sep
+    for _, entry in iter_tree(root):
+        if entry.is_symlink():
+            target = os.path.realpath(entry.path)
+            if not target.startswith(inside):
+                yield Path(entry.path), target
 
 
 _CONTROL_BYTES = bytes(code for code in range(0x20) if chr(code) not in "\t\n\r")
 """The bytes of the control characters XML forbids: in UTF-8 no other character's bytes include them."""
+_BOM = b"\xef\xbb\xbf"
+
+
+class NotUTF8(ValueError):
+    """A content file whose bytes are not UTF-8: where the first bad byte stands."""
+
+    def __init__(self, line: int, column: int, byte: int):
+        self.line, self.column, self.byte = line, column, byte
+        super().__init__(f"ligne {line}, colonne {column}")
+
+
+class TooLarge(ValueError):
+    """A content file larger than `MAX_FILE_BYTES`."""
 
 
 def _read_text(src_path: Path) -> tuple[bytes | None, str, bool]:
-    """Return a UTF-8 file's bytes when they are its text unchanged (None when its line ends were made « \\n »);
-    its text, as `Path.read_text` gives it, a third faster (the bytes decoded at once rather than through a text
-    stream); and whether it may hold a character XML forbids.
+    """Return a UTF-8 file's bytes when they are its text unchanged (None when its line ends were made « \\n »
+    or its byte order mark left out); its text, as `Path.read_text` gives it, a third faster (the bytes decoded
+    at once rather than through a text stream); and whether it may hold a character loading removes.
 
-    That is looked for in the bytes, ten times faster than in the text: the UTF-8 decoder has refused the
-    surrogates already, and U+FFFE and U+FFFF are three bytes each, led by EF, which French text seldom holds
-    (a search for one byte is a memchr; one for three bytes is slow over the continuation bytes of accents).
+    Control characters are looked for in the bytes, ten times faster than in the text: the UTF-8 decoder has
+    refused the surrogates already, and U+FFFE and U+FFFF are three bytes each, led by EF, which French text
+    seldom holds (a search for one byte is a memchr; one for three bytes is slow over the continuation bytes of
+    accents). The controls of text direction are looked for in the text of a file that is not ASCII.
+    NotUTF8 and TooLarge when the file cannot be content.
     """
-    data = src_path.read_bytes()
+    with open(src_path, "rb") as file:
+        # its size first: a read of at most MAX_FILE_BYTES would allocate that much for every file
+        if os.fstat(file.fileno()).st_size > MAX_FILE_BYTES:
+            raise TooLarge(src_path)
+        data = file.read()
     may_hold_forbidden = (len(data.translate(None, _CONTROL_BYTES)) != len(data)
                           or (b"\xef" in data and (b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)))
-    text = data.decode("utf-8")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = exc.start
+        raise NotUTF8(data.count(b"\n", 0, start) + 1, start - data.rfind(b"\n", 0, start), data[start]) from None
+    if not may_hold_forbidden and not data.isascii():
+        may_hold_forbidden = any(char in text for char in BIDI_CONTROLS)
+    if text.startswith("\ufeff"):  # a byte order mark, which Windows' editors write: not part of the text
+        return None, text[1:].replace("\r\n", "\n").replace("\r", "\n"), may_hold_forbidden
     if "\r" in text:
         return None, text.replace("\r\n", "\n").replace("\r", "\n"), may_hold_forbidden
     return data, text, may_hold_forbidden
 
 
 def load_contract(root: Path, problems: Problems) -> SourceTree:
-    """Read every YAML and Markdown file below `root` (a contract folder) and parse the YAML ones."""
+    """Read every YAML and Markdown file below `root` (a contract folder) and parse the YAML ones.
+
+    No file outside the folder is read: a symbolic link that leads out of it is refused. A file that is not
+    UTF-8 is named with the line of its first bad byte; it stays in the tree (unreadable), so that nothing
+    says it is missing."""
     files: dict[str, SourceFile] = {}
-    for rel_path, src_path in iter_content_files(root):
+    leaving = None
+    for rel_path, src_path, is_link in iter_content_files(root):
+        if is_link:
+            if leaving is None:
+                leaving = {str(path) for path, _ in iter_links_leaving(root)}
+            if str(src_path) in leaving:
+                problems.add(Location(display_path(src_path)),
+                             "lien vers un fichier hors du dossier du contrat : refusé (copiez le fichier dans le "
+                             "dossier du contrat)")
+                continue
+            if not src_path.is_file():
+                continue
         try:
             raw, text, may_hold_forbidden = _read_text(src_path)
-        except UnicodeDecodeError as exc:
-            problems.add(Location(display_path(src_path)), f"le fichier n'est pas en UTF-8 ({exc.reason})")
+        except NotUTF8 as exc:
+            problems.add(Location(display_path(src_path), exc.line, exc.column),
+                         f"le fichier n'est pas enregistré en UTF-8 (octet 0x{exc.byte:02X} illisible) : "
+                         "enregistrez-le avec le codage UTF-8")
+            files[rel_path] = SourceFile(src_path=src_path, rel_path=rel_path, text="", is_unreadable=True)
+            continue
+        except TooLarge:
+            problems.add(Location(display_path(src_path)),
+                         f"fichier trop gros (plus de {MAX_FILE_BYTES // 2**20} Mo) pour un fichier de contenu")
+            files[rel_path] = SourceFile(src_path=src_path, rel_path=rel_path, text="", is_unreadable=True)
             continue
         except OSError as exc:  # unreadable (permissions), or removed since the folder was listed
             problems.add(Location(display_path(src_path)), f"le fichier ne peut pas être lu ({exc.strerror})")

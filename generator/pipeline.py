@@ -78,11 +78,15 @@ def compute_tree(tree: SourceTree, root: Path, problems: Problems | None = None,
         return prepared
     prepared.kind = kind
     dossier = kind.read(tree, problems)
-    if dossier is None or problems.errors:
+    if dossier is None:
         return prepared
-    prepared.computed = kind.compute(dossier)
+    # A kind may give a dossier despite errors (some fiches invalid): it is computed and verified so that one
+    # run names every mistake, and not rendered.
+    computed = kind.compute(dossier)
     if verify:
-        kind.verify(prepared.computed, prepared.findings)
+        kind.verify(computed, prepared.findings)
+    if not problems.errors:
+        prepared.computed = computed
     return prepared
 
 
@@ -365,15 +369,18 @@ class ContractResult:
 
 
 def build_contract(root: Path, inputs: str | None, output_dir: Path, templates_dir: Path = TEMPLATES_DIR,
-                   formats: tuple[str, ...] | None = None, avenant: int | None = None) -> ContractResult:
-    """Load, check, compute and render one contract and its avenants; never raises for its content.
+                   formats: tuple[str, ...] | None = None, avenant: int | None = None,
+                   strict: bool = False) -> ContractResult:
+    """Load, check, compute, verify and render one contract and its avenants; never raises for its content.
 
+    Every mistake is named at once: a reference to an article that does not exist is an error, a declared
+    figure that disagrees with the computation a warning (an error too with `strict`, as every warning).
     `inputs` is the contract's fingerprint, taken by the caller before building (it goes to the manifest). It
     runs in a worker process of the batch: everything it returns can be pickled. Any exception of the build
     (a bug, memory exhausted…) becomes a French problem of this contract alone.
     """
     try:
-        return _build_contract(root, inputs, output_dir, templates_dir, formats, avenant)
+        return _build_contract(root, inputs, output_dir, templates_dir, formats, avenant, strict)
     except Exception as exc:  # noqa: BLE001 - one contract's failure is that contract's alone
         return ContractResult(root, inputs=inputs, errors=[unexpected_problem(root, exc)])
 
@@ -393,12 +400,15 @@ def unexpected_problem(root: Path, exc: BaseException) -> Problem:
 
 
 def _build_contract(root: Path, inputs: str | None, output_dir: Path, templates_dir: Path,
-                    formats: tuple[str, ...] | None, avenant: int | None) -> ContractResult:
+                    formats: tuple[str, ...] | None, avenant: int | None, strict: bool) -> ContractResult:
     result = ContractResult(root, inputs=inputs)
-    prepared = read_and_compute(root, verify=False)  # the verifier's findings are not the build's
-    result.warnings = prepared.problems.warnings
-    if prepared.problems.errors:
-        result.errors = prepared.problems.errors
+    prepared = read_and_compute(root)
+    problems, findings = prepared.problems, prepared.findings
+    result.warnings = problems.warnings + findings.warnings
+    result.errors = problems.errors + findings.errors
+    if strict and result.warnings:
+        result.errors, result.warnings = result.errors + result.warnings, []
+    if result.errors:
         return result
     result.formats = contract_formats(prepared, formats)
     errors = Problems()
@@ -414,11 +424,12 @@ def _build_contract(root: Path, inputs: str | None, output_dir: Path, templates_
         if not outputs and not errors:
             errors.add(Location(display_path(root / AVENANTS_DIR)), f"pas d'avenant n° {avenant}")
         result.inputs = None  # a partial build: the next build checks the whole contract again
-    result.errors = errors.errors
+    result.errors = errors.errors + (errors.warnings if strict else [])
+    result.warnings += [] if strict else errors.warnings
     # An avenant in error leaves the contract and the avenants before it to be written (`outputs`); a
     # template problem leaves none. Either way the contract is built again next time.
     result.outputs = outputs
-    if errors.errors:
+    if result.errors:
         result.inputs = None
     return result
 
@@ -617,7 +628,8 @@ def _timeout_problem(root: Path, timeout: float | None) -> Problem:
 def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMPLATES_DIR, *,
                  force: bool = False, avenant: int | None = None, formats: tuple[str, ...] | None = None,
                  rebuild: bool = False, executor: Executor | None = None, executor_for=None,
-                 on_progress=None, on_wait=None, task_timeout: float | None = None) -> BuildReport:
+                 on_progress=None, on_wait=None, task_timeout: float | None = None, strict: bool = False
+                 ) -> BuildReport:
     """Build the contracts, each in a worker of `executor` when given, and write each one that succeeded.
 
     A contract is all or nothing: every problem of it is gathered before anything of it is written, and a
@@ -625,10 +637,11 @@ def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMP
     `rebuild`. With `avenant`, only the documents of that avenant are written. Any exception while building or
     writing one contract fails that contract alone. `on_wait(folder)` is called when another build is writing
     a contract's folder (this one waits for it); with an executor, the contracts still waiting fail when no
-    task completes for `task_timeout` seconds.
+    task completes for `task_timeout` seconds. With `strict`, a warning fails its contract, and every contract
+    is checked again (one built before without `strict` may have warnings).
     """
     report = BuildReport()
-    rebuild = rebuild or force
+    rebuild = rebuild or force or strict
 
     def iter_pending() -> Iterator[tuple[Path, str | None]]:
         """Yield each contract to build with its fingerprint (None when it could not be taken), noting the
@@ -656,7 +669,7 @@ def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMP
     if executor is None and executor_for is not None and first:
         executor = executor_for(len(first) if len(first) < 2 else len(roots) - len(report.unchanged))
     task = partial(build_contract, output_dir=output_dir, templates_dir=templates_dir, formats=formats,
-                   avenant=avenant)
+                   avenant=avenant, strict=strict)
     work = itertools.chain(first, pending)
     if executor is None:
         results = (task(root, inputs) for root, inputs in work)

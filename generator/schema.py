@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainValidator, WithJsonSchema
 
+from .load import NombreEcrit
+
 
 class Model(BaseModel):
     """Base of every content model: unknown fields are refused, each field documented by its docstring."""
@@ -23,7 +25,10 @@ class Model(BaseModel):
 
 @dataclass(frozen=True)
 class Marqueur:
-    """Words printed where an amount is expected: « A évaluer », « Pour mémoire », « A programmer »…"""
+    """Words printed where an amount is not known yet: « A évaluer », « Pour mémoire », « A programmer »…
+
+    A marker is counted nowhere: the verifier lists each one. Words that state an amount (« 3,2 M€ »,
+    « environ 3 200 000 ») are not a marker: the amount field refuses them."""
 
     texte: str
 
@@ -31,39 +36,170 @@ class Marqueur:
         return self.texte
 
 
-MONTANT_LIMITE = Decimal(10) ** 15
-"""Amounts are below a million billion euros: sums of thousands of them stay exact to the cent in Decimal's
-default 28 digits."""
+MONTANT_MAXIMUM = Decimal("999999999999999.99")
+"""The largest amount content may hold (just under a million billion euros): beyond it, a typing mistake."""
+_LARGEST_INTEGER = int(MONTANT_MAXIMUM)
 
-_LOOKS_LIKE_AMOUNT = re.compile(r"^[\s\u00a0\u202f]*-?[\d\s\u00a0\u202f.,]+[\s\u00a0\u202f]*(€|euros?)?[\s\u00a0\u202f]*$")
+_SPACES = " \u00a0\u202f\u2009'’_"
+_CURRENCY = r"(?:€|euros?\b|eur\b|(?P<mult>[kK]|M|Md|Mds)\s*€|(?P<word>milliers?|millions?|milliards?)(?:\s+d['’]\s*euros|\s*€)?)"
+_APPROXIMATELY = r"(?:environ|env\.|approx(?:\.|imativement)?|près\s+de|plus\s+de|moins\s+de|au\s+moins|au\s+plus|"\
+    r"jusqu['’]à|estimée?s?\s+à|~|≈|±|>|<|≥|≤)"
+_AMOUNT_TEXT = re.compile(
+    rf"^\s*(?P<approx>{_APPROXIMATELY}\s*)?(?P<number>[-+]?[0-9][0-9{_SPACES}.,]*)\s*{_CURRENCY}?\s*(?:HT|TTC)?\s*$",
+    re.IGNORECASE)
+_STATES_AN_AMOUNT = re.compile(rf"[0-9]\s*{_CURRENCY}", re.IGNORECASE)
+_MULTIPLIERS = {"k": 10**3, "m": 10**6, "md": 10**9, "mds": 10**9, "millier": 10**3, "milliers": 10**3,
+                "million": 10**6, "millions": 10**6, "milliard": 10**9, "milliards": 10**9}
+_EXAMPLE = "un nombre d'euros, par exemple 275000 ou 1250.50, ou « A évaluer » s'il n'est pas encore connu"
+
+
+def written_as_yaml_number(amount: Decimal) -> str:
+    """Return an amount as content writes it: digits, a point before the cents (`275000`, `1250.50`)."""
+    return format(amount, "f")
+
+
+def _amount_problem(amount: Decimal, shown: Any = None) -> str | None:
+    """Return why an amount cannot be content (negative, beyond the cent, too large), or None."""
+    shown = amount if shown is None else shown
+    if amount < 0:
+        return f"montant négatif ({shown}) : un montant ne peut pas être négatif ici"
+    if amount.as_tuple().exponent < -2:
+        return f"montant à plus de deux décimales ({shown}) : les montants sont au centime près"
+    if amount > MONTANT_MAXIMUM:
+        return f"montant trop grand ({shown}) : au plus {written_as_yaml_number(MONTANT_MAXIMUM)}"
+    return None
+
+
+def _valid_suggestion(amount: Decimal | None) -> str | None:
+    """Return how to write an amount so that it is accepted, or None when it would not be."""
+    if amount is None or not amount.is_finite() or _amount_problem(amount) is not None:
+        return None
+    return written_as_yaml_number(amount)
+
+
+def _number_from_digits(digits: str) -> Decimal | None:
+    """Return the number of digits with French or English separators (« 3 200 000,50 », « 3.200.000 »,
+    « 3,2 »), or None when they can be read several ways."""
+    digits = "".join(c for c in digits if c not in _SPACES)
+    sign = ""
+    if digits[:1] in "+-":
+        sign, digits = ("-" if digits[0] == "-" else ""), digits[1:]
+    points, commas = digits.count("."), digits.count(",")
+    if points and commas:  # the last one separates the cents, the other groups the digits
+        decimal_mark = "." if digits.rfind(".") > digits.rfind(",") else ","
+        group_mark = "," if decimal_mark == "." else "."
+        if digits.count(decimal_mark) > 1:
+            return None
+        digits = digits.replace(group_mark, "").replace(decimal_mark, ".")
+    elif points > 1 or commas > 1:  # « 3.200.000 »: the marks group the digits
+        groups = digits.replace(",", ".").split(".")
+        if any(len(group) != 3 for group in groups[1:]):
+            return None
+        digits = "".join(groups)
+    else:
+        digits = digits.replace(",", ".")
+    try:
+        return Decimal(sign + digits) if digits and digits[0].isdigit() and digits[-1].isdigit() else None
+    except ArithmeticError:
+        return None
+
+
+def _refuse_text(text: str) -> None:
+    """Raise ValueError for a text that states an amount, with how to write it so that it is counted."""
+    match = _AMOUNT_TEXT.match(text)
+    suggestion = None
+    if match:
+        amount = _number_from_digits(match.group("number"))
+        unit = (match.group("mult") or match.group("word") or "").lower()
+        if amount is not None and unit:
+            amount *= _MULTIPLIERS[unit]
+        suggestion = _valid_suggestion(amount.normalize() if amount is not None and amount == amount.to_integral()
+                                       else amount)
+        if suggestion is not None and match.group("approx"):
+            raise ValueError(f"montant approximatif « {text} » : un montant doit être exact pour être compté ; "
+                             f"écrivez {suggestion} si c'est le montant, ou « A évaluer » s'il n'est pas encore "
+                             "connu")
+    if suggestion is not None:
+        raise ValueError(f"montant écrit comme du texte « {text} » : écrivez {suggestion} (des chiffres, sans "
+                         "espace ni symbole, un point avant les centimes)")
+    raise ValueError(f"montant illisible « {text} » : écrivez {_EXAMPLE}")
+
+
+_BASES = {"0b": "en base 2", "0o": "en base 8", "0x": "en base 16"}
+
+
+def _refuse_written_number(text: str) -> None:
+    """Raise ValueError for a number in a notation content does not use (`NombreEcrit`), with how to write it
+    if it can be read one way only."""
+    plain = text.lstrip("+-")
+    if plain[:2].lower() in _BASES:
+        raise ValueError(f"montant « {text} » écrit {_BASES[plain[:2].lower()]} : écrivez {_EXAMPLE} (en "
+                         "chiffres décimaux)")
+    if ":" in text:
+        raise ValueError(f"montant « {text} » illisible (YAML 1.1 le lirait comme des minutes et des secondes) "
+                         f": écrivez {_EXAMPLE}")
+    try:
+        amount = Decimal(text.replace("_", ""))
+    except ArithmeticError:
+        amount = None
+    if amount is not None and amount.is_finite() and amount.adjusted() > 15:
+        raise ValueError(f"montant « {text} » trop grand (au plus {written_as_yaml_number(MONTANT_MAXIMUM)})")
+    if amount is not None and amount.is_finite() and "e" in text.lower():
+        amount = amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
+    suggestion = _valid_suggestion(amount)
+    if suggestion is None:
+        raise ValueError(f"montant illisible « {text} » : écrivez {_EXAMPLE}")
+    if "e" in text.lower():
+        why = "avec un exposant"
+    elif "_" in text:
+        why = "avec des séparateurs « _ »"
+    elif plain.startswith("0") and plain[1:2].isdigit():
+        why = "avec un zéro en tête (YAML 1.1 le lirait en base 8)"
+    else:
+        why = "d'une façon inhabituelle"
+    raise ValueError(f"montant « {text} » écrit {why} : écrivez {suggestion}")
 
 
 def parse_montant(value: Any) -> Decimal:
-    """Return an amount from a YAML value, or raise ValueError with a French message."""
+    """Return an amount from a YAML value, or raise ValueError with a French message whose suggestion, when it
+    gives one, would be accepted."""
+    kind = type(value)
+    if kind is int and 0 <= value <= _LARGEST_INTEGER:  # nearly every amount: checked at once
+        return Decimal(value)
+    if kind is Decimal and value.is_finite() and 0 <= value <= MONTANT_MAXIMUM and value.as_tuple().exponent >= -2:
+        return value
+    if isinstance(value, NombreEcrit):
+        _refuse_written_number(str(value))
+    if isinstance(value, str):
+        _refuse_text(value.strip())
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        if isinstance(value, str) and _LOOKS_LIKE_AMOUNT.match(value):
-            digits = re.sub(r"[^\d,.-]", "", value).replace(",", ".")
-            raise ValueError(f"montant écrit comme du texte : écrivez-le sans espace ni symbole, par exemple {digits}")
-        raise ValueError(f"montant attendu (un nombre d'euros, par exemple 275000), pas « {value} »")
+        raise ValueError(f"montant attendu ({_EXAMPLE}), pas « {value} »")
     amount = Decimal(value)
     if not amount.is_finite():
-        raise ValueError("montant attendu (un nombre d'euros)")
-    if amount < 0:
-        raise ValueError(f"montant négatif ({value}) : un montant ne peut pas être négatif ici")
-    if amount >= MONTANT_LIMITE:
-        raise ValueError(f"montant trop grand ({value}) : au plus quinze chiffres avant la virgule")
-    if amount.as_tuple().exponent < -2:
-        raise ValueError(f"montant à plus de deux décimales ({value}) : les montants sont au centime près")
+        raise ValueError(f"montant attendu ({_EXAMPLE})")
+    problem = _amount_problem(amount, value)
+    if problem is not None:
+        raise ValueError(problem)
     return amount
 
 
+def is_amount_text(text: str) -> bool:
+    """Tell whether words in an amount field state an amount (« 3,2 M€ », « environ 3 200 000 », « 275000 »)
+    rather than say it is not known yet (« A évaluer », « Voir convention ANRU 2019-2022 »)."""
+    return bool(_AMOUNT_TEXT.match(text) or _STATES_AN_AMOUNT.search(text))
+
+
 def parse_cellule(value: Any) -> Decimal | Marqueur | None:
-    """Return a table cell: an amount, a marker (words), or None for an empty cell."""
+    """Return a table cell: an amount, a marker (words saying the amount is not known yet), or None for an
+    empty cell."""
     if value is None:
         return None
-    if isinstance(value, str) and not _LOOKS_LIKE_AMOUNT.match(value):
+    if type(value) is str:
         text = value.strip()
-        return Marqueur(text) if text else None
+        if not text:
+            return None
+        if not is_amount_text(text):
+            return Marqueur(text)
     return parse_montant(value)
 
 

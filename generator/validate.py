@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import Problems
-from .load import SourceFile
+from .load import NombreEcrit, SourceFile
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -77,13 +77,24 @@ def _french_message(error: dict[str, Any], model: type[BaseModel]) -> str:
                                str(error["ctx"]["expected"]))
         return f"valeur non permise : {expected.replace('» or «', '» ou «')} attendu"
     if kind == "greater_than_equal":
-        return f"valeur trop petite : au moins {error['ctx']['ge']}"
+        return f"valeur trop petite : au moins {error.get('ctx', {}).get('ge')}"
+    if kind == "missing" and loc and isinstance(loc[-1], str):
+        return f"champ obligatoire manquant : « {loc[-1]} »"
+    value = error.get("input")
+    if kind.startswith("date") and isinstance(value, str) and _DATE_TEXT.match(value):
+        return f"date impossible « {value} » : ce jour n'existe pas (format AAAA-MM-JJ)"
+    if kind in ("int_parsing", "int_type", "int_from_float") and isinstance(value, NombreEcrit):
+        return f"nombre entier attendu, écrit en chiffres décimaux (pas « {value} »)"
     return _MESSAGES.get(kind, f"valeur incorrecte ({error['msg']})")
+
 
 
 def french_message(error: dict[str, Any], model: type[BaseModel]) -> str:
     """Return one error of pydantic's validation of `model`, told in French (a value an avenant sets, say)."""
     return _french_message(error, model)
+
+
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\Z")
 
 
 def _located_path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -96,16 +107,20 @@ def validate_source(source: SourceFile, model: type[M], problems: Problems) -> M
     a file whose YAML could not be read: loading said why)."""
     if source.is_unreadable:
         return None
-    if source.data is None and not source.positions:
+    if source.data is None and not source._starts()[0]:
         problems.add(source.location(), "le fichier est vide")
         return None
     try:
-        return model.model_validate(source.data)
+        model_instance = model.model_validate(source.data)
+        source.model = model_instance
+        return model_instance
     except ValidationError as exc:
         for error in exc.errors():
             path = _located_path(tuple(error["loc"]))
             if error["type"] == "extra_forbidden":
                 location = source.key_location(path)
+            elif error["type"] == "missing":  # where the mapping that lacks the field starts
+                location = source.location(path[:-1])
             else:
                 location = source.location(path)
             problems.add(location, _french_message(error, model))

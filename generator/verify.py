@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Callable
+from typing import Any, Callable, Iterator
+
+from pydantic import BaseModel
 
 from .errors import Location, Problems
 from .french import montant
-from .load import SourceFile
+from .load import SourceFile, SourceTree
 from .schema import Marqueur, is_marqueur, is_montant
 
 Cell = Decimal | Marqueur | int | str | None
@@ -49,9 +51,14 @@ def compare(problems: Problems, where: Location | Callable[[], Location], what: 
             computed: Cell) -> None:
     """Add a problem when the declared figure contradicts the computed one; `where` may be a function giving
     the location, called only then (a contract may compare hundreds of figures)."""
+    if declared is None:  # nothing declared: most cells of a contract
+        return
+    if type(declared) is Decimal and type(computed) is Decimal and declared == computed:  # the usual agreement
+        return
     if is_disagreement(declared, computed):
         location = where() if callable(where) else where
-        problems.add(location, f"{what} : le document imprime {show(declared)}, le calcul donne {show(computed)}")
+        problems.add(location, f"{what} : le document imprime {show(declared)}, le calcul donne {show(computed)}",
+                     is_warning=True)
 
 
 # An article number as prose writes it: « 1er », « 3 », « 3-1 » (inserted by an avenant), « 4.2 » (a sub-article);
@@ -143,6 +150,33 @@ def check_avenant_references(source: SourceFile, numero: int, numbers: dict, pro
                      **numbers)
     for problem in found:
         problems.add(problem.location, f"avenant n° {numero} : {problem.message}")
+
+
+def _iter_markers(value: Any, path: tuple) -> Iterator[tuple[tuple, Marqueur]]:
+    """Yield (path, marker) of every marker inside a validated value (models, lists, mappings)."""
+    if is_marqueur(value):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _iter_markers(getattr(value, name), path + (name,))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _iter_markers(item, path + (index,))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _iter_markers(item, path + (key,))
+
+
+def unknown_amounts(tree: SourceTree) -> Problems:
+    """Return every amount field of the contract that holds a marker instead of an amount (« A évaluer »,
+    « Pour mémoire »): counted in no total, each listed with its place by the verifier."""
+    found = Problems()
+    for rel_path in sorted(tree.files):
+        source = tree.files[rel_path]
+        for path, marker in _iter_markers(source.model, ()):
+            found.add(source.location(path), f"montant pas encore connu : « {marker} » (compté dans aucun total)",
+                      is_warning=True)
+    return found
 
 
 def _where(source: SourceFile, match: re.Match) -> Location:

@@ -171,12 +171,21 @@ class Manifest:
     def __init__(self, folder: Path):
         self.folder = folder
         self.path = folder / MANIFEST_NAME
+        self.problem: str | None = None
+        """Why the manifest on disk could not be read (then it counts as absent: no output is known)."""
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
+            data = json.loads(self.path.read_bytes().decode("utf-8"))
+        except FileNotFoundError:
             data = {}
-        self.inputs: str | None = data.get("inputs")
-        self.entries: dict[str, dict] = data.get("outputs", {})
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            self.problem = f"{MANIFEST_NAME} illisible, ignoré ({exc.__class__.__name__})"
+            data = {}
+        outputs = data.get("outputs", {}) if isinstance(data, dict) else None
+        if not (isinstance(outputs, dict) and all(isinstance(e, dict) for e in outputs.values())):
+            self.problem = f"{MANIFEST_NAME} invalide, ignoré"
+            data, outputs = {}, {}
+        self.inputs: str | None = data.get("inputs") if isinstance(data.get("inputs"), str) else None
+        self.entries: dict[str, dict] = outputs or {}
 
     def key(self, dest_path: Path) -> str:
         return dest_path.relative_to(self.folder).as_posix()

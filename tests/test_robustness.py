@@ -44,7 +44,7 @@ def test_values_yaml_cannot_hold_and_unreadable_files_are_problems_of_their_cont
                                                                                            contract_files):
     """A date that does not exist, « .inf » as an amount, a contrat.yaml that is not UTF-8: each is a problem
     with its place, its contract fails, the others of the batch are built (the fingerprints of the batch
-    are taken as it goes, and do not stop it)."""
+    are taken as it goes, and do not stop it). An impossible date hides nothing else of its file."""
     good = write_contract(tmp_path / "content" / "a-bon", contract_files)
     dates = write_contract(tmp_path / "content" / "b-dates", contract_files)
     path = dates / "fiches" / "velo.yaml"
@@ -55,9 +55,112 @@ def test_values_yaml_cannot_hold_and_unreadable_files_are_problems_of_their_cont
     (latin / "contrat.yaml").write_bytes((latin / "contrat.yaml").read_bytes() + "# Liévin\n".encode("latin-1"))
     report = build_report([good, dates, latin], tmp_path / "out", rebuild=True)
     assert report.built == ["a-bon"]
-    [date_problem] = report.failed["b-dates"]  # and nothing more of that file
+    date_problem, unknown_x, unknown_budget = report.failed["b-dates"]  # every mistake of that file
     assert "velo.yaml, ligne" in str(date_problem) and "date impossible « 2021-13-45 »" in str(date_problem)
-    assert "contrat.yaml : le fichier n'est pas en UTF-8" in str(report.failed["c-latin"][0])
+    assert "champ inconnu « x »" in str(unknown_x) and "champ inconnu « budget_infini »" in str(unknown_budget)
+    [latin_problem] = report.failed["c-latin"]  # its line, and no other file said missing
+    assert "contrat.yaml, ligne" in str(latin_problem)
+    assert "le fichier n'est pas enregistré en UTF-8 (octet 0xE9 illisible)" in str(latin_problem)
+
+
+def _five_mistakes(tmp_path, contract_files) -> Path:
+    """A contract with five mistakes in four files: a missing field (emploi), an impossible date and
+    « 3,2 M€ » (formation), an échéancier that spends more than its budget (velo, itself valid), a reference
+    to an article that does not exist (objet.md)."""
+    del contract_files["fiches/emploi.yaml"]["localisation"]
+    contract_files["fiches/formation.yaml"]["date_mise_a_jour"] = "DATE"
+    contract_files["fiches/formation.yaml"]["investissement"]["depenses"][0]["montant"] = "3,2 M€"
+    velo = contract_files["fiches/velo.yaml"]
+    velo["investissement"]["depenses"][0]["montant"] = 10000
+    velo["investissement"]["total_publie"]["depenses"] = 10000
+    contract_files["articles/objet.md"] += "\nLes modalités sont fixées à l'article 9.\n"
+    root = write_contract(tmp_path / "content" / "c", contract_files)
+    formation = root / "fiches" / "formation.yaml"
+    formation.write_text(formation.read_text(encoding="utf-8").replace("DATE", "2021-02-30"), encoding="utf-8")
+    return root
+
+
+def test_one_build_names_every_mistake_of_a_contract(tmp_path, contract_files):
+    """The missing field by name, the impossible date, « 3,2 M€ » (with an accepted suggestion) and the
+    broken reference are errors of the same build; the échéancier that does not add up to its budget is a
+    warning of that build (a figure that disagrees), found although two other fiches are invalid."""
+    root = _five_mistakes(tmp_path, contract_files)
+    report = build_report([root], tmp_path / "out", rebuild=True)
+    errors = [str(p) for p in report.failed["c"]]
+    assert len(errors) == 4, errors
+    assert any("emploi.yaml, ligne 1" in m and "champ obligatoire manquant : « localisation »" in m for m in errors)
+    assert any("formation.yaml, ligne" in m and "date impossible « 2021-02-30 »" in m for m in errors)
+    assert any("formation.yaml, ligne" in m and "« 3,2 M€ » : écrivez 3200000" in m for m in errors)
+    assert any("objet.md, ligne 5" in m and "renvoi à l'article 9, qui n'existe pas" in m for m in errors)
+    warnings = [str(p) for p in report.warnings]
+    assert any("velo.yaml, ligne" in m and "attention : fiche 2.1 : l'échéancier prévoit 13\u202f345\u00a0€ de "
+               "dépenses d'investissement, le budget d'investissement en compte 10\u202f000\u00a0€" in m
+               for m in warnings), warnings
+    assert not (tmp_path / "out").exists()
+
+
+def test_figures_that_disagree_are_warnings_of_the_build_and_fail_it_under_strict(tmp_path, contract_files):
+    from .test_cli import run
+
+    contract_files["fiches/velo.yaml"]["investissement"]["total_publie"]["depenses"] = 99
+    write_contract(tmp_path / "content" / "essai", contract_files)
+    args = ("--contenu", str(tmp_path / "content"), "--sortie", str(tmp_path / "out"))
+    result = run(*args)
+    assert result.returncode == 0, result.stderr
+    assert ("velo.yaml, ligne 16, colonne 15 : attention : fiche 2.1, budget d'investissement, total des "
+            "dépenses : le document imprime 99\u00a0€, le calcul donne 13\u202f345\u00a0€") in result.stderr
+    assert (tmp_path / "out" / "essai" / "contrat.docx").is_file()
+    strict = run(*args, "--strict")  # checked again, though unchanged since the build before
+    assert strict.returncode == 1
+    assert "essai : 1 problème(s), rien n'a été écrit pour ce contrat" in strict.stderr
+    assert "le document imprime 99\u00a0€, le calcul donne 13\u202f345\u00a0€" in strict.stderr
+
+
+def test_a_reference_to_an_article_that_does_not_exist_fails_the_build(tmp_path, contract_files):
+    contract_files["articles/plan.md"] += "\nVoir l'article 2.3.\n"
+    root = write_contract(tmp_path / "c", contract_files)
+    report = build_report([root], tmp_path / "out", rebuild=True)
+    [problem] = report.failed["c"]
+    assert "plan.md, ligne 13, colonne 8" in str(problem) and "renvoi à l'article 2.3, qui n'existe pas" in str(problem)
+
+
+@pytest.mark.parametrize("manifest", [b"[]", b"null", b"\xff\xfe{", b'{"outputs": []}', b'{"outputs": {"x": 1}}'])
+def test_a_manifest_that_cannot_be_read_counts_as_absent(tmp_path, contract_dir, manifest):
+    """The files already there are then not known as the engine's: they are kept aside, never lost."""
+    build([contract_dir], tmp_path / "out")
+    (tmp_path / "out" / "essai" / MANIFEST_NAME).write_bytes(manifest)
+    report = build_report([contract_dir], tmp_path / "out", rebuild=True)
+    assert report.built == ["essai"] and not report.failed
+    assert {dest.name for dest, _ in report.kept_aside} == {"contrat.docx", "annexes.docx"}
+
+
+def test_a_symlink_to_a_file_outside_the_contract_is_never_printed(tmp_path, contract_files):
+    secret = tmp_path / "shadow"
+    secret.write_text("# Secret\n\nroot:motdepasse\n", encoding="utf-8")
+    del contract_files["articles/objet.md"]
+    root = write_contract(tmp_path / "content" / "c", contract_files)
+    (root / "articles" / "objet.md").symlink_to(secret)
+    report = build_report([root], tmp_path / "out", rebuild=True)
+    messages = [str(p) for p in report.failed["c"]]
+    assert any("articles/objet.md : lien vers un fichier hors du dossier du contrat : refusé" in m for m in messages)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_markdown_file_with_a_byte_order_mark_keeps_its_title(tmp_path, contract_files):
+    root = write_contract(tmp_path / "c", contract_files)
+    article = root / "articles" / "objet.md"
+    article.write_bytes(b"\xef\xbb\xbf" + article.read_bytes())
+    written = build([root], tmp_path / "out")
+    assert any(p.startswith("Article 1") and "Objet du contrat" in p or p == "Objet du contrat"
+               for p in docx_paragraphs(main_document(written)))
+
+
+def test_a_markdown_file_in_cp1252_is_refused_at_its_line_and_not_said_missing(tmp_path, contract_files):
+    root = write_contract(tmp_path / "c", contract_files)
+    (root / "articles" / "objet.md").write_bytes("# Objet\n\nL'essai de Liévin.\n".encode("cp1252"))
+    report = build_report([root], tmp_path / "out", rebuild=True)
+    [problem] = report.failed["c"]
+    assert "objet.md, ligne 3, colonne 14 : le fichier n'est pas enregistré en UTF-8" in str(problem)
 
 
 def test_sums_are_exact_to_the_cent(tmp_path, contract_files):

@@ -192,3 +192,21 @@ def test_a_reference_after_an_empty_first_line_is_on_its_line():
         "articles/renvois.md, ligne 2, colonne 3 : renvoi à l'article 9, qui n'existe pas (le contrat en compte 1)",
         "articles/renvois.md, ligne 4, colonne 3 : renvoi à la fiche 7.7, qui n'existe pas",
     ]
+
+
+def test_amounts_not_known_yet_are_counted_and_listed_with_their_place(tmp_path, contract_files):
+    from generator.pipeline import read_and_compute
+    from generator.verify import unknown_amounts
+
+    from .conftest import write_contract
+
+    emploi = contract_files["fiches/emploi.yaml"]
+    emploi["investissement"]["depenses"].append({"libelle": "Études", "montant": "A évaluer"})
+    emploi["financements"]["lignes"].append({"partenaire": "Région", "montant": "Pour mémoire"})
+    root = write_contract(tmp_path / "c", contract_files)
+    prepared = read_and_compute(root)
+    assert not prepared.problems.errors
+    found = unknown_amounts(prepared.tree)
+    assert [(p.location.path.rsplit("/", 1)[-1], p.location.line, p.message) for p in found] == [
+        ("emploi.yaml", 15, "montant pas encore connu : « A évaluer » (compté dans aucun total)"),
+        ("emploi.yaml", 51, "montant pas encore connu : « Pour mémoire » (compté dans aucun total)")]

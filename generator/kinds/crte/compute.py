@@ -304,7 +304,8 @@ def compute(dossier: DossierCRTE) -> CRTECalcule:
         computed = AxeCalcule(n, axe.code, axe.titre, axe.separateur, dossier.prose[axe.texte])
         for position, slug in enumerate(axe.fiches, start=1):
             if isinstance(slug, str):
-                computed.fiches.append(compute_fiche(dossier.fiches[slug], computed, position, contrat.annees))
+                if slug in dossier.fiches:  # else invalid: an incomplete dossier is computed for its findings only
+                    computed.fiches.append(compute_fiche(dossier.fiches[slug], computed, position, contrat.annees))
             else:
                 computed.fiches.append(FicheSupprimeeCalculee(slug.fiche, f"{n}.{position}",
                                                               RepereAxe(n, axe.code), slug.supprimee_par))

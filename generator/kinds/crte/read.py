@@ -33,6 +33,9 @@ class DossierCRTE:
     fiches: dict[str, FicheSource]
     maquette_publiee: MaquettePubliee | None
     maquette_source: SourceFile | None
+    is_complete: bool = True
+    """False when some fiches are invalid or missing (their problems are errors): the rest is computed and
+    verified so that one build names every mistake, and nothing is rendered."""
 
 
 def _iter_prose_refs(contrat: Contrat):
@@ -106,6 +109,11 @@ def read(tree: SourceTree, problems: Problems) -> DossierCRTE | None:
                                      f"année {year} hors de l'échéancier du contrat ({contrat.annees[0]}-"
                                      f"{contrat.annees[-1]})")
 
-    if problems.errors:
-        return None
-    return DossierCRTE(tree, contrat, contrat_source, prose, fiches, maquette, maquette_source)
+    if not problems.errors:
+        return DossierCRTE(tree, contrat, contrat_source, prose, fiches, maquette, maquette_source)
+    prose_complete = all(rel in prose for _, rel in _iter_prose_refs(contrat))
+    if prose_complete and (maquette_source is None or maquette is not None):
+        # only fiches are wrong: the others are computed and verified (their findings join the errors)
+        return DossierCRTE(tree, contrat, contrat_source, prose, fiches, maquette, maquette_source,
+                           is_complete=False)
+    return None

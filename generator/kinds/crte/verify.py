@@ -16,12 +16,12 @@ def _verify_fiche(f: FicheCalculee, problems: Problems) -> None:
     fiche, src = f.fiche, f.source
     label = f"fiche {f.numero}"
     if fiche.numero_publie is not None and fiche.numero_publie != f.numero:
-        problems.add(src.location(("numero_publie",)),
+        problems.add(src.location(("numero_publie",)), is_warning=True, message=
                      f"{label} : le document imprime le numéro « {fiche.numero_publie} », "
                      f"mais c'est la fiche n° {f.numero} (axe {f.axe.numero}, position {f.numero.split('.')[1]})")
     axe_attendu = f"{f.axe.numero} - {f.axe.code}"
     if fiche.axe_publie is not None and fiche.axe_publie != axe_attendu:
-        problems.add(src.location(("axe_publie",)),
+        problems.add(src.location(("axe_publie",)), is_warning=True, message=
                      f"{label} : le document imprime l'axe « {fiche.axe_publie} », la fiche est rangée dans "
                      f"« {axe_attendu} »")
 
@@ -62,16 +62,16 @@ def _verify_fiche(f: FicheCalculee, problems: Problems) -> None:
     for side, budget_total, row in (("dépenses", f.investissement.total_depenses, ech.depenses_investissement),
                                     ("recettes", f.investissement.total_recettes, ech.recettes_investissement)):
         if is_montant(row.total) and is_montant(budget_total) and row.total != budget_total:
-            problems.add(src.location(("echeancier",)),
+            problems.add(src.location(("echeancier",)), is_warning=True, message=
                          f"{label} : l'échéancier prévoit {montant(row.total)} de {side} d'investissement, "
                          f"le budget d'investissement en compte {montant(budget_total)}")
     for key, word, annual, row in (("depenses", "dépenses", f.fonctionnement.total_depenses, ech.depenses_fonctionnement),
                                    ("recettes", "recettes", f.fonctionnement.total_recettes, ech.recettes_fonctionnement)):
         for annee, cell in zip(ech.annees, row.cellules):
             if is_montant(cell) and cell != 0 and cell != annual:
-                problems.add(src.location(("echeancier", key, "fonctionnement", annee)),
-                             f"{label} : l'échéancier prévoit {montant(cell)} de {word} de fonctionnement en "
-                             f"{annee}, le budget de fonctionnement annuel en compte {montant(annual)}")
+                problems.add(src.location(("echeancier", key, "fonctionnement", annee)), is_warning=True,
+                             message=f"{label} : l'échéancier prévoit {montant(cell)} de {word} de fonctionnement "
+                             f"en {annee}, le budget de fonctionnement annuel en compte {montant(annual)}")
 
 
 def references(crte: CRTECalcule) -> dict:
@@ -95,18 +95,21 @@ def _check_empty_annexes(dossier, problems: Problems) -> None:
 
 
 def verify(crte: CRTECalcule, problems: Problems) -> None:
-    """Add a problem for every declared figure of the CRTE that disagrees with the computed one, and for
-    every reference of its prose to an article or fiche that does not exist."""
+    """Add a warning for every declared figure of the CRTE that disagrees with the computed one, and an error
+    for every reference of its prose to an article or fiche that does not exist."""
     for f in crte.fiches:
         _verify_fiche(f, problems)
-    tree = crte.dossier.tree
-    prose_files = {rel: tree.get(rel) for rel in crte.dossier.prose}
-    check_references(prose_files, problems=problems, **references(crte))
-
     dossier = crte.dossier
+    tree = dossier.tree
+    prose_files = {rel: tree.get(rel) for rel in dossier.prose}
+    in_force = references(crte)
+    in_force["fiches"] |= {f"{i}.{j}" for i, axe in enumerate(dossier.contrat.axes, start=1)
+                           for j, slug in enumerate(axe.fiches, start=1)
+                           if isinstance(slug, str) and slug not in dossier.fiches}  # invalid fiches exist too
+    check_references(prose_files, problems=problems, **in_force)
     _check_empty_annexes(dossier, problems)
     published = dossier.maquette_publiee
-    if published is None:
+    if published is None or not dossier.is_complete:
         return
     src = dossier.maquette_source
     by_number: dict[str, list[int]] = defaultdict(list)
@@ -120,11 +123,11 @@ def verify(crte: CRTECalcule, problems: Problems) -> None:
         f = ligne.fiche
         indexes = by_number.pop(f.numero, [])
         if not indexes:
-            problems.add(src.location(("lignes",)),
+            problems.add(src.location(("lignes",)), is_warning=True, message=
                          f"maquette publiée : aucune ligne pour la fiche {f.numero} ({f.libelle_maquette})")
             continue
         if len(indexes) > 1:
-            problems.add(src.location(("lignes", indexes[1])),
+            problems.add(src.location(("lignes", indexes[1])), is_warning=True, message=
                          f"maquette publiée : {len(indexes)} lignes pour la fiche {f.numero}, une seule attendue")
         for index in indexes:
             row = published.lignes[index]
@@ -133,19 +136,20 @@ def verify(crte: CRTECalcule, problems: Problems) -> None:
 
             what = f"maquette publiée, fiche {f.numero}"
             if row.enjeu != f.axe.code:
-                problems.add(where("enjeu"), f"{what} : enjeu « {row.enjeu} », la fiche est dans l'axe "
-                                             f"« {f.axe.code} »")
+                problems.add(where("enjeu"), is_warning=True,
+                             message=f"{what} : enjeu « {row.enjeu} », la fiche est dans l'axe « {f.axe.code} »")
             if row.maitre_ouvrage is not None and row.maitre_ouvrage != f.maitre_ouvrage:
-                problems.add(where("maitre_ouvrage"), f"{what} : maître d'ouvrage « {row.maitre_ouvrage} », la fiche "
-                                                      f"indique « {f.maitre_ouvrage} »")
+                problems.add(where("maitre_ouvrage"), is_warning=True,
+                             message=f"{what} : maître d'ouvrage « {row.maitre_ouvrage} », la fiche indique "
+                                     f"« {f.maitre_ouvrage} »")
             if row.annee is not None and row.annee != f.annee_lancement:
-                problems.add(where("annee"), f"{what} : année de lancement {row.annee}, la fiche indique "
-                                             f"{f.annee_lancement}")
+                problems.add(where("annee"), is_warning=True,
+                             message=f"{what} : année de lancement {row.annee}, la fiche indique {f.annee_lancement}")
             compare(problems, partial(where, "cout_2021"), f"{what}, coût {annee_1}", row.cout_2021,
                     ligne.cout(annee_1))
             compare(problems, partial(where, "cout_2022"), f"{what}, coût {annee_2}", row.cout_2022,
                     ligne.cout(annee_2))
             compare(problems, partial(where, "cout_total"), f"{what}, coût total", row.cout_total, ligne.cout_total)
     for numero, indexes in by_number.items():
-        problems.add(src.location(("lignes", indexes[0])),
+        problems.add(src.location(("lignes", indexes[0])), is_warning=True, message=
                      f"maquette publiée : la ligne n° {numero} ne correspond à aucune fiche")
