@@ -167,7 +167,7 @@ def test_an_amount_of_sixteen_digits_or_more_is_refused(tmp_path, amount):
     text = BASE + f"investissement:\n  total_publie:\n    depenses: {amount}\n"
     [message] = problems_for(tmp_path, text)
     assert "fiche.yaml, ligne 11" in message
-    assert "montant trop grand" in message and "au plus quinze chiffres avant la virgule" in message
+    assert "trop grand" in message and "au plus 999999999999999.99" in message  # the largest amount accepted
 
 
 def test_an_amount_of_fifteen_digits_is_accepted(tmp_path):
@@ -255,10 +255,10 @@ def messages_for(tmp_path, text: str) -> list[str]:
     ("montant: -5", "essai.yaml, ligne 1, colonne 10 : montant négatif (-5) : un montant ne peut pas être négatif ici"),
     ("montant: 1.234", "essai.yaml, ligne 1, colonne 10 : montant à plus de deux décimales (1.234) : les montants "
                        "sont au centime près"),
-    ("montant: '275 000 €'", "essai.yaml, ligne 1, colonne 10 : montant écrit comme du texte : écrivez-le sans "
-                             "espace ni symbole, par exemple 275000"),
-    ("montant: [1]", "essai.yaml, ligne 1, colonne 10 : montant attendu (un nombre d'euros, par exemple 275000), "
-                     "pas « [1] »"),
+    ("montant: '275 000 €'", "essai.yaml, ligne 1, colonne 10 : montant écrit comme du texte « 275 000 € » : "
+                             "écrivez 275000 (des chiffres, sans espace ni symbole, un point avant les centimes)"),
+    ("montant: [1]", "essai.yaml, ligne 1, colonne 10 : montant attendu (un nombre d'euros, par exemple 275000 "
+                     "ou 1250.50, ou « A évaluer » s'il n'est pas encore connu), pas « [1] »"),
 ])
 def test_each_kind_of_violation_has_its_french_message(tmp_path, line, message):
     assert messages_for(tmp_path, line + "\n") == [message]
@@ -290,7 +290,7 @@ def test_an_unknown_field_is_named_with_what_was_meant(tmp_path, text, message):
 
 def test_a_missing_field_points_at_the_mapping_that_lacks_it(tmp_path):
     assert messages_for(tmp_path, "partenaires:\n  - montant: 5\n") == [
-        "essai.yaml, ligne 2, colonne 5 : champ obligatoire manquant"]
+        "essai.yaml, ligne 2, colonne 5 : champ obligatoire manquant : « nom »"]
 
 
 def test_an_empty_file_is_said_to_be_empty(tmp_path):
