@@ -107,8 +107,8 @@ def read_document(data: bytes) -> ReadDocument:
     if body is None:
         raise ValueError("ce document Word n'a pas de corps")
     document = ReadDocument([], [])
-    tables: dict[int, int] = {}
-    rows: dict[int, int] = {}
+    tables: dict = {}
+    rows: dict = {}
     anchors: dict[str, list] = {}
     for element in body.iter(f"{_W}p", f"{_W}commentRangeStart", f"{_W}commentRangeEnd"):
         if element.tag != f"{_W}p":
@@ -120,11 +120,11 @@ def read_document(data: bytes) -> ReadDocument:
         top_table = None
         for ancestor in element.iterancestors():
             if ancestor.tag == f"{_W}tr" and row is None:
-                row = rows.setdefault(id(ancestor), len(rows))
+                row = rows.setdefault(ancestor, len(rows))  # kept: a proxy lives while referenced
             elif ancestor.tag == f"{_W}tbl":
                 top_table = ancestor
         if top_table is not None:
-            table = tables.setdefault(id(top_table), len(tables))
+            table = tables.setdefault(top_table, len(tables))
         changes = [c for c in element.iter(f"{_W}ins", f"{_W}del")]
         mark = element.find(f"{_W}pPr/{_W}rPr")
         original, revised = _text(element, original=True), _text(element, original=False)
