@@ -1,0 +1,101 @@
+"""The negotiation round-trip: a CRTE edited by the real LibreOffice comes back into its sources."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from generator.review import parse_amount
+from generator.wordml.revisions import read_document
+from click.testing import CliRunner
+from decimal import Decimal
+
+from .conftest import docx_paragraphs
+
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+EDIT_SCRIPT = Path(__file__).with_name("libreoffice_edit.py")
+
+
+def _has_uno() -> bool:
+    if not SYSTEM_PYTHON.exists() or shutil.which("soffice") is None:
+        return False
+    return subprocess.run([str(SYSTEM_PYTHON), "-c", "import uno"], capture_output=True).returncode == 0
+
+
+needs_uno = pytest.mark.skipif(not _has_uno(), reason="LibreOffice et python3-uno absents : "
+                                                      "apt-get install libreoffice-writer-nogui python3-uno")
+
+
+def test_french_amounts_read_back():
+    assert parse_amount("175\u202f000\u00a0€") == Decimal(175000)
+    assert parse_amount("1 234,56 €") == Decimal("1234.56")
+    assert parse_amount("Total") is None
+
+
+def _edited_by_libreoffice(tmp_path: Path, contract_dir: Path, tracked: bool) -> tuple[Path, Path]:
+    output = tmp_path / "output"
+    result = CliRunner().invoke(main, ["--contenu", str(contract_dir.parent), "--sortie", str(output),
+                                       "construire", "essai"])
+    assert result.exit_code == 0, result.output
+    returned = tmp_path / ("retour-suivi.docx" if tracked else "retour.docx")
+    run = subprocess.run([str(SYSTEM_PYTHON), str(EDIT_SCRIPT), str(output / "essai" / "contrat.docx"),
+                          str(returned), str(tmp_path / "profile"), "--suivi" if tracked else "--sans-suivi"],
+                         capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stderr
+    return returned, output
+
+
+@needs_uno
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("tracked", [True, False], ids=["suivi", "sans-suivi"])
+def test_partner_edits_come_back_at_their_sources(tmp_path, contract_dir, tracked):
+    returned, output = _edited_by_libreoffice(tmp_path, contract_dir, tracked)
+    assert read_document(returned.read_bytes()).has_revisions is tracked
+    sources = {p: p.read_text(encoding="utf-8") for p in contract_dir.rglob("*") if p.is_file()}
+
+    args = ["--contenu", str(contract_dir.parent), "--sortie", str(output), "relire", "essai", str(returned)]
+    report = CliRunner().invoke(main, args)
+    assert report.exit_code == 0, report.output
+    # Nothing is written into the content without --appliquer.
+    assert {p: p.read_text(encoding="utf-8") for p in sources} == sources
+    text = report.output
+    assert "5 modification(s) et commentaire(s)" in text
+    assert "modification par Claire Région" in text
+    assert "articles/objet.md, ligne 3, paragraphe" in text
+    assert "« Le contrat a pour objet la démonstration. »" in text
+    assert "suppression par Claire Région" in text and "articles/plan.md, ligne 7, paragraphe" in text
+    assert "fiches/emploi.yaml, ligne 13, champ « investissement.depenses[0].montant »" in text
+    assert ("chiffre calculé par Paraphe (un total) : modifiez plutôt les lignes dont il découle : "
+            "fiches/emploi.yaml, ligne 13, champ « investissement.depenses[0].montant »") in text
+    assert "commentaire par Claire Région le 2026-12-01 à 10:00 — fiches/velo.yaml, ligne 1, champ « intitule »" in text
+    assert "sur « DEVELOPPER LE VELO » : « Le calendrier de cette fiche est-il tenable ? »" in text
+    assert text.count("applicable avec --appliquer") == 3
+    page = output / "essai" / f"relecture-{returned.stem}.html"
+    assert "Le calendrier de cette fiche est-il tenable ?" in page.read_text(encoding="utf-8")
+
+    applied = CliRunner().invoke(main, args + ["--appliquer"])
+    assert applied.exit_code == 0, applied.output
+    assert "appliqué(es) dans" in applied.output and ": 3 ; refusé(es) : 0" in applied.output
+    changed = {p.relative_to(contract_dir).as_posix(): (old, p.read_text(encoding="utf-8"))
+               for p, old in sources.items() if p.read_text(encoding="utf-8") != old}
+    assert sorted(changed) == ["articles/objet.md", "articles/plan.md", "fiches/emploi.yaml"]
+    for rel, (old, new) in changed.items():
+        removed = [line for line in old.splitlines() if line not in new.splitlines()]
+        added = [line for line in new.splitlines() if line not in old.splitlines()]
+        expected = {
+            "articles/objet.md": (["Le contrat a pour objet l'essai."], ["Le contrat a pour objet la démonstration."]),
+            "articles/plan.md": (["Texte 2.1."], []),
+            "fiches/emploi.yaml": (["    montant: 150000"], ["    montant: 175000"]),
+        }[rel]
+        assert (removed, added) == expected, rel
+        assert len(new.splitlines()) == len(old.splitlines()) - (2 if rel == "articles/plan.md" else 0)
+
+    rebuilt = docx_paragraphs(output / "essai" / "contrat.docx")
+    assert "Le contrat a pour objet la démonstration." in rebuilt
+    assert "Texte 2.1." not in rebuilt and "Texte 2.2." in rebuilt
+    assert "175\u202f000\u00a0€" in rebuilt  # the line, and the total computed from it
