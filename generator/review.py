@@ -30,6 +30,7 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .french import montant, typographie
 from .prose import ProseStyles, word_blocks
+from .wordml.marks import file_key, file_key_of_mark
 from .wordml.revisions import (Comment, ParagraphChange, ReadDocument, ReadParagraph, align, read_document,
                                tracked_changes)
 
@@ -114,6 +115,8 @@ class SourceIndex:
     def __init__(self, files: dict[str, str]):
         self.by_text: dict[str, list[Source]] = {}
         self.headings: list[Source] = []
+        self.files_by_key = {file_key(rel_path): rel_path for rel_path in files}
+        """The files the source marks of a document name (`wordml.marks`)."""
         for rel_path, text in sorted(files.items()):
             if rel_path.endswith(".md"):
                 self._markdown(rel_path, text)
@@ -213,6 +216,10 @@ class DocumentMap:
         self.document = document
         self.index = index
         self.sources: dict[int, Source | None] = {}
+        self.marked_files: dict[int, set[str]] = {
+            p.index: {f for name in p.marks if (f := index.files_by_key.get(file_key_of_mark(name)))}
+            for p in document.paragraphs if p.marks}
+        """The files whose source marks hold each paragraph."""
         current_file = None
         for paragraph in document.paragraphs:
             found = self._resolve(paragraph, current_file)
@@ -239,6 +246,11 @@ class DocumentMap:
             return None
         if _AMOUNT.match(text):
             return self._amount_in_row(paragraph, candidates)
+        marked = self.marked_files.get(paragraph.index)
+        if marked:  # the document says which file printed it
+            candidates = [c for c in candidates if c.rel_path in marked]
+            if not candidates:
+                return None
         if len(candidates) > 1 and current_file is not None:
             near = [c for c in candidates if c.rel_path == current_file]
             candidates = near or candidates
@@ -344,6 +356,11 @@ def _finding(change: ParagraphChange, mapped: DocumentMap, files: dict[str, str]
 
 
 def _why_not_content(paragraph, old, mapped, review, fixed, patterns) -> str:
+    marked = mapped.marked_files.get(paragraph.index)
+    if marked:
+        files = ", ".join(sorted(marked))
+        return (f"ce passage vient de {files}, qui ne le contient plus tel qu'il a été envoyé : la source a changé "
+                f"depuis l'envoi du document ; à reporter à la main")
     if _AMOUNT.match(old):
         lines = mapped.amounts_of_table(paragraph)
         if lines:

@@ -99,3 +99,19 @@ def test_partner_edits_come_back_at_their_sources(tmp_path, contract_dir, tracke
     assert "Le contrat a pour objet la démonstration." in rebuilt
     assert "Texte 2.1." not in rebuilt and "Texte 2.2." in rebuilt
     assert "175\u202f000\u00a0€" in rebuilt  # the line, and the total computed from it
+
+
+@needs_uno
+@pytest.mark.libreoffice
+def test_a_passage_whose_source_changed_since_sending_is_a_conflict(tmp_path, contract_dir):
+    returned, output = _edited_by_libreoffice(tmp_path, contract_dir, tracked=True)
+    article = contract_dir / "articles" / "objet.md"
+    article.write_text("# Objet du contrat\n\nLe contrat a pour objet la mise à l'épreuve.\n", encoding="utf-8")
+    args = ["--contenu", str(contract_dir.parent), "--sortie", str(output), "relire", "essai", str(returned)]
+    result = CliRunner().invoke(main, args + ["--appliquer"])
+    assert result.exit_code == 0, result.output
+    assert "attention : les sources ont changé depuis l'envoi de ce document" in result.output
+    assert ("ce passage vient de articles/objet.md, qui ne le contient plus tel qu'il a été envoyé : la source a "
+            "changé depuis l'envoi du document") in result.output
+    assert article.read_text(encoding="utf-8").endswith("la mise à l'épreuve.\n")  # left as the officer wrote it
+    assert ": 2 ; refusé(es) : 0" in result.output  # the deleted paragraph and the budget line

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from .marks import SOURCE_MARK_PREFIX
 from .writer import W_NS
 
 _W = f"{{{W_NS}}}"
@@ -42,6 +43,8 @@ class ReadParagraph:
     """Its paragraph mark and all its text were deleted (tracked)."""
     is_inserted: bool = False
     """Its paragraph mark was inserted and it held no text before (tracked)."""
+    marks: frozenset[str] = frozenset()
+    """The names of the source marks (`marks.source_mark`) that hold it."""
 
     @property
     def is_changed(self) -> bool:
@@ -110,7 +113,22 @@ def read_document(data: bytes) -> ReadDocument:
     tables: dict = {}
     rows: dict = {}
     anchors: dict[str, list] = {}
-    for element in body.iter(f"{_W}p", f"{_W}commentRangeStart", f"{_W}commentRangeEnd"):
+    mark_names: dict[str, str] = {}  # bookmark id → name
+    open_marks: set[str] = set()  # by name: LibreOffice may write a start twice, and one end, under two ids
+    for element in body.iter(f"{_W}p", f"{_W}commentRangeStart", f"{_W}commentRangeEnd", f"{_W}bookmarkStart",
+                             f"{_W}bookmarkEnd"):
+        if element.tag == f"{_W}bookmarkStart":
+            name = element.get(f"{_W}name", "")
+            if name.startswith(SOURCE_MARK_PREFIX):
+                mark_names[element.get(f"{_W}id")] = name
+                open_marks.add(name)
+                if document.paragraphs and any(a.tag == f"{_W}p" for a in element.iterancestors()):
+                    last = document.paragraphs[-1]
+                    last.marks = last.marks | {name}
+            continue
+        if element.tag == f"{_W}bookmarkEnd":
+            open_marks.discard(mark_names.get(element.get(f"{_W}id"), ""))
+            continue
         if element.tag != f"{_W}p":
             anchors.setdefault(element.get(f"{_W}id"), []).append((element, len(document.paragraphs)))
             continue
@@ -135,7 +153,8 @@ def read_document(data: bytes) -> ReadDocument:
             authors=tuple(dict.fromkeys(c.get(f"{_W}author", "") for c in changes)),
             dates=tuple(dict.fromkeys(c.get(f"{_W}date", "") for c in changes)),
             is_deleted=mark is not None and mark.find(f"{_W}del") is not None and not revised,
-            is_inserted=mark is not None and mark.find(f"{_W}ins") is not None and not original)
+            is_inserted=mark is not None and mark.find(f"{_W}ins") is not None and not original,
+            marks=frozenset(open_marks))
         document.has_revisions = document.has_revisions or bool(changes)
         document.paragraphs.append(paragraph)
         if row is not None:
