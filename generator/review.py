@@ -114,7 +114,8 @@ class SourceIndex:
 
     def __init__(self, files: dict[str, str]):
         self.by_text: dict[str, list[Source]] = {}
-        self.headings: list[Source] = []
+        self.headings: dict[str, list[Source]] = {}
+        """Printed heading → its sources (a template prints a heading after its number)."""
         self.files_by_key = {file_key(rel_path): rel_path for rel_path in files}
         """The files the source marks of a document name (`wordml.marks`)."""
         for rel_path, text in sorted(files.items()):
@@ -128,7 +129,7 @@ class SourceIndex:
         if printed:
             self.by_text.setdefault(printed, []).append(source)
             if source.is_heading:
-                self.headings.append(source)
+                self.headings.setdefault(printed, []).append(source)
 
     def _markdown(self, rel_path: str, text: str) -> None:
         for chunk in _chunks(text):
@@ -175,13 +176,12 @@ class SourceIndex:
         found = self.by_text.get(printed)
         if found:
             return found
-        # A heading printed after its number (« Article 2 – Le plan d’action »).
-        return [h for h in self.headings
-                if any(printed.endswith(sep + t) for sep in (" – ", " - ", ". ", " ")
-                       for t in self._printed_heading(h))]
-
-    def _printed_heading(self, heading: Source) -> list[str]:
-        return [t for t, sources in self.by_text.items() if heading in sources]
+        # A heading printed after its number (« Article 2 – Le plan d’action », « 2.1. Intégration »).
+        for separator in (" – ", " - ", ". "):
+            _, found_separator, title = printed.partition(separator)
+            if found_separator and title in self.headings:
+                return self.headings[title]
+        return []
 
 
 def _chunks(text: str) -> list[tuple[int, int]]:
