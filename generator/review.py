@@ -55,6 +55,8 @@ class Source:
     """The YAML value's path (keys and list indexes); empty for Markdown."""
     is_number: bool = False
     is_heading: bool = False
+    raw: str = ""
+    """A YAML value's text as the file holds it (a block scalar with its indentation)."""
 
     @property
     def is_yaml(self) -> bool:
@@ -103,10 +105,10 @@ class Review:
 # --- the map of printed text to sources -------------------------------------------------------------------
 
 
-def _plain(text: str) -> str:
-    """Return the text of Markdown as the documents print it, paragraphs joined by new lines."""
-    return "\n".join("".join(inline.text for inline in block.inlines)
-                     for block in word_blocks(text, 0, _STYLES.body, _STYLES))
+def _printed(text: str) -> list[str]:
+    """Return the text of each paragraph Markdown prints (a soft line break stays in it: Word shows a space)."""
+    return ["".join(inline.text for inline in block.inlines)
+            for block in word_blocks(text, 0, _STYLES.body, _STYLES)]
 
 
 class SourceIndex:
@@ -136,20 +138,20 @@ class SourceIndex:
             start, end = chunk
             body = text[start:end]
             line = text.count("\n", 0, start) + 1
-            printed = _plain(body).split("\n")
+            printed = _printed(body)
             heading = body.lstrip(" >").startswith("#")
             if len(printed) == 1:
                 self._add(printed[0], Source(rel_path, line, start, end, body, is_heading=heading))
                 continue
-            offset = start
-            for number, source_line in enumerate(body.split("\n")):  # a list, a box: one source line each
-                stripped = source_line[_LIST_OR_HEADING.match(source_line).end():]
-                item = _plain(stripped) if stripped.strip() else ""
-                if item and item in printed:
-                    cut = offset + len(source_line) - len(stripped)
-                    self._add(item, Source(rel_path, line + number, cut, offset + len(source_line), stripped,
-                                           is_heading=source_line.lstrip(" >").startswith("#")))
-                offset += len(source_line) + 1
+            for item_start, item_end in _items(body):  # a list, a box: each item, its lines wrapped or not
+                item = body[item_start:item_end]
+                stripped = item[_LIST_OR_HEADING.match(item).end():]
+                printed_item = "\n".join(_printed(stripped)) if stripped.strip() else ""
+                if printed_item and printed_item in printed:
+                    cut = start + item_end - len(stripped)
+                    self._add(printed_item, Source(rel_path, line + body.count("\n", 0, item_start), cut,
+                                                   start + item_end, stripped,
+                                                   is_heading=item.lstrip(" >").startswith("#")))
 
     def _yaml(self, rel_path: str, text: str) -> None:
         try:
@@ -159,7 +161,8 @@ class SourceIndex:
         for path, node in _scalars(root, ()):
             value = node.value
             source = Source(rel_path, node.start_mark.line + 1, node.start_mark.index, node.end_mark.index, value,
-                            path, is_number=node.tag.endswith((":int", ":float")))
+                            path, is_number=node.tag.endswith((":int", ":float")),
+                            raw=text[node.start_mark.index:node.end_mark.index])
             if source.is_number:
                 try:
                     self._add(montant(Decimal(value)), source)
@@ -168,8 +171,9 @@ class SourceIndex:
                 self._add(value, source)
             elif node.tag.endswith(":str") and value.strip():
                 self._add(typographie(value), source)
-                if any(c in value for c in "*_[`^#"):
-                    self._add(_plain(value), source)
+                if any(c in value for c in "*_[`^#\n"):  # Markdown: each paragraph it prints
+                    for printed in _printed(value):
+                        self._add(printed, source)
 
     def candidates(self, printed: str) -> list[Source]:
         printed = printed.strip()
@@ -182,6 +186,24 @@ class SourceIndex:
             if found_separator and title in self.headings:
                 return self.headings[title]
         return []
+
+
+_ITEM_START = re.compile(r"^\s*(?:>\s*)*(?:#{1,6}\s|[-*+]\s|\d+[.)]\s)|^\s*(?:>\s*)*$")
+
+
+def _items(body: str) -> list[tuple[int, int]]:
+    """Return the (start, end) offsets of the items of a Markdown paragraph: a list item or a heading starts
+    one, a line that does not start one continues the last."""
+    items: list[list[int]] = []
+    offset = 0
+    for source_line in body.split("\n"):
+        end = offset + len(source_line)
+        if not items or _ITEM_START.match(source_line) or source_line.lstrip().startswith(">"):
+            items.append([offset, end])
+        else:
+            items[-1][1] = end
+        offset = end + 1
+    return [(a, b) for a, b in items]
 
 
 def _chunks(text: str) -> list[tuple[int, int]]:
@@ -220,6 +242,8 @@ class DocumentMap:
             p.index: {f for name in p.marks if (f := index.files_by_key.get(file_key_of_mark(name)))}
             for p in document.paragraphs if p.marks}
         """The files whose source marks hold each paragraph."""
+        self.ambiguous: dict[int, list[Source]] = {}
+        """The paragraphs several sources print alike, with those sources."""
         current_file = None
         for paragraph in document.paragraphs:
             found = self._resolve(paragraph, current_file)
@@ -251,10 +275,19 @@ class DocumentMap:
             candidates = [c for c in candidates if c.rel_path in marked]
             if not candidates:
                 return None
+        if len(candidates) > 1 and paragraph.row is not None:  # the file its row's other cells come from
+            mates = [self.index.candidates(self.document.paragraphs[i].original)
+                     for i in self.document.rows.get(paragraph.row, ()) if i != paragraph.index]
+            score = {c.rel_path: sum(any(m.rel_path == c.rel_path for m in ms) for ms in mates) for c in candidates}
+            best = max(score.values())
+            candidates = [c for c in candidates if score[c.rel_path] == best]
         if len(candidates) > 1 and current_file is not None:
             near = [c for c in candidates if c.rel_path == current_file]
             candidates = near or candidates
-        return candidates[0] if len({(c.rel_path, c.start) for c in candidates}) == 1 else None
+        if len({(c.rel_path, c.start) for c in candidates}) == 1:
+            return candidates[0]
+        self.ambiguous[paragraph.index] = candidates
+        return None
 
     def _amount_in_row(self, paragraph: ReadParagraph, candidates: list[Source]) -> Source | None:
         """Return the amount field beside its row's label (a budget line), or None: a computed figure."""
@@ -297,6 +330,8 @@ def _template_texts(template_bytes: bytes) -> tuple[set[str], list[re.Pattern]]:
             continue
         if "{{" in text or "{%" in text:
             parts = re.split(r"\{\{.*?\}\}|\{%.*?%\}", text)
+            if not "".join(parts).strip():
+                continue  # a value alone: says nothing of where a paragraph comes from
             patterns.append(re.compile(".*".join(re.escape(typographie(p)) for p in parts) + "$", re.S))
         else:
             fixed.add(text)
@@ -356,6 +391,10 @@ def _finding(change: ParagraphChange, mapped: DocumentMap, files: dict[str, str]
 
 
 def _why_not_content(paragraph, old, mapped, review, fixed, patterns) -> str:
+    several = mapped.ambiguous.get(paragraph.index)
+    if several:
+        listed = " ; ".join(s.describe() for s in several)
+        return f"plusieurs sources impriment ce texte : {listed} — à reporter à la main dans celle qui convient"
     marked = mapped.marked_files.get(paragraph.index)
     if marked:
         files = ", ".join(sorted(marked))
@@ -440,11 +479,14 @@ def _yaml_replacement(source: Source, old: str, new: str) -> tuple[str | None, s
                 return new, None
             return None, f"« {new} » n'est pas un montant lisible : à reporter à la main"
         return (str(int(amount)) if amount == amount.to_integral_value() else str(amount)), None
-    value = _rewrite(source.text, old, new) if _plain(source.text) == old and typographie(source.text) != old \
-        else _detypo(new)
-    if value is None:
-        return None, "le champ modifié porte une mise en forme Markdown : à reporter à la main"
-    return _yaml_scalar(value), None
+    if typographie(source.text) == old:  # the whole value
+        return _yaml_scalar(_detypo(new)), None
+    # One paragraph of Markdown the value holds: the changed words, where the file holds them.
+    raw = _rewrite(source.raw, old, new)
+    if raw is None:
+        return None, ("les mots modifiés ne se retrouvent pas tels quels dans le champ (mise en forme, retour à la "
+                      "ligne) : à reporter à la main")
+    return raw, None
 
 
 def _yaml_scalar(value: str) -> str:

@@ -115,3 +115,21 @@ def test_a_passage_whose_source_changed_since_sending_is_a_conflict(tmp_path, co
             "changé depuis l'envoi du document") in result.output
     assert article.read_text(encoding="utf-8").endswith("la mise à l'épreuve.\n")  # left as the officer wrote it
     assert ": 2 ; refusé(es) : 0" in result.output  # the deleted paragraph and the budget line
+
+
+def test_each_paragraph_of_markdown_held_by_a_yaml_field_is_found_and_rewritten_in_place():
+    from generator.review import SourceIndex, _yaml_replacement
+
+    text = ("intitule: L'essai\noperations: |\n  Le protocole est la feuille de route :\n\n"
+            "  - mettre en place une commission,\n  - faire de la culture un levier.\n")
+    index = SourceIndex({"fiches/a.yaml": text, "articles/b.md": "Premier.\n\n- un item\n  sur deux lignes\n- autre\n"})
+    [item] = index.candidates("faire de la culture un levier.")
+    assert (item.rel_path, item.field, item.line) == ("fiches/a.yaml", ("operations",), 2)
+    replacement, conflict = _yaml_replacement(item, "faire de la culture un levier.",
+                                              "faire du sport un levier.")
+    assert conflict is None
+    assert text.replace(item.raw, replacement) == text.replace("faire de la culture", "faire du sport")
+    [title] = index.candidates("L’essai")  # printed with the curly apostrophe
+    assert _yaml_replacement(title, "L’essai", "L’épreuve") == ("L'épreuve", None)
+    [wrapped] = index.candidates("un item\n  sur deux lignes")  # Word shows the soft line break as a space
+    assert (wrapped.rel_path, wrapped.line) == ("articles/b.md", 3)
