@@ -545,7 +545,8 @@ def apply(review: Review, content_root: Path) -> tuple[list[Finding], list[Findi
 
 
 def _original_text(source: Source) -> str:
-    return source.text if not source.is_yaml else source.text
+    """Return the source's text as the file held it when the review read it."""
+    return source.raw if source.is_yaml else source.text
 
 
 # --- the report --------------------------------------------------------------------------------------------------

@@ -117,8 +117,8 @@ def test_a_passage_whose_source_changed_since_sending_is_a_conflict(tmp_path, co
     assert ": 2 ; refusé(es) : 0" in result.output  # the deleted paragraph and the budget line
 
 
-def test_each_paragraph_of_markdown_held_by_a_yaml_field_is_found_and_rewritten_in_place():
-    from generator.review import SourceIndex, _yaml_replacement
+def test_each_paragraph_of_markdown_held_by_a_yaml_field_is_found_and_rewritten_in_place(tmp_path):
+    from generator.review import Finding, Review, SourceIndex, _yaml_replacement, apply
 
     text = ("intitule: L'essai\noperations: |\n  Le protocole est la feuille de route :\n\n"
             "  - mettre en place une commission,\n  - faire de la culture un levier.\n")
@@ -133,3 +133,23 @@ def test_each_paragraph_of_markdown_held_by_a_yaml_field_is_found_and_rewritten_
     assert _yaml_replacement(title, "L’essai", "L’épreuve") == ("L'épreuve", None)
     [wrapped] = index.candidates("un item\n  sur deux lignes")  # Word shows the soft line break as a space
     assert (wrapped.rel_path, wrapped.line) == ("articles/b.md", 3)
+
+    (tmp_path / "fiches").mkdir()
+    (tmp_path / "fiches" / "a.yaml").write_text(text, encoding="utf-8")
+    edits = [Finding("modification", "faire de la culture un levier.", "faire du sport un levier.", source=item,
+                     replacement=replacement),
+             Finding("modification", "L’essai", "L’épreuve", source=title, replacement="L'épreuve")]
+    applied, refused = apply(Review("contrat", "templates/crte/contrat.docx", edits), tmp_path)
+    assert (len(applied), refused) == (2, [])
+    assert (tmp_path / "fiches" / "a.yaml").read_text(encoding="utf-8") == (
+        text.replace("faire de la culture", "faire du sport").replace("L'essai", "L'épreuve"))
+
+
+def test_a_file_that_is_not_a_word_document_is_told_in_french(tmp_path, contract_dir):
+    returned = tmp_path / "retour.docx"
+    returned.write_text("pas un document", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--contenu", str(contract_dir.parent), "--sortie", str(tmp_path / "output"),
+                                       "relire", "essai", str(returned)])
+    assert result.exit_code == 2
+    assert "ce fichier n'est pas un document Word lisible" in result.output
+    assert "Traceback" not in result.output
