@@ -97,6 +97,8 @@ def main(ctx: click.Context, content_dir: Path, output_dir: Path, force: bool, r
     Exemples :
       python build.py                              produit tous les contrats dans output/
       python build.py verifier crte-lens-lievin    compare les chiffres imprimés aux chiffres calculés
+      python build.py relire crte-lens-lievin retour.docx [--appliquer]
+                                                   relit un document renvoyé ; --appliquer écrit dans content/
       python build.py --formats docx,pdf,odt,html,xlsx   produit aussi le PDF/A, l'ODT, la page web, le tableur
     """
     wanted = tuple(f.strip() for f in formats.split(",") if f.strip()) if formats else None
@@ -147,6 +149,56 @@ def avenant(ctx: click.Context, slug: str, numero: str, force: bool = False) -> 
     if not numero.isdigit():
         raise click.BadParameter(f"« {numero} » n'est pas un numéro d'avenant", param_hint="NUMERO")
     _build(ctx, _roots(ctx, (slug,)), force, avenant=int(numero))
+
+
+@main.command("relire", context_settings=CONTEXT)
+@click.argument("slug", metavar="DOSSIER")
+@click.argument("returned", metavar="RETOUR.docx", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--appliquer", "apply_changes", is_flag=True,
+              help="Écrit dans content/ les modifications applicables, puis reconstruit le contrat (sans cette "
+                   "option, rien n'est écrit dans content/).")
+@click.pass_context
+def relire(ctx: click.Context, slug: str, returned: Path, apply_changes: bool) -> None:
+    """Relit un document Word renvoyé par un partenaire : chaque modification (suivie ou non) et chaque
+    commentaire, à sa source (fichier, ligne, champ ou paragraphe), avec l'auteur et la date. Écrit aussi une
+    page web du rapport dans le dossier de sortie du contrat. Le contenu (content/) n'est modifié qu'avec
+    --appliquer ; les changements non applicables (chiffres calculés, texte du modèle, source modifiée depuis
+    l'envoi) sont listés, jamais ignorés.
+
+    \b
+    Exemples :
+      python build.py relire crte-lens-lievin retour-region.docx
+      python build.py relire crte-lens-lievin retour-region.docx --appliquer
+    """
+    from .review import ReviewError, apply, describe_finding, report_html, review_returned
+
+    root = ctx.obj["content_dir"] / slug
+    if not (root / "contrat.yaml").is_file():
+        click.echo(f"{display_path(root)} : aucun contrat.yaml dans ce dossier", err=True)
+        sys.exit(2)
+    try:
+        review = review_returned(root, returned, ctx.obj["output_dir"], TEMPLATES_DIR)
+    except ReviewError as exc:
+        click.echo(f"relire : {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"{display_path(returned)} : document « {review.document_name} » de {slug}, "
+               f"{len(review.findings)} modification(s) et commentaire(s)")
+    if review.sources_changed:
+        click.echo("attention : les sources ont changé depuis l'envoi de ce document")
+    for finding in review.findings:
+        for line in describe_finding(finding):
+            click.echo(f"  {line}")
+    if apply_changes:
+        applied, refused = apply(review, root)
+        click.echo(f"appliqué(es) dans {display_path(root)} : {len(applied)} ; refusé(es) : {len(refused)}")
+        for finding in refused:
+            click.echo(f"  {finding.source.describe()} : {finding.conflict}")
+    page = ctx.obj["output_dir"] / slug / f"relecture-{returned.stem}.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(report_html(review, slug), encoding="utf-8")
+    click.echo(f"rapport : {display_path(page)}")
+    if apply_changes and applied:
+        _build(ctx, [root], force=False)
 
 
 def _new_avenant(ctx: click.Context, slug: str) -> None:

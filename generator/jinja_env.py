@@ -65,7 +65,7 @@ def prose(context: Context, value: str, heading_offset: int = 0, style: str | No
     renderer = context.get(PROSE_RENDERER_KEY)
     if renderer is None:
         return value
-    rendered = renderer.render(value, heading_offset, style)
+    rendered = renderer.render(value, heading_offset, style, getattr(value, "source", None))
     return Markup(rendered) if isinstance(rendered, str) else rendered
 
 

@@ -195,10 +195,13 @@ class ProseRenderer:
         if images_dir is not None:
             writer.image_loader = partial(load_image, images_dir)
 
-    def render(self, text: str, heading_offset: int = 0, body_style: str | None = None) -> Fragment:
+    def render(self, text: str, heading_offset: int = 0, body_style: str | None = None,
+               source: str | None = None) -> Fragment:
         """Return the fragment of a Markdown text; `#` becomes heading level 1 + `heading_offset`, and
-        paragraphs take `body_style` when given (a table cell's style, say) instead of the body text style."""
-        return self.writer.fragment(word_blocks(text, heading_offset, body_style or self.styles.body, self.styles))
+        paragraphs take `body_style` when given (a table cell's style, say) instead of the body text style.
+        `source`, the content file the text comes from, is marked around its paragraphs (for `relire`)."""
+        return self.writer.fragment(word_blocks(text, heading_offset, body_style or self.styles.body, self.styles),
+                                    source)
 
 
 @lru_cache(maxsize=1024)
@@ -370,8 +373,10 @@ class HtmlProseRenderer:
         self.used_ids.add(candidate)
         return candidate
 
-    def render(self, text: str, heading_offset: int = 0, body_style: str | None = None) -> str:
-        """Return the HTML of a Markdown text; `#` becomes `<h{1 + heading_offset}>` (at most h6)."""
+    def render(self, text: str, heading_offset: int = 0, body_style: str | None = None,
+               source: str | None = None) -> str:
+        """Return the HTML of a Markdown text; `#` becomes `<h{1 + heading_offset}>` (at most h6). (`source` is
+        for Word documents only.)"""
         root = parse(text)
         for element in root.iter():
             if element.tag in ("code", "pre"):

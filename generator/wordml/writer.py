@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable
 from lxml import etree
 
 from ..exposants import marquer_exposants
+from .marks import marked
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -327,6 +328,8 @@ class DocumentWriter:
     """Media part name → (content type, bytes) of the pictures the document adds (one part per image)."""
     image_loader: Callable[[str], tuple[bytes, str]] | None = field(default=None, repr=False, compare=False)
     """Returns the bytes and the file name of a picture of the prose (`Inline.image`); None: prose has none."""
+    marked_sources: dict[str, int] = field(default_factory=dict)
+    """How many times each content file's prose was printed with its source mark."""
     _calls: list[tuple[str, tuple, str]] | None = field(default=None, init=False, repr=False, compare=False)
     """The writer's calls made while a region renders, when it is recorded."""
 
@@ -344,8 +347,9 @@ class DocumentWriter:
 
     # --- content ------------------------------------------------------------------------------------------
 
-    def fragment(self, blocks: Iterable[Block]) -> Fragment:
-        """Return the WordprocessingML of paragraphs; each numbered list of them starts again at 1."""
+    def fragment(self, blocks: Iterable[Block], source: str | None = None) -> Fragment:
+        """Return the WordprocessingML of paragraphs; each numbered list of them starts again at 1. With
+        `source` (a content file's path), they are held by its hidden source mark (`marks.marked`)."""
         if self._calls is not None:
             blocks = tuple(blocks)
         num_ids: dict[int, int] = {}
@@ -363,9 +367,13 @@ class DocumentWriter:
             toc = self.template.toc
             if toc is not None and style_id in toc.levels_by_style:
                 self._add_toc_entry(toc.levels_by_style[style_id], "".join(i.text for i in block.inlines))
-        fragment = Fragment("".join(out), self.template.namespaces or Fragment.namespaces)
+        xml = "".join(out)
+        if source:
+            rank = self.marked_sources[source] = self.marked_sources.get(source, 0) + 1
+            xml = marked(xml, source, rank)
+        fragment = Fragment(xml, self.template.namespaces or Fragment.namespaces)
         if self._calls is not None:
-            self._calls.append(("fragment", (blocks,), fragment.xml))
+            self._calls.append(("fragment", (blocks, source), fragment.xml))
         return fragment
 
     def _inline(self, inline: Inline) -> str:
@@ -505,13 +513,13 @@ class DocumentWriter:
     def _replays(self, recorded: RecordedRegion) -> bool:
         """Make the recorded calls; tell whether each gave what it gave when recorded, else undo them all."""
         state = (len(self.new_nums), len(self.hyperlinks), len(self.toc_entries), self.has_sommaire,
-                 len(self.pictures), dict(self.media))
+                 len(self.pictures), dict(self.media), dict(self.marked_sources))
         for method, args, result in recorded.calls:
             given = self.fragment(*args).xml if method == "fragment" else self.capture(*args)
             if given != result:
                 del self.new_nums[state[0]:], self.hyperlinks[state[1]:], self.toc_entries[state[2]:]
                 del self.pictures[state[4]:]
-                self.has_sommaire, self.media = state[3], state[5]
+                self.has_sommaire, self.media, self.marked_sources = state[3], state[5], state[6]
                 return False
         return True
 

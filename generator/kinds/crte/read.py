@@ -13,6 +13,14 @@ from ..common import read_prose
 from .schema import Contrat, Fiche, MaquettePubliee
 
 
+def _mark_prose(model, rel: str) -> None:
+    """Name the file of the Markdown a fiche's fields hold (its documents mark where it comes from)."""
+    for name in type(model).model_fields:
+        value = getattr(model, name, None)
+        if isinstance(value, Prose) and value.source is None:
+            value.source = rel
+
+
 @dataclass
 class FicheSource:
     """A validated fiche and the file it comes from."""
@@ -86,6 +94,7 @@ def read(tree: SourceTree, problems: Problems) -> DossierCRTE | None:
                 problems.add(where(), f"la fiche « {slug} » est citée deux fois")
             elif validated[rel] is not None:
                 fiches[slug] = FicheSource(slug, validated[rel], tree.get(rel))
+                _mark_prose(validated[rel], rel)
     listed = {f"fiches/{slug}.yaml" for axe in contrat.axes for slug in axe.fiches if isinstance(slug, str)}
     for rel in validated:
         if rel not in listed:
