@@ -181,12 +181,15 @@ def main() -> None:
     args.started = time.strftime("%H:%M", time.gmtime())
     work = Path(tempfile.mkdtemp(prefix="paraphe-bench-"))
     cores = os.cpu_count() or 1
-    if "f" in args.sections:
-        rows += pdf_throughput(work, args.documents_pdf)
-    if set(args.sections) - {"f", "g"}:
-        rows = measure_batch(args, work, cores) + rows
-    if "g" in args.sections:
-        rows += instructions(args, work)
+    try:
+        if "f" in args.sections:
+            rows += pdf_throughput(work, args.documents_pdf)
+        if set(args.sections) - {"f", "g"}:
+            rows = measure_batch(args, work, cores) + rows
+        if "g" in args.sections:
+            rows += instructions(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # the corpora: hundreds of megabytes
     write_results(rows, args, cores)
 
 
@@ -437,7 +440,7 @@ def write_results(rows: list[tuple[str, str]], args, cores: int) -> None:
     kept = []
     if results.is_file():
         for line in results.read_text(encoding="utf-8").splitlines():
-            match = re.match(r"\| (([a-h])\. .*?) \| (.*) \|$", line)  # h: bench/tuning_ab.py
+            match = re.match(r"\| (([a-z])\. .*?) \| (.*) \|$", line)  # h: tuning_ab.py; i: by hand
             if match and match.group(2) not in measured:
                 kept.append((match.group(1), match.group(3)))
     rows = sorted(kept + rows, key=lambda row: row[0][0])
