@@ -2,18 +2,22 @@
 
     python bench/run.py [--contrats 849] [--repetitions 5]
 
-a. one CRTE: the engine end to end (load → write) vs stock docxtpl (`DocxTemplate(path)`, `render`, `save`) on
-   the same template and context, vs the floor (serialize and zip the same output); another contract of the
-   corpus at each round, and one same contract rebuilt round after round;
-b. the corpus from cold with one worker and with all cores (best of three, and the cycles and instructions of
-   all the processes of one, counted by `perf stat`), and stock docxtpl per document on the same corpus;
+a. one CRTE, in one process: the engine end to end (load → write) vs stock docxtpl (`DocxTemplate(path)`,
+   `render`, `save`) on the same template and context, vs the floor (writing the same finished bytes: a lower
+   bound of any engine); another contract of the corpus at each round, and one same contract rebuilt round after
+   round; on the corpus whose contracts each have their own prose (the main figure), then on the corpus that
+   copies Lens-Liévin's prose word for word (a second, labelled figure);
+b. the own-prose corpus from cold with one worker and with all cores, and the copied-prose corpus with all cores,
+   in interleaved rounds (medians; the cycles and instructions of all the processes of one, counted by `perf
+   stat` where it can count), and stock docxtpl per contract document vs the engine per document, one process
+   each;
 c. a no-op rebuild of the corpus, and a rebuild after changing one fiche, wall time with the interpreter's start;
-d. peak memory of the batch, small corpus vs full corpus;
+d. peak memory of the whole build (the parent and its workers, summed), small corpus vs full corpus;
 e. time per fiche at 10, 30, 100, 300 fiches;
 f. PDF/A throughput: one LibreOffice process for a batch of documents vs one `soffice --convert-to` per document;
 g. instructions per CRTE, counted by `perf stat` (the machine's speed drifts, these do not): the engine end to end
    for the contract document and for both documents, stock docxtpl's render and save;
-i. the cost of the page-numbered sommaire: the same CRTE documents made PDF/A in one conversion (no page numbers
+j. the cost of the page-numbered sommaire: the same CRTE documents made PDF/A in one conversion (no page numbers
    in the sommaire) and laid out until their sommaire's numbers are right (`render_office.paginate`).
 `--sections f` measures some sections only and replaces their rows in RESULTS.md. Ratios come from figures measured in the same run. Not a test: nothing here asserts anything.
 """
@@ -21,21 +25,18 @@ i. the cost of the page-numbered sommaire: the same CRTE documents made PDF/A in
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import platform
 import re
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-import zipfile
 from pathlib import Path
 
-from lxml import etree
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -95,32 +96,52 @@ def stock_docxtpl(context: dict, dest: Path) -> None:
     template.save(str(dest))
 
 
-def floor(data: bytes) -> None:
-    """The floor: serialize the finished document's XML parts and zip them."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    parts = {name: source.read(name) for name in source.namelist()}
-    trees = {name: etree.fromstring(blob) for name, blob in parts.items() if name.endswith(".xml")}
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, blob in parts.items():
-            target.writestr(name, etree.tostring(trees[name]) if name in trees else blob)
+def floor(data: bytes, dest: Path) -> None:
+    """The floor: write the finished document's bytes as the engine writes them (atomic, synced): whatever an
+    engine does, it writes at least this."""
+    atomic_write(dest, data)
 
 
 def run_build(content: Path, output: Path, *extra: str, counted: bool = False) -> tuple[float, int, dict[str, int]]:
-    """Run `python build.py` as a user would; return its wall time, its peak memory (KiB), and when `counted`
-    and perf can count here, the cycles and instructions of all its processes (an empty dict otherwise)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run `python build.py` as a user would; return its wall time, the peak of the resident memory (KiB) of the
+    whole build (the parent and its workers, summed, sampled every 10 ms), and when `counted` and perf can
+    count here, the cycles and instructions of all its processes (an empty dict otherwise)."""
     command = [sys.executable, str(ROOT / "build.py"), "--contenu", str(content), "--sortie", str(output), *extra]
     perf_path = shutil.which("perf") if counted else None
     perf = [perf_path, "stat", "-x", ",", "-e", "cycles,instructions"]
     counting = perf_path is not None and \
         bool(_counted_events(subprocess.run([*perf, "true"], capture_output=True, text=True)))
     start = time.perf_counter()
-    result = subprocess.run([*perf, *command] if counting else command, check=True, capture_output=True,
-                            text=True)
+    process = subprocess.Popen([*perf, *command] if counting else command, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    peak = [0]
+    sampler = threading.Thread(target=_sample_tree_memory, args=(process, peak), daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
     elapsed = time.perf_counter() - start
-    counts = _counted_events(result) if counting else {}
-    return elapsed, max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss), counts
+    sampler.join()
+    if process.returncode != 0:
+        raise subprocess.CalledProcessError(process.returncode, command, stderr=stderr)
+    counts = _counted_events(subprocess.CompletedProcess(command, 0, "", stderr)) if counting else {}
+    return elapsed, peak[0], counts
+
+
+def _sample_tree_memory(process: subprocess.Popen, peak: list[int]) -> None:
+    """Keep in `peak[0]` the largest sum of the resident memory (KiB) of `process` and its descendants."""
+    while process.poll() is None:
+        total, pending = 0, [process.pid]
+        while pending:
+            pid = pending.pop()
+            try:
+                with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
+                    total += next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as children:
+                        pending += [int(child) for child in children.read().split()]
+            except (OSError, ValueError):
+                continue  # the process ended meanwhile
+        peak[0] = max(peak[0], total)
+        time.sleep(0.01)
 
 
 def _counted_events(result: subprocess.CompletedProcess) -> dict[str, int]:
@@ -137,13 +158,8 @@ def _counted_events(result: subprocess.CompletedProcess) -> dict[str, int]:
 
 
 def peak_memory(content: Path, output: Path) -> int:
-    """Return the peak resident memory (MiB) of the largest process of one cold build, run in its own child."""
-    code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True); "
-            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    result = subprocess.run([sys.executable, "-c", code, sys.executable, str(ROOT / "build.py"), "--contenu",
-                             str(content), "--sortie", str(output), "--tout"], check=True, capture_output=True,
-                            text=True)
-    return int(result.stdout.strip()) // 1024
+    """Return the peak resident memory (MiB) of one cold build, the parent and its workers summed."""
+    return run_build(content, output, "--tout")[1] // 1024
 
 
 def main() -> None:
@@ -151,7 +167,7 @@ def main() -> None:
     parser.add_argument("--contrats", type=int, default=849)
     parser.add_argument("--petit", type=int, default=100, help="size of the small corpus (memory comparison)")
     parser.add_argument("--repetitions", type=int, default=5)
-    parser.add_argument("--sections", default="abcdefgi", help="sections to measure (others kept from RESULTS.md)")
+    parser.add_argument("--sections", default="abcdefgj", help="sections to measure (others kept from RESULTS.md)")
     parser.add_argument("--documents-pdf", type=int, default=10, help="documents converted in section f")
     parser.add_argument("--compter", nargs=3, metavar=("QUOI", "N", "CORPUS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -159,16 +175,21 @@ def main() -> None:
         counted_work(args.compter[0], int(args.compter[1]), Path(args.compter[2]))
         return
     rows: list[tuple[str, str]] = []
+    args.load_before = os.getloadavg()  # the machine is shared: its load is written with the figures
+    args.started = time.strftime("%H:%M", time.gmtime())
     work = Path(tempfile.mkdtemp(prefix="paraphe-bench-"))
     cores = os.cpu_count() or 1
-    if "f" in args.sections:
-        rows += pdf_throughput(work, args.documents_pdf)
-    if set(args.sections) - {"f", "g", "h", "i"}:
-        rows = measure_batch(args, work, cores) + rows
-    if "g" in args.sections:
-        rows += instructions(args, work)
-    if "i" in args.sections:
-        rows += sommaire_cost(work, args.documents_pdf)
+    try:
+        if "f" in args.sections:
+            rows += pdf_throughput(work, args.documents_pdf)
+        if set(args.sections) - {"f", "g", "h", "i", "j"}:
+            rows = measure_batch(args, work, cores) + rows
+        if "g" in args.sections:
+            rows += instructions(args, work)
+        if "j" in args.sections:
+            rows += sommaire_cost(work, args.documents_pdf)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # the corpora: hundreds of megabytes
     write_results(rows, args, cores)
 
 
@@ -191,7 +212,7 @@ def pdf_throughput(work: Path, count: int) -> list[tuple[str, str]]:
 
 
 def sommaire_cost(work: Path, count: int) -> list[tuple[str, str]]:
-    """i. Make `count` CRTE documents PDF/A: in one conversion (their sommaire without page numbers), then laid
+    """j. Make `count` CRTE documents PDF/A: in one conversion (their sommaire without page numbers), then laid
     out until the page numbers written in their sommaire are those of the layout; same documents, same run."""
     roots = make_corpus(work / "sommaire", count, fiches=10)
     documents = {f"{root.name}.docx": engine_one(root, work / f"{root.name}.docx") for root in roots}
@@ -201,11 +222,11 @@ def sommaire_cost(work: Path, count: int) -> list[tuple[str, str]]:
     start = time.perf_counter()
     passes = [laid_out.passes for laid_out in paginate(documents).values()]
     numbered = time.perf_counter() - start
-    return [(f"i. PDF/A de {count} CRTE, sommaire sans numéros de page (une conversion)",
+    return [(f"j. PDF/A de {count} CRTE, sommaire sans numéros de page (une conversion)",
              f"{plain:.1f} s ({plain / count:.2f} s par document)"),
-            (f"i. PDF/A de {count} CRTE, sommaire numéroté (mises en page par document : {min(passes)} à "
+            (f"j. PDF/A de {count} CRTE, sommaire numéroté (mises en page par document : {min(passes)} à "
              f"{max(passes)})", f"{numbered:.1f} s ({numbered / count:.2f} s par document)"),
-            ("i. coût du sommaire numéroté par document", f"{(numbered - plain) / count:.2f} s "
+            ("j. coût du sommaire numéroté par document", f"{(numbered - plain) / count:.2f} s "
                                                           f"(rapport {numbered / plain:.2f})")]
 
 
@@ -286,6 +307,11 @@ def measure_batch(args, work: Path, cores: int) -> list[tuple[str, str]]:
 
 
 def one_crte(args, work: Path) -> list[tuple[str, str]]:
+    """a. One CRTE, on the own-prose corpus (the main figure) and on the copied-prose corpus (labelled)."""
+    return one_crte_on(args, work, "propre") + one_crte_on(args, work, "copiee")
+
+
+def one_crte_on(args, work: Path, prose: str) -> list[tuple[str, str]]:
     """a. One CRTE: the engine end to end, stock docxtpl on the same template and context, the floor.
 
     Each round measures, in turn (a ratio compares runs made under the same load of the machine): the engine
@@ -295,7 +321,7 @@ def one_crte(args, work: Path) -> list[tuple[str, str]]:
     (as when a legal officer rebuilds the contract being drafted); the engine's render and write alone; the
     floor."""
     rounds = 3 * args.repetitions
-    roots = make_corpus(work / "un", rounds + 1)
+    roots = make_corpus(work / f"un-{prose}", rounds + 1, prose=prose)
     same = roots[0]
     same_context = contract_context(same)
     times: dict[str, list[float]] = {name: [] for name in ("engine", "stock", "same", "same-stock", "render",
@@ -315,53 +341,73 @@ def one_crte(args, work: Path) -> list[tuple[str, str]]:
         measure("same-stock", lambda: stock_docxtpl(same_context, work / "stock.docx"))
         measure("render", lambda: atomic_write(work / "rendu.docx",
                                                render_docx(TEMPLATE, context, provenance("bench"))))
-        measure("floor", lambda: floor(data))
+        measure("floor", lambda: floor(data, work / "plancher.docx"))
         if index == 0:  # the warm-up round: templates compiled, modules imported
             for values in times.values():
                 values.clear()
     median = {name: statistics.median(values) for name, values in times.items()}
     ms = {name: f"{value * 1000:.0f} ms" for name, value in median.items()}
-    return [("a. un CRTE (27 fiches, 13 articles), un autre à chaque mesure : moteur de bout en bout", ms["engine"]),
-            ("a. docxtpl standard (même modèle, même contexte ; DocxTemplate, render, save)", ms["stock"]),
-            ("a. le même CRTE reconstruit : moteur de bout en bout", ms["same"]),
-            ("a. le même CRTE reconstruit : docxtpl standard", ms["same-stock"]),
-            ("a. moteur, rendu et écriture seuls (même contexte que docxtpl)", ms["render"]),
-            ("a. plancher (sérialiser + zipper le même document)", ms["floor"]),
-            ("a. rapport docxtpl / moteur, un CRTE différent à chaque mesure",
+    label = "prose propre à chaque contrat" if prose == "propre" else "prose copiée de Lens-Liévin (second chiffre)"
+    a = f"a. [{label}]"
+    return [(f"{a} un CRTE (27 fiches, 13 articles), un autre à chaque mesure : moteur de bout en bout, "
+             "1 processus", ms["engine"]),
+            (f"{a} docxtpl standard (même modèle, même contexte ; DocxTemplate, render, save), 1 processus",
+             ms["stock"]),
+            (f"{a} le même CRTE reconstruit : moteur de bout en bout", ms["same"]),
+            (f"{a} le même CRTE reconstruit : docxtpl standard", ms["same-stock"]),
+            (f"{a} moteur, rendu et écriture seuls (même contexte que docxtpl)", ms["render"]),
+            (f"{a} plancher (écrire les octets finis du même document, comme le moteur les écrit)", ms["floor"]),
+            (f"{a} rapport docxtpl / moteur, un CRTE différent à chaque mesure",
              f"{median['stock'] / median['engine']:.2f}"),
-            ("a. rapport docxtpl / moteur, le même CRTE reconstruit",
+            (f"{a} rapport docxtpl / moteur, le même CRTE reconstruit",
              f"{median['same-stock'] / median['same']:.2f}"),
-            ("a. rapport docxtpl / moteur, rendu et écriture seuls", f"{median['stock'] / median['render']:.2f}"),
-            ("a. rapport moteur / plancher", f"{median['engine'] / median['floor']:.2f}")]
+            (f"{a} rapport docxtpl / moteur, rendu et écriture seuls", f"{median['stock'] / median['render']:.2f}"),
+            (f"{a} rapport moteur / plancher", f"{median['engine'] / median['floor']:.2f}")]
 
 
 def cold_corpus(args, work: Path, corpus: Path, roots: list[Path], cores: int) -> list[tuple[str, str]]:
-    """b. The corpus from cold with one worker, and with all cores three times (the machine is shared: the best
-    of three is the least disturbed, and perf counts the instructions of the last, which the machine's load does
-    not change, and its cycles, which it does), and stock docxtpl per document."""
+    """b. The own-prose corpus from cold with one worker, then with all cores and the copied-prose corpus with
+    all cores in interleaved rounds (the machine is shared: a ratio compares runs made side by side; medians,
+    perf counting the instructions of the last own-prose build, which the machine's load does not change, and
+    its cycles, which it does), and stock docxtpl per contract document, one process like the engine's."""
+    copied = work / "corpus-copie"
+    make_corpus(copied, args.contrats, prose="copiee")
     t_one_worker, _, _ = run_build(corpus, work / "out-1", "--tout", "--travailleurs", "1")
-    all_cores = [run_build(corpus, work / ("out" if attempt == 2 else f"out-tous-{attempt}"), "--tout",
-                           counted=attempt == 2) for attempt in range(3)]  # section c rebuilds the last
-    times, counts = sorted(t for t, _, _ in all_cores), all_cores[-1][2]
+    own, repeated, counts = [], [], {}
+    for attempt in range(3):
+        elapsed, _, measured = run_build(corpus, work / ("out" if attempt == 2 else f"out-tous-{attempt}"),
+                                         "--tout", counted=attempt == 2)  # section c rebuilds the last
+        own.append(elapsed)
+        counts = measured or counts
+        repeated.append(run_build(copied, work / f"out-copie-{attempt}", "--tout")[0])
     docs = 2 * args.contrats  # contrat.docx and annexes.docx per contract
     start = time.perf_counter()
     for root in roots:  # the content read by the engine: docxtpl has no reader of its own
         stock_docxtpl(contract_context(root), work / "stock.docx")
     t_stock_corpus = time.perf_counter() - start
-    rows = [(f"b. {args.contrats} contrats à froid, 1 processus",
+
+    def shown(times: list[float]) -> str:
+        return (f"{statistics.median(times):.1f} s ({docs / statistics.median(times):.1f} documents/s ; "
+                f"de {min(times):.1f} à {max(times):.1f} s)")
+
+    ratios = sorted(o / r for o, r in zip(own, repeated))
+    rows = [(f"b. {args.contrats} contrats à froid, prose propre, 1 processus",
              f"{t_one_worker:.1f} s ({docs / t_one_worker:.1f} documents/s)"),
-            (f"b. {args.contrats} contrats à froid, {cores} processus, meilleur de 3",
-             f"{times[0]:.1f} s ({docs / times[0]:.1f} documents/s ; médiane {times[1]:.1f} s, "
-             f"au plus {times[2]:.1f} s)")]
+            (f"b. {args.contrats} contrats à froid, prose propre, {cores} processus, médiane de 3", shown(own)),
+            (f"b. [second chiffre] {args.contrats} contrats à froid, prose copiée de Lens-Liévin, {cores} processus,"
+             " médiane de 3 (passages entrelacés avec la ligne précédente)", shown(repeated)),
+            (f"b. rapport prose propre / prose copiée, {cores} processus, médiane des 3 paires (extrêmes)",
+             f"{ratios[1]:.2f} ({ratios[0]:.2f} à {ratios[2]:.2f})")]
     if counts:
         rows.append((f"b. {args.contrats} contrats à froid, {cores} processus : tous les processus (perf stat)",
                      f"{counts.get('cycles', 0) / 1e9:.0f} milliards de cycles, "
                      f"{counts.get('instructions', 0) / 1e9:.0f} milliards d'instructions"))
+    per_stock, per_engine = t_stock_corpus / args.contrats, t_one_worker / docs
     return rows + [
-        (f"b. docxtpl standard, {args.contrats} contrats (contrat seul, lu par le moteur, 1 processus)",
-         f"{t_stock_corpus:.1f} s"),
-        ("b. rapport docxtpl (contrat seul) / moteur (contrat + annexes, 1 processus)",
-         f"{t_stock_corpus / t_one_worker:.2f}")]
+        (f"b. docxtpl standard, {args.contrats} documents de contrat (contenu lu par le moteur), 1 processus",
+         f"{t_stock_corpus:.1f} s ({per_stock * 1000:.0f} ms par document)"),
+        ("b. rapport par document, 1 processus de chaque côté : docxtpl (document du contrat) / moteur (contrat "
+         "et annexes, démarrage et lecture compris)", f"{per_stock / per_engine:.2f}")]
 
 
 def incremental(args, work: Path, corpus: Path, roots: list[Path]) -> list[tuple[str, str]]:
@@ -390,8 +436,10 @@ def memory(args, work: Path, corpus: Path) -> list[tuple[str, str]]:
     make_corpus(small, args.petit)
     memory_small = peak_memory(small, work / "out-petit")
     memory_full = peak_memory(corpus, work / "out-plein")
-    return [(f"d. mémoire maximale, {args.petit} contrats", f"{memory_small} Mio"),
-            (f"d. mémoire maximale, {args.contrats} contrats", f"{memory_full} Mio")]
+    return [(f"d. mémoire maximale de toute la construction (parent et travailleurs), {args.petit} contrats",
+             f"{memory_small} Mio"),
+            (f"d. mémoire maximale de toute la construction (parent et travailleurs), {args.contrats} contrats",
+             f"{memory_full} Mio")]
 
 
 def per_fiche(args, work: Path) -> list[tuple[str, str]]:
@@ -411,16 +459,19 @@ def write_results(rows: list[tuple[str, str]], args, cores: int) -> None:
     kept = []
     if results.is_file():
         for line in results.read_text(encoding="utf-8").splitlines():
-            match = re.match(r"\| (([a-i])\. .*?) \| (.*) \|$", line)  # h: bench/tuning_ab.py
+            match = re.match(r"\| (([a-z])\. .*?) \| (.*) \|$", line)  # h: tuning_ab.py; i: by hand
             if match and match.group(2) not in measured:
                 kept.append((match.group(1), match.group(3)))
     rows = sorted(kept + rows, key=lambda row: row[0][0])
     machine = (f"{platform.machine()}, {cores} cœurs, Python {platform.python_version()}, "
                f"{platform.system()} {platform.release()}")
     lines = ["# Résultats du banc d'essai", "", f"Machine : {machine}. Sections {args.sections} mesurées le "
-             f"{time.strftime('%Y-%m-%d (passage fini à %H:%M UTC)', time.gmtime())} par "
+             f"{time.strftime('%Y-%m-%d', time.gmtime())} de {args.started} à {time.strftime('%H:%M', time.gmtime())}"
+             f" UTC (charge moyenne de la machine sur 1, 5 et 15 minutes : "
+             f"{' / '.join(f'{x:.1f}' for x in args.load_before)} au début, "
+             f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} à la fin) par "
              f"`python bench/run.py --contrats {args.contrats} --petit {args.petit} "
-             f"--sections {args.sections}`" + (" (les autres lignes viennent du passage précédent)" if kept else "")
+             f"--repetitions {args.repetitions} --sections {args.sections}`" + (" (les autres lignes viennent du passage précédent)" if kept else "")
              + " ; les rapports d'une section viennent de mesures du même passage.", "", "| mesure | résultat |",
              "| --- | --- |"]
     lines += [f"| {name} | {value} |" for name, value in rows]

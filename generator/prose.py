@@ -19,7 +19,6 @@ from pathlib import Path
 import markdown
 from markdown.extensions import Extension
 from markdown.inlinepatterns import SimpleTagInlineProcessor
-from markdown.treeprocessors import Treeprocessor
 from markdown.util import ETX, STX
 
 from .french import typographie
@@ -33,21 +32,9 @@ class _Superscript(Extension):
         md.inlinePatterns.register(SimpleTagInlineProcessor(r"()\^\{(.+?)\}", "sup"), "paraphe_sup", 75)
 
 
-class _KeepTree(Treeprocessor):
-    """Keeps the finished element tree on the Markdown instance (python-markdown serialises it otherwise)."""
-
-    def run(self, root: ET.Element) -> None:
-        self.md.paraphe_root = root
-
-
-class _KeepTreeExtension(Extension):
-    def extendMarkdown(self, md: markdown.Markdown) -> None:
-        md.treeprocessors.register(_KeepTree(md), "paraphe_keep", -100)
-
-
 def new_markdown() -> markdown.Markdown:
     """Return a Markdown parser that does not interpret raw HTML or entities, and knows `^{…}`."""
-    md = markdown.Markdown(extensions=[_Superscript(), _KeepTreeExtension(), "sane_lists"])
+    md = markdown.Markdown(extensions=[_Superscript(), "sane_lists"])
     md.preprocessors.deregister("html_block")
     for name in ("html", "entity"):
         md.inlinePatterns.deregister(name)
@@ -64,15 +51,53 @@ def _parser() -> markdown.Markdown:
     return _PARSERS.markdown
 
 
+_PATTERN_NEEDS = {
+    "backtick": ("`",), "escape": ("\\",), "reference": ("[",), "link": ("[",), "image_link": ("[",),
+    "image_reference": ("[",), "short_reference": ("[",), "short_image_ref": ("[",), "autolink": ("<",),
+    "automail": ("<",), "linebreak": ("  ",), "not_strong": ("*", "_"), "em_strong": ("*",), "em_strong2": ("_",),
+    "paraphe_sup": ("^{",),
+}
+"""Strings one of which each inline pattern's regular expression needs to match (python-markdown's delimiter
+processor, when it has one, needs one of its delimiters; a pattern not named here is always tried)."""
+
+
+def _inline_patterns(md: markdown.Markdown, source: str) -> list:
+    """Return, in python-markdown's order, the inline patterns of `md` that may match in `source`."""
+    if not hasattr(md, "paraphe_pattern_needs"):
+        registry = md.inlinePatterns
+        names = sorted((item.name for item in registry._priority), key=registry.get_index_for_name)
+        md.paraphe_pattern_needs = [
+            (registry[name], tuple(getattr(registry[name], "tokens", None) or ()) or _PATTERN_NEEDS.get(name))
+            for name in names]
+        md.paraphe_pattern_lists = {}
+    may_match = tuple(needs is None or any(need in source for need in needs)
+                      for _, needs in md.paraphe_pattern_needs)
+    kept = md.paraphe_pattern_lists.get(may_match)
+    if kept is None:
+        kept = md.paraphe_pattern_lists[may_match] = [
+            pattern for (pattern, _), keep in zip(md.paraphe_pattern_needs, may_match) if keep]
+    return kept
+
+
 def parse(text: str) -> ET.Element:
     """Return the element tree (HTML vocabulary) of a Markdown text."""
+    if not text.strip():  # python-markdown makes no tree for blank text
+        return ET.Element("div")
     md = _parser()
     md.reset()
-    md.paraphe_root = None
-    md.convert(text)
-    root = md.paraphe_root
-    if root is None:  # python-markdown returns early, without a tree, for blank text
-        return ET.Element("div")
+    # python-markdown's `convert`, up to the finished tree (it serialises the tree to HTML after): preprocess,
+    # parse the blocks, run the tree processors. The inline processor tries only the patterns that may match:
+    # a pattern whose regular expression needs a character the text does not hold never matches (and
+    # python-markdown tries each pattern on each piece of text, which was most of the parse).
+    lines = text.split("\n")
+    for preprocessor in md.preprocessors:
+        lines = preprocessor.run(lines)
+    root = md.parser.parseDocument(lines).getroot()
+    md.treeprocessors["inline"].inlinePatterns = _inline_patterns(md, "\n".join(lines))
+    for treeprocessor in md.treeprocessors:
+        new_root = treeprocessor.run(root)
+        if new_root is not None:
+            root = new_root
     _unstash(md, root)
     return root
 

@@ -19,6 +19,7 @@ from .jinja_env import PROSE_RENDERER_KEY, WORDML_KEY, environment
 from .prose import ProseRenderer
 from .provenance import Provenance
 from .wordml.template import CompiledTemplate, TemplatePartError
+from .wordml.template_cache import compiled_template
 from .wordml import SharedRegions
 
 _UNDEFINED = re.compile(r"^'(?P<name>[^']+)' is undefined$")
@@ -69,8 +70,9 @@ def stamp(properties, origin: Provenance) -> None:
 
 @lru_cache(maxsize=32)
 def _compiled(path: Path, modified_ns: int, size: int) -> CompiledTemplate:
-    """Return the template compiled, once per process and per version of the file."""
-    return CompiledTemplate(path, environment())
+    """Return the template compiled, once per process and per version of the file (and kept on disk for the
+    next process, `wordml.template_cache`)."""
+    return compiled_template(path, environment())
 
 
 RENDER_ERRORS = (TemplateError, TypeError, ValueError, AttributeError, LookupError, ArithmeticError)

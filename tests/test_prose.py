@@ -76,3 +76,99 @@ def test_raw_html_and_special_characters_render_literally(renderer):
 def test_escaped_markdown_characters_are_restored(renderer):
     fragment = renderer.render("\\* Voir pages 4 à 19")
     assert fragment.text == "* Voir pages 4 à 19"
+
+
+# --- parse() is python-markdown's own tree, made faster -------------------------------------------------------
+
+def _stock_tree(text):
+    """The tree python-markdown's own `convert` makes, every inline pattern tried (the reference for `parse`)."""
+    import markdown
+    from markdown.treeprocessors import Treeprocessor
+
+    from generator.prose import _unstash, new_markdown
+
+    class Keep(Treeprocessor):
+        def run(self, root):
+            self.md.kept = root
+
+    md = new_markdown()
+    md.treeprocessors.register(Keep(md), "keep", -100)
+    md.kept = None
+    md.convert(text)
+    if md.kept is None:
+        import xml.etree.ElementTree as ET
+        return ET.Element("div")
+    _unstash(md, md.kept)
+    return md.kept
+
+
+def _shape(make_tree, text):
+    """Tags, texts, tails, attributes and child counts of a text's tree (or the error that stopped it)."""
+    try:
+        root = make_tree(text)
+    except Exception as error:  # both must fail alike (an e-mail autolink's entities are not unstashed, say)
+        return type(error).__name__
+    return [(e.tag, e.text, e.tail, sorted(e.attrib.items()), len(e)) for e in root.iter()]
+
+
+def _content_prose():
+    """Every Markdown file of content/, and every string of its YAML files (prose fields among them)."""
+    import yaml
+
+    texts = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "content").rglob("*.md"))]
+
+    def strings(value):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for item in value.values():
+                yield from strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from strings(item)
+
+    for path in sorted((ROOT / "content").rglob("*.yaml")):
+        texts.extend(strings(yaml.safe_load(path.read_text(encoding="utf-8"))))
+    return texts
+
+
+PARSE_EDGE_CASES = [
+    "", "   \n", "Le 1^{er} janvier, la 2^{e} tranche", "**gras** et *italique* et _souligné_ et __fort__",
+    "un * seul et un _ seul", "a\\*b\\_c\\`d\\[e\\] \\\\ fin", "`code *pas gras*` puis *oui*",
+    "[lien](https://exemple.fr) et ![carte](carte.png) et [réf][1]\n\n[1]: https://exemple.fr/ref",
+    "<https://exemple.fr> et <contact@exemple.fr> et <b>brut</b> &amp; &eacute;",
+    "ligne  \nsuivante", "ligne\t\t\nsuivante\tavec\ttabs", "> encadré\n>\n> suite **gras**",
+    "1. un\n2. deux\n\n   - imbriqué *a*\n\n3. trois", "- a\n- b\n\n- c", "# Titre *x*\n\n## Sous-titre ^{re}",
+    "    code indenté *pas*\n\nfin", "***fort et italique*** puis **_mêlés_**", "^{non fermé et [non fermé",
+    "a \x02 b \x03 c", "texte\r\nWindows\r\n",
+]
+
+
+@pytest.mark.parametrize("text", PARSE_EDGE_CASES)
+def test_parse_is_python_markdowns_tree_on_edge_cases(text):
+    from generator.prose import parse
+
+    assert _shape(parse, text) == _shape(_stock_tree, text)
+
+
+def test_parse_is_python_markdowns_tree_on_all_of_content():
+    from generator.prose import parse
+
+    texts = _content_prose()
+    assert len(texts) > 100
+    for text in texts:
+        assert _shape(parse, text) == _shape(_stock_tree, text), text[:200]
+
+
+def test_parse_is_python_markdowns_tree_on_generated_markup():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from generator.prose import parse
+
+    @settings(max_examples=300, deadline=None, derandomize=True, database=None)
+    @given(st.text(alphabet="ab *_`\\[]()<>!^{}\n\t#-1.:&@/", max_size=40))
+    def check(text):
+        assert _shape(parse, text) == _shape(_stock_tree, text)
+
+    check()

@@ -260,6 +260,22 @@ def _one_run(text: str, style_id: str | None, bold: bool, italic: bool, symbols:
     return f'<w:r>{properties}<w:t xml:space="preserve">{xml_text(marquer_exposants(text))}</w:t></w:r>'
 
 
+@lru_cache(maxsize=16384)
+def _prose_run(text: str, style_id: str | None = None, bold: bool = False, italic: bool = False) -> str:
+    """Return the run of a piece of prose, its line breaks and tabs already Word's, as docxtpl's
+    `resolve_listing` makes them (a tab ends the run and starts another with the same properties): a body
+    holding none of them is not searched for them again (`template._finish_part`)."""
+    run = _run(text, style_id, bold, italic)
+    if "\n" not in text and "\t" not in text:
+        return run
+    properties = run[len("<w:r>"):run.index("<w:t ")]
+    start = len(properties) + len('<w:r><w:t xml:space="preserve">')
+    inner = run[start:-len("</w:t></w:r>")]
+    inner = inner.replace("\t", f'</w:t></w:r><w:r>{properties}<w:tab/></w:r><w:r>{properties}<w:t xml:space="preserve">')
+    inner = inner.replace("\n", '</w:t><w:br/><w:t xml:space="preserve">')
+    return run[:start] + inner + "</w:t></w:r>"
+
+
 def _field_run(kind: str) -> str:
     return f'<w:r><w:fldChar w:fldCharType="{kind}"/></w:r>'
 
@@ -388,12 +404,12 @@ class DocumentWriter:
         if inline.url is not None:
             rel_id = self._hyperlink(inline.url)
             return (f'<w:hyperlink r:id="{rel_id}" w:history="1">'
-                    f'{_run(inline.text, self.style_id("Hyperlink", "character"))}</w:hyperlink>')
+                    f'{_prose_run(inline.text, self.style_id("Hyperlink", "character"))}</w:hyperlink>')
         if not inline.styles:
-            return _run(inline.text)
+            return _prose_run(inline.text)
         # Word allows one character style per run: the innermost style is applied, and the emphasis the author
         # asked for around it (bold around italics, say) is kept as the run's bold or italic toggle.
-        return _run(inline.text, self.style_id(inline.styles[-1], "character"),
+        return _prose_run(inline.text, self.style_id(inline.styles[-1], "character"),
                     bold="Strong" in inline.styles[:-1], italic="Emphasis" in inline.styles[:-1])
 
     def picture(self, image: bytes, width: int | None = None, height: int | None = None, name: str = "",
