@@ -130,9 +130,14 @@ def add_styles(doc) -> None:
     paragraph_style("Surtitre", size=12, bold=True, all_caps=True)
     paragraph_style("Date communique", "Body Text", italic=True)
     set_outline_level(paragraph_style("Titre communique", size=15, bold=True, space_after=Pt(10)), 1)
+    # the style of the tables a build fits to their text (generator/wordml/template.py: FITTED_TABLE_STYLE),
+    # and of those based on it: the signature blocks, without borders
     table = styles.add_style("Tableau Paraphe", WD_STYLE_TYPE.TABLE)
     table.base_style = styles["Normal Table"]
     set_table_style_borders(table)
+    signatures = styles.add_style("Tableau signatures", WD_STYLE_TYPE.TABLE)
+    signatures.base_style = table
+    set_table_style_borders(signatures, size=0, kind="nil")
     add_layout_styles(doc)
 
 
@@ -381,7 +386,7 @@ def signature_table(t: TemplateWriter) -> None:
         if style == "Signature nom":  # the bottom of the room: where the name's line starts
             paragraph.add_run("{{r loop.index|ancre_signature('bas') }}")
         paragraph.add_run(text if text.startswith("{{r ") else typeset(text))
-    table.style = doc.styles["Normal Table"]
+    table.style = doc.styles["Tableau signatures"]
 
 
 def axis_heading(t: TemplateWriter) -> None:
