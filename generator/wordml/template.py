@@ -5,8 +5,9 @@ docxtpl does for every document — load the package, serialize the body, run it
 compile the Jinja template, re-parse the rendered XML, fix the tables and recompress every part — is done here
 once per template: compiling also prepares what used to be done on each rendered document by walking it
 (filling the sommaire, fitting the columns of tables in Paraphe's table style to their text, a `{%tc %}`
-table's grid to its widest row) as Jinja filter blocks around the few elements concerned. A render is then the Jinja render, a few string joins and the compression of the parts that changed;
-the other parts are copied as the template stores them.
+table's grid to its widest row) as Jinja filter blocks around the few elements concerned. A render is then the
+Jinja render, a few string joins and the compression of the parts that changed; the other parts are copied as
+the template stores them.
 """
 
 from __future__ import annotations
