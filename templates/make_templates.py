@@ -130,9 +130,14 @@ def add_styles(doc) -> None:
     paragraph_style("Surtitre", size=12, bold=True, all_caps=True)
     paragraph_style("Date communique", "Body Text", italic=True)
     set_outline_level(paragraph_style("Titre communique", size=15, bold=True, space_after=Pt(10)), 1)
+    # the style of the tables a build fits to their text (generator/wordml/template.py: FITTED_TABLE_STYLE),
+    # and of those based on it: the signature blocks, without borders
     table = styles.add_style("Tableau Paraphe", WD_STYLE_TYPE.TABLE)
     table.base_style = styles["Normal Table"]
     set_table_style_borders(table)
+    signatures = styles.add_style("Tableau signatures", WD_STYLE_TYPE.TABLE)
+    signatures.base_style = table
+    set_table_style_borders(signatures, size=0, kind="nil")
     add_layout_styles(doc)
 
 
@@ -168,13 +173,18 @@ def _projet_lines(part, first: bool) -> None:
     _header_paragraph(part, "{%p endif %}", "Normal", False)
 
 
-def _page_x_of_y(footer, first: bool = True) -> None:
+def _page_x_of_y(footer, first: bool = True, unless: str | None = None) -> None:
+    """Write « Page X sur Y » in a footer; with `unless` (a Jinja test), only when the test is false, by tags
+    within the paragraph: the footer keeps its paragraph (a footer needs one), and text a restyler types at
+    its start (Writer puts it in the first paragraph) is printed, not taken away with a `{%p %}` tag's."""
     paragraph = footer.paragraphs[0] if first else footer.add_paragraph()
     paragraph.style = "Pied de page"
-    paragraph.add_run("Page ")
+    paragraph.add_run(("{% if not " + unless + " %}" if unless else "") + "Page ")
     add_field(paragraph, "PAGE")
     paragraph.add_run(" sur ")
     add_field(paragraph, "NUMPAGES")
+    if unless:
+        paragraph.add_run("{% endif %}")
 
 
 def page_furniture(doc, running_title: str | None, *, cover: bool = False, back_cover: str | None = None,
@@ -206,13 +216,14 @@ def page_furniture(doc, running_title: str | None, *, cover: bool = False, back_
         last.different_first_page_header_footer = True
         header, footer = last.first_page_header, last.first_page_footer
         header.is_linked_to_previous = footer.is_linked_to_previous = False
-        _header_paragraph(header, "{%p if not " + back_cover + " %}", "Normal", True)
-        _header_paragraph(header, running_title or "", "En-tete", False)
-        _header_paragraph(header, "{%p endif %}", "Normal", False)
-        _projet_lines(header, first=False)
-        _header_paragraph(footer, "{%p if not " + back_cover + " %}", "Normal", True)
-        _page_x_of_y(footer, first=False)
-        _header_paragraph(footer, "{%p endif %}", "Normal", False)
+        # the running title and the page number, but on the back cover: tags within their paragraphs, so that
+        # the header and the footer keep a paragraph there (a part needs one) and what a restyler types at their
+        # start is printed (see `_page_x_of_y`)
+        if running_title:
+            _header_paragraph(header, "{% if not " + back_cover + " %}" + running_title + "{% endif %}", "En-tete",
+                              True)
+        _projet_lines(header, first=not running_title)
+        _page_x_of_y(footer, first=True, unless=back_cover)
 
 
 def back_cover_section(t) -> None:
@@ -375,7 +386,7 @@ def signature_table(t: TemplateWriter) -> None:
         if style == "Signature nom":  # the bottom of the room: where the name's line starts
             paragraph.add_run("{{r loop.index|ancre_signature('bas') }}")
         paragraph.add_run(text if text.startswith("{{r ") else typeset(text))
-    table.style = doc.styles["Normal Table"]
+    table.style = doc.styles["Tableau signatures"]
 
 
 def axis_heading(t: TemplateWriter) -> None:

@@ -196,9 +196,14 @@ def test_the_signature_block_is_a_table_of_one_cell_per_party(lens_lievin_docx):
     [row] = signatures.findall(W + "tr")
     cells = ["\n".join("".join(t.text or "" for t in p.iter(W + "t")) for p in c.iter(W + "p"))
              for c in row.findall(W + "tc")]
-    assert cells == ["Pour l\u2019État,\nLe Préfet du Pas-de-Calais,\nLouis LE FRANC",
+    # the empty line before the name: the top of the room to sign, where its anchor is (wordml.signature)
+    assert cells == ["Pour l\u2019État,\nLe Préfet du Pas-de-Calais,\n\nLouis LE FRANC",
                      "Pour la Communauté d\u2019Agglomération de Lens-Liévin,\nLe Président de la Communauté\n"
-                     "d\u2019Agglomération de Lens-Liévin,\nMaire de Lens,\nSylvain ROBERT"]
+                     "d\u2019Agglomération de Lens-Liévin,\nMaire de Lens,\n\nSylvain ROBERT"]
+    for index, cell in enumerate(row.findall(W + "tc"), start=1):
+        room, name = list(cell.iter(W + "p"))[-2:]
+        assert [b.get(W + "name") for b in room.iter(W + "bookmarkStart")] == [f"ParapheSignatureHaut{index}"]
+        assert [b.get(W + "name") for b in name.iter(W + "bookmarkStart")] == [f"ParapheSignatureBas{index}"]
     assert row.find(f"{W}trPr/{W}cantSplit") is not None
 
 

@@ -76,12 +76,13 @@ def add_toc(document: DocxDocument, levels: tuple[int, int] = (1, 3), styles: di
     add_field(paragraph, instruction.strip() + " \\h \\z \\u", TOC_PLACEHOLDER)
 
 
-def _borders(tag: str, sides, size: int, space: int):
-    """Return a border element (w:pBdr, w:tblBorders) with a single line on each of `sides`."""
+def _borders(tag: str, sides, size: int, space: int, kind: str = "single"):
+    """Return a border element (w:pBdr, w:tblBorders) with a line of `kind` (a single line; "nil": none) on each
+    of `sides`."""
     borders = OxmlElement(tag)
     for side in sides:
         edge = OxmlElement(f"w:{side}")
-        edge.set(qn("w:val"), "single")
+        edge.set(qn("w:val"), kind)
         edge.set(qn("w:sz"), str(size))
         edge.set(qn("w:space"), str(space))
         edge.set(qn("w:color"), "auto")
@@ -163,13 +164,14 @@ def repeat_as_header_row(row) -> None:
         tr_pr.append(OxmlElement("w:tblHeader"))  # on when present (w:val "true" is not in the schema's values)
 
 
-def set_table_style_borders(style, size: int = 4) -> None:
-    """Give a table style single borders on every edge and inside."""
+def set_table_style_borders(style, size: int = 4, kind: str = "single") -> None:
+    """Give a table style single borders (or borders of `kind`: "nil" for none) on every edge and inside."""
     tbl_pr = style.element.find(qn("w:tblPr"))
     if tbl_pr is None:
         tbl_pr = OxmlElement("w:tblPr")
         style.element.append(tbl_pr)
-    tbl_pr.append(_borders("w:tblBorders", ("top", "left", "bottom", "right", "insideH", "insideV"), size, space=0))
+    tbl_pr.append(_borders("w:tblBorders", ("top", "left", "bottom", "right", "insideH", "insideV"), size, space=0,
+                           kind=kind))
 
 
 def set_bullets(document: DocxDocument, font: str) -> None:

@@ -58,8 +58,9 @@ def _numbered_document(xml: bytes, pages: dict[int, int]) -> bytes:
         match = _ANCHOR.fullmatch(anchor)
         if match is None:
             continue
-        title, *previous = link.findall(f"{_W}r")
-        for run in previous:  # the page number of a former pass
+        runs = link.findall(f"{_W}r")  # the title's (a superscript « er » is a run of its own), then a tab
+        tab_at = next((i for i, run in enumerate(runs) if run.find(f"{_W}tab") is not None), len(runs))
+        for run in runs[tab_at:]:  # the page number of a former pass: its tab and its field
             link.remove(run)
         if int(match.group(1)) not in pages:
             continue  # a heading the layout did not place: no number rather than a wrong one

@@ -4,9 +4,10 @@ Template authors keep docxtpl's language (`{%p %}`, `{%tr %}`, `{%tc %}`, `{{p }
 docxtpl does for every document — load the package, serialize the body, run its regular expressions over it,
 compile the Jinja template, re-parse the rendered XML, fix the tables and recompress every part — is done here
 once per template: compiling also prepares what used to be done on each rendered document by walking it
-(filling the sommaire, fitting tables' columns to their text) as Jinja filter blocks around the few elements
-concerned. A render is then the Jinja render, a few string joins and the compression of the parts that changed;
-the other parts are copied as the template stores them.
+(filling the sommaire, fitting the columns of tables in Paraphe's table style to their text, a `{%tc %}`
+table's grid to its widest row) as Jinja filter blocks around the few elements concerned. A render is then the
+Jinja render, a few string joins and the compression of the parts that changed; the other parts are copied as
+the template stores them.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from lxml import etree
 from ..container import Member, read_members, write_zip
 from ..exposants import EXPOSANT_DEBUT, EXPOSANT_FIN, sans_marques
 from .writer import (SOMMAIRE_MARK, DocumentWriter, SharedRegions, TableFitting, TemplateStyles, TocSpec,
-                     add_setting, heading_level, parse_body, xml_attribute)
+                     add_setting, heading_level, parse_body, table_mark, xml_attribute)
 
 # docxcompose 2.2, which docxtpl imports, rebinds python-docx's "cp" prefix to the custom-properties namespace
 # (docxcompose/utils.py: `nsmap.update`): the core properties a document is stamped with (version, keywords…)
@@ -59,6 +60,11 @@ _STRUCTURE_TAGS = re.compile(r"\{[{%](p|tr|tc)\s")  # docxtpl tags that stand fo
 _PARAGRAPH_TAG = re.compile(r"\{[{%]p\s")  # docxtpl tags that stand for their paragraph
 _BLOCK_TAG = re.compile(r"\{%-?\s*(p\s+|tr\s+|tc\s+|r\s+)?(\w+)(.*?)-?%\}", re.S)
 _OPENERS = {"if", "for", "filter", "macro", "call", "with", "block", "autoescape", "raw"}
+_CELL_TAGS = re.compile(r"\{%\s*(tc\b|colspan\b|cellbg\b|vm\b|hm\b)|\{#\s*tc\b")  # `{#tc #}` drops its cell
+_COMPUTED_SPANS = re.compile(r"\{%\s*(colspan\b|vm\b|hm\b)")
+FITTED_TABLE_STYLE = "Tableau Paraphe"
+"""The table style of the tables whose columns a build fits to their text (and of those whose style is based on
+it); any other table keeps the widths its author gave it, as docxtpl keeps them (docs/templates-docxtpl.md)."""
 _BODY_MARK = "paraphe-body"
 _JINJA_PARTS = re.compile(r"word/(header\d*|footer\d*|footnotes)\.xml")
 _PARTS_A_DOCUMENT_CHANGES = ("word/settings.xml", "word/numbering.xml", "word/_rels/document.xml.rels",
@@ -254,8 +260,10 @@ def _has_balanced_tags(text: str) -> bool:
 
 def _mark_for_capture(document, body, toc: TocSpec | None, toc_paragraph) -> TocSpec | None:
     """Put the filter blocks that treat elements after rendering around the headings the sommaire lists and
-    the tables of the body (each with the width of its page's text and the text sizes of its styles, to fit
-    its columns to its text once rendered); put the sommaire's mark in place of its field.
+    the tables of the body in Paraphe's table style (each with the width of its page's text and the text sizes
+    of its styles, to fit its columns to its text once rendered) and the other tables whose cells come from
+    `{%tc %}` tags (to fit their grid to their widest row, as docxtpl does); put the sommaire's mark in place of
+    its field.
     Return the sommaire's spec (read back from the rendered body when a heading holds an unbalanced block tag,
     which no filter block can enclose)."""
     if toc is not None:
@@ -269,15 +277,63 @@ def _mark_for_capture(document, body, toc: TocSpec | None, toc_paragraph) -> Toc
         toc_paragraph.addprevious(_tag_mark(f'{{{{ ""|{CAPTURE_FILTER}("sommaire") }}}}'))
         for paragraph in _field_paragraphs(toc_paragraph):
             paragraph.getparent().remove(paragraph)
-    sizes = None
+    sizes, fitted_styles, fitted = None, _fitted_table_styles(document), set()
     for table, text_width in _tables_and_text_widths(body):
+        style = table.find(f"{qn('w:tblPr')}/{qn('w:tblStyle')}")
+        if style is None or style.get(qn("w:val")) not in fitted_styles:
+            continue
         if sizes is None:
             sizes = _text_sizes(document)
         used = {s.get(qn("w:val")) for s in table.iter(qn("w:pStyle"))}
         fitting = TableFitting(text_width, tuple((style, *sizes[style]) for style in [None, *sorted(used)]
                                                  if style in sizes))
         _wrap(table, f'"tableau", "{fitting}"')
+        fitted.add(table)
+    for table in list(body.iter(qn("w:tbl"))):  # the others: a `{%tc %}` table's grid fitted as docxtpl does
+        if any(t in fitted for t in table.iterancestors(qn("w:tbl"))) or table in fitted:
+            continue
+        _mark_cell_loops(table)
     return toc
+
+
+def _fitted_table_styles(document) -> frozenset[str]:
+    """Return the ids of the table styles whose tables are fitted: `FITTED_TABLE_STYLE` and those based on it."""
+    out = set()
+    for style in document.styles:
+        if style.type != WD_STYLE_TYPE.TABLE:
+            continue
+        current, seen = style, set()
+        while current is not None and current.style_id not in seen:
+            if (current.name or "").casefold() == FITTED_TABLE_STYLE.casefold():
+                out.add(style.style_id)
+                break
+            seen.add(current.style_id)
+            current = current.base_style
+    return frozenset(out)
+
+
+def _mark_cell_loops(table) -> None:
+    """Put around a table whose cells come from `{%tc %}` tags the filter block that fits its grid to its widest
+    row once rendered (with its column widths, and marks on its rows and columns); a table whose spans are
+    computed (`colspan`, `vm`, `hm`) is read back instead."""
+    text = _text(table)
+    if not _CELL_TAGS.search(text):
+        return
+    if _COMPUTED_SPANS.search(text):  # spans known only once rendered: the table is read back
+        _wrap(table, '"grille-calculee"')
+        return
+    grid = table.find(qn("w:tblGrid"))
+    widths = " ".join(c.get(qn("w:w")) or "0" for c in grid.findall(qn("w:gridCol")))
+    _wrap(table, f'"fin-tableau", "{widths}"')
+    for column in list(grid):
+        grid.remove(column)
+    grid.append(table_mark("grille"))
+    for row in table.iterchildren(qn("w:tr")):
+        row.insert(0, table_mark("ligne"))
+        for cell in row.iterchildren(qn("w:tc")):
+            span = cell.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
+            for _ in range(int(span.get(qn("w:val"))) if span is not None else 1):
+                cell.insert(0, table_mark("colonne"))
 
 
 def _tables_and_text_widths(body):
@@ -327,8 +383,8 @@ def _text_sizes(document) -> dict[str | None, tuple[int, bool]]:
                 bold = current.font.bold
             current = current.base_style
         out[style.style_id] = (size or default_size, bool(bold))
-        if style.style_id == document.styles.default(WD_STYLE_TYPE.PARAGRAPH).style_id:
-            out[None] = out[style.style_id]
+    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)  # None when no style is marked the default
+    out[None] = out[default.style_id] if default is not None else (default_size, False)
     return out
 
 

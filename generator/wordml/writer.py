@@ -84,7 +84,18 @@ def _heading_style(style_ids: tuple[str, ...]):
     return re.compile(b'<w:pPr><w:pStyle w:val="(' + names + b')"/>')
 
 
-_TREATMENTS_OF_ARGUMENTS_ONLY = frozenset({"tableau"})
+def table_mark(what: str):
+    """Return a new processing instruction that marks, in a compiled template's `{%tc %}` table, where its grid
+    goes until its rows are known ("grille": the grid comes before them), where a row starts ("ligne"), or one
+    column a cell spans ("colonne": one mark per column). They are static text of the compiled template, counted
+    and removed once the table is rendered; escaped content can never produce them."""
+    return etree.ProcessingInstruction(f"paraphe-{what}")
+
+
+GRID_MARK, ROW_MARK, COLUMN_MARK = (etree.tostring(table_mark(what), encoding="unicode")
+                                    for what in ("grille", "ligne", "colonne"))
+
+_TREATMENTS_OF_ARGUMENTS_ONLY = frozenset({"tableau", "fin-tableau", "grille-calculee"})
 """The treatments of `DocumentWriter.capture` whose result depends on their arguments only, not on the writer
 (a table read back is parsed with its template's namespaces: Word's, the same prefixes for the same URIs in
 every template, and fitted with the text sizes the compiler passed): a region's replay need not make them
@@ -472,8 +483,11 @@ class DocumentWriter:
         """Return rendered template XML after the treatment `what` the template compiler asked for.
 
         "titre" records a heading for the sommaire; "sommaire" marks where the table of contents goes. A table
-        ("tableau", with the width of its page's text and the text sizes of its paragraph styles, see
-        `TableFitting`) is read back and its columns fitted to its rows and its text (`fit_tables`).
+        in Paraphe's table style ("tableau", with the width of its page's text and the text sizes of its
+        paragraph styles, see `TableFitting`) is read back and its columns fitted to its rows and its text
+        (`fit_tables`). Another table whose cells come from `{%tc %}` tags ("fin-tableau", with its column
+        widths) gets its grid fitted to its widest row, as docxtpl does, counted from the marks of its rows and
+        columns (`table_mark`); one whose spans are computed ("grille-calculee") is read back instead.
         """
         result = self._treated(xml, what, *args)
         if self._calls is not None and what not in _TREATMENTS_OF_ARGUMENTS_ONLY:
@@ -488,6 +502,14 @@ class DocumentWriter:
             fitting = TableFitting.parse(args[0])
             fitted = fit_table_text(xml, fitting)
             return fitted if fitted is not None else fit_tables(self._parse(xml), fitting)
+        if what == "fin-tableau":
+            head, *rows = xml.split(ROW_MARK)
+            widths = fitted_widths(tuple(args[0].split()),
+                                   max((row.count(COLUMN_MARK) for row in rows), default=0))
+            grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+            return "".join([head, *rows]).replace(COLUMN_MARK, "").replace(GRID_MARK, grid, 1)
+        if what == "grille-calculee":
+            return fit_table_grids(self._parse(xml))
         if what == "sommaire":
             self.has_sommaire = True
             return SOMMAIRE_MARK
@@ -599,6 +621,49 @@ class DocumentWriter:
                        f'<w:hyperlink w:anchor="{SOMMAIRE_BOOKMARK}{index + 1:08}" w:history="1">{_run(title)}'
                        f'</w:hyperlink>{_field_run("end") if index == last else ""}</w:p>')
         return "".join(out)
+
+
+def fit_table_grids(body) -> str:
+    """Return the XML of the tables held by `body` with each grid fitted to its widest row (see
+    `fitted_widths`); nested tables are fitted to their own rows."""
+    for table in body.iter(_TBL):
+        _fit_grid(table)
+    # Serialized whole, the namespaces are declared once, on the wrapper, and the children are what it holds.
+    xml = etree.tostring(body, encoding="unicode")
+    return xml[xml.index(">") + 1 : xml.rindex("</")]
+
+
+def _row_width(row) -> int:
+    return sum(int(span.get(_VAL)) if (span := cell.find(_SPAN)) is not None else 1
+               for cell in row.iterchildren(_TC))
+
+
+def fitted_widths(widths: tuple[str, ...], widest: int) -> tuple[str, ...]:
+    """Return the grid column widths for a table whose widest row spans `widest` columns (cells counted with
+    their spans): columns added, all scaled to keep the table's width; or removed, their width shared by the
+    others. docxtpl fits its `{%tc %}` tables the same way, but counts added columns without the spans."""
+    values = [float(w or 0) for w in widths]
+    if widest > len(widths) and widths:
+        total = sum(values)
+        return tuple(str(int(v * len(widths) / widest)) for v in values) + \
+            (str(int(total / widest)),) * (widest - len(widths))
+    if 0 < widest < len(widths):
+        extra = int(sum(values[widest:]) / widest)
+        return tuple(str(int(v + extra)) for v in values[:widest])
+    return widths
+
+
+def _fit_grid(table) -> None:
+    grid = table.find(_GRID)
+    if grid is None:
+        return
+    columns = grid.findall(_GRID_COL)
+    widths = fitted_widths(tuple(c.get(_WIDTH) or "0" for c in columns),
+                           max((_row_width(row) for row in table.iterchildren(_TR)), default=0))
+    for column in columns:
+        grid.remove(column)
+    for width in widths:
+        etree.SubElement(grid, _GRID_COL, {_WIDTH: width})
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,26 @@ def part(data: bytes, name: str) -> str:
 
 
 def entries(document_xml: str) -> list[tuple[str, list[str], str]]:
-    """Return, per sommaire entry: its anchor, the texts of its runs, and the instruction of its field."""
+    """Return, per sommaire entry: its anchor, its title (the text of the runs before its tab: a superscript
+    « er » is a run of its own) then the texts of the runs from the tab on, and the instruction of its field."""
     root = etree.fromstring(document_xml.encode())
-    return [(link.get(f"{W}anchor"), ["".join(r.itertext(f"{W}t")) for r in link.iter(f"{W}r")],
-             "".join(link.itertext(f"{W}instrText")))
-            for link in root.iter(f"{W}hyperlink") if link.get(f"{W}anchor")]
+    out = []
+    for link in root.iter(f"{W}hyperlink"):
+        if not link.get(f"{W}anchor"):
+            continue
+        runs = list(link.iter(f"{W}r"))
+        tab_at = next((i for i, r in enumerate(runs) if r.find(f"{W}tab") is not None), len(runs))
+        texts = ["".join(t for r in runs[:tab_at] for t in r.itertext(f"{W}t")),
+                 *("".join(r.itertext(f"{W}t")) for r in runs[tab_at:])]
+        out.append((link.get(f"{W}anchor"), texts, "".join(link.itertext(f"{W}instrText"))))
+    return out
+
+
+def superscripts(document_xml: str) -> list[str]:
+    """Return the texts of the sommaire's runs in superscript, in order."""
+    root = etree.fromstring(document_xml.encode())
+    return ["".join(r.itertext(f"{W}t")) for link in root.iter(f"{W}hyperlink") if link.get(f"{W}anchor")
+            for r in link.iter(f"{W}r") if r.find(f"{W}rPr/{W}vertAlign[@{W}val='superscript']") is not None]
 
 
 def test_each_sommaire_entry_links_to_a_bookmark_on_its_heading(template_path):  # noqa: F811
@@ -32,6 +47,7 @@ def test_each_sommaire_entry_links_to_a_bookmark_on_its_heading(template_path): 
     # the template's headings: « Préambule », then per article its heading and the prose's « Sous-titre »
     assert [texts for _, texts, _ in links] == [["Préambule Lens-Liévin"], ["Article 1er"], ["Article 2"],
                                                 ["Sous-titre"]]
+    assert superscripts(body) == ["er"]  # « 1er » as its heading prints it
     assert [anchor for anchor, _, _ in links] == ["_Toc00000001", "_Toc00000002", "_Toc00000003", "_Toc00000004"]
     for anchor, texts, _ in links:
         heading = bookmarks[anchor]
@@ -57,6 +73,7 @@ def test_paginate_writes_each_page_as_a_pageref_result_and_stops_asking(template
     assert [(texts[0], *filter(None, texts[1:])) for _, texts, _ in links] == [
         ("Préambule Lens-Liévin", "3"), ("Article 1er", "4"), ("Article 2", "4"), ("Sous-titre", "12")]
     assert [instruction.strip() for _, _, instruction in links] == [f"PAGEREF _Toc0000000{i} \\h" for i in range(1, 5)]
+    assert superscripts(part(once, "word/document.xml")) == ["er"]  # the title's runs kept whole
     assert "<w:tab/>" in part(once, "word/document.xml")
     assert "updateFields" not in part(once, "word/settings.xml")
     assert zip_time(once) == when
@@ -65,6 +82,7 @@ def test_paginate_writes_each_page_as_a_pageref_result_and_stops_asking(template
     assert [list(filter(None, texts[1:])) for _, texts, _ in entries(part(twice, "word/document.xml"))] == [
         ["3"], ["5"], ["5"], ["13"]]
     assert part(twice, "word/document.xml").count("PAGEREF") == 4
+    assert [texts[0] for _, texts, _ in entries(part(twice, "word/document.xml"))][1] == "Article 1er"
 
 
 def test_paginate_writes_the_page_count_into_the_footer(tmp_path):

@@ -77,3 +77,41 @@ def test_a_table_fitted_on_its_text_gets_the_widths_of_a_table_fitted_as_a_tree(
     grid, cells, _, fixed = widths(from_text)
     assert sum(map(int, grid)) == 9638 and fixed and cells[0] == str(int(grid[0]) + int(grid[1]))
     assert fit_table_text("<w:tbl><w:tblPr/><w:tr><w:tc><w:tbl></w:tbl></w:tc></w:tr></w:tbl>", fitting) is None
+
+
+def test_only_tables_in_paraphes_table_style_or_one_based_on_it_are_fitted(tmp_path):
+    """A table in « Tableau Paraphe » (or a style based on it, as the signature blocks' « Tableau signatures »)
+    gets its columns fitted to its text; any other keeps the widths its author gave it, as stock docxtpl
+    keeps them (docs/templates-docxtpl.md)."""
+    import io
+    import zipfile
+
+    from docx import Document
+    from docx.enum.style import WD_STYLE_TYPE
+
+    from .test_template import _bytes, render
+
+    doc = Document()
+    paraphe = doc.styles.add_style("Tableau Paraphe", WD_STYLE_TYPE.TABLE)
+    based = doc.styles.add_style("Tableau signatures", WD_STYLE_TYPE.TABLE)
+    based.base_style = paraphe
+    for style in (paraphe, based, None):
+        table = doc.add_table(rows=1, cols=2)
+        if style is not None:
+            table.style = style
+        for cell, text in zip(table.rows[0].cells, ["{{ libelle }}", "12 €"]):
+            cell.text = text
+        doc.add_paragraph("")
+    authors_grid = [int(c.get(f"{W}w")) for c in doc.tables[2]._tbl.tblGrid.iterchildren(f"{W}gridCol")]
+    path = tmp_path / "tableaux.docx"
+    doc.save(path)
+    body = zipfile.ZipFile(io.BytesIO(_bytes(render(path, {"libelle": "Acquisition foncière et travaux "
+                                                                      "d’aménagement du site"})))).read(
+        "word/document.xml")
+    tables = etree.fromstring(body).find(f"{W}body").findall(f"{W}tbl")
+    layouts = [t.find(f"{W}tblPr/{W}tblLayout") for t in tables]
+    grids = [[int(c.get(f"{W}w")) for c in t.iter(f"{W}gridCol")] for t in tables]
+    assert [layout is not None and layout.get(f"{W}type") == "fixed" for layout in layouts] == [True, True, False]
+    assert grids[0] == grids[1] and grids[0][0] > 2 * grids[0][1]  # the label wide, the amount narrow
+    assert grids[2] == authors_grid and authors_grid[0] == authors_grid[1]  # as the author left them
+    assert tables[2].find(f"{W}tblPr/{W}tblW").get(f"{W}type") == "auto"
