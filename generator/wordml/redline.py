@@ -321,14 +321,23 @@ def _cells_text(row) -> list[str]:
     return [_text(cell) for cell in row.findall(qn("w:tc"))]
 
 
+def _columns_text(row) -> list[str]:
+    """Return the text of each grid column of a row: a merged cell's text once for every column it spans (the
+    maquette's « TOTAL » spans the columns of the axis and the fiche number)."""
+    columns = []
+    for cell in row.findall(qn("w:tc")):
+        span = cell.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
+        columns += [_text(cell)] * (int(span.get(qn("w:val"))) if span is not None else 1)
+    return columns
+
+
 def _row_key(row) -> tuple[tuple[str, ...], str]:
-    """Return what tells two rows apart when pairing them: their cells' texts and their whole text."""
-    cells = _cells_text(row)
-    return tuple(cells), "".join(cells)
+    """Return what tells two rows apart when pairing them: their grid columns' texts and their whole text."""
+    return tuple(_columns_text(row)), "".join(_cells_text(row))
 
 
 def _similar_rows(old: tuple, new: tuple) -> bool:
-    """Tell whether a new row (its `_row_key`) is the old one changed: the same first two cells (the maquette's
+    """Tell whether a new row (its `_row_key`) is the old one changed: the same first two columns (the maquette's
     axis and fiche number), or a close text."""
     if len(old[0]) == len(new[0]) >= 2 and old[0][:2] == new[0][:2] and any(old[0][:2]):
         return True
@@ -336,7 +345,7 @@ def _similar_rows(old: tuple, new: tuple) -> bool:
 
 
 def _same_key_rows(old: tuple, new: tuple) -> bool:
-    """Tell cheaply whether a new row may be the old one changed: the same first two cells."""
+    """Tell cheaply whether a new row may be the old one changed: the same first two columns."""
     return len(old[0]) == len(new[0]) and old[0][:2] == new[0][:2]
 
 

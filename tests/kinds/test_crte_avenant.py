@@ -49,7 +49,7 @@ def avenant_text(path: Path) -> list[str]:
 
 def consolidated_text(path: Path) -> list[str]:
     """Return the articles (from the préambule to « Fait à »), the axis headings and fiche numbers, and the
-    rows of the maquette, cells separated by « | »."""
+    rows of the maquette below its heading row, cells separated by « | » (a merged cell counts once)."""
     lines = [plain(p) for p in docx_paragraphs(path)]
     start = len(lines) - 1 - lines[::-1].index("Préambule")
     end = next(i for i in range(start, len(lines)) if lines[i].startswith("Fait à "))
@@ -57,12 +57,19 @@ def consolidated_text(path: Path) -> list[str]:
     recap = lines.index("3 – Récapitulatif des fiches", annexes)
     fiches = [line for line in lines[annexes + 1:recap]
               if line.startswith(("AXE ", "Numéro de projet", "Fiche-projet n° "))]
-    title = next(i for i in range(recap, len(lines)) if lines[i].endswith("MAQUETTE FINANCIERE"))
-    indicateurs = lines.index("4 - Indicateurs d’évaluation", title)
-    cells = lines[title + 1 + 10:indicateurs]  # after the ten headings
-    cells = cells[:len(cells) // 10 * 10]
-    rows = [" | ".join(cells[i:i + 10]).rstrip() for i in range(0, len(cells), 10)]
-    return lines[start:end] + ["# Fiches"] + fiches + ["# Maquette"] + rows
+    return lines[start:end] + ["# Fiches"] + fiches + ["# Maquette"] + maquette_rows(path)
+
+
+def maquette_rows(path: Path) -> list[str]:
+    """Return the rows of the last maquette of a contract after its heading row, cells separated by « | »."""
+    body = etree.fromstring(zipfile.ZipFile(path).read("word/document.xml"))
+    title = [p for p in body.iter(f"{W}p")
+             if plain("".join(t.text or "" for t in p.iter(f"{W}t"))).endswith("MAQUETTE FINANCIÈRE")][-1]
+    table = title.getnext()
+    assert table.tag == f"{W}tbl", "the maquette's title is followed by its table"
+    rows = [" | ".join(plain("".join(t.text or "" for t in cell.iter(f"{W}t"))) for cell in row.iterchildren(f"{W}tc"))
+            for row in table.iterchildren(f"{W}tr")]
+    return [row.rstrip() for row in rows[1:]]
 
 
 def redline_text(path: Path) -> list[str]:
@@ -89,8 +96,8 @@ def fiche_paragraphs(path: Path, numero: str) -> list[str]:
     """Return the non-empty paragraphs of fiche `numero` in a contract, from « INTITULE DE L’ACTION : »."""
     lines = [p.replace("\u00a0", " ").replace("\u202f", " ") for p in docx_paragraphs(path)]
     at = lines.index(f"Numéro de projet : {numero}")
-    start = max(i for i in range(at) if lines[i] == "INTITULE DE L’ACTION :")
-    end = next(i for i in range(at, len(lines)) if lines[i] == "INTITULE DE L’ACTION :"
+    start = max(i for i in range(at) if lines[i] == "INTITULÉ DE L’ACTION :")
+    end = next(i for i in range(at, len(lines)) if lines[i] == "INTITULÉ DE L’ACTION :"
                or lines[i].startswith(("Fiche-projet n° ", "AXE ", "3 – Récapitulatif")))
     return [line for line in lines[start:end] if line.strip()]
 
