@@ -109,7 +109,20 @@ def add_signature_fields(pdf_data: bytes, signatories: list[str]) -> bytes:
         append_signature_field(writer, SigFieldSpec(field.name, on_page=field.page, box=box))
     updated = io.BytesIO()
     writer.write(updated)
-    flat = io.BytesIO()
-    with pikepdf.open(updated) as pdf:  # one revision, and an identifier that depends on the content only
-        pdf.save(flat, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+    with pikepdf.open(io.BytesIO(pdf_data)) as original:
+        metadata = original.Root.Metadata.read_bytes() if "/Metadata" in original.Root else None
+        info = {key: value for key, value in original.docinfo.items()} if original.docinfo is not None else {}
+        flat = io.BytesIO()
+        with pikepdf.open(updated) as pdf:  # one revision, and an identifier that depends on the content only
+            # pyHanko stamps itself as producer and the clock's time as modification date in both metadata:
+            # the document's own are put back (the same sources give the same bytes; XMP and Info still agree)
+            if metadata is not None:
+                pdf.Root.Metadata = pdf.make_stream(metadata, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
+            for key in list(pdf.docinfo.keys()):
+                if key not in info:
+                    del pdf.docinfo[key]
+            for key, value in info.items():
+                pdf.docinfo[key] = pdf.copy_foreign(value) if isinstance(value, pikepdf.Object) and \
+                    value.is_indirect else value
+            pdf.save(flat, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.preserve)
     return flat.getvalue()

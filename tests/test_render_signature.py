@@ -159,3 +159,17 @@ def test_signing_every_field_in_turn_keeps_every_signature_valid(three_signatori
         status = validate_pdf_signature(signature, context)
         assert status.intact and status.valid and status.trusted, status.pretty_print_details()
         assert status.docmdp_ok  # what came after it is only the filling of the other fields
+
+
+@pytest.mark.libreoffice
+@needs_libreoffice
+def test_the_fields_leave_the_documents_own_metadata(three_signatories_pdf):
+    """pyHanko stamps itself as producer and the clock's time as modification date: the document's own metadata
+    are put back, in the XMP and in the Info dictionary alike."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(three_signatories_pdf)) as pdf:
+        assert b"pyHanko" not in pdf.Root.Metadata.read_bytes()
+        assert "pyHanko" not in str(pdf.docinfo.get("/Producer", ""))
+        assert "/ModDate" not in pdf.docinfo or "pyHanko" not in str(pdf.docinfo["/ModDate"])
+        assert b"<pdfaid:part>2</pdfaid:part>" in pdf.Root.Metadata.read_bytes()
