@@ -268,7 +268,9 @@ def relative_findings(tmp_path, contract_files) -> list[str]:
     root = write_contract(tmp_path / "c", contract_files)
     prepared = read_and_compute(root)
     assert not prepared.problems, [str(p) for p in prepared.problems]
-    return [str(f).replace(f"{root}/", "") for f in prepared.findings]
+    # a printed figure that disagrees with the computation is a warning, a broken reference an error (issue 19):
+    # the findings here are each told as « place : what disagrees »
+    return [f"{f.location} : {f.message}".replace(f"{root}/", "") for f in prepared.findings]
 
 
 def _eur(digits: str) -> str:
@@ -405,7 +407,7 @@ def test_every_line_of_an_echeancier_worked_by_hand(tmp_path, contract_files):
     d = Decimal
     assert ech.annees == [2021, 2022, 2023]
     assert [(l.libelle, l.is_calculee, l.cellules, l.total) for l in ech.lignes] == [
-        ("DEPENSES", True, [d(12345), d(1200), d(2100)], d(15645)),
+        ("DÉPENSES", True, [d(12345), d(1200), d(2100)], d(15645)),
         ("en investissement", False, [d(12345), None, d(1000)], d(13345)),
         ("en fonctionnement", False, [None, d(1200), d(1100)], d(2300)),
         ("RECETTES", True, [d(4000), d(0), d(300)], d(4300)),
@@ -438,7 +440,8 @@ def test_a_fiche_reads_as_its_own_fields_and_keeps_the_computed_ones(tmp_path, c
     assert copy.copy(velo).intitule == "DEVELOPPER LE VELO"  # a copy asks for __setstate__ before it has a fiche
 
 
-def test_a_one_year_contract_has_one_year_in_both_maquette_columns(tmp_path, contract_files):
+def test_a_one_year_contract_has_one_year_column(tmp_path, contract_files):
+    """The maquette has a column for each year present in an échéancier (issue 18): one here."""
     def change(files):
         files["contrat.yaml"]["annees"] = [2021]
         for slug, fiche in (("emploi", {2021: 100000}), ("formation", {}), ("velo", {2021: 12345})):
@@ -446,15 +449,14 @@ def test_a_one_year_contract_has_one_year_in_both_maquette_columns(tmp_path, con
             data["echeancier"]["depenses"]["investissement"] = fiche
             del data["echeancier"]["publie"]
     maquette = computed_with(tmp_path, contract_files, change).maquette
-    assert (maquette.annee_1, maquette.annee_2) == (2021, 2021)
-    assert [(l.cout_annee_1, l.cout_annee_2, l.cout_total) for l in maquette.lignes] == [
-        (Decimal(100000), Decimal(100000), Decimal(100000)), (None, None, None),
-        (Decimal(12345), Decimal(12345), Decimal(12345))]
-    assert (maquette.total_annee_1, maquette.total_annee_2, maquette.total) == (
-        Decimal(112345), Decimal(112345), Decimal(112345))
+    assert maquette.annees == [2021]
+    assert [(l.fiche.numero, l.couts, l.cout_total) for l in maquette.lignes] == [
+        ("1.1", [Decimal(100000)], Decimal(100000)), ("1.2", [None], None), ("2.1", [Decimal(12345)], Decimal(12345))]
+    # 100 000 + 12 345, by hand
+    assert (maquette.totaux, maquette.total) == ([Decimal(112345)], Decimal(112345))
 
 
-def test_a_two_year_contract_takes_its_second_year(tmp_path, contract_files):
+def test_a_two_year_contract_has_its_two_years_and_their_totals(tmp_path, contract_files):
     def change(files):
         files["contrat.yaml"]["annees"] = [2022, 2023]
         for slug, fiche in (("emploi", {2022: 50000}), ("formation", {2022: 30000}), ("velo", {2023: 1000})):
@@ -463,10 +465,11 @@ def test_a_two_year_contract_takes_its_second_year(tmp_path, contract_files):
             data["echeancier"]["recettes"]["investissement"] = {}
             del data["echeancier"]["publie"]
     maquette = computed_with(tmp_path, contract_files, change).maquette
-    assert (maquette.annee_1, maquette.annee_2) == (2022, 2023)
+    assert maquette.annees == [2022, 2023]
     # emploi 50 000 € in 2022; formation 30 000 € in 2022; velo 1 000 € in 2023
-    assert (maquette.total_annee_1, maquette.total_annee_2, maquette.total) == (
+    assert (maquette.total_annee(2022), maquette.total_annee(2023), maquette.total) == (
         Decimal(80000), Decimal(1000), Decimal(81000))
+    assert maquette.total_annee(2021) is None  # no column for a year no échéancier has
     assert (maquette.titre, maquette.periode) == ("MAQUETTE D'ESSAI", "2021-2023")
 
 
@@ -497,8 +500,8 @@ def test_a_fiche_without_echeancier_has_an_empty_maquette_row(tmp_path, contract
         files["contrat.yaml"]["axes"][0]["separateur"] = "—"
     crte = computed_with(tmp_path, contract_files, change)
     formation = crte.maquette.lignes[1]
-    assert (formation.fiche.numero, formation.cout_annee_1, formation.cout_annee_2, formation.cout_total) == (
-        "1.2", None, None, None)
+    assert (formation.fiche.numero, formation.cout_total) == ("1.2", None)
+    assert formation.couts == [None] * len(crte.maquette.annees)
     assert crte.maquette.total == Decimal(150000 + 13345)
     assert [a.separateur for a in crte.axes] == ["—", "-"]
     assert [a.source_path for a in crte.articles] == ["articles/objet.md", "articles/plan.md"]

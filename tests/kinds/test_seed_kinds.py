@@ -152,7 +152,8 @@ def test_accord_cadre_parties_visas_articles_and_signature_blocks(tmp_path):
     assert cells[0].startswith("Pour la Région Hauts-de-France,") and cells[0].endswith("Xavier BERTRAND")
     assert "Le Président," in cells[1] and cells[1].endswith("Damien CASTELAIN")
     # a party without signature lines signs with its representative's office
-    assert cells[0] == "Pour la Région Hauts-de-France,\nLe Président,\nXavier BERTRAND"
+    # the empty line is the top of the room to sign, marked for the PDF's signature field (issue 21)
+    assert cells[0] == "Pour la Région Hauts-de-France,\nLe Président,\n\nXavier BERTRAND"
     assert text.count("Il est convenu ce qui suit\u00a0:") == 1
 
 
@@ -171,4 +172,4 @@ def test_accord_cadre_of_three_parties_and_a_preambule_that_ends_the_preamble(tm
     assert text.count("Il est convenu ce qui suit\u00a0:") == 1
     signatures = Document(str(build_one(tmp_path / "b", files, "accord-cadre.docx"))).tables[-1]
     assert [c.text for c in signatures.rows[0].cells][2] == \
-        "Pour l\u2019État,\nLa Préfète de la région Hauts-de-France,\nAnne DURAND"
+        "Pour l\u2019État,\nLa Préfète de la région Hauts-de-France,\n\nAnne DURAND"
