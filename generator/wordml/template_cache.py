@@ -23,8 +23,9 @@ from pathlib import Path
 from .template import CompiledTemplate
 
 _PACKAGE = Path(__file__).resolve().parent.parent
-CACHE_DIR = _PACKAGE.parent / ".paraphe-cache" / "modeles"
-"""Where compiled templates are kept: inside the project, a folder git ignores."""
+CACHE_DIR = _PACKAGE.parent / "output" / ".paraphe-cache" / "modeles"
+"""Where compiled templates are kept: in the project's output folder (git ignores it, and the engine writes
+nowhere else)."""
 
 KEPT = 64
 """How many compiled templates the folder keeps (the least recently written go first): tests and authors

@@ -97,7 +97,7 @@ def test_the_cache_keeps_a_bounded_number_of_templates(tmp_path, template_path, 
     assert len(list((tmp_path / "cache").glob("*.pickle"))) == 2
 
 
-def test_the_cache_is_inside_the_project_and_ignored_by_git():
+def test_the_cache_is_in_the_output_folder_and_ignored_by_git():
     root = TEMPLATES_DIR.parent
-    assert template_cache.CACHE_DIR.is_relative_to(root)
-    assert ".paraphe-cache/" in (root / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert template_cache.CACHE_DIR.is_relative_to(root / "output")  # the engine writes nowhere else
+    assert "output/" in (root / ".gitignore").read_text(encoding="utf-8").splitlines()
