@@ -45,15 +45,16 @@ def _field_names(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
         field = current.model_fields.get(part)
         if field is None:
             return []
-        current = _model_of(field.annotation)
+        current = model_of(field.annotation)
     return list(current.model_fields) if current is not None else []
 
 
-def _model_of(annotation: Any) -> type[BaseModel] | None:
+def model_of(annotation: Any) -> type[BaseModel] | None:
+    """Return the model a field's annotation holds (itself, or inside `list[…]`, `… | None`), or None."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in getattr(annotation, "__args__", ()) or ():
-        found = _model_of(arg)
+        found = model_of(arg)
         if found is not None:
             return found
     return None

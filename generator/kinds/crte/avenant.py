@@ -16,7 +16,7 @@ from ...errors import Problems
 from ...french import montant, numero_article
 from ...prose import markdown_escape
 from ...schema import Prose
-from ...validate import french_message
+from ...validate import french_message, model_of
 from ..common import split_article
 from .compute import CRTECalcule
 from .schema import Fiche
@@ -56,16 +56,6 @@ def _set_path(data: dict, dotted: str, value: Any) -> None:
     node[keys[-1]] = copy.deepcopy(value)
 
 
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _model_of(arg)
-        if found is not None:
-            return found
-    return None
-
-
 def field_path_problem(dotted: str) -> str | None:
     """Return why `dotted` is not a path of a fiche's fields (« echeancier.depenses.investisement »), or None."""
     model: type[BaseModel] | None = Fiche
@@ -81,7 +71,7 @@ def field_path_problem(dotted: str) -> str | None:
             where = f"« {'.'.join(walked)} »" if walked else "la fiche"
             return f"{where} n'a pas de champ « {key} »{hint}"
         walked.append(key)
-        model = _model_of(field.annotation)
+        model = model_of(field.annotation)
     return None
 
 
