@@ -227,6 +227,10 @@ _RULES: list[tuple[str, re.Pattern[str], str]] = [
     ("'", re.compile(r"(?<=\w)'(?=\w)"), "\u2019"),
     # an elided word that ends a piece of text (the next word is in bold, in a link…): « l'**appel** »
     ("'", re.compile(r"\b([cdjlmnst]|qu|jusqu|lorsqu|puisqu)'$", re.I), "\\1\u2019"),
+    # an elided word before a quotation: « d'« aller vers » », typed with or without a space
+    ("'", re.compile(r"\b([cdjlmnst]|qu|jusqu|lorsqu|puisqu)'[ \u00a0\u202f]*(?=«)", re.I), "\\1\u2019"),
+    # the century left out of a year: « les années '70 »
+    ("'", re.compile(r"(?<=\s)'(?=[0-9]{2}\b)"), "\u2019"),
     # spaces inside guillemets
     ("«", re.compile(r"«[ \u00a0\u202f]*"), "«" + NBSP),
     ("»", re.compile(r"[ \u00a0\u202f]*»"), NBSP + "»"),

@@ -427,3 +427,16 @@ def test_ordinal_by_hand(value, feminin, expected):
 ])
 def test_montant_by_hand(value, expected):
     assert french.montant(value) == expected
+
+
+# --- Apostrophes the page review found straight (Lexique: the apostrophe is ’, also before a quotation) --------
+
+@pytest.mark.parametrize("typed, printed", [
+    ("d'« aller vers »", "d\u2019«\u00a0aller vers\u00a0»"),
+    ("d' « élaborer »", "d\u2019«\u00a0élaborer\u00a0»"),  # no space between the apostrophe and the quotation
+    ("qu'« il »", "qu\u2019«\u00a0il\u00a0»"),
+    ("les années '70", "les années \u201970"),
+    ("'citation'", "'citation'"),  # a quotation in single quotes is left as typed
+])
+def test_an_apostrophe_before_a_quotation_or_a_year_is_curly(typed, printed):
+    assert french.typographie(typed) == printed
