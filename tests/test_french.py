@@ -248,7 +248,7 @@ NB, NN = "\u00a0", "\u202f"
     ("Objet   : le contrat", f"Objet{NB}: le contrat"),
     ("(1) : voir", f"(1){NB}: voir"),
     ("a:b", "a:b"),                                      # no space after: not a punctuation colon
-    (f"275 000{NN}€", f"275 000{NB}€"),
+    (f"275 000{NN}€", f"275{NN}000{NB}€"),  # digit groups no-break (issue 18)
     (f"15{NN}%", f"15{NB}%"),
     ("15%", f"15{NB}%"),
     ("5€", f"5{NB}€"),

@@ -304,12 +304,12 @@ def test_the_previous_hash_stays_valid_until_every_file_is_written(tmp_path):
     write_outputs(outputs(folder, **{"contrat.docx": b"v1"}), folder)
     manifest = Manifest(folder)
     manifest.record(folder / "contrat.docx", b"v2", "s" * 64)
-    assert manifest.entries["contrat.docx"]["previous"] == sha256(b"v1")
+    assert manifest.entries["contrat.docx"]["previous"] == [sha256(b"v1")]  # a list since issue 19
     os.utime(folder / "contrat.docx", ns=(1, 1))          # not as written: only the hashes can tell
     assert manifest.is_engine_output(folder / "contrat.docx")  # the old file, known by its previous hash
     manifest.save()
     assert json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))["outputs"]["contrat.docx"][
-        "previous"] == sha256(b"v1")
+        "previous"] == [sha256(b"v1")]
     manifest.commit([], "i")
     assert "previous" not in manifest.entries["contrat.docx"]
     assert not manifest.is_engine_output(folder / "contrat.docx")  # v1 on disk, v2 recorded

@@ -282,33 +282,33 @@ def test_every_declared_figure_of_a_fiche_is_checked_where_it_stands(tmp_path, c
     findings = relative_findings(tmp_path, contract_files)
     at = "fiches/velo.yaml, ligne"
     assert findings == [
-        f"{at} 1, colonne 16 : fiche 2.1 : le document imprime le numéro « 2.3 », mais c'est la fiche n° 2.1 "
+        f"{at} 1, colonne 16 : attention : fiche 2.1 : le document imprime le numéro « 2.3 », mais c'est la fiche n° 2.1 "
         f"(axe 2, position 1)",
-        f"{at} 2, colonne 13 : fiche 2.1 : le document imprime l'axe « 1 - TRAVAILLER », la fiche est rangée dans "
+        f"{at} 2, colonne 13 : attention : fiche 2.1 : le document imprime l'axe « 1 - TRAVAILLER », la fiche est rangée dans "
         f"« 2 - BOUGER »",
-        f"{at} 21, colonne 15 : fiche 2.1, budget d'investissement, total des dépenses : le document imprime "
+        f"{at} 21, colonne 15 : attention : fiche 2.1, budget d'investissement, total des dépenses : le document imprime "
         f"{_eur('13 346')}, le calcul donne {_eur('13 345')}",
-        f"{at} 22, colonne 15 : fiche 2.1, budget d'investissement, total des recettes : le document imprime "
+        f"{at} 22, colonne 15 : attention : fiche 2.1, budget d'investissement, total des recettes : le document imprime "
         f"{_eur('5 001')}, le calcul donne {_eur('5 000')}",
-        f"{at} 31, colonne 15 : fiche 2.1, budget de fonctionnement, total des dépenses : le document imprime "
+        f"{at} 31, colonne 15 : attention : fiche 2.1, budget de fonctionnement, total des dépenses : le document imprime "
         f"{_eur('1 201')}, le calcul donne {_eur('1 200')}",
-        f"{at} 32, colonne 15 : fiche 2.1, budget de fonctionnement, total des recettes : le document imprime "
+        f"{at} 32, colonne 15 : attention : fiche 2.1, budget de fonctionnement, total des recettes : le document imprime "
         f"{_eur('301')}, le calcul donne {_eur('300')}",
-        f"{at} 66, colonne 17 : fiche 2.1, total des financements recherchés : le document imprime {_eur('5 100')}, "
+        f"{at} 66, colonne 17 : attention : fiche 2.1, total des financements recherchés : le document imprime {_eur('5 100')}, "
         f"le calcul donne {_eur('5 000')}",
-        f"{at} 49, colonne 14 : fiche 2.1, échéancier, ligne DEPENSES, TOTAL : le document imprime "
+        f"{at} 49, colonne 14 : attention : fiche 2.1, échéancier, ligne DEPENSES, TOTAL : le document imprime "
         f"{_eur('15 646')}, le calcul donne {_eur('15 645')}",
-        f"{at} 52, colonne 13 : fiche 2.1, échéancier, ligne DEPENSES, CP 2023 : le document imprime "
+        f"{at} 52, colonne 13 : attention : fiche 2.1, échéancier, ligne DEPENSES, CP 2023 : le document imprime "
         f"{_eur('2 101')}, le calcul donne {_eur('2 100')}",
-        f"{at} 55, colonne 13 : fiche 2.1, échéancier, ligne RECETTES, CP 2021 : le document imprime "
+        f"{at} 55, colonne 13 : attention : fiche 2.1, échéancier, ligne RECETTES, CP 2021 : le document imprime "
         f"{_eur('4 001')}, le calcul donne {_eur('4 000')}",
-        f"{at} 60, colonne 32 : fiche 2.1, échéancier, recettes en investissement, TOTAL : le document imprime "
+        f"{at} 60, colonne 32 : attention : fiche 2.1, échéancier, recettes en investissement, TOTAL : le document imprime "
         f"{_eur('4 001')}, le calcul donne {_eur('4 000')}",
-        f"{at} 61, colonne 32 : fiche 2.1, échéancier, recettes en fonctionnement, TOTAL : le document imprime "
+        f"{at} 61, colonne 32 : attention : fiche 2.1, échéancier, recettes en fonctionnement, TOTAL : le document imprime "
         f"{_eur('301')}, le calcul donne {_eur('300')}",
-        f"{at} 34, colonne 3 : fiche 2.1 : l'échéancier prévoit {_eur('4 000')} de recettes d'investissement, le "
+        f"{at} 34, colonne 3 : attention : fiche 2.1 : l'échéancier prévoit {_eur('4 000')} de recettes d'investissement, le "
         f"budget d'investissement en compte {_eur('5 000')}",
-        f"{at} 40, colonne 13 : fiche 2.1 : l'échéancier prévoit {_eur('1 100')} de dépenses de fonctionnement en "
+        f"{at} 40, colonne 13 : attention : fiche 2.1 : l'échéancier prévoit {_eur('1 100')} de dépenses de fonctionnement en "
         f"2023, le budget de fonctionnement annuel en compte {_eur('1 200')}",
     ]
 
@@ -332,9 +332,9 @@ def test_running_costs_of_a_year_are_checked_against_the_annual_budget_on_both_s
                             for start in fonctionnement[:2]]
     findings = relative_findings(tmp_path, {})
     assert findings == [
-        f"fiches/formation.yaml, ligne {dep_2023}, colonne 13 : fiche 1.2 : l'échéancier prévoit {_eur('400')} de "
+        f"fiches/formation.yaml, ligne {dep_2023}, colonne 13 : attention : fiche 1.2 : l'échéancier prévoit {_eur('400')} de "
         f"dépenses de fonctionnement en 2023, le budget de fonctionnement annuel en compte {_eur('500')}",
-        f"fiches/formation.yaml, ligne {rec_2023}, colonne 13 : fiche 1.2 : l'échéancier prévoit {_eur('150')} de "
+        f"fiches/formation.yaml, ligne {rec_2023}, colonne 13 : attention : fiche 1.2 : l'échéancier prévoit {_eur('150')} de "
         f"recettes de fonctionnement en 2023, le budget de fonctionnement annuel en compte {_eur('100')}",
     ]
 
@@ -370,21 +370,21 @@ def test_every_row_of_the_published_maquette_is_checked_where_it_stands(tmp_path
     findings = relative_findings(tmp_path, contract_files)
     at = "maquette-publiee.yaml, ligne"
     assert findings == [
-        f"{at} 10, colonne 5 : maquette publiée : 2 lignes pour la fiche 1.1, une seule attendue",
-        f"{at} 7, colonne 16 : maquette publiée, fiche 1.1, coût 2021 : le document imprime {_eur('100 001')}, le "
+        f"{at} 10, colonne 5 : attention : maquette publiée : 2 lignes pour la fiche 1.1, une seule attendue",
+        f"{at} 7, colonne 16 : attention : maquette publiée, fiche 1.1, coût 2021 : le document imprime {_eur('100 001')}, le "
         f"calcul donne {_eur('100 000')}",
-        f"{at} 8, colonne 16 : maquette publiée, fiche 1.1, coût 2022 : le document imprime {_eur('50 001')}, le "
+        f"{at} 8, colonne 16 : attention : maquette publiée, fiche 1.1, coût 2022 : le document imprime {_eur('50 001')}, le "
         f"calcul donne {_eur('50 000')}",
-        f"{at} 10, colonne 12 : maquette publiée, fiche 1.1 : enjeu « BOUGER », la fiche est dans l'axe "
+        f"{at} 10, colonne 12 : attention : maquette publiée, fiche 1.1 : enjeu « BOUGER », la fiche est dans l'axe "
         f"« TRAVAILLER »",
-        f"{at} 3, colonne 3 : maquette publiée : aucune ligne pour la fiche 1.2 (Developper la formation)",
-        f"{at} 13, colonne 12 : maquette publiée, fiche 2.1 : enjeu « TRAVAILLER », la fiche est dans l'axe "
+        f"{at} 3, colonne 3 : attention : maquette publiée : aucune ligne pour la fiche 1.2 (Developper la formation)",
+        f"{at} 13, colonne 12 : attention : maquette publiée, fiche 2.1 : enjeu « TRAVAILLER », la fiche est dans l'axe "
         f"« BOUGER »",
-        f"{at} 15, colonne 21 : maquette publiée, fiche 2.1 : maître d'ouvrage « Etat », la fiche indique « CALL »",
-        f"{at} 16, colonne 12 : maquette publiée, fiche 2.1 : année de lancement 2020, la fiche indique 2021",
-        f"{at} 18, colonne 17 : maquette publiée, fiche 2.1, coût total : le document imprime {_eur('13 346')}, le "
+        f"{at} 15, colonne 21 : attention : maquette publiée, fiche 2.1 : maître d'ouvrage « Etat », la fiche indique « CALL »",
+        f"{at} 16, colonne 12 : attention : maquette publiée, fiche 2.1 : année de lancement 2020, la fiche indique 2021",
+        f"{at} 18, colonne 17 : attention : maquette publiée, fiche 2.1, coût total : le document imprime {_eur('13 346')}, le "
         f"calcul donne {_eur('13 345')}",
-        f"{at} 19, colonne 5 : maquette publiée : la ligne n° 4.2 ne correspond à aucune fiche",
+        f"{at} 19, colonne 5 : attention : maquette publiée : la ligne n° 4.2 ne correspond à aucune fiche",
     ]
 
 
@@ -405,7 +405,7 @@ def test_every_line_of_an_echeancier_worked_by_hand(tmp_path, contract_files):
     d = Decimal
     assert ech.annees == [2021, 2022, 2023]
     assert [(l.libelle, l.is_calculee, l.cellules, l.total) for l in ech.lignes] == [
-        ("DEPENSES", True, [d(12345), d(1200), d(2100)], d(15645)),
+        ("DÉPENSES", True, [d(12345), d(1200), d(2100)], d(15645)),
         ("en investissement", False, [d(12345), None, d(1000)], d(13345)),
         ("en fonctionnement", False, [None, d(1200), d(1100)], d(2300)),
         ("RECETTES", True, [d(4000), d(0), d(300)], d(4300)),
@@ -446,12 +446,11 @@ def test_a_one_year_contract_has_one_year_in_both_maquette_columns(tmp_path, con
             data["echeancier"]["depenses"]["investissement"] = fiche
             del data["echeancier"]["publie"]
     maquette = computed_with(tmp_path, contract_files, change).maquette
-    assert (maquette.annee_1, maquette.annee_2) == (2021, 2021)
-    assert [(l.cout_annee_1, l.cout_annee_2, l.cout_total) for l in maquette.lignes] == [
-        (Decimal(100000), Decimal(100000), Decimal(100000)), (None, None, None),
-        (Decimal(12345), Decimal(12345), Decimal(12345))]
-    assert (maquette.total_annee_1, maquette.total_annee_2, maquette.total) == (
-        Decimal(112345), Decimal(112345), Decimal(112345))
+    # a column per year of the échéanciers (issue 18): one year, one column
+    assert maquette.annees == [2021]
+    assert [(l.couts, l.cout_total) for l in maquette.lignes] == [
+        ([Decimal(100000)], Decimal(100000)), ([None], None), ([Decimal(12345)], Decimal(12345))]
+    assert (maquette.totaux, maquette.total) == ([Decimal(112345)], Decimal(112345))
 
 
 def test_a_two_year_contract_takes_its_second_year(tmp_path, contract_files):
@@ -463,10 +462,11 @@ def test_a_two_year_contract_takes_its_second_year(tmp_path, contract_files):
             data["echeancier"]["recettes"]["investissement"] = {}
             del data["echeancier"]["publie"]
     maquette = computed_with(tmp_path, contract_files, change).maquette
-    assert (maquette.annee_1, maquette.annee_2) == (2022, 2023)
+    assert maquette.annees == [2022, 2023]
     # emploi 50 000 € in 2022; formation 30 000 € in 2022; velo 1 000 € in 2023
-    assert (maquette.total_annee_1, maquette.total_annee_2, maquette.total) == (
-        Decimal(80000), Decimal(1000), Decimal(81000))
+    assert (maquette.totaux, maquette.total) == ([Decimal(80000), Decimal(1000)], Decimal(81000))
+    assert (maquette.total_annee(2022), maquette.total_annee(2023), maquette.total_annee(2021)) == (
+        Decimal(80000), Decimal(1000), None)
     assert (maquette.titre, maquette.periode) == ("MAQUETTE D'ESSAI", "2021-2023")
 
 
@@ -497,8 +497,9 @@ def test_a_fiche_without_echeancier_has_an_empty_maquette_row(tmp_path, contract
         files["contrat.yaml"]["axes"][0]["separateur"] = "—"
     crte = computed_with(tmp_path, contract_files, change)
     formation = crte.maquette.lignes[1]
-    assert (formation.fiche.numero, formation.cout_annee_1, formation.cout_annee_2, formation.cout_total) == (
-        "1.2", None, None, None)
+    assert crte.maquette.annees == [2021, 2022, 2023]
+    assert (formation.fiche.numero, formation.couts, formation.cout_total) == ("1.2", [None, None, None], None)
+    assert (formation.cout(2021), formation.cout(2024)) == (None, None)
     assert crte.maquette.total == Decimal(150000 + 13345)
     assert [a.separateur for a in crte.axes] == ["—", "-"]
     assert [a.source_path for a in crte.articles] == ["articles/objet.md", "articles/plan.md"]
