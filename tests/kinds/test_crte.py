@@ -20,7 +20,7 @@ def test_consistent_contract_has_no_finding(contract_dir):
 
 def test_numbers_come_from_axis_and_position(contract_dir):
     crte = read_and_compute(contract_dir).computed
-    assert [f.numero for f in crte.fiches] == ["1.1", "1.2", "2.1"]
+    assert [f.numero for f in crte.fiches] == ["1.1", "1.2"]  # the fiches in force
     assert [a.numero for a in crte.articles] == [1, 2]
     assert [s.numero for s in crte.articles[1].sous_articles] == ["2.1", "2.2"]
     assert crte.articles[1].titre == "Le plan d'action"
@@ -506,3 +506,23 @@ def test_a_fiche_without_echeancier_has_an_empty_maquette_row(tmp_path, contract
     with pytest.raises(AttributeError) as private:
         formation.fiche and crte.fiches[1]._prive
     assert str(private.value) == "_prive"
+
+
+# --- Issue 27, second pass (after the merges of issues 18-20): survivors of the merged compute.py ------------
+
+def test_a_fiche_and_an_article_an_avenant_deleted_keep_their_place_and_number(tmp_path, contract_files):
+    def change(files):
+        files["contrat.yaml"]["axes"][1]["fiches"] = [{"fiche": "velo", "supprimee_par": 2}]
+        del files["fiches/velo.yaml"]
+        files["contrat.yaml"]["articles"] = ["articles/objet.md",
+                                             {"fichier": "articles/plan.md", "supprime_par": 1}]
+    crte = computed_with(tmp_path, contract_files, change)
+    [deleted] = crte.axes[1].fiches
+    assert (deleted.slug, deleted.numero, deleted.axe.numero, deleted.axe.code, deleted.supprimee_par) == (
+        "velo", "2.1", 2, "BOUGER", 2)
+    assert [f.numero for f in crte.fiches] == ["1.1", "1.2"]  # the fiches in force
+    plan = crte.articles[1]
+    assert (plan.numero, plan.titre, plan.sous_articles, plan.source_path, plan.supprime_par) == (
+        2, "", [], "articles/plan.md", 1)
+    assert (plan.corps, type(plan.corps).__name__, plan.supprime, crte.articles[0].supprime) == (
+        "", "Prose", True, False)
