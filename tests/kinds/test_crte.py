@@ -20,7 +20,7 @@ def test_consistent_contract_has_no_finding(contract_dir):
 
 def test_numbers_come_from_axis_and_position(contract_dir):
     crte = read_and_compute(contract_dir).computed
-    assert [f.numero for f in crte.fiches] == ["1.1", "1.2"]  # the fiches in force
+    assert [f.numero for f in crte.fiches] == ["1.1", "1.2", "2.1"]
     assert [a.numero for a in crte.articles] == [1, 2]
     assert [s.numero for s in crte.articles[1].sous_articles] == ["2.1", "2.2"]
     assert crte.articles[1].titre == "Le plan d'action"
