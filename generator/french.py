@@ -133,7 +133,7 @@ def fonction_signataire(qualite: str, feminin: bool = False) -> str:
     """Return the office of a signatory as a signature block prints it: « son Président » → « Le Président »,
     « sa Présidente » → « La Présidente », « Préfet du Pas-de-Calais » → « Le Préfet du Pas-de-Calais »,
     « Adjointe au maire » → « L’Adjointe au maire » when the signatory is a woman, « la Maire » as written."""
-    words = qualite.strip().split(" ", 1)
+    words = qualite.split(maxsplit=1)  # « son  Président » typed with two spaces is « Le Président »
     if len(words) == 2 and words[0].lower() in ("son", "sa", "leur", "notre", "votre"):
         rest = words[1]
     elif words[0].lower() in ("le", "la", "les") or qualite[:2].lower() in ("l'", "l’"):

@@ -443,6 +443,8 @@ def test_montant_by_hand(value, expected):
     ("les Co-présidents du comité", False, "Les Co-présidents du comité"),
     ("l'Adjointe au maire", True, "L'Adjointe au maire"),
     ("l’Adjoint au maire", False, "L’Adjoint au maire"),
+    ("son  Président", False, "Le Président"),          # two spaces typed: one printed (was « Le  Président »)
+    ("sa\tPrésidente", True, "La Présidente"),
 ])
 def test_a_signatory_office_with_a_possessive_or_an_article_as_typed(qualite, feminin, expected):
     assert french.fonction_signataire(qualite, feminin) == expected
