@@ -414,3 +414,16 @@ def test_a_manifest_entry_that_is_not_a_record_marks_no_engine_output(tmp_path):
     (folder / "contrat.docx").write_bytes(b"v1")
     (folder / MANIFEST_NAME).write_text(json.dumps({"outputs": {"contrat.docx": "0" * 64}}), encoding="utf-8")
     assert not Manifest(folder).is_engine_output(folder / "contrat.docx")
+
+
+def test_an_output_path_naming_the_parent_folder_is_refused_with_its_place(tmp_path):
+    from generator.write import check_inside
+    folder = tmp_path / "essai"
+    folder.mkdir()
+    for path in (folder / "..", folder / "sous" / ".."):
+        with pytest.raises(WriteFailed) as refused:
+            check_inside(path, folder)
+        [problem] = refused.value.problems
+        assert str(problem) == (f"{path} : chemin de sortie hors du dossier du contrat {folder} : "
+                                "rien n'a été écrit")
+    check_inside(folder / "contrat.docx", folder)   # inside: nothing raised
