@@ -526,3 +526,16 @@ def test_a_fiche_and_an_article_an_avenant_deleted_keep_their_place_and_number(t
         2, "", [], "articles/plan.md", 1)
     assert (plan.corps, type(plan.corps).__name__, plan.supprime, crte.articles[0].supprime) == (
         "", "Prose", True, False)
+
+
+def test_a_year_of_the_contract_with_no_cell_in_any_echeancier_has_no_maquette_column(tmp_path, contract_files):
+    def change(files):
+        files["contrat.yaml"]["annees"] = [2021, 2022]
+        for slug in ("emploi", "formation", "velo"):
+            ech = files[f"fiches/{slug}.yaml"]["echeancier"]
+            ech["depenses"] = {"investissement": {2021: 1000}, "fonctionnement": {}}
+            ech["recettes"] = {"investissement": {}, "fonctionnement": {}}
+            ech.pop("publie", None)
+    maquette = computed_with(tmp_path, contract_files, change).maquette
+    assert maquette.annees == [2021]                       # 2022: no amount, no marker anywhere
+    assert (maquette.totaux, maquette.total) == ([Decimal(3000)], Decimal(3000))
