@@ -102,13 +102,14 @@ def de(noun_phrase: str) -> str:
     for article, contracted in (("le ", "du "), ("les ", "des "), ("Le ", "du "), ("Les ", "des ")):
         if noun_phrase.startswith(article):
             return contracted + noun_phrase[len(article):]
-    if noun_phrase[:2] in ("l'", "l’", "L'", "L’"):
-        return "de " + noun_phrase[0].lower() + noun_phrase[1:]
-    if noun_phrase.startswith(("la ", "La ")):
+    # only a capitalised article changes: « l'… » and « la … » already read « de l'… », « de la … » below
+    if noun_phrase[:2] in ("L'", "L’"):
+        return "de l" + noun_phrase[1:]
+    if noun_phrase.startswith("La "):
         return "de la " + noun_phrase[3:]
-    head = re.split(r"[\s’'-]", noun_phrase, maxsplit=1)[0].lower()
-    if head in _MASCULINE_HEADS or head in _FEMININE_HEADS:
-        if _ELIDED.match(noun_phrase) and head not in ("huit", "onze"):
+    head = re.split(r"[\s’'-]", noun_phrase)[0].lower()
+    if head in _MASCULINE_HEADS or head in _FEMININE_HEADS:  # none of them is « huit » or « onze »
+        if _ELIDED.match(noun_phrase):
             return "de l’" + noun_phrase
         return ("du " if head in _MASCULINE_HEADS else "de la ") + noun_phrase
     if noun_phrase[:1] in _VOWELS:  # « d’Essai », « d’Arras » (a mute or aspirated h is left as « de »)
@@ -132,7 +133,7 @@ def fonction_signataire(qualite: str, feminin: bool = False) -> str:
     """Return the office of a signatory as a signature block prints it: « son Président » → « Le Président »,
     « sa Présidente » → « La Présidente », « Préfet du Pas-de-Calais » → « Le Préfet du Pas-de-Calais »,
     « Adjointe au maire » → « L’Adjointe au maire » when the signatory is a woman, « la Maire » as written."""
-    words = qualite.strip().split(" ", 1)
+    words = qualite.split(maxsplit=1)  # « son  Président » typed with two spaces is « Le Président »
     if len(words) == 2 and words[0].lower() in ("son", "sa", "leur", "notre", "votre"):
         rest = words[1]
     elif words[0].lower() in ("le", "la", "les") or qualite[:2].lower() in ("l'", "l’"):

@@ -440,3 +440,35 @@ def test_montant_by_hand(value, expected):
 ])
 def test_an_apostrophe_before_a_quotation_or_a_year_is_curly(typed, printed):
     assert french.typographie(typed) == printed
+
+
+# --- Issue 27, second pass (after the merges of issues 18-20): survivors of the merged french.py -------------
+# Expected values typed from the rules: a signature block opens with the office and its article (« Le
+# Président », « La Présidente », « L’Adjointe »), a possessive (« son », « leur »…) giving way to the article.
+
+@pytest.mark.parametrize("qualite, feminin, expected", [
+    ("leur Directeur", False, "Le Directeur"),
+    ("notre Président", False, "Le Président"),
+    ("votre Présidente", True, "La Présidente"),
+    ("sa Présidente du conseil départemental", True, "La Présidente du conseil départemental"),
+    ("son Président de la communauté", False, "Le Président de la communauté"),
+    ("le Préfet du Nord", False, "Le Préfet du Nord"),
+    ("les Co-présidents du comité", False, "Les Co-présidents du comité"),
+    ("l'Adjointe au maire", True, "L'Adjointe au maire"),
+    ("l’Adjoint au maire", False, "L’Adjoint au maire"),
+    ("son  Président", False, "Le Président"),          # two spaces typed: one printed (was « Le  Président »)
+    ("sa\tPrésidente", True, "La Présidente"),
+])
+def test_a_signatory_office_with_a_possessive_or_an_article_as_typed(qualite, feminin, expected):
+    assert french.fonction_signataire(qualite, feminin) == expected
+
+
+def test_a_signatory_is_a_man_unless_told():
+    assert french.fonction_signataire("Préfet du Nord") == "Le Préfet du Nord"
+    assert french.fonction_signataire("son Maire") == "Le Maire"
+
+
+def test_a_title_in_capitals_reads_in_lower_case_within_a_sentence():
+    assert french.en_phrase("CONTRAT DE RELANCE ET DE TRANSITION ÉCOLOGIQUE") == (
+        "contrat de relance et de transition écologique")
+    assert french.en_phrase("Contrat de ville de Lens") == "Contrat de ville de Lens"

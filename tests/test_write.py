@@ -394,3 +394,36 @@ def test_the_manifest_file_is_sorted_indented_json_in_utf_8(tmp_path):
         '    }\n'
         '  }\n'
         '}\n')
+
+
+# --- Issue 27, second pass (after the merges of issues 18-20): survivors of the merged write.py --------------
+
+def test_a_write_error_without_a_french_reason_names_the_system_error():
+    from generator.write import write_error_message
+    tail = " ; rien n'a été écrit à moitié"
+    assert write_error_message(OSError(errno.EXDEV, "Invalid cross-device link")) == (
+        "écriture impossible : erreur du système (Invalid cross-device link)" + tail)
+    assert write_error_message(OSError()) == "écriture impossible : erreur du système (OSError)" + tail
+    assert write_error_message(PermissionError()) == (
+        "écriture impossible : erreur du système (PermissionError)" + tail)
+
+
+def test_a_manifest_entry_that_is_not_a_record_marks_no_engine_output(tmp_path):
+    folder = tmp_path / "essai"
+    folder.mkdir()
+    (folder / "contrat.docx").write_bytes(b"v1")
+    (folder / MANIFEST_NAME).write_text(json.dumps({"outputs": {"contrat.docx": "0" * 64}}), encoding="utf-8")
+    assert not Manifest(folder).is_engine_output(folder / "contrat.docx")
+
+
+def test_an_output_path_naming_the_parent_folder_is_refused_with_its_place(tmp_path):
+    from generator.write import check_inside
+    folder = tmp_path / "essai"
+    folder.mkdir()
+    for path in (folder / "..", folder / "sous" / ".."):
+        with pytest.raises(WriteFailed) as refused:
+            check_inside(path, folder)
+        [problem] = refused.value.problems
+        assert str(problem) == (f"{path} : chemin de sortie hors du dossier du contrat {folder} : "
+                                "rien n'a été écrit")
+    check_inside(folder / "contrat.docx", folder)   # inside: nothing raised

@@ -268,9 +268,7 @@ def relative_findings(tmp_path, contract_files) -> list[str]:
     root = write_contract(tmp_path / "c", contract_files)
     prepared = read_and_compute(root)
     assert not prepared.problems, [str(p) for p in prepared.problems]
-    # a printed figure that disagrees with the computation is a warning, a broken reference an error (issue 19):
-    # the findings here are each told as « place : what disagrees »
-    return [f"{f.location} : {f.message}".replace(f"{root}/", "") for f in prepared.findings]
+    return [str(f).replace(f"{root}/", "") for f in prepared.findings]  # « attention : » marks a warning
 
 
 def _eur(digits: str) -> str:
@@ -284,33 +282,33 @@ def test_every_declared_figure_of_a_fiche_is_checked_where_it_stands(tmp_path, c
     findings = relative_findings(tmp_path, contract_files)
     at = "fiches/velo.yaml, ligne"
     assert findings == [
-        f"{at} 1, colonne 16 : fiche 2.1 : le document imprime le numéro « 2.3 », mais c'est la fiche n° 2.1 "
+        f"{at} 1, colonne 16 : attention : fiche 2.1 : le document imprime le numéro « 2.3 », mais c'est la fiche n° 2.1 "
         f"(axe 2, position 1)",
-        f"{at} 2, colonne 13 : fiche 2.1 : le document imprime l'axe « 1 - TRAVAILLER », la fiche est rangée dans "
+        f"{at} 2, colonne 13 : attention : fiche 2.1 : le document imprime l'axe « 1 - TRAVAILLER », la fiche est rangée dans "
         f"« 2 - BOUGER »",
-        f"{at} 21, colonne 15 : fiche 2.1, budget d'investissement, total des dépenses : le document imprime "
+        f"{at} 21, colonne 15 : attention : fiche 2.1, budget d'investissement, total des dépenses : le document imprime "
         f"{_eur('13 346')}, le calcul donne {_eur('13 345')}",
-        f"{at} 22, colonne 15 : fiche 2.1, budget d'investissement, total des recettes : le document imprime "
+        f"{at} 22, colonne 15 : attention : fiche 2.1, budget d'investissement, total des recettes : le document imprime "
         f"{_eur('5 001')}, le calcul donne {_eur('5 000')}",
-        f"{at} 31, colonne 15 : fiche 2.1, budget de fonctionnement, total des dépenses : le document imprime "
+        f"{at} 31, colonne 15 : attention : fiche 2.1, budget de fonctionnement, total des dépenses : le document imprime "
         f"{_eur('1 201')}, le calcul donne {_eur('1 200')}",
-        f"{at} 32, colonne 15 : fiche 2.1, budget de fonctionnement, total des recettes : le document imprime "
+        f"{at} 32, colonne 15 : attention : fiche 2.1, budget de fonctionnement, total des recettes : le document imprime "
         f"{_eur('301')}, le calcul donne {_eur('300')}",
-        f"{at} 66, colonne 17 : fiche 2.1, total des financements recherchés : le document imprime {_eur('5 100')}, "
+        f"{at} 66, colonne 17 : attention : fiche 2.1, total des financements recherchés : le document imprime {_eur('5 100')}, "
         f"le calcul donne {_eur('5 000')}",
-        f"{at} 49, colonne 14 : fiche 2.1, échéancier, ligne DEPENSES, TOTAL : le document imprime "
+        f"{at} 49, colonne 14 : attention : fiche 2.1, échéancier, ligne DEPENSES, TOTAL : le document imprime "
         f"{_eur('15 646')}, le calcul donne {_eur('15 645')}",
-        f"{at} 52, colonne 13 : fiche 2.1, échéancier, ligne DEPENSES, CP 2023 : le document imprime "
+        f"{at} 52, colonne 13 : attention : fiche 2.1, échéancier, ligne DEPENSES, CP 2023 : le document imprime "
         f"{_eur('2 101')}, le calcul donne {_eur('2 100')}",
-        f"{at} 55, colonne 13 : fiche 2.1, échéancier, ligne RECETTES, CP 2021 : le document imprime "
+        f"{at} 55, colonne 13 : attention : fiche 2.1, échéancier, ligne RECETTES, CP 2021 : le document imprime "
         f"{_eur('4 001')}, le calcul donne {_eur('4 000')}",
-        f"{at} 60, colonne 32 : fiche 2.1, échéancier, recettes en investissement, TOTAL : le document imprime "
+        f"{at} 60, colonne 32 : attention : fiche 2.1, échéancier, recettes en investissement, TOTAL : le document imprime "
         f"{_eur('4 001')}, le calcul donne {_eur('4 000')}",
-        f"{at} 61, colonne 32 : fiche 2.1, échéancier, recettes en fonctionnement, TOTAL : le document imprime "
+        f"{at} 61, colonne 32 : attention : fiche 2.1, échéancier, recettes en fonctionnement, TOTAL : le document imprime "
         f"{_eur('301')}, le calcul donne {_eur('300')}",
-        f"{at} 34, colonne 3 : fiche 2.1 : l'échéancier prévoit {_eur('4 000')} de recettes d'investissement, le "
+        f"{at} 34, colonne 3 : attention : fiche 2.1 : l'échéancier prévoit {_eur('4 000')} de recettes d'investissement, le "
         f"budget d'investissement en compte {_eur('5 000')}",
-        f"{at} 40, colonne 13 : fiche 2.1 : l'échéancier prévoit {_eur('1 100')} de dépenses de fonctionnement en "
+        f"{at} 40, colonne 13 : attention : fiche 2.1 : l'échéancier prévoit {_eur('1 100')} de dépenses de fonctionnement en "
         f"2023, le budget de fonctionnement annuel en compte {_eur('1 200')}",
     ]
 
@@ -334,9 +332,9 @@ def test_running_costs_of_a_year_are_checked_against_the_annual_budget_on_both_s
                             for start in fonctionnement[:2]]
     findings = relative_findings(tmp_path, {})
     assert findings == [
-        f"fiches/formation.yaml, ligne {dep_2023}, colonne 13 : fiche 1.2 : l'échéancier prévoit {_eur('400')} de "
+        f"fiches/formation.yaml, ligne {dep_2023}, colonne 13 : attention : fiche 1.2 : l'échéancier prévoit {_eur('400')} de "
         f"dépenses de fonctionnement en 2023, le budget de fonctionnement annuel en compte {_eur('500')}",
-        f"fiches/formation.yaml, ligne {rec_2023}, colonne 13 : fiche 1.2 : l'échéancier prévoit {_eur('150')} de "
+        f"fiches/formation.yaml, ligne {rec_2023}, colonne 13 : attention : fiche 1.2 : l'échéancier prévoit {_eur('150')} de "
         f"recettes de fonctionnement en 2023, le budget de fonctionnement annuel en compte {_eur('100')}",
     ]
 
@@ -372,21 +370,21 @@ def test_every_row_of_the_published_maquette_is_checked_where_it_stands(tmp_path
     findings = relative_findings(tmp_path, contract_files)
     at = "maquette-publiee.yaml, ligne"
     assert findings == [
-        f"{at} 10, colonne 5 : maquette publiée : 2 lignes pour la fiche 1.1, une seule attendue",
-        f"{at} 7, colonne 16 : maquette publiée, fiche 1.1, coût 2021 : le document imprime {_eur('100 001')}, le "
+        f"{at} 10, colonne 5 : attention : maquette publiée : 2 lignes pour la fiche 1.1, une seule attendue",
+        f"{at} 7, colonne 16 : attention : maquette publiée, fiche 1.1, coût 2021 : le document imprime {_eur('100 001')}, le "
         f"calcul donne {_eur('100 000')}",
-        f"{at} 8, colonne 16 : maquette publiée, fiche 1.1, coût 2022 : le document imprime {_eur('50 001')}, le "
+        f"{at} 8, colonne 16 : attention : maquette publiée, fiche 1.1, coût 2022 : le document imprime {_eur('50 001')}, le "
         f"calcul donne {_eur('50 000')}",
-        f"{at} 10, colonne 12 : maquette publiée, fiche 1.1 : enjeu « BOUGER », la fiche est dans l'axe "
+        f"{at} 10, colonne 12 : attention : maquette publiée, fiche 1.1 : enjeu « BOUGER », la fiche est dans l'axe "
         f"« TRAVAILLER »",
-        f"{at} 3, colonne 3 : maquette publiée : aucune ligne pour la fiche 1.2 (Developper la formation)",
-        f"{at} 13, colonne 12 : maquette publiée, fiche 2.1 : enjeu « TRAVAILLER », la fiche est dans l'axe "
+        f"{at} 3, colonne 3 : attention : maquette publiée : aucune ligne pour la fiche 1.2 (Developper la formation)",
+        f"{at} 13, colonne 12 : attention : maquette publiée, fiche 2.1 : enjeu « TRAVAILLER », la fiche est dans l'axe "
         f"« BOUGER »",
-        f"{at} 15, colonne 21 : maquette publiée, fiche 2.1 : maître d'ouvrage « Etat », la fiche indique « CALL »",
-        f"{at} 16, colonne 12 : maquette publiée, fiche 2.1 : année de lancement 2020, la fiche indique 2021",
-        f"{at} 18, colonne 17 : maquette publiée, fiche 2.1, coût total : le document imprime {_eur('13 346')}, le "
+        f"{at} 15, colonne 21 : attention : maquette publiée, fiche 2.1 : maître d'ouvrage « Etat », la fiche indique « CALL »",
+        f"{at} 16, colonne 12 : attention : maquette publiée, fiche 2.1 : année de lancement 2020, la fiche indique 2021",
+        f"{at} 18, colonne 17 : attention : maquette publiée, fiche 2.1, coût total : le document imprime {_eur('13 346')}, le "
         f"calcul donne {_eur('13 345')}",
-        f"{at} 19, colonne 5 : maquette publiée : la ligne n° 4.2 ne correspond à aucune fiche",
+        f"{at} 19, colonne 5 : attention : maquette publiée : la ligne n° 4.2 ne correspond à aucune fiche",
     ]
 
 
@@ -500,11 +498,45 @@ def test_a_fiche_without_echeancier_has_an_empty_maquette_row(tmp_path, contract
         files["contrat.yaml"]["axes"][0]["separateur"] = "—"
     crte = computed_with(tmp_path, contract_files, change)
     formation = crte.maquette.lignes[1]
-    assert (formation.fiche.numero, formation.cout_total) == ("1.2", None)
-    assert formation.couts == [None] * len(crte.maquette.annees)
+    assert crte.maquette.annees == [2021, 2022, 2023]
+    assert (formation.fiche.numero, formation.couts, formation.cout_total) == ("1.2", [None, None, None], None)
+    assert (formation.cout(2021), formation.cout(2024)) == (None, None)
     assert crte.maquette.total == Decimal(150000 + 13345)
     assert [a.separateur for a in crte.axes] == ["—", "-"]
     assert [a.source_path for a in crte.articles] == ["articles/objet.md", "articles/plan.md"]
     with pytest.raises(AttributeError) as private:
         formation.fiche and crte.fiches[1]._prive
     assert str(private.value) == "_prive"
+
+
+# --- Issue 27, second pass (after the merges of issues 18-20): survivors of the merged compute.py ------------
+
+def test_a_fiche_and_an_article_an_avenant_deleted_keep_their_place_and_number(tmp_path, contract_files):
+    def change(files):
+        files["contrat.yaml"]["axes"][1]["fiches"] = [{"fiche": "velo", "supprimee_par": 2}]
+        del files["fiches/velo.yaml"]
+        files["contrat.yaml"]["articles"] = ["articles/objet.md",
+                                             {"fichier": "articles/plan.md", "supprime_par": 1}]
+    crte = computed_with(tmp_path, contract_files, change)
+    [deleted] = crte.axes[1].fiches
+    assert (deleted.slug, deleted.numero, deleted.axe.numero, deleted.axe.code, deleted.supprimee_par) == (
+        "velo", "2.1", 2, "BOUGER", 2)
+    assert [f.numero for f in crte.fiches] == ["1.1", "1.2"]  # the fiches in force
+    plan = crte.articles[1]
+    assert (plan.numero, plan.titre, plan.sous_articles, plan.source_path, plan.supprime_par) == (
+        2, "", [], "articles/plan.md", 1)
+    assert (plan.corps, type(plan.corps).__name__, plan.supprime, crte.articles[0].supprime) == (
+        "", "Prose", True, False)
+
+
+def test_a_year_of_the_contract_with_no_cell_in_any_echeancier_has_no_maquette_column(tmp_path, contract_files):
+    def change(files):
+        files["contrat.yaml"]["annees"] = [2021, 2022]
+        for slug in ("emploi", "formation", "velo"):
+            ech = files[f"fiches/{slug}.yaml"]["echeancier"]
+            ech["depenses"] = {"investissement": {2021: 1000}, "fonctionnement": {}}
+            ech["recettes"] = {"investissement": {}, "fonctionnement": {}}
+            ech.pop("publie", None)
+    maquette = computed_with(tmp_path, contract_files, change).maquette
+    assert maquette.annees == [2021]                       # 2022: no amount, no marker anywhere
+    assert (maquette.totaux, maquette.total) == ([Decimal(3000)], Decimal(3000))
