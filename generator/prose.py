@@ -115,6 +115,11 @@ def _unstash(md: markdown.Markdown, root: ET.Element) -> None:
     for element in root.iter():
         element.text = restore(element.text)
         element.tail = restore(element.tail)
+        if STX in element.get("href", ""):  # an e-mail autolink's address
+            element.set("href", restore(element.get("href")))
+
+
+_ENTITY = re.compile(r"#([0-9]+);")
 
 
 def _unescape(text: str) -> str:
@@ -125,8 +130,17 @@ def _unescape(text: str) -> str:
     while i < len(text):
         if text[i] == STX:
             end = text.index(ETX, i)
-            out.append(chr(int(text[i + 1 : end])))
+            body = text[i + 1 : end]
             i = end + 1
+            if body == "amp":  # an e-mail autolink's letters, as entities « &#97; » behind an ampersand placeholder
+                entity = _ENTITY.match(text, i)
+                if entity:
+                    out.append(chr(int(entity.group(1))))
+                    i = entity.end()
+                else:
+                    out.append("&")
+            else:
+                out.append(chr(int(body)))
         else:
             out.append(text[i])
             i += 1

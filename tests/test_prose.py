@@ -172,3 +172,14 @@ def test_parse_is_python_markdowns_tree_on_generated_markup():
         assert _shape(parse, text) == _shape(_stock_tree, text)
 
     check()
+
+
+def test_an_email_autolink_is_its_address_not_a_crash():
+    """python-markdown hides an autolinked address's letters behind entity placeholders: the address, its link
+    and the text around it come back as typed (a literal « &#97; » stays as typed)."""
+    from generator.prose import parse
+
+    root = parse("Écrire à <a@b.fr> merci, &#97; reste")
+    [link] = root.iter("a")
+    assert (link.text, link.get("href")) == ("a@b.fr", "mailto:a@b.fr")
+    assert "".join(root.itertext()).strip() == "Écrire à a@b.fr merci, &#97; reste"
