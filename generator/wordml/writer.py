@@ -793,6 +793,29 @@ def fitted_column_widths(minimums: list[int], wishes: list[int], width: int) -> 
     return rounded
 
 
+def _column_needs(rows, count: int, margins: int, measure) -> tuple[list[int], list[int]]:
+    """Return each of `count` columns' minimum width (its longest word) and wished width (its longest line), in
+    twips with the cells' `margins`, from `rows` of (cell, columns spanned); `measure(cell)` gives a cell's
+    (longest word, longest line). A merged cell's longest word is spread over the columns it spans."""
+    minimums, wishes, spanning = [0] * count, [0] * count, []
+    for row in rows:
+        column = 0
+        for cell, span in row:
+            word, line = measure(cell)
+            if span == 1 and column < count:
+                minimums[column] = max(minimums[column], word + margins)
+                wishes[column] = max(wishes[column], line + margins)
+            elif span > 1:
+                spanning.append((column, span, word + margins))
+            column += span
+    for column, span, word in spanning:
+        covered = minimums[column : column + span]
+        if sum(covered) < word:
+            for c in range(column, min(column + span, count)):
+                minimums[c] += (word - sum(covered)) // len(covered) + 1
+    return minimums, wishes
+
+
 def _fit_table(table, width: int, fitting: TableFitting) -> None:
     """Fit a table's grid and cell widths to its text within `width` twips (see `fitted_column_widths`), then
     the tables its cells hold to their cells."""
@@ -802,22 +825,7 @@ def _fit_table(table, width: int, fitting: TableFitting) -> None:
     if not count:
         return
     margins = _cell_margins(table) + 30  # and the borders
-    minimums, wishes, spanning = [0] * count, [0] * count, []
-    for row in rows:
-        column = 0
-        for cell, span in row:
-            word, line = _cell_measures(cell, fitting)
-            if span == 1 and column < count:
-                minimums[column] = max(minimums[column], word + margins)
-                wishes[column] = max(wishes[column], line + margins)
-            elif span > 1:
-                spanning.append((column, span, word + margins))
-            column += span
-    for column, span, word in spanning:  # a merged cell's longest word fits in the columns it spans
-        covered = minimums[column : column + span]
-        if sum(covered) < word:
-            for c in range(column, min(column + span, count)):
-                minimums[c] += (word - sum(covered)) // len(covered) + 1
+    minimums, wishes = _column_needs(rows, count, margins, lambda cell: _cell_measures(cell, fitting))
     widths = fitted_column_widths(minimums, wishes, width)
     grid = table.find(_GRID)
     if grid is None:
@@ -957,24 +965,7 @@ def fit_table_text(xml: str, fitting: TableFitting) -> str | None:
     margins_xml = _TEXT_CELL_MARGIN.search(head) if "<w:tblCellMar>" in head else None
     sides = _TEXT_MARGIN_SIDE.findall(margins_xml.group()) if margins_xml else []
     margins = (sum(map(int, sides)) if len(sides) == 2 else 2 * _DEFAULT_CELL_MARGIN) + 30
-    minimums, wishes, spanning = [0] * count, [0] * count, []
-    for row in rows:
-        column = 0
-        for cell, span in row:
-            word, line = _text_cell_measures(cell, fitting)
-            if span == 1 and column < count:
-                if word + margins > minimums[column]:
-                    minimums[column] = word + margins
-                if line + margins > wishes[column]:
-                    wishes[column] = line + margins
-            elif span > 1:
-                spanning.append((column, span, word + margins))
-            column += span
-    for column, span, word in spanning:
-        covered = minimums[column : column + span]
-        if sum(covered) < word:
-            for c in range(column, min(column + span, count)):
-                minimums[c] += (word - sum(covered)) // len(covered) + 1
+    minimums, wishes = _column_needs(rows, count, margins, lambda cell: _text_cell_measures(cell, fitting))
     widths = fitted_column_widths(minimums, wishes, fitting.text_width)
     head = _TEXT_TABLE_WIDTH.sub(f'<w:tblW w:type="dxa" w:w="{fitting.text_width}"/>', head, count=1)
     layout = '<w:tblLayout w:type="fixed"/>'
