@@ -40,7 +40,7 @@ def render_html(template_path: Path, context: dict[str, Any], origin: Provenance
         page = _compiled(template_path, stat.st_mtime_ns, stat.st_size).render(full_context)
     except RENDER_ERRORS as exc:
         raise render_failure(template_path, exc) from exc
-    return with_superscripts(page).encode("utf-8")
+    return with_superscripts(with_scrolling_tables(with_level_headings(page))).encode("utf-8")
 
 
 _TEXT_ONLY = re.compile(r"<title>.*?</title>|<[^>]*>", re.S)
@@ -54,3 +54,46 @@ def with_superscripts(page: str) -> str:
     page = _TEXT_ONLY.sub(lambda match: sans_marques(match.group()) if EXPOSANT_DEBUT in match.group()
                           else match.group(), page)
     return page.replace(EXPOSANT_DEBUT, "<sup>").replace(EXPOSANT_FIN, "</sup>")
+
+
+_HEADING = re.compile(r"<h([1-6])(\b[^>]*)>(.*?)</h\1>", re.S)
+
+
+def with_level_headings(page: str) -> str:
+    """Return a page whose heading levels never jump by more than one (an `###` written under a `#` becomes
+    the level below its parent's), keeping every heading's place in the outline."""
+    parents: list[tuple[int, int]] = []  # (level written, level given) of the open headings
+
+    def relevel(match: re.Match) -> str:
+        written = int(match[1])
+        while parents and parents[-1][0] >= written:
+            parents.pop()
+        given = min(written, parents[-1][1] + 1) if parents else written
+        parents.append((written, given))
+        return f"<h{given}{match[2]}>{match[3]}</h{given}>"
+
+    return _HEADING.sub(relevel, page)
+
+
+_TABLE = re.compile(r"<table\b.*?</table>", re.S)
+_CAPTION = re.compile(r"<caption>")
+
+
+def with_scrolling_tables(page: str) -> str:
+    """Return a page whose every table sits in its own scrolling region (named by the table's caption,
+    reachable with the keyboard), so that a table wider than the screen never makes the page scroll."""
+    count = 0
+
+    def wrap(match: re.Match) -> str:
+        nonlocal count
+        count += 1
+        table = match.group()
+        if _CAPTION.search(table):
+            caption_id = f"legende-tableau-{count}"
+            table = _CAPTION.sub(f'<caption id="{caption_id}">', table, count=1)
+            name = f'aria-labelledby="{caption_id}"'
+        else:
+            name = f'aria-label="Tableau {count}"'
+        return f'<div class="tableau" role="region" tabindex="0" {name}>{table}</div>'
+
+    return _TABLE.sub(wrap, page)
