@@ -184,16 +184,34 @@ class FrenchContext(click.Context):
     formatter_class = FrenchHelpFormatter
 
 
+def suggest_in_french(error: click.UsageError) -> click.UsageError:
+    """Return the unknown option or command `error` with its suggestion in French: « Vouliez-vous dire
+    « --force » ou « --formats » ? » (click quotes the names the English way, 'x', after translation)."""
+    possibilities = sorted(getattr(error, "possibilities", None) or ())
+    if possibilities:
+        names = [f"« {name} »" for name in possibilities]
+        either = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} ou {names[-1]}"
+        error.message = no_break_spaces(f"{error.message} Vouliez-vous dire {either} ?")
+        error.possibilities = None
+    return error
+
+
 class _French:
-    """What a French command and a French group share: their context, and their help option's names in the
-    order given (« -h, --aide, --help »; click before 8.5 shuffles them, and its usage errors point to the
-    longest first, « --aide »)."""
+    """What a French command and a French group share: their context, their suggestions for a mistyped option,
+    and their help option's names in the order given (« -h, --aide, --help »; click before 8.5 shuffles them,
+    and its usage errors point to the longest first, « --aide »)."""
 
     context_class = FrenchContext
 
     def get_help_option_names(self, ctx: click.Context) -> list[str]:
         taken = {name for param in self.params for name in (*param.opts, *param.secondary_opts)}
         return [name for name in dict.fromkeys(ctx.help_option_names) if name not in taken]
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as error:
+            raise suggest_in_french(error) from None
 
 
 class FrenchCommand(_French, click.Command):
@@ -204,6 +222,12 @@ class FrenchGroup(_French, click.Group):
     """A group of commands whose help and errors are in French, as are its sub-commands'."""
 
     command_class = FrenchCommand
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as error:  # click.NoSuchCommand since click 8.4
+            raise suggest_in_french(error) from None
 
     def __init__(self, *args, **kwargs) -> None:
         if kwargs.get("subcommand_metavar") is None:

@@ -103,7 +103,9 @@ def test_no_help_page_has_a_word_of_click_english_and_every_metavar_is_french():
 
 USAGE_ERRORS = {
     # arguments: what the message must say
-    ("construire", "--formatz", "x"): "option inconnue «\u00a0--formatz\u00a0». (Vouliez-vous dire l'une de celles-ci",
+    ("construire", "--formatz", "x"): "option inconnue «\u00a0--formatz\u00a0». Vouliez-vous dire «\u00a0--force\u00a0» "
+                                      "ou «\u00a0--formats\u00a0»\u00a0?",
+    ("construir",): "commande inconnue «\u00a0construir\u00a0». Vouliez-vous dire «\u00a0construire\u00a0»\u00a0?",
     ("verifier", "--bad"): "option inconnue «\u00a0--bad\u00a0».",
     ("fabriquer",): "commande inconnue «\u00a0fabriquer\u00a0».",
     ("avenant",): "argument manquant «\u00a0DOSSIER\u00a0».",

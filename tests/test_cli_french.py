@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 import pytest
 
-from generator.cli_french import CATALOG, CLICK_MODULES, IntegerRange, NumberRange, install, no_break_spaces
+from generator.cli_french import (CATALOG, CLICK_MODULES, IntegerRange, NumberRange, install, no_break_spaces,
+                                  suggest_in_french)
 
 CLICK_DIR = Path(click.__file__).parent
 
@@ -91,3 +92,11 @@ def test_a_decimal_comma_is_a_number():
     with pytest.raises(click.BadParameter) as refused:
         NumberRange(min=0.1).convert("0,05", None, None)
     assert str(refused.value).endswith(" est hors des valeurs permises\u00a0: au moins 0,1.")
+
+
+def test_a_suggestion_names_each_possibility_in_guillemets():
+    error = click.NoSuchOption("--sorti", possibilities=["--sortie", "--strict", "--formats"])
+    error.possibilities = ["--strict", "--sortie", "--formats"]  # as difflib may order them
+    assert suggest_in_french(error).format_message() == (
+        "option inconnue «\u00a0--sorti\u00a0». Vouliez-vous dire «\u00a0--formats\u00a0», «\u00a0--sortie\u00a0» "
+        "ou «\u00a0--strict\u00a0»\u00a0?")
