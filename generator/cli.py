@@ -36,8 +36,8 @@ class FormatList(click.ParamType):
         wanted = tuple(f.strip() for f in value.split(",") if f.strip())
         unknown = [f for f in wanted if f not in FORMATS]
         if unknown:
-            self.fail(no_break_spaces(f"format(s) inconnu(s) : {', '.join(unknown)} (possibles : {', '.join(FORMATS)})"),
-                      param, ctx)
+            self.fail(no_break_spaces(f"format(s) inconnu(s) : {', '.join(unknown)} "
+                                      f"(possibles : {', '.join(FORMATS)})"), param, ctx)
         return wanted or None
 
 
@@ -63,9 +63,9 @@ _SETTINGS = {
                          default=Path("output"), metavar="DOSSIER",
                          help="Dossier où écrire les documents produits (par défaut : output)."),
     "--force": _setting("--force", is_flag=True,
-                        help="Reconstruit même les contrats inchangés et écrase les documents modifiés à la main depuis "
-                             "la dernière construction (sans cette option, chacun est d'abord conservé sous un "
-                             "autre nom : contrat.modifie-DATE.docx)."),
+                        help="Reconstruit même les contrats inchangés et écrase les documents modifiés à la main "
+                             "depuis la dernière construction (sans cette option, chacun est d'abord conservé sous "
+                             "un autre nom : contrat.modifie-DATE.docx)."),
     "--tout": _setting("--tout", "rebuild", is_flag=True,
                        help="Reconstruit aussi les contrats inchangés depuis la dernière construction."),
     "--travailleurs": _setting("--travailleurs", "workers", type=Integer(), default=None, metavar="N",
@@ -81,8 +81,8 @@ _SETTINGS = {
                               help="Délai sans qu'aucun contrat ne revienne des travailleurs après lequel les "
                                    "contrats restants échouent (par défaut : 300 avec --cluster, aucun sinon)."),
     "--formats": _setting("--formats", "formats", type=FormatList(), default=None,
-                          help="Formats à produire, séparés par des virgules : docx, pdf (PDF/A-2b), odt, html, xlsx "
-                               "(par défaut : ceux du contrat, sinon docx)."),
+                          help="Formats à produire, séparés par des virgules : docx, pdf (PDF/A-2b), odt, html, "
+                               "xlsx (par défaut : ceux du contrat, sinon docx)."),
     "--strict": _setting("--strict", is_flag=True,
                          help="Traite les avertissements (chiffres imprimés en désaccord avec le calcul, caractères "
                               "supprimés…) comme des erreurs : le contrat qui en a échoue ; les contrats "
@@ -169,7 +169,8 @@ def avenant(ctx: click.Context, slug: str, numero: str) -> None:
         _new_avenant(ctx, numero)
         return
     if not numero.isdigit():
-        raise click.BadParameter(no_break_spaces(f"« {numero} » n'est pas un numéro d'avenant (un nombre : 1, 2…)"),
+        raise click.BadParameter(no_break_spaces(f"« {numero} » n'est pas un numéro d'avenant "
+                                                 "(un nombre : 1, 2…)"),
                                  param_hint=no_break_spaces("« NUMÉRO »"))
     _build(ctx, _roots(ctx, (slug,)), avenant=int(numero))
 
@@ -419,8 +420,9 @@ def nouveau(ctx: click.Context, type_document: str, slug: str) -> None:
         click.echo(f"nouveau : {exc}", err=True)
         sys.exit(2)
     click.echo(f"créé : {display_path(dest)}")
-    click.echo(f"ensuite : complétez les mentions « [À COMPLÉTER] » (« python build.py verifier {slug} » les liste) ; "
-               f"« python build.py construire {slug} » produit le document, marqué « PROJET » tant qu'il en reste.")
+    click.echo(f"ensuite : complétez les mentions « [À COMPLÉTER] » (« python build.py verifier {slug} » les "
+               f"liste) ; « python build.py construire {slug} » produit le document, marqué « PROJET » tant qu'il "
+               "en reste.")
 
 
 @main.command("apercu", context_settings=CONTEXT,

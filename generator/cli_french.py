@@ -99,8 +99,9 @@ _SINGULAR = {
     "Could not determine name for option with declarations {decls!r}":
         "Impossible de trouver le nom de l'option déclarée par {decls!r}",
     "No options defined but a name was passed ({name}). Did you mean to declare an argument instead? Did you mean "
-    "to pass '--{name}'?": "Aucune option déclarée, mais un nom donné ({name}). Vouliez-vous déclarer un argument ? "
-                           "Vouliez-vous écrire « --{name} » ?",
+    "to pass '--{name}'?":
+        "Aucune option déclarée, mais un nom donné ({name}). Vouliez-vous déclarer un argument ? "
+        "Vouliez-vous écrire « --{name} » ?",
     "Arguments take exactly one parameter declaration, got {length}: {decls}.":
         "Un argument se déclare par un seul nom ; {length} donnés : {decls}.",
     "Name '{name}' defined twice": "Nom « {name} » déclaré deux fois",

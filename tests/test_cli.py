@@ -103,8 +103,8 @@ def test_no_help_page_has_a_word_of_click_english_and_every_metavar_is_french():
 
 USAGE_ERRORS = {
     # arguments: what the message must say
-    ("construire", "--formatz", "x"): "option inconnue «\u00a0--formatz\u00a0». Vouliez-vous dire «\u00a0--force\u00a0» "
-                                      "ou «\u00a0--formats\u00a0»\u00a0?",
+    ("construire", "--formatz", "x"): "option inconnue «\u00a0--formatz\u00a0». Vouliez-vous dire "
+                                      "«\u00a0--force\u00a0» ou «\u00a0--formats\u00a0»\u00a0?",
     ("construir",): "commande inconnue «\u00a0construir\u00a0». Vouliez-vous dire «\u00a0construire\u00a0»\u00a0?",
     ("verifier", "--bad"): "option inconnue «\u00a0--bad\u00a0».",
     ("fabriquer",): "commande inconnue «\u00a0fabriquer\u00a0».",
@@ -186,7 +186,7 @@ def test_options_after_the_sub_command_give_the_same_result_as_before_it(tmp_pat
 def test_nouveau_help_says_what_it_does_creates_the_folder_and_builds_nothing(tmp_path):
     page = " ".join(invoke("nouveau", "--aide").output.split())
     assert "sans rien construire" in page and "se construit aussitôt" not in page
-    assert "« construire » produit le document, marqué « PROJET » tant qu'il en reste" in page.replace("\u00a0", " ")
+    assert "« construire » produit le document, marqué « PROJET » tant qu'il en reste" in page
     models = sorted(p.parent.name for p in (ROOT / "templates").glob("*/nouveau"))
     assert models and all(model in page for model in models), models  # the TYPEs it names are the models there
     result = run("nouveau", "crte", "essai", "--contenu", "content", cwd=tmp_path)

@@ -98,5 +98,5 @@ def test_a_suggestion_names_each_possibility_in_guillemets():
     error = click.NoSuchOption("--sorti", possibilities=["--sortie", "--strict", "--formats"])
     error.possibilities = ["--strict", "--sortie", "--formats"]  # as difflib may order them
     assert suggest_in_french(error).format_message() == (
-        "option inconnue «\u00a0--sorti\u00a0». Vouliez-vous dire «\u00a0--formats\u00a0», «\u00a0--sortie\u00a0» "
-        "ou «\u00a0--strict\u00a0»\u00a0?")
+        "option inconnue «\u00a0--sorti\u00a0». Vouliez-vous dire «\u00a0--formats\u00a0», "
+        "«\u00a0--sortie\u00a0» ou «\u00a0--strict\u00a0»\u00a0?")
