@@ -8,54 +8,101 @@ import time
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from . import FORMATS, TEMPLATES_DIR
+from .cli_french import FrenchGroup, Integer, IntegerRange, NumberRange, argument, no_break_spaces, option
+from .cli_french import install as install_french
 from .errors import Location, display_path
 from .pipeline import build_report, check_avenants, contract_roots, read_and_compute
 from .scaffold import ScaffoldError, create, create_avenant, find_markers
 from .write import ContractNameError
 
-CONTEXT = {"help_option_names": ["-h", "--help", "--aide"]}
+install_french()  # before the commands are declared: click names its path types when they are built
+CONTEXT = {"help_option_names": ["-h", "--aide", "--help"]}
 
 
-class FrenchHelpFormatter(click.HelpFormatter):
-    """Click's help, with its own words in French."""
+class FormatList(click.ParamType):
+    """The formats to produce, separated by commas: « docx,pdf »."""
 
-    HEADINGS = {"Options": "Options", "Commands": "Commandes", "Arguments": "Arguments"}
+    name = "liste de formats"
 
-    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args.replace("COMMAND", "COMMANDE").replace("[ARGS]", "[ARGUMENTS]"),
-                            prefix="Utilisation\u00a0: ")
+    def get_metavar(self, param, ctx) -> str:
+        return "LISTE"
 
-    def write_heading(self, heading: str) -> None:
-        self.write(f"{'':>{self.current_indent}}{self.HEADINGS.get(heading, heading)}\u00a0:\n")
-
-
-class FrenchContext(click.Context):
-    formatter_class = FrenchHelpFormatter
-
-
-class FrenchHelp:
-    """Mixin for click commands: French help formatter and help option."""
-
-    context_class = FrenchContext
-
-    def get_help_option(self, ctx):
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = "Affiche cette aide et quitte."
-        return option
+    def convert(self, value, param, ctx) -> tuple[str, ...] | None:
+        if isinstance(value, tuple):
+            return value
+        wanted = tuple(f.strip() for f in value.split(",") if f.strip())
+        unknown = [f for f in wanted if f not in FORMATS]
+        if unknown:
+            self.fail(no_break_spaces(f"format(s) inconnu(s) : {', '.join(unknown)} "
+                                      f"(possibles : {', '.join(FORMATS)})"), param, ctx)
+        return wanted or None
 
 
-class FrenchGroup(FrenchHelp, click.Group):
-    pass
+def _remember(ctx: click.Context, param: click.Parameter, value):
+    """Keep an option's value in the settings of the run, shared by the group and its sub-command: typed after
+    the sub-command, it overrides the one typed before."""
+    settings = ctx.find_root().ensure_object(dict)
+    source = ctx.get_parameter_source(param.name)
+    if param.name not in settings or source not in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP):
+        settings[param.name] = value
+    return value
 
 
-class FrenchCommand(FrenchHelp, click.Command):
-    pass
+def _setting(*param_decls: str, **attrs):
+    return option(*param_decls, expose_value=False, callback=_remember, **attrs)
 
 
-FrenchGroup.command_class = FrenchCommand
+_SETTINGS = {
+    "--contenu": _setting("--contenu", "content_dir", type=click.Path(path_type=Path, file_okay=False),
+                          default=Path("content"), metavar="DOSSIER",
+                          help="Dossier des contrats, un sous-dossier par contrat (par défaut : content)."),
+    "--sortie": _setting("--sortie", "output_dir", type=click.Path(path_type=Path, file_okay=False),
+                         default=Path("output"), metavar="DOSSIER",
+                         help="Dossier où écrire les documents produits (par défaut : output)."),
+    "--force": _setting("--force", is_flag=True,
+                        help="Reconstruit même les contrats inchangés et écrase les documents modifiés à la main "
+                             "depuis la dernière construction (sans cette option, chacun est d'abord conservé sous "
+                             "un autre nom : contrat.modifie-DATE.docx)."),
+    "--tout": _setting("--tout", "rebuild", is_flag=True,
+                       help="Reconstruit aussi les contrats inchangés depuis la dernière construction."),
+    "--travailleurs": _setting("--travailleurs", "workers", type=Integer(), default=None, metavar="N",
+                               help="Nombre de processus de construction (par défaut : un par cœur)."),
+    "--cluster": _setting("--cluster", default=None, metavar="ADRESSE",
+                          help="Construit sur une grappe Dask distribuée : adresse de son ordonnanceur "
+                               "(tcp://hôte:8786)."),
+    "--delai-connexion": _setting("--delai-connexion", "connect_timeout", type=NumberRange(min=0.1), default=10.0,
+                                  metavar="SECONDES",
+                                  help="Avec --cluster : délai pour joindre l'ordonnanceur (par défaut : 10)."),
+    "--delai-tache": _setting("--delai-tache", "task_timeout", type=NumberRange(min=0.1), default=None,
+                              metavar="SECONDES",
+                              help="Délai sans qu'aucun contrat ne revienne des travailleurs après lequel les "
+                                   "contrats restants échouent (par défaut : 300 avec --cluster, aucun sinon)."),
+    "--formats": _setting("--formats", "formats", type=FormatList(), default=None,
+                          help="Formats à produire, séparés par des virgules : docx, pdf (PDF/A-2b), odt, html, "
+                               "xlsx (par défaut : ceux du contrat, sinon docx)."),
+    "--strict": _setting("--strict", is_flag=True,
+                         help="Traite les avertissements (chiffres imprimés en désaccord avec le calcul, caractères "
+                              "supprimés…) comme des erreurs : le contrat qui en a échoue ; les contrats "
+                              "inchangés sont vérifiés à nouveau."),
+}
+_BUILD = ("--contenu", "--sortie", "--force", "--tout", "--travailleurs", "--cluster", "--delai-connexion",
+          "--delai-tache", "--formats", "--strict")
+"""The options of a command that builds: the same before the sub-command (`python build.py --formats pdf
+construire`) and after it (`python build.py construire --formats pdf`)."""
+
+
+def settings(*names: str):
+    """Decorate a command with the shared options `names` (see `_SETTINGS`)."""
+
+    def decorate(command):
+        for name in reversed(names):
+            command = _SETTINGS[name](command)
+        return command
+
+    return decorate
 
 
 def _echo_problems(problems, *, err: bool = True) -> None:
@@ -64,76 +111,51 @@ def _echo_problems(problems, *, err: bool = True) -> None:
 
 
 @click.group(cls=FrenchGroup, invoke_without_command=True, context_settings=CONTEXT)
-@click.option("--contenu", "content_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("content"),
-              metavar="DOSSIER",
-              help="Dossier des contrats, un sous-dossier par contrat (par défaut : content).")
-@click.option("--sortie", "output_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("output"),
-              metavar="DOSSIER",
-              help="Dossier où écrire les documents produits (par défaut : output).")
-@click.option("--force", is_flag=True, help="Écrase aussi les documents modifiés à la main.")
-@click.option("--tout", "rebuild", is_flag=True, help="Reconstruit aussi les contrats inchangés depuis la dernière "
-                                                   "construction.")
-@click.option("--travailleurs", "workers", type=int, default=None, metavar="N",
-              help="Nombre de processus de construction (par défaut : un par cœur).")
-@click.option("--cluster", default=None, metavar="ADRESSE",
-              help="Construit sur une grappe Dask distribuée : adresse de son ordonnanceur (tcp://hôte:8786).")
-@click.option("--delai-connexion", "connect_timeout", type=click.FloatRange(min=0.1), default=10.0,
-              metavar="SECONDES", help="Avec --cluster : délai pour joindre l'ordonnanceur (par défaut : 10).")
-@click.option("--delai-tache", "task_timeout", type=click.FloatRange(min=0.1), default=None, metavar="SECONDES",
-              help="Délai sans qu'aucun contrat ne revienne des travailleurs après lequel les contrats restants "
-                   "échouent (par défaut : 300 avec --cluster, aucun sinon).")
-@click.option("--formats", "formats", default=None, metavar="LISTE",
-              help="Formats à produire, séparés par des virgules : docx, pdf (PDF/A-2b), odt, html, xlsx "
-                   "(par défaut : ceux du contrat, sinon docx).")
-@click.option("--strict", is_flag=True, help="Fait échouer un contrat qui a des avertissements (chiffres imprimés "
-                                            "en désaccord avec le calcul, caractères supprimés…).")
+@settings(*_BUILD)
 @click.pass_context
-def main(ctx: click.Context, content_dir: Path, output_dir: Path, force: bool, rebuild: bool, workers: int | None,
-         cluster: str | None, connect_timeout: float, task_timeout: float | None, formats: str | None,
-         strict: bool = False) -> None:
-    """Produit les documents de tous les contrats du dossier de contenu.
+def main(ctx: click.Context) -> None:
+    """Sans commande, produit les documents de tous les contrats du dossier de contenu qui ont changé depuis la
+    dernière construction, comme « construire ».
+
+    Les options ci-dessous s'écrivent avant la commande ou après elle ; chaque commande liste les siennes
+    (python build.py COMMANDE --aide).
 
     \b
     Exemples :
-      python build.py                              produit tous les contrats dans output/
+      python build.py                              produit les contrats modifiés dans output/
       python build.py verifier crte-lens-lievin    compare les chiffres imprimés aux chiffres calculés
       python build.py relire crte-lens-lievin retour.docx [--appliquer]
                                                    relit un document renvoyé ; --appliquer écrit dans content/
-      python build.py --formats docx,pdf,odt,html,xlsx   produit aussi le PDF/A, l'ODT, la page web, le tableur
+      python build.py construire crte-lens-lievin --formats docx,pdf,odt,html,xlsx
+                                                   produit aussi le PDF/A, l'ODT, la page web, le tableur
     """
-    wanted = tuple(f.strip() for f in formats.split(",") if f.strip()) if formats else None
-    unknown = [f for f in wanted or () if f not in FORMATS]
-    if unknown:
-        raise click.BadParameter(f"format(s) inconnu(s) : {', '.join(unknown)} (possibles : {', '.join(FORMATS)})",
-                                 param_hint="--formats")
-    ctx.obj = {"content_dir": content_dir, "output_dir": output_dir, "force": force, "formats": wanted,
-               "rebuild": rebuild, "workers": workers, "cluster": cluster, "connect_timeout": connect_timeout,
-               "task_timeout": task_timeout, "strict": strict}
     if ctx.invoked_subcommand is None:
         ctx.invoke(construire)
 
 
-@main.command("construire", context_settings=CONTEXT)
-@click.argument("slugs", nargs=-1, metavar="[DOSSIERS]...")
-@click.option("--force", is_flag=True, help="Écrase aussi les documents modifiés à la main depuis la dernière "
-                                              "construction (sinon ils sont conservés sous un autre nom).")
+@main.command("construire", context_settings=CONTEXT, short_help="Produit les documents des contrats nommés.")
+@argument("slugs", nargs=-1, metavar="[DOSSIERS]...")
+@settings(*_BUILD)
 @click.pass_context
-def construire(ctx: click.Context, slugs: tuple[str, ...] = (), force: bool = False) -> None:
-    """Produit les documents des contrats nommés (tous par défaut).
+def construire(ctx: click.Context, slugs: tuple[str, ...] = ()) -> None:
+    """Produit les documents des contrats nommés (tous par défaut), sauf ceux qui n'ont pas changé depuis la
+    dernière construction (--tout, --force et --strict les reconstruisent aussi).
 
     \b
-    Exemple :
+    Exemples :
       python build.py construire crte-lens-lievin
+      python build.py construire crte-lens-lievin --formats docx,pdf
     """
-    _build(ctx, _roots(ctx, slugs), force)
+    _build(ctx, _roots(ctx, slugs))
 
 
-@main.command("avenant", context_settings=CONTEXT)
-@click.argument("slug", metavar="DOSSIER")
-@click.argument("numero", metavar="NUMERO")
-@click.option("--force", is_flag=True, help="Écrase aussi les documents modifiés à la main.")
+@main.command("avenant", context_settings=CONTEXT,
+              short_help="Produit les documents d'un avenant, ou prépare le suivant.")
+@argument("slug", metavar="DOSSIER")
+@argument("numero", metavar="NUMÉRO")
+@settings(*_BUILD)
 @click.pass_context
-def avenant(ctx: click.Context, slug: str, numero: str, force: bool = False) -> None:
+def avenant(ctx: click.Context, slug: str, numero: str) -> None:
     """Produit les quatre documents d'un avenant : l'avenant, le contrat consolidé, la version comparée
     (modifications suivies de Word) et les annexes mises à jour. « avenant nouveau DOSSIER » prépare l'avenant
     suivant du contrat, ce qui reste à écrire marqué « [À COMPLÉTER] ».
@@ -147,16 +169,19 @@ def avenant(ctx: click.Context, slug: str, numero: str, force: bool = False) -> 
         _new_avenant(ctx, numero)
         return
     if not numero.isdigit():
-        raise click.BadParameter(f"« {numero} » n'est pas un numéro d'avenant", param_hint="NUMERO")
-    _build(ctx, _roots(ctx, (slug,)), force, avenant=int(numero))
+        raise click.BadParameter(no_break_spaces(f"« {numero} » n'est pas un numéro d'avenant "
+                                                 "(un nombre : 1, 2…)"),
+                                 param_hint=no_break_spaces("« NUMÉRO »"))
+    _build(ctx, _roots(ctx, (slug,)), avenant=int(numero))
 
 
-@main.command("relire", context_settings=CONTEXT)
-@click.argument("slug", metavar="DOSSIER")
-@click.argument("returned", metavar="RETOUR.docx", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--appliquer", "apply_changes", is_flag=True,
+@main.command("relire", context_settings=CONTEXT, short_help="Relit un document Word renvoyé par un partenaire.")
+@argument("slug", metavar="DOSSIER")
+@argument("returned", metavar="RETOUR.docx", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@option("--appliquer", "apply_changes", is_flag=True,
               help="Écrit dans content/ les modifications applicables, puis reconstruit le contrat (sans cette "
                    "option, rien n'est écrit dans content/).")
+@settings(*_BUILD)
 @click.pass_context
 def relire(ctx: click.Context, slug: str, returned: Path, apply_changes: bool) -> None:
     """Relit un document Word renvoyé par un partenaire : chaque modification (suivie ou non) et chaque
@@ -198,7 +223,7 @@ def relire(ctx: click.Context, slug: str, returned: Path, apply_changes: bool) -
     page.write_text(report_html(review, slug), encoding="utf-8")
     click.echo(f"rapport : {display_path(page)}")
     if apply_changes and applied:
-        _build(ctx, [root], force=False)
+        _build(ctx, [root])
 
 
 def _new_avenant(ctx: click.Context, slug: str) -> None:
@@ -248,7 +273,7 @@ def _executor(ctx: click.Context, count: int):
     return process_pool(min(workers, count))
 
 
-def _build(ctx: click.Context, roots: list[Path], force: bool, avenant: int | None = None) -> None:
+def _build(ctx: click.Context, roots: list[Path], avenant: int | None = None) -> None:
     content_dir, output_dir = ctx.obj["content_dir"], ctx.obj["output_dir"]
     missing = [r for r in roots if not (r / "contrat.yaml").is_file()]
     if missing or not roots:
@@ -281,7 +306,7 @@ def _build(ctx: click.Context, roots: list[Path], force: bool, avenant: int | No
     with click.progressbar(length=len(roots), label="Construction", file=sys.stderr,
                            hidden=not show_progress) as bar:
         try:
-            report = build_report(roots, output_dir, force=force or ctx.obj.get("force", False), avenant=avenant,
+            report = build_report(roots, output_dir, force=ctx.obj.get("force", False), avenant=avenant,
                                   formats=ctx.obj.get("formats"), rebuild=ctx.obj.get("rebuild", False),
                                   executor_for=executor_for, on_progress=lambda result: bar.update(1),
                                   on_wait=on_wait, task_timeout=task_timeout, strict=ctx.obj.get("strict", False))
@@ -313,13 +338,18 @@ def _build(ctx: click.Context, roots: list[Path], force: bool, avenant: int | No
         sys.exit(1)
 
 
-@main.command("verifier", context_settings=CONTEXT)
-@click.argument("slugs", nargs=-1, metavar="[DOSSIERS]...")
+@main.command("verifier", context_settings=CONTEXT,
+              short_help="Compare les chiffres imprimés aux chiffres calculés, sans rien écrire.")
+@argument("slugs", nargs=-1, metavar="[DOSSIERS]...")
+@settings("--contenu")
 @click.pass_context
 def verifier(ctx: click.Context, slugs: tuple[str, ...] = ()) -> None:
-    """Vérifie le contenu et compare chaque chiffre imprimé (déclaré) au chiffre calculé.
+    """Vérifie le contenu des contrats nommés (tous par défaut) et de leurs avenants, sans rien écrire.
 
-    Sort avec le code 1 s'il y a une erreur ou un désaccord, 0 sinon.
+    Liste les erreurs du contenu, chaque chiffre imprimé (déclaré) en désaccord avec le chiffre calculé, chaque
+    renvoi vers un article ou une fiche absents et chaque mention « [À COMPLÉTER] » restante ; compte aussi les
+    montants pas encore connus. Sort avec le code 1 s'il y a une erreur, un désaccord ou une mention à
+    compléter, 0 sinon.
 
     \b
     Exemple :
@@ -364,21 +394,25 @@ def verifier(ctx: click.Context, slugs: tuple[str, ...] = ()) -> None:
     sys.exit(status)
 
 
-@main.command("nouveau", context_settings=CONTEXT)
-@click.argument("type_document", metavar="TYPE")
-@click.argument("slug", metavar="DOSSIER")
+@main.command("nouveau", context_settings=CONTEXT,
+              short_help="Crée le dossier d'un nouveau contrat à partir d'un modèle.")
+@argument("type_document", metavar="TYPE")
+@argument("slug", metavar="DOSSIER")
+@settings("--contenu")
 @click.pass_context
 def nouveau(ctx: click.Context, type_document: str, slug: str) -> None:
-    """Crée une nouvelle convention à partir du modèle d'un type de document.
+    """Crée le dossier d'un nouveau contrat à partir du modèle d'un type de document, sans rien construire.
 
-    Le dossier content/DOSSIER reçoit tous les champs, commentés en français ; ce qui reste à écrire porte la
-    mention « [À COMPLÉTER] ». Le document se construit aussitôt, marqué « PROJET », et « verifier » liste les
-    mentions restantes. Un dossier existant n'est jamais écrasé.
+    TYPE : crte, accord-cadre, annexe-aap, programme-travail ou communique. Le dossier DOSSIER du dossier de
+    contenu (content/ par défaut) reçoit tous les champs du modèle, commentés en français ; ce qui reste à écrire
+    porte la mention « [À COMPLÉTER] ». Un dossier existant n'est jamais écrasé. Ensuite, « verifier » liste les
+    mentions restantes et « construire » produit le document, marqué « PROJET » tant qu'il en reste.
 
     \b
-    Exemple :
+    Exemples :
       python build.py nouveau crte mon-territoire
       python build.py verifier mon-territoire
+      python build.py construire mon-territoire
     """
     try:
         dest = create(type_document, slug, ctx.obj["content_dir"], TEMPLATES_DIR)
@@ -386,13 +420,17 @@ def nouveau(ctx: click.Context, type_document: str, slug: str) -> None:
         click.echo(f"nouveau : {exc}", err=True)
         sys.exit(2)
     click.echo(f"créé : {display_path(dest)}")
-    click.echo(f"ensuite : complétez les mentions « [À COMPLÉTER] », puis « python build.py verifier {slug} ».")
+    click.echo(f"ensuite : complétez les mentions « [À COMPLÉTER] » (« python build.py verifier {slug} » les "
+               f"liste) ; « python build.py construire {slug} » produit le document, marqué « PROJET » tant qu'il "
+               "en reste.")
 
 
-@main.command("apercu", context_settings=CONTEXT)
-@click.argument("slug", metavar="DOSSIER")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000,
-              help="Port local (par défaut : 8000 ; 0 : un port libre).")
+@main.command("apercu", context_settings=CONTEXT,
+              short_help="Affiche le contrat dans le navigateur, à jour à chaque enregistrement.")
+@argument("slug", metavar="DOSSIER")
+@option("--port", type=IntegerRange(0, 65535), default=8000,
+        help="Port local (par défaut : 8000 ; 0 : un port libre).")
+@settings("--contenu")
 @click.pass_context
 def apercu(ctx: click.Context, slug: str, port: int) -> None:
     """Affiche le contrat dans le navigateur, mis à jour à chaque enregistrement d'un fichier.
@@ -419,12 +457,14 @@ def apercu(ctx: click.Context, slug: str, port: int) -> None:
         sys.exit(2)
 
 
-@main.command("transmettre", context_settings=CONTEXT)
-@click.argument("slug", metavar="DOSSIER")
-@click.option("--avenant", "numero", type=int, default=None, metavar="N",
-              help="Transmet l'avenant n° N au lieu du contrat.")
-@click.option("--signe", "signed", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
-              metavar="FICHIER", help="Le PDF signé de l'acte (sinon, le PDF/A produit par Paraphe).")
+@main.command("transmettre", context_settings=CONTEXT,
+              short_help="Prépare la transmission de l'acte au contrôle de légalité (@ctes).")
+@argument("slug", metavar="DOSSIER")
+@option("--avenant", "numero", type=Integer(), default=None, metavar="N",
+        help="Transmet l'avenant n° N au lieu du contrat.")
+@option("--signe", "signed", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
+        metavar="FICHIER", help="Le PDF signé de l'acte (sinon, le PDF/A produit par Paraphe).")
+@settings("--contenu", "--sortie")
 @click.pass_context
 def transmettre(ctx: click.Context, slug: str, numero: int | None, signed: Path | None) -> None:
     """Prépare la transmission de l'acte au contrôle de légalité (@ctes) : un dossier et une archive zip avec
