@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Literal
+from uuid import UUID
 
 from pydantic import Field
 
@@ -213,6 +214,13 @@ class Financements(Model):
 class Fiche(Model):
     """`fiches/<slug>.yaml`: a fiche-projet. Its number is computed from its axis and its position."""
 
+    identifiant: UUID | None = None
+    """Identifier (UUID) of the project in open data (`python build.py exporter`, `importer`); without one, the
+    export derives a stable one from the contract's and the fiche's names."""
+    leviers: list[str] = []
+    """Levers of the SGPE's referential the project activates (national schema of projects, `leviers`)."""
+    competences: list[str] = []
+    """M57 codes of the competences the project involves (national schema of projects, `competences`)."""
     numero_publie: str | None = None
     """The « Numéro de projet » printed in the source (declared)."""
     axe_publie: str | None = None
