@@ -12,7 +12,7 @@ import io
 import json
 from dataclasses import dataclass
 
-from frictionless import Detector, Resource, Schema
+from frictionless import Resource, Schema
 
 from ..errors import Location, Problems
 
@@ -93,12 +93,19 @@ def read_table(data: bytes, name: str, schema: dict, problems: Problems) -> Tabl
 
 
 def _check_cells(data: bytes, name: str, schema: dict, header: list[str], problems: Problems) -> None:
-    resource = Resource(data, format="csv", encoding="utf-8-sig", schema=Schema.from_descriptor(schema),
-                        detector=Detector(schema_sync=True))
+    # columns matched by name, those the file lacks left aside (the required ones were checked above)
+    resource = Resource(data, format="csv", encoding="utf-8-sig",
+                        schema=Schema.from_descriptor({**schema, "fieldsMatch": "partial"}))
     report = resource.validate()
+    keys = schema.get("primaryKey") or []
+    keys = [keys] if isinstance(keys, str) else keys
     for task in report.tasks:
+        # a key cell that is not of its type is read as empty: its « key absent » error would say it twice
+        unreadable_keys = {e.row_number for e in task.errors if getattr(e, "field_name", None) in keys}
         for error in task.errors:
             row = getattr(error, "row_number", None)
+            if error.type == "primary-key" and row in unreadable_keys:
+                continue
             column_name = getattr(error, "field_name", None)
             column = header.index(column_name) + 1 if column_name in header else None
             problems.add(Location(name, row, column), _message(error, schema, column_name))

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ...amend import ArticleEnVigueur
 from ...schema import Cellule, Markdown, Model
@@ -221,6 +221,27 @@ class Fiche(Model):
     """Levers of the SGPE's referential the project activates (national schema of projects, `leviers`)."""
     competences: list[str] = []
     """M57 codes of the competences the project involves (national schema of projects, `competences`)."""
+
+    @field_validator("leviers")
+    @classmethod
+    def _known_levers(cls, values: list[str]) -> list[str]:
+        from ...opendata.schemas import leviers  # the stored referential (a data file, read once)
+
+        unknown = [v for v in values if v not in leviers()]
+        if unknown:
+            raise ValueError(" ; ".join(f"levier inconnu « {v} » (absent du référentiel des 50 leviers SGPE)"
+                                        for v in unknown))
+        return values
+
+    @field_validator("competences")
+    @classmethod
+    def _known_competences(cls, values: list[str]) -> list[str]:
+        from ...opendata.schemas import competences
+
+        unknown = [v for v in values if v not in competences()]
+        if unknown:
+            raise ValueError(" ; ".join(f"code de compétence M57 inconnu « {v} »" for v in unknown))
+        return values
     numero_publie: str | None = None
     """The « Numéro de projet » printed in the source (declared)."""
     axe_publie: str | None = None
