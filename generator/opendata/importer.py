@@ -22,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
+import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
@@ -47,20 +48,66 @@ class ImportPlan:
 
 
 def _yaml() -> YAML:
-    yaml = YAML()
-    yaml.width = 4096
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.preserve_quotes = True
-    yaml.representer.add_representer(
+    """Return the YAML writer of new text: block style, lists indented as content writes them, exact amounts."""
+    dumper = YAML()
+    dumper.width = 4096
+    dumper.indent(mapping=2, sequence=4, offset=2)
+    dumper.representer.add_representer(
         Decimal, lambda r, d: r.represent_scalar("tag:yaml.org,2002:int" if d == d.to_integral_value()
                                                  else "tag:yaml.org,2002:float", format(d, "f")))
-    return yaml
+    return dumper
 
 
 def _dump(data) -> bytes:
     buffer = io.StringIO()
     _yaml().dump(data, buffer)
     return buffer.getvalue().encode("utf-8")
+
+
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:", re.MULTILINE)
+
+
+def _blocks(text: str) -> tuple[str, dict[str, str]]:
+    """Split a YAML mapping's text into what precedes its first key and, for each top-level key, its lines
+    (the comment lines just above a key go with it)."""
+    lines = text.splitlines(keepends=True)
+    starts: list[tuple[int, str]] = []
+    for i, line in enumerate(lines):
+        match = _TOP_KEY.match(line)
+        if match:
+            start = i
+            while start > 0 and lines[start - 1].startswith("#") and (not starts or start - 1 > starts[-1][0]):
+                start -= 1
+            starts.append((start, match.group(1)))
+    if not starts:
+        return text, {}
+    blocks = {}
+    for n, (start, key) in enumerate(starts):
+        end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
+        blocks[key] = "".join(lines[start:end])
+    return "".join(lines[:starts[0][0]]), blocks
+
+
+def edit_yaml(original: str, data: dict) -> str:
+    """Return the YAML text of `data`, a new version of the mapping `original` holds: each top-level key whose
+    value is unchanged keeps its lines as written (comments, quotes, layout), the others are written anew."""
+    before = yaml.safe_load(original) or {}
+    head, blocks = _blocks(original)
+    parts = [head]
+    for key, value in data.items():
+        if key in blocks and key in before and before[key] == value:
+            block = blocks[key]
+            parts.append(block if block.endswith("\n") else block + "\n")
+        else:
+            parts.append(_dump({key: value}).decode("utf-8"))
+    return "".join(parts)
+
+
+def _set_text(fiche: dict, key: str, value: str) -> None:
+    """Set a text field, unless it already says the same (a Markdown text's final line end is no change)."""
+    current = fiche.get(key)
+    if not (isinstance(current, str) and current.strip() == value.strip()):
+        fiche[key] = _text(value)
 
 
 def _text(value: str):
@@ -82,15 +129,16 @@ def slugify(text: str, limit: int = 48) -> str:
     return slug or "projet"
 
 
-def _cell(montant: str, mention: str, location: Location, problems: Problems):
-    """Return a fiche's table cell from the `montant` and `mention` columns."""
+def _cell(montant: str, mention: str, name: str, number: int, problems: Problems):
+    """Return a fiche's table cell from the `montant` and `mention` columns (8th and 9th of montants-crte)."""
+    location, mention_location = Location(name, number, 8), Location(name, number, 9)
     if montant and mention:
         problems.add(location, f"« montant » et « mention » remplis tous deux (« {montant} », « {mention} ») : "
                                "un montant connu, ou la mention qui dit qu'il ne l'est pas encore")
         return None
     if mention:
         if is_amount_text(mention):
-            problems.add(location, f"colonne « mention » : « {mention} » est un montant : écrivez-le dans la colonne "
+            problems.add(mention_location, f"colonne « mention » : « {mention} » est un montant : écrivez-le dans la colonne "
                                    "« montant » (chiffres, point décimal)")
             return None
         return mention
@@ -172,8 +220,7 @@ def _amount_tables(rows: list[tuple[int, dict[str, str]]], name: str, problems: 
                                                                  f"« {tableau} »")
             return not missing
 
-        cell = _cell(row.get("montant", ""), row.get("mention", ""), Location(name, number, column["montant"]),
-                     problems)
+        cell = _cell(row.get("montant", ""), row.get("mention", ""), name, number, problems)
         if tableau == "échéancier":
             if not need("sens", "nature", "annee"):
                 continue
@@ -204,8 +251,8 @@ def _ordered(by_rank: dict[int, dict]) -> list[dict]:
 
 
 def _clean(line: dict) -> dict:
-    """Drop the empty optional columns of a budget or funding line (as content writes them)."""
-    return {k: v for k, v in line.items() if v not in ("", None) or k in ("libelle", "partenaire")}
+    """Drop the empty columns of a budget or funding line (as content writes them: `{}` for an empty row)."""
+    return {k: v for k, v in line.items() if v not in ("", None)}
 
 
 def _apply_amounts(fiche: dict, amounts: dict) -> None:
@@ -239,12 +286,12 @@ def plan_import(root: Path, dossier, projets: Path, fiches: Path | None = None, 
     BuildFailed with every problem (French, file, row and column) when something is wrong."""
     problems = Problems()
     sources = _read_files(projets, fiches, montants, problems)
-    if sources is None or problems.errors:
+    if sources is None:
         raise BuildFailed(problems.items)
     contract = root.name
-    yaml = _yaml()
     contrat_path = root / "contrat.yaml"
-    contrat = yaml.load(contrat_path.read_text(encoding="utf-8"))
+    contrat_text = contrat_path.read_text(encoding="utf-8")
+    contrat = yaml.safe_load(contrat_text)
     axes = contrat["axes"]
     axis_of_slug = {slug: i for i, axe in enumerate(axes) for slug in axe["fiches"] if isinstance(slug, str)}
     existing = {project_id(contract, slug, item.fiche.identifiant): slug for slug, item in dossier.fiches.items()}
@@ -266,12 +313,13 @@ def plan_import(root: Path, dossier, projets: Path, fiches: Path | None = None, 
         updated_at = dt.datetime.fromisoformat(row["updatedAt"].replace("Z", "+00:00")).astimezone(dt.timezone.utc)
         slug = existing.get(key)
         if slug is not None:
-            fiche = yaml.load((root / "fiches" / f"{slug}.yaml").read_text(encoding="utf-8"))
+            original = (root / "fiches" / f"{slug}.yaml").read_text(encoding="utf-8")
+            fiche = yaml.safe_load(original)
         else:
             fiche = {"identifiant": DoubleQuotedScalarString(key)}
-        fiche["intitule"] = row["nom"]
+        _set_text(fiche, "intitule", row["nom"])
         if row.get("description") or slug is None:
-            fiche["description"] = _text(row.get("description") or MARKER)
+            _set_text(fiche, "description", row.get("description") or MARKER)
         fiche["date_mise_a_jour"] = updated_at.date()
         if start:
             fiche["annee_lancement"] = int(start.group(1))
@@ -289,7 +337,7 @@ def plan_import(root: Path, dossier, projets: Path, fiches: Path | None = None, 
                                    ("typeOperation", "type_operation"), ("operations", "operations"),
                                    ("prerequis", "prerequis")):
                 if values.get(column):
-                    fiche[target] = _text(values[column])
+                    _set_text(fiche, target, values[column])
         elif slug is None:
             fiche.update({"maitre_ouvrage": MARKER, "libelle_maquette": row["nom"], "localisation": MARKER,
                           "budget": MARKER})
@@ -301,18 +349,19 @@ def plan_import(root: Path, dossier, projets: Path, fiches: Path | None = None, 
             fiche["investissement"] = {"depenses": [{"libelle": "Budget prévisionnel",
                                                      "montant": Decimal(row["budgetPrevisionnel"])}]}
 
-        axis = _axis(complement, axes, sources.names.get("fiches"), name, number, problems)
         if slug is not None:
+            axis = _axis(complement, axes, name, number, problems) if complement is not None else None
             if axis is not None and axis != axis_of_slug.get(slug):
                 current = axes[axis_of_slug[slug]]["code"] if slug in axis_of_slug else "aucun"
                 problems.add(Location(sources.names["fiches"], complement[0], 2),
                              f"le projet est la fiche {slug} de l'axe {current} : l'importation ne change pas une "
                              "fiche d'axe (son numéro changerait) ; faites-le par un avenant")
-            text = _dump(fiche)
-            if text != (root / "fiches" / f"{slug}.yaml").read_bytes():
-                plan.writes[f"fiches/{slug}.yaml"] = text
+            text = edit_yaml(original, fiche)
+            if text != original:
+                plan.writes[f"fiches/{slug}.yaml"] = text.encode("utf-8")
                 plan.updated.append(slug)
             continue
+        axis = _axis(complement, axes, name, number, problems)
         if axis is None:
             if complement is None:
                 continue
@@ -326,13 +375,13 @@ def plan_import(root: Path, dossier, projets: Path, fiches: Path | None = None, 
         raise BuildFailed(problems.items)
     if annees != set(contrat.get("annees") or []):
         contrat["annees"] = sorted(annees)
-    text = _dump(contrat)
-    if text != contrat_path.read_bytes():
-        plan.writes["contrat.yaml"] = text
+    text = edit_yaml(contrat_text, contrat)
+    if text != contrat_text:
+        plan.writes["contrat.yaml"] = text.encode("utf-8")
     return plan
 
 
-def _axis(complement, axes, fiches_name: str | None, name: str, number: int, problems: Problems) -> int | None:
+def _axis(complement, axes, name: str, number: int, problems: Problems) -> int | None:
     """Return the index of the project's axis in the contract, None when it is to be created (or unknown)."""
     if complement is None:
         if len(axes) == 1:
