@@ -151,12 +151,16 @@ class SubventionAttribuee(Model):
 
 
 class ContratBase(Model):
-    """What every `contrat.yaml` may say whatever its kind: the formats it is published in, the subsidies it
-    grants."""
+    """What every `contrat.yaml` may say whatever its kind: the formats it is published in."""
 
     formats: list[Format] = []
     """Formats produced by default for this contract (the build's `--formats` overrides them): docx, pdf, odt,
     html, xlsx."""
+
+
+class ConventionBase(ContratBase):
+    """What the `contrat.yaml` of a convention between parties may also say: the subsidies it grants."""
+
     subventions: list[SubventionAttribuee] = []
     """Subsidies the convention grants (published by `python build.py exporter`, SCDL « subventions »)."""
 

@@ -15,7 +15,7 @@ from pydantic import Field, field_validator
 
 from ...amend import ArticleEnVigueur
 from ...schema import Cellule, Markdown, Model
-from ..common import ContratBase, Partie, Signature
+from ..common import ConventionBase, Partie, Signature
 
 
 # --- contrat.yaml ---------------------------------------------------------------------------------------------
@@ -81,7 +81,7 @@ class MaquetteEntetes(Model):
     """Period of the total cost column, printed as is: « 2021-2027 »."""
 
 
-class Contrat(ContratBase):
+class Contrat(ConventionBase):
     """`contrat.yaml`: everything of a CRTE that is not prose or a fiche."""
 
     type: Literal["crte"]
