@@ -310,7 +310,13 @@ def plan_import(root: Path, dossier, projets: Path, fiches: Path | None = None, 
             problems.add(Location(name, number, header.index("dateDebutPrevisionnelle") + 1),
                          f"colonne « dateDebutPrevisionnelle » : « {row['dateDebutPrevisionnelle']} » n'est pas une "
                          "date AAAA-MM-JJ")
-        updated_at = dt.datetime.fromisoformat(row["updatedAt"].replace("Z", "+00:00")).astimezone(dt.timezone.utc)
+        try:
+            updated_at = dt.datetime.fromisoformat(row["updatedAt"].replace("Z", "+00:00")).astimezone(dt.timezone.utc)
+        except ValueError:
+            problems.add(Location(name, number, header.index("updatedAt") + 1),
+                         f"colonne « updatedAt » : « {row['updatedAt']} » n'est pas une date et heure ISO 8601 "
+                         "(par exemple 2025-04-15T14:30:00Z)")
+            continue
         slug = existing.get(key)
         if slug is not None:
             original = (root / "fiches" / f"{slug}.yaml").read_text(encoding="utf-8")

@@ -30,14 +30,12 @@ _FORMATS = {"uuid": "un identifiant UUID (par exemple 01890e30-5a80-7c22-9842-82
 
 @dataclass
 class Table:
-    """A CSV file read and checked: its rows as text (column → cell), in order, and their spreadsheet row."""
+    """A CSV file read and checked: its header and its rows as text (column → cell), in order (the row at
+    index i is the spreadsheet's row i + 2)."""
 
     name: str
     header: list[str]
     rows: list[dict[str, str]]
-
-    def row_number(self, index: int) -> int:
-        return index + 2
 
 
 def _field(schema: dict, name: str) -> dict:
