@@ -81,6 +81,7 @@ def _fiche_row(contract: str, computed_fiche, axe_titre: str) -> dict[str, str]:
         "typeOperation": fiche.type_operation or "",
         "operations": str(fiche.operations or "").strip(),
         "prerequis": str(fiche.prerequis or "").strip(),
+        "echeancier": "oui" if fiche.echeancier is not None else "non",
     }
 
 

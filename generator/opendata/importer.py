@@ -354,6 +354,10 @@ def plan_import(root: Path, dossier, projets: Path, fiches: Path | None = None, 
         elif slug is None and row.get("budgetPrevisionnel"):
             fiche["investissement"] = {"depenses": [{"libelle": "Budget prévisionnel",
                                                      "montant": Decimal(row["budgetPrevisionnel"])}]}
+        if complement is not None and complement[1].get("echeancier") == "oui" and not fiche.get("echeancier"):
+            # an échéancier the fiche prints without any amount yet
+            fiche["echeancier"] = {sens: {"investissement": {}, "fonctionnement": {}}
+                                   for sens in ("depenses", "recettes")}
 
         if slug is not None:
             axis = _axis(complement, axes, name, number, problems) if complement is not None else None
