@@ -204,3 +204,28 @@ def test_projects_alone_fill_a_new_contract_from_its_model(tmp_path):
     verifier = run("--contenu", str(content), "verifier", "mon-crte")
     assert "erreur(s) dans le contenu" not in verifier.stdout
     assert "[À COMPLÉTER]" in verifier.stdout
+
+
+def test_axes_the_contract_lacks_are_created_and_other_kinds_are_refused(tmp_path):
+    content = copy_contract(tmp_path)
+    _, folder = export(tmp_path)
+    assert run("--contenu", str(content), "nouveau", "crte", "mon-crte").returncode == 0
+    result = import_files(tmp_path, "mon-crte", folder / "projets.csv", "--fiches", folder / "fiches-crte.csv",
+                          "--montants", folder / "montants-crte.csv")
+    assert result.returncode == 0, result.stderr
+    contrat = YAML().load((content / "mon-crte" / "contrat.yaml").read_text(encoding="utf-8"))
+    # the model's own axis first, then Lens-Liévin's five, in the order their projects come
+    assert [axe["code"] for axe in contrat["axes"]][1:] == ["TRAVAILLER", "BOUGER", "HABITER", "RESPIRER",
+                                                           "RASSEMBLER"]
+    assert contrat["axes"][2]["titre"] == "Mobilité : se déplacer pour vivre le territoire"
+    assert contrat["axes"][2]["fiches"] == ["3-developpement-de-la-mobilite-cyclable-et-autres",
+                                            "3-restructuration-des-echangeurs-de-l-a21"]
+    assert (content / "mon-crte" / "axes" / "3-bouger.md").read_text(encoding="utf-8").startswith("[À COMPLÉTER")
+    assert min(contrat["annees"]) == 2021  # the years of the imported échéanciers joined the contract's
+    verifier = run("--contenu", str(content), "verifier", "mon-crte")
+    assert "erreur(s) dans le contenu" not in verifier.stdout, verifier.stdout
+
+    copy_contract(tmp_path, "accord-cadre-region-mel")
+    result = import_files(tmp_path, "accord-cadre-region-mel", folder / "projets.csv")
+    assert result.returncode == 2
+    assert "accord-cadre-region-mel n'est pas un CRTE" in result.stderr
