@@ -477,7 +477,7 @@ def exporter(ctx: click.Context, slug: str) -> None:
     """
     from .errors import BuildFailed
     from .opendata.export import export
-    from .write import write_outputs
+    from .write import Manifest, write_outputs
 
     root = _contract_root(ctx, slug)
     prepared = read_and_compute(root, verify=False)
@@ -485,7 +485,9 @@ def exporter(ctx: click.Context, slug: str) -> None:
         if prepared.problems.errors:
             raise BuildFailed(prepared.problems.errors)
         outputs = export(root, prepared.tree, prepared.computed, ctx.obj["output_dir"])
-        written = write_outputs(outputs, ctx.obj["output_dir"] / slug, force=ctx.obj.get("force", False))
+        folder = ctx.obj["output_dir"] / slug
+        # the documents' fingerprint is kept: exporting does not make an unchanged contract rebuild
+        written = write_outputs(outputs, folder, force=ctx.obj.get("force", False), inputs=Manifest(folder).inputs)
     except BuildFailed as exc:
         click.echo(f"{slug} : {len(exc.problems)} problème(s), rien n'a été écrit :", err=True)
         _echo_problems(exc.problems)

@@ -149,3 +149,14 @@ def test_a_contract_without_fiches_exports_its_subsidies_only(tmp_path):
     assert result.returncode == 0, result.stderr
     assert [p.name for p in folder.iterdir()] == ["subventions.csv"]
     assert len(rows(folder / "subventions.csv")) == 1
+
+
+def test_exporting_does_not_make_an_unchanged_contract_rebuild(tmp_path):
+    content = copy_contract(tmp_path)
+    build = ("--contenu", str(content), "--sortie", str(tmp_path / "out"), "--formats", "docx", "construire",
+             "crte-lens-lievin")
+    assert run(*build).returncode == 0
+    result, _ = export(tmp_path)
+    assert result.returncode == 0, result.stderr
+    again = run(*build)
+    assert "0 contrat(s) construit(s), 1 inchangé(s)" in again.stderr
