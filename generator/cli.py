@@ -500,3 +500,93 @@ def transmettre(ctx: click.Context, slug: str, numero: int | None, signed: Path 
     written = write_outputs(outputs, output_dir / slug)
     for path in written.written:
         click.echo(f"écrit : {display_path(path)}")
+
+
+@main.command("exporter", context_settings=CONTEXT)
+@click.argument("slug", metavar="DOSSIER")
+@click.pass_context
+def exporter(ctx: click.Context, slug: str) -> None:
+    """Écrit les données ouvertes du contrat dans SORTIE/DOSSIER/donnees-ouvertes/ : les projets d'un CRTE au
+    schéma national des projets des collectivités en transition écologique (projets.csv, avec ses deux
+    compléments fiches-crte.csv et montants-crte.csv) et les subventions de la convention au schéma SCDL
+    « subventions » (subventions.csv). Chaque fichier est vérifié avec son schéma avant que rien ne soit écrit.
+
+    \b
+    Exemple :
+      python build.py exporter crte-lens-lievin
+    """
+    from .errors import BuildFailed
+    from .opendata.export import export
+    from .write import Manifest, write_outputs
+
+    root = _contract_root(ctx, slug)
+    prepared = read_and_compute(root, verify=False)
+    try:
+        if prepared.problems.errors:
+            raise BuildFailed(prepared.problems.errors)
+        outputs = export(root, prepared.tree, prepared.computed, ctx.obj["output_dir"])
+        folder = ctx.obj["output_dir"] / slug
+        # the documents' fingerprint is kept: exporting does not make an unchanged contract rebuild
+        written = write_outputs(outputs, folder, force=ctx.obj.get("force", False), inputs=Manifest(folder).inputs)
+    except BuildFailed as exc:
+        click.echo(f"{slug} : {len(exc.problems)} problème(s), rien n'a été écrit :", err=True)
+        _echo_problems(exc.problems)
+        sys.exit(1)
+    for path in written.written:
+        click.echo(f"écrit : {display_path(path)}")
+
+
+@main.command("importer", context_settings=CONTEXT)
+@click.argument("slug", metavar="DOSSIER")
+@click.argument("projets", metavar="PROJETS.csv", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--fiches", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
+              metavar="FICHIER", help="Compléments CRTE des projets (fiches-crte.csv) : axe, maître d'ouvrage, "
+                                      "colonnes de la maquette.")
+@click.option("--montants", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
+              metavar="FICHIER", help="Montants des fiches (montants-crte.csv) : échéancier par année, budgets, "
+                                      "financements ; remplacent ceux des fiches importées.")
+@click.pass_context
+def importer(ctx: click.Context, slug: str, projets: Path, fiches: Path | None, montants: Path | None) -> None:
+    """Crée ou met à jour les fiches d'un CRTE à partir d'un fichier CSV au schéma national des projets des
+    collectivités en transition écologique. Chaque ligne est vérifiée (erreurs avec ligne et colonne), puis le
+    contrat tel qu'il serait après l'importation ; rien n'est écrit s'il reste une erreur. Seul le dossier du
+    contrat est modifié ; « construire » produit ensuite ses documents.
+
+    \b
+    Exemples :
+      python build.py importer mon-crte projets.csv
+      python build.py importer mon-crte projets.csv --fiches fiches-crte.csv --montants montants-crte.csv
+    """
+    from .errors import BuildFailed
+    from .opendata.importer import apply_plan, check_plan, plan_import
+
+    root = _contract_root(ctx, slug)
+    prepared = read_and_compute(root, verify=False)
+    try:
+        if prepared.problems.errors:
+            raise BuildFailed(prepared.problems.errors)
+        if prepared.kind is None or prepared.kind.name != "crte":
+            click.echo(f"importer : {slug} n'est pas un CRTE : seules les fiches d'un CRTE s'importent", err=True)
+            sys.exit(2)
+        plan = plan_import(root, prepared.computed.dossier, projets, fiches, montants)
+        check_plan(root, plan, lambda copy: read_and_compute(copy, verify=False).problems.errors)
+    except BuildFailed as exc:
+        click.echo(f"{slug} : {len(exc.problems)} problème(s), rien n'a été écrit :", err=True)
+        _echo_problems(exc.problems)
+        sys.exit(1)
+    apply_plan(root, plan)
+    click.echo(f"{slug} : {len(plan.created)} fiche(s) créée(s), {len(plan.updated)} mise(s) à jour")
+    for name in plan.created:
+        click.echo(f"  créée : fiches/{name}.yaml")
+    for name in plan.updated:
+        click.echo(f"  mise à jour : fiches/{name}.yaml")
+    click.echo(f"ensuite : « python build.py verifier {slug} », puis « python build.py construire {slug} ».")
+
+
+def _contract_root(ctx: click.Context, slug: str) -> Path:
+    """Return the folder of a named contract; exit 2 when it has no contrat.yaml."""
+    root = _roots(ctx, (slug,))[0]
+    if not (root / "contrat.yaml").is_file():
+        click.echo(f"{display_path(root)} : aucun contrat.yaml dans ce dossier", err=True)
+        sys.exit(2)
+    return root

@@ -31,6 +31,8 @@ _MESSAGES = {
     "literal_error": "valeur non permise",
     "greater_than_equal": "valeur trop petite",
     "too_short": "la liste ne peut pas être vide",
+    "uuid_parsing": "identifiant UUID attendu (par exemple 01890e30-5a80-7c22-9842-8263d0d0d890)",
+    "uuid_type": "identifiant UUID attendu (par exemple 01890e30-5a80-7c22-9842-8263d0d0d890)",
 }
 
 _QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from decimal import Decimal
+from typing import Annotated, Iterable, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, PlainValidator, field_validator
 
 from ..errors import Location, Problems
 from ..load import SourceFile, SourceTree
 from ..prose import refused_links
-from ..schema import Model, Prose
+from ..schema import Model, Prose, parse_montant
 
 
 class Representant(Model):
@@ -90,12 +91,78 @@ class Signature(Model):
 Format = Literal["docx", "pdf", "odt", "html", "xlsx"]
 
 
+def _siret(value: str) -> str:
+    """Return a SIRET number (14 digits whose Luhn sum is a multiple of 10), or raise a French ValueError."""
+    digits = value.replace(" ", "")
+    if not re.fullmatch(r"\d{14}", digits):
+        raise ValueError(f"numéro SIRET attendu (14 chiffres), pas « {value} »")
+    total = sum(int(d) if i % 2 == 0 else sum(divmod(int(d) * 2, 10)) for i, d in enumerate(reversed(digits)))
+    if total % 10:
+        raise ValueError(f"numéro SIRET « {value} » invalide (clé de contrôle fausse) : vérifiez-le sur "
+                         "annuaire-entreprises.data.gouv.fr")
+    return digits
+
+
+Siret = Annotated[str, AfterValidator(_siret)]
+"""A SIRET number: 14 digits, its check digit verified."""
+
+Montant = Annotated[Decimal, PlainValidator(parse_montant)]
+"""An amount in euros (never a marker)."""
+
+
+class SubventionAttribuee(Model):
+    """A subsidy the convention grants, published in open data (SCDL « subventions », décret n° 2017-779)."""
+
+    attribuant: str
+    """Official name of the collectivity that grants it: « Communauté d'Agglomération de Lens-Liévin »."""
+    siret_attribuant: Siret
+    """Its SIRET number."""
+    beneficiaire: str
+    """Official name of the beneficiary."""
+    siret_beneficiaire: Siret
+    """Its SIRET number."""
+    date_convention: dt.date
+    """Date of the convention that grants it."""
+    reference_decision: str | None = None
+    """Reference of the act deciding it (deliberation number)."""
+    objet: str = Field(max_length=256)
+    """What it is for (256 characters at most)."""
+    montant: Montant
+    """Total amount granted, in euros."""
+    nature: Literal["aide en numéraire", "aide en nature", "aide en numéraire;aide en nature"] = "aide en numéraire"
+    """« aide en numéraire », « aide en nature », or both."""
+    conditions_versement: str = Field(default="unique", max_length=256)
+    """« unique », « échelonné », or the terms in words."""
+    versement: dt.date | str
+    """Date of payment (2021-09-01), or its period (2021-09-01/2023-12-31)."""
+    id_rae: str | None = Field(default=None, max_length=5)
+    """Number of the aid in the Répertoire des aides aux entreprises, if any."""
+    notification_ue: bool = False
+    """Whether it is a State aid notified to the European Commission."""
+    pourcentage: Decimal = Field(default=Decimal(1), ge=Decimal("0.01"), le=1)
+    """Share of the amount paid to this beneficiary (1 for a single beneficiary)."""
+
+    @field_validator("versement", mode="before")
+    @classmethod
+    def _period(cls, value):
+        if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}(/\d{4}-\d{2}-\d{2})?", value.strip()):
+            raise ValueError(f"date (AAAA-MM-JJ) ou période (AAAA-MM-JJ/AAAA-MM-JJ) attendue, pas « {value} »")
+        return value
+
+
 class ContratBase(Model):
     """What every `contrat.yaml` may say whatever its kind: the formats it is published in."""
 
     formats: list[Format] = []
     """Formats produced by default for this contract (the build's `--formats` overrides them): docx, pdf, odt,
     html, xlsx."""
+
+
+class ConventionBase(ContratBase):
+    """What the `contrat.yaml` of a convention between parties may also say: the subsidies it grants."""
+
+    subventions: list[SubventionAttribuee] = []
+    """Subsidies the convention grants (published by `python build.py exporter`, SCDL « subventions »)."""
 
 
 @dataclass

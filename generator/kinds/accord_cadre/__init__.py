@@ -10,7 +10,7 @@ from pydantic import Field
 from ...schema import Model
 from ...verify import check_references
 from .. import Kind
-from ..common import Article, ContratBase, Dossier, Partie, Signature, read_dossier, split_article
+from ..common import Article, ConventionBase, Dossier, Partie, Signature, read_dossier, split_article
 
 
 class Annexe(Model):
@@ -22,7 +22,7 @@ class Annexe(Model):
     """Markdown file of the annex."""
 
 
-class AccordCadre(ContratBase):
+class AccordCadre(ConventionBase):
     """`contrat.yaml` of an accord-cadre de partenariat."""
 
     type: Literal["accord-cadre"]

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Literal
+from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ...amend import ArticleEnVigueur
 from ...schema import Cellule, Markdown, Model
-from ..common import ContratBase, Partie, Signature
+from ..common import ConventionBase, Partie, Signature
 
 
 # --- contrat.yaml ---------------------------------------------------------------------------------------------
@@ -80,7 +81,7 @@ class MaquetteEntetes(Model):
     """Period of the total cost column, printed as is: « 2021-2027 »."""
 
 
-class Contrat(ContratBase):
+class Contrat(ConventionBase):
     """`contrat.yaml`: everything of a CRTE that is not prose or a fiche."""
 
     type: Literal["crte"]
@@ -213,6 +214,34 @@ class Financements(Model):
 class Fiche(Model):
     """`fiches/<slug>.yaml`: a fiche-projet. Its number is computed from its axis and its position."""
 
+    identifiant: UUID | None = None
+    """Identifier (UUID) of the project in open data (`python build.py exporter`, `importer`); without one, the
+    export derives a stable one from the contract's and the fiche's names."""
+    leviers: list[str] = []
+    """Levers of the SGPE's referential the project activates (national schema of projects, `leviers`)."""
+    competences: list[str] = []
+    """M57 codes of the competences the project involves (national schema of projects, `competences`)."""
+
+    @field_validator("leviers")
+    @classmethod
+    def _known_levers(cls, values: list[str]) -> list[str]:
+        from ...opendata.schemas import leviers  # the stored referential (a data file, read once)
+
+        unknown = [v for v in values if v not in leviers()]
+        if unknown:
+            raise ValueError(" ; ".join(f"levier inconnu « {v} » (absent du référentiel des 50 leviers SGPE)"
+                                        for v in unknown))
+        return values
+
+    @field_validator("competences")
+    @classmethod
+    def _known_competences(cls, values: list[str]) -> list[str]:
+        from ...opendata.schemas import competences
+
+        unknown = [v for v in values if v not in competences()]
+        if unknown:
+            raise ValueError(" ; ".join(f"code de compétence M57 inconnu « {v} »" for v in unknown))
+        return values
     numero_publie: str | None = None
     """The « Numéro de projet » printed in the source (declared)."""
     axe_publie: str | None = None
