@@ -502,8 +502,10 @@ def transmettre(ctx: click.Context, slug: str, numero: int | None, signed: Path 
         click.echo(f"écrit : {display_path(path)}")
 
 
-@main.command("exporter", context_settings=CONTEXT)
-@click.argument("slug", metavar="DOSSIER")
+@main.command("exporter", context_settings=CONTEXT,
+              short_help="Écrit les données ouvertes du contrat (projets, subventions) en CSV.")
+@argument("slug", metavar="DOSSIER")
+@settings("--contenu", "--sortie")
 @click.pass_context
 def exporter(ctx: click.Context, slug: str) -> None:
     """Écrit les données ouvertes du contrat dans SORTIE/DOSSIER/donnees-ouvertes/ : les projets d'un CRTE au
@@ -536,15 +538,17 @@ def exporter(ctx: click.Context, slug: str) -> None:
         click.echo(f"écrit : {display_path(path)}")
 
 
-@main.command("importer", context_settings=CONTEXT)
-@click.argument("slug", metavar="DOSSIER")
-@click.argument("projets", metavar="PROJETS.csv", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--fiches", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
+@main.command("importer", context_settings=CONTEXT,
+              short_help="Crée ou met à jour les fiches d'un CRTE depuis un CSV au schéma national.")
+@argument("slug", metavar="DOSSIER")
+@argument("projets", metavar="PROJETS.csv", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@option("--fiches", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
               metavar="FICHIER", help="Compléments CRTE des projets (fiches-crte.csv) : axe, maître d'ouvrage, "
                                       "colonnes de la maquette.")
-@click.option("--montants", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
+@option("--montants", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
               metavar="FICHIER", help="Montants des fiches (montants-crte.csv) : échéancier par année, budgets, "
                                       "financements ; remplacent ceux des fiches importées.")
+@settings("--contenu")
 @click.pass_context
 def importer(ctx: click.Context, slug: str, projets: Path, fiches: Path | None, montants: Path | None) -> None:
     """Crée ou met à jour les fiches d'un CRTE à partir d'un fichier CSV au schéma national des projets des

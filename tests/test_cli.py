@@ -88,7 +88,8 @@ def test_no_help_page_has_a_word_of_click_english_and_every_metavar_is_french():
     pages = {"": invoke("--aide").output}
     for name in main.commands:
         pages[name] = invoke(name, "--aide").output
-    assert set(pages) == {"", "construire", "avenant", "verifier", "nouveau", "apercu", "relire", "transmettre"}
+    assert set(pages) == {"", "construire", "avenant", "verifier", "nouveau", "apercu", "relire", "transmettre",
+                          "exporter", "importer"}
     for name, page in pages.items():
         assert page.startswith(f"Utilisation\u00a0: python build.py {name}".rstrip()), name
         assert "Options\u00a0:" in page and "Affiche cette aide et quitte." in page, name
