@@ -88,22 +88,22 @@ def _keep_box(keeps: list[list[bool]], lines: list[int], start: int) -> None:
             keeps[start + offset][0] = keeps[start + offset][0] or offset < count - 1
             keeps[start + offset][1] = True
         return
-    # its head: the paragraphs from its start until EDGE_LINES lines are reached, each kept with the next
+    # its head: each paragraph keeps with the next while the lines from the box's start to its end are fewer
+    # than EDGE_LINES (the next paragraph's first lines, at least two with orphan control, make up the rest)
     seen = 0
     for offset in range(count - 1):
-        keeps[start + offset][0] = True
-        keeps[start + offset][1] = keeps[start + offset][1] or lines[offset] < EDGE_LINES
         seen += lines[offset]
         if seen >= EDGE_LINES:
             break
-    # its tail: the last paragraphs until EDGE_LINES lines are reached, the ones before them kept with them
+        keeps[start + offset][0] = keeps[start + offset][1] = True
+    # its tail: likewise from the box's end, the paragraph before each kept with it
     seen = 0
     for offset in range(count - 1, 0, -1):
         seen += lines[offset]
-        keeps[start + offset][1] = keeps[start + offset][1] or lines[offset] < EDGE_LINES
-        keeps[start + offset - 1][0] = True
         if seen >= EDGE_LINES:
             break
+        keeps[start + offset][1] = True
+        keeps[start + offset - 1][0] = True
 
 
 # --- tables ---------------------------------------------------------------------------------------------------
