@@ -121,19 +121,38 @@ def _paragraph_text(paragraph: str) -> str:
                    for match in _RUN_TEXT.finditer(paragraph))
 
 
-def _row_height(row: str, fitting: TableFitting) -> int:
-    """Return the estimated height of a table row's XML (twips): its tallest cell."""
-    tallest = 0
-    for cell in row.split("</w:tc>")[:-1]:
-        width = _CELL_WIDTH.search(cell)
-        column = (int(width.group(1)) if width else fitting.text_width // 4) - 2 * 108
-        height = 0
-        for paragraph in _PARAGRAPH.findall(cell):
-            style = _STYLE.search(paragraph)
-            size, _ = fitting.size_of(style.group(1) if style else None)
-            height += estimated_lines(_paragraph_text(paragraph), column, size) * size * 10 * LINE_HEIGHT
-        tallest = max(tallest, height)
-    return int(tallest) + _CELL_PADDING
+def _row_heights(rows: list[str], fitting: TableFitting) -> list[int]:
+    """Return the estimated height of each table row's XML (twips): its tallest cell."""
+    known = _CELL_HEIGHTS.setdefault(fitting, {})  # a CRTE's fiches repeat their header cells, « 0 € »…
+    if len(known) > _KNOWN_CELLS:
+        known.clear()
+    heights = []
+    for row in rows:
+        tallest = 0.0
+        for cell in row.split("</w:tc>")[:-1]:
+            height = known.get(cell)
+            if height is None:
+                height = known[cell] = _cell_height(cell, fitting)
+            tallest = max(tallest, height)
+        heights.append(int(tallest) + _CELL_PADDING)
+    return heights
+
+
+_CELL_HEIGHTS: dict[TableFitting, dict[str, float]] = {}
+_KNOWN_CELLS = 20_000
+"""The most cell heights kept per table fitting (a batch renders many contracts)."""
+
+
+def _cell_height(cell: str, fitting: TableFitting) -> float:
+    """Return the estimated height of the text of a table cell's XML (twips)."""
+    width = _CELL_WIDTH.search(cell)
+    column = (int(width.group(1)) if width else fitting.text_width // 4) - 2 * 108
+    height = 0.0
+    for paragraph in _PARAGRAPH.findall(cell):
+        style = _STYLE.search(paragraph)
+        size, _ = fitting.size_of(style.group(1) if style else None)
+        height += estimated_lines(_paragraph_text(paragraph), column, size) * size * 10 * LINE_HEIGHT
+    return height
 
 
 def kept_rows(heights: Sequence[int], header_rows: int, page_height: int) -> list[bool]:
@@ -149,21 +168,24 @@ def kept_rows(heights: Sequence[int], header_rows: int, page_height: int) -> lis
     return [index < count - 1 and (index < head or index >= tail) for index in range(count)]
 
 
-def with_keep_next(paragraph: str) -> str:
-    """Return a paragraph's XML with `w:keepNext` in its properties (where the schema puts it: after its style)."""
-    if KEEP_NEXT in paragraph:
-        return paragraph
-    if paragraph.endswith("/>") and paragraph.startswith("<w:p") and "</w:p>" not in paragraph:
-        return paragraph[:-2] + "><w:pPr>" + KEEP_NEXT + "</w:pPr></w:p>"
-    properties = paragraph.find("<w:pPr>")
-    if properties < 0:
-        start = paragraph.index(">") + 1
-        return paragraph[:start] + "<w:pPr>" + KEEP_NEXT + "</w:pPr>" + paragraph[start:]
-    at = properties + len("<w:pPr>")
-    style = _STYLE.match(paragraph, at)
-    if style:
-        at = style.end()
-    return paragraph[:at] + KEEP_NEXT + paragraph[at:]
+_PARAGRAPH_START = re.compile(
+    r'<w:p(?: [^>]*[^/])?>(<w:pPr>(?:<w:pStyle w:val="[^"]*"/>)?|<w:pPr/>)?|<w:p(?: [^>]*)?/>')
+"""The start of a paragraph, up to where `w:keepNext` goes in its properties (after its style), or an empty
+paragraph."""
+
+
+def with_keep_next(xml: str) -> str:
+    """Return paragraphs' XML (a paragraph, a table row) with `w:keepNext` in the properties of each paragraph
+    (where the schema puts it: after the paragraph's style)."""
+    def keep(match: re.Match) -> str:
+        start, properties = match.group(), match.group(1)
+        if start.endswith("/>") and properties is None:  # an empty paragraph
+            return start[:-2] + "><w:pPr>" + KEEP_NEXT + "</w:pPr></w:p>"
+        if properties is None or properties == "<w:pPr/>":
+            return start[: len(start) - len(properties or "")] + "<w:pPr>" + KEEP_NEXT + "</w:pPr>"
+        return start if xml.startswith("<w:keepNext", match.end()) else start + KEEP_NEXT
+
+    return _PARAGRAPH_START.sub(keep, xml)
 
 
 def keep_table_rows(xml: str, fitting: TableFitting, page_height: int | None = None) -> str:
@@ -181,11 +203,11 @@ def keep_table_rows(xml: str, fitting: TableFitting, page_height: int | None = N
         if "<w:tblHeader/>" not in properties and "<w:tblHeader " not in properties:
             break
         header_rows += 1
-    keeps = kept_rows([_row_height(row, fitting) for row in rows], header_rows,
+    keeps = kept_rows(_row_heights(rows, fitting), header_rows,
                       page_height or DEFAULT_PAGE_HEIGHT)
     out = [xml[:head_end]]
     for row, keep in zip(rows, keeps):
-        out.append(_PARAGRAPH.sub(lambda match: with_keep_next(match.group()), row) if keep else row)
+        out.append(with_keep_next(row) if keep else row)
         out.append("</w:tr>")
     out.append(tail)
     return "".join(out)
