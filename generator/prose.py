@@ -12,7 +12,7 @@ import re
 import threading
 import unicodedata
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from markdown.util import ETX, STX
 
 from .french import typographie
 from .wordml import Block, DocumentWriter, Fragment, Inline
+from .wordml.flow import block_keeps
 
 
 class _Superscript(Extension):
@@ -249,7 +250,16 @@ def word_blocks(text: str, heading_offset: int, body_style: str, styles: ProseSt
     their wording)."""
     blocks: list[Block] = []
     _Blocks(styles, body_style, blocks).blocks(parse(text), heading_offset, boxed=False, depth=0)
-    return tuple(blocks)
+    return with_keeps(blocks, styles)
+
+
+def with_keeps(blocks: list[Block], styles: ProseStyles) -> tuple[Block, ...]:
+    """Return the paragraphs with what keeps them together across pages (`wordml.flow.block_keeps`): an
+    introduction with what it announces, a box's paragraphs."""
+    keeps = block_keeps(["".join(inline.text for inline in block.inlines) for block in blocks],
+                        [block.style in (styles.boxed, styles.boxed_heading) for block in blocks])
+    return tuple(replace(block, keep_with_next=keep_next, keep_lines=keep_lines) if keep_next or keep_lines
+                 else block for block, (keep_next, keep_lines) in zip(blocks, keeps))
 
 
 class _Blocks:

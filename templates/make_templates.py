@@ -28,6 +28,7 @@ from generator.wordml.authoring import (  # noqa: E402
     add_field, add_toc, drop_styles_with_effects, keep_row_whole, repeat_as_header_row, set_bullets,
     set_cell_margins, set_font_table, set_fonts, set_language, set_outline_level, set_paragraph_border,
     set_table_style_borders)
+from generator.wordml.flow import introduces  # noqa: E402
 from generator.wordml.writer import SYMBOL_FONT  # noqa: E402
 
 _JINJA_TAG = re.compile(r"(\{\{.*?\}\}|\{%.*?%\})")
@@ -105,9 +106,12 @@ def add_styles(doc) -> None:
     paragraph_style("Couverture consolidation", size=12, italic=True, alignment=WD_ALIGN_PARAGRAPH.CENTER,
                     space_after=Pt(24))
     paragraph_style("Couverture devise", "Couverture bloc", italic=True)
+    cover_logo_styles(paragraph_style, styles)
     paragraph_style("Fiche axe", "Heading 3", page_break_before=True)
     paragraph_style("Fiche label", bold=True, keep_with_next=True, space_before=Pt(6))
-    paragraph_style("Fiche label saut", "Fiche label", page_break_before=True)
+    # a fiche but the first of its axis: after the previous one, below a rule (fiches flow; an axis starts a page)
+    fiche_suivante = paragraph_style("Fiche label saut", "Fiche label", space_before=Pt(24))
+    set_paragraph_border(fiche_suivante, sides=("top",), size=12)
     paragraph_style("Fiche intitule", "Heading 4", keep_with_next=True)
     paragraph_style("Fiche champ", space_after=Pt(2))
     paragraph_style("Cellule", size=8)
@@ -138,7 +142,25 @@ def add_styles(doc) -> None:
     signatures = styles.add_style("Tableau signatures", WD_STYLE_TYPE.TABLE)
     signatures.base_style = table
     set_table_style_borders(signatures, size=0, kind="nil")
+    cover = styles.add_style("Tableau couverture", WD_STYLE_TYPE.TABLE)
+    cover.base_style = table
+    set_table_style_borders(cover, size=0, kind="nil")
     add_layout_styles(doc)
+
+
+def cover_logo_styles(paragraph_style, styles) -> None:
+    """The styles of the cover's band of partners: the State's block (its office in bold capitals over the
+    motto in italics, as the Marianne block sets them) on the left, the local authority's (its acronym large,
+    its name below) on the right; the band's table has no borders."""
+    for name, alignment in (("Couverture autorite", WD_ALIGN_PARAGRAPH.LEFT),
+                            ("Couverture collectivite", WD_ALIGN_PARAGRAPH.RIGHT)):
+        block = paragraph_style(name, size=11, bold=True, alignment=alignment, space_after=Pt(0))
+        block.paragraph_format.line_spacing = 1.0
+    paragraph_style("Couverture autorite devise", "Couverture autorite", size=9, bold=False, italic=True)
+    sigle = paragraph_style("Couverture collectivite sigle", "Couverture collectivite", size=22)
+    sigle.font.color.rgb = RGBColor(0x1F, 0x3A, 0x68)
+    paragraph_style("Couverture collectivite nom", "Couverture collectivite", size=10, bold=False)
+    paragraph_style("Couverture logos fin", size=4, space_after=Pt(0))
 
 
 def sommaire_styles(paragraph_style) -> None:
@@ -240,9 +262,12 @@ class TemplateWriter:
         self.doc = doc
 
     def p(self, text: str, style: str = "Body Text"):
+        """Add a paragraph of `text` in `style`; one that announces what follows (« Entre : ») keeps with it."""
         paragraph = self.doc.add_paragraph(style=style)
         if text:
             paragraph.add_run(typeset(text))
+            if introduces(text):
+                paragraph.paragraph_format.keep_with_next = True
         return paragraph
 
     def tag(self, text: str):
@@ -514,6 +539,30 @@ def maquette_section(t: TemplateWriter, title: str) -> None:
     portrait.page_width, portrait.page_height = Cm(21), Cm(29.7)
 
 
+def cover_logos(t: TemplateWriter) -> None:
+    """Write the cover's band of partners, a row at the top of the page: the State's block on the left (its
+    office, then the motto), the local authority's on the right (its acronym, then its name)."""
+    table = t.table([[("", "Couverture autorite"), ("", "Couverture collectivite")]])
+    table.style = t.doc.styles["Tableau couverture"]
+    cells = [(table.rows[0].cells[0], [
+        ("{%p for ligne in couverture.autorite %}", "Couverture autorite"), ("{{ ligne }}", "Couverture autorite"),
+        ("{%p endfor %}", "Couverture autorite"),
+        ("{%p for ligne in couverture.devise %}", "Couverture autorite devise"),
+        ("{{ ligne }}", "Couverture autorite devise"), ("{%p endfor %}", "Couverture autorite devise")]),
+        (table.rows[0].cells[1], [
+            ("{%p for ligne in couverture.collectivite %}", "Couverture collectivite"),
+            ("{%p if loop.first %}", "Couverture collectivite"), ("{{ ligne }}", "Couverture collectivite sigle"),
+            ("{%p else %}", "Couverture collectivite"), ("{{ ligne }}", "Couverture collectivite nom"),
+            ("{%p endif %}", "Couverture collectivite"), ("{%p endfor %}", "Couverture collectivite")])]
+    for cell, lines in cells:
+        (first, first_style), *rest = lines
+        cell.paragraphs[0].add_run(first)
+        cell.paragraphs[0].style = t.doc.styles[first_style]
+        for text, style in rest:
+            cell.add_paragraph(style=t.doc.styles[style]).add_run(text)
+        cell.add_paragraph(style=t.doc.styles["Couverture logos fin"])  # a cell keeps a paragraph: lists may be empty
+
+
 def crte_parties(t: TemplateWriter) -> None:
     """Write the CRTE's parties, one per bullet: name, representative, empowering deliberation."""
     t.tag("{%p for partie in parties %}")
@@ -541,18 +590,10 @@ def crte_template() -> None:
     doc, t = new_template()
 
     # Cover
+    cover_logos(t)
     t.p("{{ couverture.annee }}", "Couverture annee")
     t.p("{{ couverture.titre }}", "Couverture titre")
     consolidation_line(t)
-    t.tag("{%p for ligne in couverture.autorite %}")
-    t.p("{{ ligne }}", "Couverture bloc")
-    t.tag("{%p endfor %}")
-    t.tag("{%p for ligne in couverture.devise %}")
-    t.p("{{ ligne }}", "Couverture devise")
-    t.tag("{%p endfor %}")
-    t.tag("{%p for ligne in couverture.collectivite %}")
-    t.p("{{ ligne }}", "Couverture bloc")
-    t.tag("{%p endfor %}")
 
     # Sommaire: a table of contents field, filled from the headings when the document is built
     t.p("SOMMAIRE", "TOC Heading").paragraph_format.page_break_before = None

@@ -278,7 +278,7 @@ def _mark_for_capture(document, body, toc: TocSpec | None, toc_paragraph) -> Toc
         for paragraph in _field_paragraphs(toc_paragraph):
             paragraph.getparent().remove(paragraph)
     sizes, fitted_styles, fitted = None, _fitted_table_styles(document), set()
-    for table, text_width in _tables_and_text_widths(body):
+    for table, text_width, text_height in _tables_and_text_widths(body):
         style = table.find(f"{qn('w:tblPr')}/{qn('w:tblStyle')}")
         if style is None or style.get(qn("w:val")) not in fitted_styles:
             continue
@@ -287,7 +287,7 @@ def _mark_for_capture(document, body, toc: TocSpec | None, toc_paragraph) -> Toc
         used = {s.get(qn("w:val")) for s in table.iter(qn("w:pStyle"))}
         fitting = TableFitting(text_width, tuple((style, *sizes[style]) for style in [None, *sorted(used)]
                                                  if style in sizes))
-        _wrap(table, f'"tableau", "{fitting}"')
+        _wrap(table, f'"tableau", "{fitting}", {text_height}')
         fitted.add(table)
     for table in list(body.iter(qn("w:tbl"))):  # the others: a `{%tc %}` table's grid fitted as docxtpl does
         if any(t in fitted for t in table.iterancestors(qn("w:tbl"))) or table in fitted:
@@ -337,8 +337,9 @@ def _mark_cell_loops(table) -> None:
 
 
 def _tables_and_text_widths(body):
-    """Yield each table of the body (not those nested in a cell) with the width of the text of its section's
-    pages, in twips: a section's properties close it (in its last paragraph, or at the end of the body)."""
+    """Yield each table of the body (not those nested in a cell) with the width and the height of the text of
+    its section's pages, in twips: a section's properties close it (in its last paragraph, or at the end of the
+    body)."""
     pending = []
     for element in body:
         if element.tag == qn("w:tbl"):
@@ -347,10 +348,10 @@ def _tables_and_text_widths(body):
         section = element.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") if element.tag == qn("w:p") else \
             element if element.tag == qn("w:sectPr") else None
         if section is not None:
-            width = _text_width(section)
-            yield from ((table, width) for table in pending)
+            width, height = _text_width(section), _text_height(section)
+            yield from ((table, width, height) for table in pending)
             pending = []
-    yield from ((table, _text_width(None)) for table in pending)
+    yield from ((table, _text_width(None), _text_height(None)) for table in pending)
 
 
 def _text_width(section) -> int:
@@ -363,6 +364,18 @@ def _text_width(section) -> int:
     margins = section.find(qn("w:pgMar")) if section is not None else None
     return twips(size, "w", 11906) - twips(margins, "left", 1134) - twips(margins, "right", 1134) - \
         twips(margins, "gutter", 0)
+
+
+def _text_height(section) -> int:
+    """Return the height of the text of a section's pages (twips), between its top and bottom margins; an A4
+    portrait page with margins of 2.54 cm if unknown."""
+    def twips(element, name: str, default: int) -> int:
+        value = element.get(qn(f"w:{name}")) if element is not None else None
+        return abs(int(value)) if value and value.lstrip("-").isdigit() else default
+
+    size = section.find(qn("w:pgSz")) if section is not None else None
+    margins = section.find(qn("w:pgMar")) if section is not None else None
+    return twips(size, "h", 16838) - twips(margins, "top", 1440) - twips(margins, "bottom", 1440)
 
 
 def _text_sizes(document) -> dict[str | None, tuple[int, bool]]:

@@ -175,11 +175,14 @@ class Inline:
 @dataclass(frozen=True)
 class Block:
     """A paragraph: its style name, its inlines and, for an item of a numbered list that starts again at 1,
-    which list of its fragment it belongs to (0 for the first numbered list, 1 for the next…)."""
+    which list of its fragment it belongs to (0 for the first numbered list, 1 for the next…); whether it keeps
+    with the next paragraph and keeps its lines on one page (`wordml.flow` says which do)."""
 
     style: str
     inlines: tuple[Inline, ...] = ()
     numbered_list: int | None = None
+    keep_with_next: bool = False
+    keep_lines: bool = False
 
 
 @dataclass(frozen=True)
@@ -388,7 +391,8 @@ class DocumentWriter:
                 if block.numbered_list not in num_ids:
                     num_ids[block.numbered_list] = self._restart_numbering(style_id, block.style)
                 numbering = f'<w:numPr><w:ilvl w:val="0"/><w:numId w:val="{num_ids[block.numbered_list]}"/></w:numPr>'
-            out.append(f'<w:p><w:pPr><w:pStyle w:val="{xml_attribute(style_id)}"/>{numbering}</w:pPr>')
+            keeps = ("<w:keepNext/>" if block.keep_with_next else "") + ("<w:keepLines/>" if block.keep_lines else "")
+            out.append(f'<w:p><w:pPr><w:pStyle w:val="{xml_attribute(style_id)}"/>{keeps}{numbering}</w:pPr>')
             out += [self._inline(inline) for inline in block.inlines]
             out.append("</w:p>")
             toc = self.template.toc
@@ -484,8 +488,9 @@ class DocumentWriter:
 
         "titre" records a heading for the sommaire; "sommaire" marks where the table of contents goes. A table
         in Paraphe's table style ("tableau", with the width of its page's text and the text sizes of its
-        paragraph styles, see `TableFitting`) is read back and its columns fitted to its rows and its text
-        (`fit_tables`). Another table whose cells come from `{%tc %}` tags ("fin-tableau", with its column
+        paragraph styles, see `TableFitting`, and the height of its page's text) is read back, its columns
+        fitted to its rows and its text (`fit_tables`) and its rows kept together as `flow.keep_table_rows`
+        says. Another table whose cells come from `{%tc %}` tags ("fin-tableau", with its column
         widths) gets its grid fitted to its widest row, as docxtpl does, counted from the marks of its rows and
         columns (`table_mark`); one whose spans are computed ("grille-calculee") is read back instead.
         """
@@ -499,9 +504,12 @@ class DocumentWriter:
             self._add_toc_entry(int(args[0]), "".join(self._parse(xml).itertext(f"{_W}t")))
             return xml
         if what == "tableau":
+            from .flow import keep_table_rows  # (the page flow module measures text as this one does)
+
             fitting = TableFitting.parse(args[0])
             fitted = fit_table_text(xml, fitting)
-            return fitted if fitted is not None else fit_tables(self._parse(xml), fitting)
+            fitted = fitted if fitted is not None else fit_tables(self._parse(xml), fitting)
+            return keep_table_rows(fitted, fitting, int(args[1]) if len(args) > 1 else None)
         if what == "fin-tableau":
             head, *rows = xml.split(ROW_MARK)
             widths = fitted_widths(tuple(args[0].split()),
