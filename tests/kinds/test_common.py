@@ -47,6 +47,21 @@ MISTAKES = {
          ("contrat.yaml", "texte: a-propos-mel.md", "fichier Markdown introuvable : « a-propos-mel.md »"),
          ("contrat.yaml", "sous_titre: x", "champ inconnu « sous_titre »"),
          ("corps.md", "[Le texte signé]", "lien « file:///etc/passwd » refusé : protocole « file: » interdit")]),
+    "crte-lens-lievin": (
+        [("contrat.yaml", "territoire: Lens-Liévin\n", ""),
+         ("contrat.yaml", "  date: 2021-07-09", "  date: 2021-06-31"),
+         ("contrat.yaml", "preambule: contrat/preambule.md", "preambule: contrat/preambule-2021.md"),
+         ("projet/preambule.md", "", "\n[Le site](javascript:void(0))\n"),
+         ("fiches/1-incubateurs-innovation.yaml", "      montant: 333333", "      montant: 3,2 M€"),
+         ("fiches/1-incubateurs-innovation.yaml", 'localisation: "AGGLOMÉRATION"\n', "")],
+        [("contrat.yaml", "type: crte", "champ obligatoire manquant : « territoire »"),
+         ("contrat.yaml", "  date: 2021-06-31", "date impossible « 2021-06-31 » : ce jour n'existe pas"),
+         ("contrat.yaml", "preambule: contrat/preambule-2021.md",
+          "fichier Markdown introuvable : « contrat/preambule-2021.md »"),
+         ("projet/preambule.md", "[Le site]", "lien « javascript:void(0) » refusé"),
+         ("fiches/1-incubateurs-innovation.yaml", "montant: 3,2 M€", "montant écrit comme du texte « 3,2 M€ » : "
+                                                                    "écrivez 3200000"),
+         ("fiches/1-incubateurs-innovation.yaml", "numero_publie:", "champ obligatoire manquant : « localisation »")]),
     "programme-travail-2022": (
         [("contrat.yaml", "titre: PROGRAMME DE TRAVAIL PARTENARIAL 2022\n", ""),
          ("contrat.yaml", "date_edition: 2022-01-01", "date_edition: 2022-13-01"),
