@@ -10,7 +10,8 @@ own-prose synthetic corpus (`bench/make_corpus.py`: no maquette published), each
 (`read_and_compute(verify=False)`), in turn: A B, then B A at the next round, so that the drift of a shared
 machine falls on both alike. A round's figure is the CPU time of this process (`time.process_time`) for one
 build of each contract. It prints each variant's minimum and median, and the median of the paired ratios
-with / without (with their extremes).
+with / without (with their extremes); and first the CPU time of the verifier alone on each contract, loaded and
+computed afresh before each call as in a build.
 
     valgrind --tool=callgrind --callgrind-out-file=/dev/null python bench/verify_cost.py --passe avec|sans
 
@@ -75,11 +76,30 @@ def measure(label: str, roots: list[Path], output: Path, rounds: int) -> None:
           f"{min(times[True]) / min(times[False]):.3f}")
 
 
+def measure_verifier_alone(label: str, roots: list[Path], rounds: int) -> None:
+    """Print the CPU time of the verifier alone (`Kind.verify`) per contract, on a contract loaded and computed
+    afresh before each call, as in a build (the places of its findings are not known yet)."""
+    from generator.errors import Problems
+
+    times = []
+    for _ in range(rounds):
+        spent = 0.0
+        for root in roots:
+            prepared = _READ_AND_COMPUTE(root, verify=False)
+            start = time.process_time()
+            prepared.kind.verify(prepared.computed, Problems())
+            spent += time.process_time() - start
+        times.append(spent / len(roots))
+    print(f"{label}, le vérificateur seul : processeur par contrat, minimum {min(times) * 1000:.3f} ms, "
+          f"médiane {statistics.median(times) * 1000:.3f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tours", type=int, default=40, help="interleaved pairs of rounds")
     parser.add_argument("--contrats", type=int, default=4, help="contracts of the own-prose corpus")
     parser.add_argument("--passe", choices=("avec", "sans"), help="one variant only, for counting instructions")
+    parser.add_argument("--verificateur-seul", action="store_true", help="the verifier alone, not the builds")
     args = parser.parse_args()
     if args.passe:
         with tempfile.TemporaryDirectory(prefix="paraphe-verify-cost-") as work:
@@ -90,10 +110,15 @@ def main() -> None:
     print(f"début {time.strftime('%H:%M', time.gmtime())} UTC, charge {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="paraphe-verify-cost-") as work:
         work = Path(work)
-        measure("Lens-Liévin (contrat, annexes, avenant 1)", [ROOT / "content" / "crte-lens-lievin"],
-                work / "output", args.tours)
+        lens = [ROOT / "content" / "crte-lens-lievin"]
         corpus = make_corpus(work / "corpus", args.contrats)
-        measure(f"{args.contrats} CRTE à prose propre (27 fiches)", corpus, work / "output", args.tours)
+        own = f"{args.contrats} CRTE à prose propre (27 fiches)"
+        measure_verifier_alone("Lens-Liévin", lens, args.tours)
+        measure_verifier_alone(own, corpus, args.tours)
+        if args.verificateur_seul:
+            return
+        measure("Lens-Liévin (contrat, annexes, avenant 1)", lens, work / "output", args.tours)
+        measure(own, corpus, work / "output", args.tours)
     print(f"fin {time.strftime('%H:%M', time.gmtime())} UTC, charge {os.getloadavg()[0]:.1f}")
 
 
