@@ -473,6 +473,7 @@ def _finish(result: ContractResult, output_dir: Path, force: bool, report: Build
         return
     report.written += written.written
     report.kept_aside += written.kept_aside
+    report.warnings += written.warnings
     if not result.errors:
         report.built.append(slug)
 

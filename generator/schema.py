@@ -248,3 +248,33 @@ def parse_prose(value: Any) -> Prose:
 
 Markdown = Annotated[Prose, PlainValidator(parse_prose), WithJsonSchema({"type": "string"})]
 """Prose written in Markdown (bold, italics, links, lists, `1^{er}`)."""
+
+
+@dataclass(frozen=True)
+class FichierProse:
+    """Marks a field that names a Markdown file of the contract's folder.
+
+    The validate stage finds every such field in a file's data even when the file breaks its schema elsewhere
+    (`validate.iter_marked`), so that a build names the missing prose files and the mistakes inside them with
+    the schema's own mistakes, at once. With `numbers_articles`, the files of the list are the articles, each
+    numbered by its position: prose may refer to them (« article 3 »)."""
+
+    numbers_articles: bool = False
+
+
+@dataclass(frozen=True)
+class CleDe:
+    """Marks a field holding a key of another field of the same file (a contact named by its key, say): the
+    validate stage refuses a key that is not there, even when the file breaks its schema elsewhere."""
+
+    field: str
+    """The field whose keys are meant, at the top of the file: « contacts »."""
+    label: str
+    """What a key names, for the message: « contact »."""
+
+
+FichierMarkdown = Annotated[str, FichierProse()]
+"""The path of a Markdown file of the contract (relative to its folder): « preambule.md »."""
+
+FichierArticle = Annotated[str, FichierProse(numbers_articles=True)]
+"""The path of the Markdown file of an article, in a list where its position is its number."""

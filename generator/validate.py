@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any, TypeVar
+import types
+from typing import Annotated, Any, Iterator, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from .errors import Problems
 from .load import NombreEcrit, SourceFile
+from .schema import CleDe
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -128,3 +130,56 @@ def validate_source(source: SourceFile, model: type[M], problems: Problems) -> M
                 location = source.location(path)
             problems.add(location, _french_message(error, model))
         return None
+
+
+def iter_marked(model: type[BaseModel], data: Any, marker_type: type) -> Iterator[tuple[tuple[Any, ...], str, Any]]:
+    """Yield (path, value, marker) for every text of `data` (a file's data as read) that `model` types with a
+    marker of class `marker_type` in its `Annotated` metadata (`schema.FichierProse`, `schema.CleDe`).
+
+    The data is walked as it was read, along the schema, whether or not it follows the rest of it: a file whose
+    schema check failed elsewhere still gives its Markdown files and its keys, to be checked in the same build.
+    """
+    yield from _walk(model, (), data, (), marker_type)
+
+
+def _walk(annotation: Any, metadata: tuple, data: Any, path: tuple, marker_type: type):
+    marker = next((m for m in metadata if isinstance(m, marker_type)), None)
+    if marker is not None:
+        if isinstance(data, str):
+            yield path, data, marker
+        return
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        base, *more = get_args(annotation)
+        yield from _walk(base, (*metadata, *more), data, path, marker_type)
+    elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if isinstance(data, dict):
+            for name, field in annotation.model_fields.items():
+                if name in data:
+                    yield from _walk(field.annotation, tuple(field.metadata), data[name], path + (name,),
+                                     marker_type)
+    elif origin in (list, tuple) and isinstance(data, list) and get_args(annotation):
+        for index, item in enumerate(data):
+            yield from _walk(get_args(annotation)[0], (), item, path + (index,), marker_type)
+    elif origin is dict and isinstance(data, dict) and get_args(annotation):
+        for key, item in data.items():
+            yield from _walk(get_args(annotation)[1], (), item, path + (key,), marker_type)
+    elif origin in (Union, types.UnionType):
+        for branch in get_args(annotation):  # the first branch that finds anything in the data
+            found = list(_walk(branch, metadata, data, path, marker_type))
+            if found:
+                yield from found
+                return
+
+
+def check_keys(source: SourceFile, model: type[BaseModel], problems: Problems) -> None:
+    """Add a problem for every value the schema marks as a key of another field (`schema.CleDe`) that is not
+    one of its keys: « contact inconnu « x » », with its place, even when the file breaks its schema elsewhere."""
+    data = source.data
+    if source.is_unreadable or not isinstance(data, dict):
+        return
+    for path, key, marker in iter_marked(model, data, CleDe):
+        known = data.get(marker.field)
+        if isinstance(known, dict) and key not in known:
+            problems.add(source.location(path), f"{marker.label} inconnu « {key} » : ajoutez-le à la liste "
+                                                f"« {marker.field} »")

@@ -86,6 +86,14 @@ _REASONS = {
 }
 
 
+_READ_REASONS = {
+    errno.EACCES: "lecture non permise",
+    errno.EPERM: "lecture non permise",
+    errno.EISDIR: "un dossier porte ce nom",
+    errno.EIO: "erreur d'entrée-sortie du disque",
+}
+
+
 def write_error_message(exc: OSError) -> str:
     """Return, in French, why a file could not be written."""
     reason = _REASONS.get(exc.errno)
@@ -171,21 +179,35 @@ class Manifest:
     def __init__(self, folder: Path):
         self.folder = folder
         self.path = folder / MANIFEST_NAME
-        self.problem: str | None = None
-        """Why the manifest on disk could not be read (then it counts as absent: no output is known)."""
+        self.problem: Problem | None = None
+        """Why the manifest on disk could not be read, in French (then it counts as absent: no output is known,
+        the files already there are kept aside as hand-edited ones); a warning of the build."""
         try:
             data = json.loads(self.path.read_bytes().decode("utf-8"))
         except FileNotFoundError:
             data = {}
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            self.problem = f"{MANIFEST_NAME} illisible, ignoré ({exc.__class__.__name__})"
-            data = {}
+        except OSError as exc:
+            data = self._refuse(f"illisible ({_READ_REASONS.get(exc.errno) or exc.strerror or 'erreur du système'})")
+        except UnicodeDecodeError as exc:
+            data = self._refuse(f"n'est pas enregistré en UTF-8 (octet 0x{exc.object[exc.start]:02X} illisible)")
+        except json.JSONDecodeError as exc:
+            data = self._refuse("n'est pas du JSON valide", exc.lineno, exc.colno)
         outputs = data.get("outputs", {}) if isinstance(data, dict) else None
         if not (isinstance(outputs, dict) and all(isinstance(e, dict) for e in outputs.values())):
-            self.problem = f"{MANIFEST_NAME} invalide, ignoré"
+            if self.problem is None:
+                self._refuse("n'a pas la forme attendue (un objet JSON dont « outputs » donne un objet par "
+                             "document)")
             data, outputs = {}, {}
         self.inputs: str | None = data.get("inputs") if isinstance(data.get("inputs"), str) else None
         self.entries: dict[str, dict] = outputs or {}
+
+    def _refuse(self, reason: str, line: int | None = None, column: int | None = None) -> dict:
+        """Note why the manifest on disk is ignored, and return the empty data it counts as."""
+        self.problem = Problem(Location(display_path(self.path), line, column),
+                               f"registre des documents écrits {reason} : il est ignoré, les documents déjà "
+                               "présents sont conservés à part comme s'ils avaient été modifiés à la main, et il "
+                               "est écrit à neuf", is_warning=True)
+        return {}
 
     def key(self, dest_path: Path) -> str:
         return dest_path.relative_to(self.folder).as_posix()
@@ -256,6 +278,8 @@ class WriteReport:
     written: list[Path] = field(default_factory=list)
     kept_aside: list[tuple[Path, Path]] = field(default_factory=list)
     """(output path, where the hand-edited file now is)."""
+    warnings: list[Problem] = field(default_factory=list)
+    """What the user should know of the folder: its manifest could not be read, say."""
 
 
 def is_hand_edited(dest_path: Path, manifest: "Manifest") -> bool:
@@ -326,6 +350,8 @@ def _write_locked(outputs: list[Output], folder: Path, force: bool, inputs: str 
     try:
         remove_stale_temporaries(folder)
         manifest = Manifest(folder)
+        if manifest.problem is not None:
+            report.warnings.append(manifest.problem)
         now = datetime.now()
         for output in outputs:
             current = output.dest_path

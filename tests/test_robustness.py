@@ -124,14 +124,50 @@ def test_a_reference_to_an_article_that_does_not_exist_fails_the_build(tmp_path,
     assert "plan.md, ligne 13, colonne 8" in str(problem) and "renvoi à l'article 2.3, qui n'existe pas" in str(problem)
 
 
-@pytest.mark.parametrize("manifest", [b"[]", b"null", b"\xff\xfe{", b'{"outputs": []}', b'{"outputs": {"x": 1}}'])
-def test_a_manifest_that_cannot_be_read_counts_as_absent(tmp_path, contract_dir, manifest):
-    """The files already there are then not known as the engine's: they are kept aside, never lost."""
+@pytest.mark.parametrize("manifest, place, reason", [
+    (b"[]", "", "n'a pas la forme attendue (un objet JSON dont « outputs » donne un objet par document)"),
+    (b"null", "", "n'a pas la forme attendue (un objet JSON dont « outputs » donne un objet par document)"),
+    (b"\xff\xfe{", "", "n'est pas enregistré en UTF-8 (octet 0xFF illisible)"),
+    (b'{"outputs": []}', "", "n'a pas la forme attendue (un objet JSON dont « outputs » donne un objet par document)"),
+    (b'{"outputs": {"x": 1}}', "", "n'a pas la forme attendue (un objet JSON dont « outputs » donne un objet par document)"),
+    (b'{"inputs": "a",\n "outputs": {', ", ligne 2, colonne 14", "n'est pas du JSON valide"),
+])
+def test_a_manifest_that_cannot_be_read_counts_as_absent_and_the_build_says_so(tmp_path, contract_dir, manifest,
+                                                                               place, reason):
+    """The files already there are then not known as the engine's: they are kept aside, never lost; the build
+    warns, naming the manifest and why it was ignored, and the next build finds it whole again."""
     build([contract_dir], tmp_path / "out")
-    (tmp_path / "out" / "essai" / MANIFEST_NAME).write_bytes(manifest)
+    path = tmp_path / "out" / "essai" / MANIFEST_NAME
+    path.write_bytes(manifest)
     report = build_report([contract_dir], tmp_path / "out", rebuild=True)
     assert report.built == ["essai"] and not report.failed
     assert {dest.name for dest, _ in report.kept_aside} == {"contrat.docx", "annexes.docx"}
+    [warning] = report.warnings
+    assert warning.is_warning and warning.location.path.endswith(f"out/essai/{MANIFEST_NAME}")
+    assert str(warning).endswith(f"{MANIFEST_NAME}{place} : attention : registre des documents écrits {reason} : il "
+                                 "est ignoré, les documents déjà présents sont conservés à part comme s'ils avaient "
+                                 "été modifiés à la main, et il est écrit à neuf")
+    assert not build_report([contract_dir], tmp_path / "out", rebuild=True).warnings
+
+
+def test_a_manifest_that_cannot_be_read_is_named_in_the_build_summary(tmp_path, contract_dir):
+    """`python build.py` prints the warning in French among the build's, with the manifest's path and the line
+    where its JSON breaks (a manifest cut short), and the files it kept aside; the build succeeds."""
+    from .test_cli import run
+
+    output = tmp_path / "out"
+    assert run("--contenu", str(contract_dir.parent), "--sortie", str(output)).returncode == 0
+    manifest = output / "essai" / MANIFEST_NAME
+    cut = manifest.read_bytes()[:200]
+    manifest.write_bytes(cut)
+    result = run("--contenu", str(contract_dir.parent), "--sortie", str(output), "--tout")
+    assert result.returncode == 0, result.stderr
+    line = cut.count(b"\n") + 1  # the JSON breaks where it is cut
+    assert f"essai/{MANIFEST_NAME}, ligne {line}, colonne " in result.stderr
+    assert " : attention : registre des documents écrits n'est pas du JSON valide : il est ignoré, les documents " \
+           "déjà présents sont conservés à part comme s'ils avaient été modifiés à la main" in result.stderr
+    assert "contrat.docx avait été modifié à la main : conservé sous" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_a_symlink_to_a_file_outside_the_contract_is_never_printed(tmp_path, contract_files):

@@ -346,3 +346,56 @@ def test_a_violation_inside_a_validated_branch_points_at_its_own_line(tmp_path):
 def test_a_file_holding_only_null_is_not_empty_but_not_a_set_of_fields(tmp_path):
     assert messages_for(tmp_path, "null\n") == [
         "essai.yaml, ligne 1, colonne 1 : ensemble de champs attendu (des lignes « champ: valeur »)"]
+
+
+# --- What the schema marks, found in data that breaks it (issue 19: every mistake at once) ---------------------
+
+from pathlib import Path  # noqa: E402
+from typing import Annotated  # noqa: E402
+
+from generator.load import SourceFile  # noqa: E402
+from generator.schema import CleDe, FichierArticle, FichierMarkdown, FichierProse, Model  # noqa: E402
+from generator.validate import check_keys, iter_marked  # noqa: E402
+
+
+class _Bloc(Model):
+    texte: FichierMarkdown | None = None
+    contacts: list[Annotated[str, CleDe("contacts", "contact")]] = []
+
+
+class _Document(Model):
+    titre: str
+    preambule: FichierMarkdown
+    articles: list[FichierArticle]
+    blocs: list[_Bloc | str] = []
+    annexes: dict[str, FichierMarkdown] = {}
+    contacts: dict[str, str] = {}
+
+
+def test_the_markdown_files_a_schema_marks_are_found_in_data_that_breaks_it():
+    """No « titre », a bloc that is a number, a field unknown: the files the data names are still found, each
+    with its path, in the data's order; a value of the wrong shape is left out (its own mistake is the
+    schema's to name)."""
+    data = {"preambule": "preambule.md", "articles": ["a1.md", 7, "a3.md"], "inconnu": "x.md",
+            "blocs": [{"texte": "b1.md", "contacts": ["x"]}, 5, "un texte", {"texte": None}],
+            "annexes": {"une": "annexe-1.md", "deux": ["pas", "un", "fichier"]}}
+    found = [(path, value, marker.numbers_articles) for path, value, marker in
+             iter_marked(_Document, data, FichierProse)]
+    assert found == [(("preambule",), "preambule.md", False), (("articles", 0), "a1.md", True),
+                     (("articles", 2), "a3.md", True), (("blocs", 0, "texte"), "b1.md", False),
+                     (("annexes", "une"), "annexe-1.md", False)]
+    assert list(iter_marked(_Document, ["pas", "un", "objet"], FichierProse)) == []
+
+
+def test_a_key_that_names_nothing_is_refused_with_its_place_even_when_the_file_breaks_its_schema():
+    text = "contacts: {ami: Anne}\nblocs:\n  - contacts: [ami, inconnu]\n  - 3\n"
+    source = SourceFile(Path("c/contrat.yaml"), "contrat.yaml", text)
+    problems = Problems()
+    from generator.load import parse_yaml
+
+    parse_yaml(text, source, problems)
+    assert not problems
+    check_keys(source, _Document, problems)
+    [problem] = problems
+    assert (problem.location.line, problem.location.column) == (3, 21)  # « inconnu » starts there
+    assert problem.message == "contact inconnu « inconnu » : ajoutez-le à la liste « contacts »"

@@ -6,7 +6,7 @@ from generator.verify import _ARTICLE_REFERENCE, _FICHE_REFERENCE, iter_referenc
 
 WORDS = ["article", "Article", "ARTICLE", "ARticle", "artıcle", "articles", "l'article", "particle", "fiche", "Fiche",
          "FICHE", "fIche", "FIche", "fiches-projet", "fiche n°", "affiche", "İ", " ", "\n", "3", "2.1", "12", "1er",
-         ".", "de la loi", "é"]
+         ".", "de la loi", "é", "\u202f", "’", "😀", "ſ", "\u212a", "ı"]
 
 
 @given(st.lists(st.sampled_from(WORDS), max_size=40))

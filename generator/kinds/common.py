@@ -13,7 +13,7 @@ from pydantic import AfterValidator, Field, PlainValidator, field_validator
 from ..errors import Location, Problems
 from ..load import SourceFile, SourceTree
 from ..prose import refused_links
-from ..schema import Model, Prose, parse_montant
+from ..schema import FichierProse, Model, Prose, parse_montant
 
 
 class Representant(Model):
@@ -262,17 +262,28 @@ class Dossier:
     prose: dict[str, Prose]
 
 
-def read_dossier(tree: SourceTree, problems: Problems, schema: type[Model],
-                 iter_prose_refs) -> Dossier | None:
-    """Validate contrat.yaml as `schema` and read the Markdown files `iter_prose_refs(contrat)` names."""
-    from ..validate import validate_source
+def read_dossier(tree: SourceTree, problems: Problems, schema: type[Model]) -> Dossier | None:
+    """Validate contrat.yaml as `schema`, read the Markdown files its fields name (`schema.FichierMarkdown`),
+    check the keys it refers to (`schema.CleDe`) and the references of its prose to its articles
+    (`schema.FichierArticle`); return None after adding every problem found.
+
+    Every mistake is named at once: the files, keys and articles are taken from the data as read, so a
+    contrat.yaml that breaks its schema (a missing field, an impossible date) still has its prose files, its
+    links and its references checked in the same build.
+    """
+    from ..validate import check_keys, iter_marked, validate_source
+    from ..verify import check_references
 
     contrat_source = tree.get("contrat.yaml")
     contrat = validate_source(contrat_source, schema, problems)
-    if contrat is None:
-        return None
-    prose = read_prose(tree, contrat_source, iter_prose_refs(contrat), problems)
-    if problems.errors:
+    named = [] if contrat_source.is_unreadable else list(iter_marked(schema, contrat_source.data, FichierProse))
+    prose = read_prose(tree, contrat_source, [(path, rel) for path, rel, _ in named], problems)
+    check_keys(contrat_source, schema, problems)
+    positions = [path[-1] for path, _, marker in named if marker.numbers_articles]
+    if positions:  # numbered by their position in their list, without numbered sections
+        check_references({rel: tree.get(rel) for rel in prose}, {n: 0 for n in range(1, max(positions) + 2)},
+                         None, problems)
+    if contrat is None or problems.errors:
         return None
     return Dossier(tree, contrat, contrat_source, prose)
 

@@ -35,18 +35,18 @@ def test_a_new_kind_is_a_package_with_its_schema_and_template(tmp_path, monkeypa
         from typing import Literal
         from generator.kinds import Kind
         from generator.kinds.common import no_declared_figures, read_dossier
-        from generator.schema import Model
+        from generator.schema import FichierMarkdown, Model
 
         class Note(Model):
             """A one-page note."""
             type: Literal["note"]
             titre: str
             """Title."""
-            texte: str
+            texte: FichierMarkdown
             """Markdown file."""
 
         def read(tree, problems):
-            return read_dossier(tree, problems, Note, lambda c: [(("texte",), c.texte)])
+            return read_dossier(tree, problems, Note)
 
         KIND = Kind(name="note", label="note", read=read, compute=lambda d: d, verify=no_declared_figures,
                     context=lambda d: {{"titre": d.contrat.titre, "texte": d.prose[d.contrat.texte]}},

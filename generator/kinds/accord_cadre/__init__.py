@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from ...schema import Model
-from ...verify import check_references
+from ...schema import FichierArticle, FichierMarkdown, Model
 from .. import Kind
-from ..common import Article, ConventionBase, Dossier, Partie, Signature, read_dossier, split_article
+from ..common import (Article, ConventionBase, Dossier, Partie, Signature, no_declared_figures, read_dossier,
+                      split_article)
 
 
 class Annexe(Model):
@@ -18,7 +18,7 @@ class Annexe(Model):
 
     titre: str
     """« Annexe 1 »."""
-    texte: str
+    texte: FichierMarkdown
     """Markdown file of the annex."""
 
 
@@ -37,9 +37,9 @@ class AccordCadre(ConventionBase):
     """How the parties are named together: « les parties »."""
     visas: list[str]
     """The « Vu … » lines, without « Vu »."""
-    preambule: str
+    preambule: FichierMarkdown
     """Markdown file of the préambule."""
-    articles: list[str] = Field(min_length=1)
+    articles: list[FichierArticle] = Field(min_length=1)
     """Markdown files of the articles, in order (an article's number is its position)."""
     annexes: list[Annexe] = []
     """The annexes, in order."""
@@ -47,16 +47,8 @@ class AccordCadre(ConventionBase):
     """Place, date and originals, when known."""
 
 
-def _refs(contrat: AccordCadre):
-    yield ("preambule",), contrat.preambule
-    for i, rel in enumerate(contrat.articles):
-        yield ("articles", i), rel
-    for i, annexe in enumerate(contrat.annexes):
-        yield ("annexes", i, "texte"), annexe.texte
-
-
 def read(tree, problems):
-    return read_dossier(tree, problems, AccordCadre, _refs)
+    return read_dossier(tree, problems, AccordCadre)
 
 
 @dataclass
@@ -90,19 +82,12 @@ def context(computed: AccordCadreCalcule) -> dict[str, Any]:
     }
 
 
-def verify(computed: AccordCadreCalcule, problems) -> None:
-    """Check that every article the prose refers to exists (the accord-cadre prints no computed figure)."""
-    tree = computed.dossier.tree
-    check_references({rel: tree.get(rel) for rel in computed.dossier.prose},
-                     {a.numero: 0 for a in computed.articles}, None, problems)
-
-
 KIND = Kind(
     name="accord-cadre",
     label="accord-cadre de partenariat",
     read=read,
     compute=compute,
-    verify=verify,
+    verify=no_declared_figures,  # its prose's references to its articles are checked as it is read
     context=context,
     templates={"accord-cadre": "accord-cadre/accord-cadre.docx"},
     html_templates={"accord-cadre": "accord-cadre/accord-cadre.html"},

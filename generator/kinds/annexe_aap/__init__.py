@@ -7,14 +7,18 @@ that an e-mail changed in one place changes everywhere it is printed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ...errors import Problems
 from ...load import SourceTree
 from ...prose import markdown_escape, markdown_link
-from ...schema import Model
+from ...schema import CleDe, FichierMarkdown, Model
 from .. import Kind
 from ..common import ContratBase, Dossier, no_declared_figures, read_dossier
+
+
+CleContact = Annotated[str, CleDe("contacts", "contact")]
+"""The key of a contact of the list « contacts »."""
 
 
 class Contact(Model):
@@ -37,9 +41,9 @@ class Bloc(Model):
 
     titre: str | None = None
     """Sub-heading, when the source prints one."""
-    texte: str | None = None
+    texte: FichierMarkdown | None = None
     """Markdown file of the text."""
-    contacts: list[str] = []
+    contacts: list[CleContact] = []
     """Keys of the contacts printed after the text (« Contact(s) : »)."""
 
 
@@ -57,7 +61,7 @@ class Sujet(Model):
 
     sujet: str = ""
     """The subject (second column)."""
-    contacts: list[str] = []
+    contacts: list[CleContact] = []
     """Keys of the contacts."""
     liaisons: dict[str, str] = {}
     """Word printed before a contact of the cell, by key: « et/ou »."""
@@ -90,11 +94,11 @@ class AnnexeAAP(ContratBase):
     """Kind of document: « annexe-aap »."""
     titre: str
     """Title of the annex."""
-    introduction: str
+    introduction: FichierMarkdown
     """Markdown file of the text before the first section."""
     contacts: dict[str, Contact]
     """Every contact, once, by key."""
-    introduction_contacts: list[str] = []
+    introduction_contacts: list[CleContact] = []
     """Keys of the contacts printed after the introduction."""
     sections: list[Section]
     """The numbered sections, in order."""
@@ -102,38 +106,8 @@ class AnnexeAAP(ContratBase):
     """The final table of contacts, built from the records."""
 
 
-def _refs(contrat: AnnexeAAP):
-    yield ("introduction",), contrat.introduction
-    for i, section in enumerate(contrat.sections):
-        for j, bloc in enumerate(section.blocs):
-            if bloc.texte:
-                yield ("sections", i, "blocs", j, "texte"), bloc.texte
-
-
-def _iter_contact_refs(contrat: AnnexeAAP):
-    for k, key in enumerate(contrat.introduction_contacts):
-        yield ("introduction_contacts", k), key
-    for i, section in enumerate(contrat.sections):
-        for j, bloc in enumerate(section.blocs):
-            for k, key in enumerate(bloc.contacts):
-                yield ("sections", i, "blocs", j, "contacts", k), key
-    if contrat.tableau_contacts:
-        for i, ligne in enumerate(contrat.tableau_contacts.lignes):
-            for j, sujet in enumerate(ligne.sujets):
-                for k, key in enumerate(sujet.contacts):
-                    yield ("tableau_contacts", "lignes", i, "sujets", j, "contacts", k), key
-
-
 def read(tree: SourceTree, problems: Problems) -> Dossier | None:
-    dossier = read_dossier(tree, problems, AnnexeAAP, _refs)
-    if dossier is None:
-        return None
-    known = dossier.contrat.contacts
-    for path, key in _iter_contact_refs(dossier.contrat):
-        if key not in known:
-            problems.add(dossier.contrat_source.location(path), f"contact inconnu « {key} » : ajoutez-le à la "
-                                                                "liste « contacts »")
-    return None if problems.errors else dossier
+    return read_dossier(tree, problems, AnnexeAAP)
 
 
 def ligne_contact(contact: Contact, *, en_entier: bool = True) -> str:

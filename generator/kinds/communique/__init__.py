@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from ...schema import Model
+from ...schema import FichierMarkdown, Model
 from .. import Kind
 from ..common import ContratBase, Dossier, no_declared_figures, read_dossier
 
@@ -15,7 +15,7 @@ class APropos(Model):
 
     titre: str
     """Its heading: « À propos de la MEL »."""
-    texte: str
+    texte: FichierMarkdown
     """Markdown file of its text."""
 
 
@@ -43,7 +43,7 @@ class Communique(ContratBase):
     """Date of the release: printed « Le 11 février 2020 »."""
     titre: str
     """Title of the release."""
-    corps: str
+    corps: FichierMarkdown
     """Markdown file of the body."""
     a_propos: APropos
     """The « À propos » box."""
@@ -51,13 +51,8 @@ class Communique(ContratBase):
     """The press contact."""
 
 
-def _refs(contrat: Communique):
-    yield ("corps",), contrat.corps
-    yield ("a_propos", "texte"), contrat.a_propos.texte
-
-
 def read(tree, problems):
-    return read_dossier(tree, problems, Communique, _refs)
+    return read_dossier(tree, problems, Communique)
 
 
 def context(dossier: Dossier) -> dict[str, Any]:

@@ -7,8 +7,8 @@ from functools import partial
 
 from ...errors import Problems
 from ...load import SourceFile, SourceTree
-from ...schema import Prose
-from ...validate import validate_source
+from ...schema import FichierProse, Prose
+from ...validate import iter_marked, validate_source
 from ..common import read_prose
 from .schema import Contrat, Fiche, MaquettePubliee
 
@@ -76,7 +76,9 @@ def read(tree: SourceTree, problems: Problems) -> DossierCRTE | None:
     maquette_rel = contrat.maquette_publiee if contrat else "maquette-publiee.yaml"
     maquette_source = tree.get(maquette_rel) if maquette_rel else None
     maquette = validate_source(maquette_source, MaquettePubliee, problems) if maquette_source else None
-    if contrat is None:
+    if contrat is None:  # its prose files are still read, as the data names them: their mistakes too are named
+        named = [] if contrat_source.is_unreadable else iter_marked(Contrat, contrat_source.data, FichierProse)
+        read_prose(tree, contrat_source, [(path, rel) for path, rel, _ in named], problems)
         return None
 
     prose = read_prose(tree, contrat_source, _iter_prose_refs(contrat), problems)

@@ -14,7 +14,7 @@ from uuid import UUID
 from pydantic import Field, field_validator
 
 from ...amend import ArticleEnVigueur
-from ...schema import Cellule, Markdown, Model
+from ...schema import Cellule, FichierMarkdown, Markdown, Model
 from ..common import ConventionBase, Partie, Signature
 
 
@@ -54,7 +54,7 @@ class Axe(Model):
     """Full title: « Créer des emplois et accompagner les habitants vers l'emploi »."""
     separateur: str = "-"
     """Dash printed between the axis number and its title in the first part, as in the source (« – » or « - »)."""
-    texte: str
+    texte: FichierMarkdown
     """Markdown file (relative to the contract folder) of the axis section in the first part."""
     fiches: list[str | FicheSupprimee]
     """Slugs of the axis's fiches (`fiches/<slug>.yaml`), in order: a fiche's number is its axis and position
@@ -64,11 +64,11 @@ class Axe(Model):
 class Annexes(Model):
     """The third part."""
 
-    avertissement: str
+    avertissement: FichierMarkdown
     """Markdown file of the warning that opens the annexes."""
-    architecture: str | None = None
+    architecture: FichierMarkdown | None = None
     """Markdown file describing the architecture of the contract (annexe 1), when there is one."""
-    indicateurs: str | None = None
+    indicateurs: FichierMarkdown | None = None
     """Markdown file of the evaluation indicators (annexe 4), when there is one."""
 
 
@@ -92,15 +92,15 @@ class Contrat(ConventionBase):
     """Name of the territory: « Lens-Liévin »."""
     couverture: Couverture
     """The cover page."""
-    projet: list[str]
+    projet: list[FichierMarkdown]
     """Markdown files of the first part (projet de territoire), in order, before the axes."""
     axes: list[Axe] = Field(min_length=1)
     """The strategic axes, in order (their number is their position)."""
     parties: list[Partie] = Field(min_length=2)
     """The parties, in order."""
-    preambule: str
+    preambule: FichierMarkdown
     """Markdown file of the contract's préambule."""
-    articles: list[str | ArticleEnVigueur] = Field(min_length=1)
+    articles: list[FichierMarkdown | ArticleEnVigueur] = Field(min_length=1)
     """Markdown files of the articles, in order (an article's number is its position; an avenant writes the
     articles it inserts, « 3-1 », and deletes, which keep their place)."""
     signature: Signature

@@ -3,39 +3,45 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import partial
+from decimal import Decimal
 
 from ...errors import Problems
 from ...french import montant
 from ...schema import is_montant
-from ...verify import check_references, compare
+from ...verify import check_references, disagreement, disagrees
 from .compute import CRTECalcule, FicheCalculee
 
 
 def _verify_fiche(f: FicheCalculee, problems: Problems) -> None:
+    """Add a warning for every figure of the fiche that its source prints and that disagrees with the computed
+    one. Nearly all agree or are not declared: a message and its place are made only for a disagreement."""
     fiche, src = f.fiche, f.source
-    label = f"fiche {f.numero}"
+
+    def warn(path: tuple, what: str, declared, computed) -> None:
+        problems.add(src.location(path), disagreement(f"fiche {f.numero}, {what}", declared, computed),
+                     is_warning=True)
+
     if fiche.numero_publie is not None and fiche.numero_publie != f.numero:
         problems.add(src.location(("numero_publie",)), is_warning=True, message=
-                     f"{label} : le document imprime le numéro « {fiche.numero_publie} », "
+                     f"fiche {f.numero} : le document imprime le numéro « {fiche.numero_publie} », "
                      f"mais c'est la fiche n° {f.numero} (axe {f.axe.numero}, position {f.numero.split('.')[1]})")
-    axe_attendu = f"{f.axe.numero} - {f.axe.code}"
-    if fiche.axe_publie is not None and fiche.axe_publie != axe_attendu:
+    if fiche.axe_publie is not None and fiche.axe_publie != f"{f.axe.numero} - {f.axe.code}":
         problems.add(src.location(("axe_publie",)), is_warning=True, message=
-                     f"{label} : le document imprime l'axe « {fiche.axe_publie} », la fiche est rangée dans "
-                     f"« {axe_attendu} »")
+                     f"fiche {f.numero} : le document imprime l'axe « {fiche.axe_publie} », la fiche est rangée "
+                     f"dans « {f.axe.numero} - {f.axe.code} »")
 
     for name, titre in (("investissement", "budget d'investissement"),
                         ("fonctionnement", "budget de fonctionnement")):
-        declared = getattr(fiche, name).total_publie
-        computed = getattr(f, name)
-        compare(problems, partial(src.location, (name, "total_publie", "depenses")),
-                f"{label}, {titre}, total des dépenses", declared.depenses, computed.total_depenses)
-        compare(problems, partial(src.location, (name, "total_publie", "recettes")),
-                f"{label}, {titre}, total des recettes", declared.recettes, computed.total_recettes)
-
-    compare(problems, partial(src.location, ("financements", "total_publie")),
-            f"{label}, total des financements recherchés", fiche.financements.total_publie, f.total_financements)
+        declared, computed = getattr(fiche, name).total_publie, getattr(f, name)
+        if disagrees(declared.depenses, computed.total_depenses):
+            warn((name, "total_publie", "depenses"), f"{titre}, total des dépenses", declared.depenses,
+                 computed.total_depenses)
+        if disagrees(declared.recettes, computed.total_recettes):
+            warn((name, "total_publie", "recettes"), f"{titre}, total des recettes", declared.recettes,
+                 computed.total_recettes)
+    if disagrees(fiche.financements.total_publie, f.total_financements):
+        warn(("financements", "total_publie"), "total des financements recherchés", fiche.financements.total_publie,
+             f.total_financements)
 
     ech = f.echeancier
     if ech is None:
@@ -43,19 +49,25 @@ def _verify_fiche(f: FicheCalculee, problems: Problems) -> None:
     publie = fiche.echeancier.publie
     for side, line in (("depenses", ech.depenses), ("recettes", ech.recettes)):
         declared_line = getattr(publie, side)
+        if not declared_line:
+            continue
         word = "DEPENSES" if side == "depenses" else "RECETTES"
-        compare(problems, partial(src.location, ("echeancier", "publie", side, "total")),
-                f"{label}, échéancier, ligne {word}, TOTAL", declared_line.get("total"), line.total)
+        if disagrees(declared_line.get("total"), line.total):
+            warn(("echeancier", "publie", side, "total"), f"échéancier, ligne {word}, TOTAL",
+                 declared_line.get("total"), line.total)
         for annee, cell in zip(ech.annees, line.cellules):
-            compare(problems, partial(src.location, ("echeancier", "publie", side, annee)),
-                    f"{label}, échéancier, ligne {word}, CP {annee}", declared_line.get(annee), cell)
+            if disagrees(declared_line.get(annee), cell):
+                warn(("echeancier", "publie", side, annee), f"échéancier, ligne {word}, CP {annee}",
+                     declared_line.get(annee), cell)
+    totaux = publie.totaux
     for key, row in (("depenses_investissement", ech.depenses_investissement),
                      ("depenses_fonctionnement", ech.depenses_fonctionnement),
                      ("recettes_investissement", ech.recettes_investissement),
                      ("recettes_fonctionnement", ech.recettes_fonctionnement)):
-        side, nature = key.split("_")
-        compare(problems, partial(src.location, ("echeancier", "publie", "totaux", key)),
-                f"{label}, échéancier, {side} en {nature}, TOTAL", getattr(publie.totaux, key), row.total)
+        if disagrees(getattr(totaux, key), row.total):
+            side, nature = key.split("_")
+            warn(("echeancier", "publie", "totaux", key), f"échéancier, {side} en {nature}, TOTAL",
+                 getattr(totaux, key), row.total)
 
     # The échéancier must spend what the budgets say: the whole investment budget over the years, and the
     # annual running budget in each year that has running costs.
@@ -63,15 +75,16 @@ def _verify_fiche(f: FicheCalculee, problems: Problems) -> None:
                                     ("recettes", f.investissement.total_recettes, ech.recettes_investissement)):
         if is_montant(row.total) and is_montant(budget_total) and row.total != budget_total:
             problems.add(src.location(("echeancier",)), is_warning=True, message=
-                         f"{label} : l'échéancier prévoit {montant(row.total)} de {side} d'investissement, "
-                         f"le budget d'investissement en compte {montant(budget_total)}")
+                         f"fiche {f.numero} : l'échéancier prévoit {montant(row.total)} de {side} "
+                         f"d'investissement, le budget d'investissement en compte {montant(budget_total)}")
     for key, word, annual, row in (("depenses", "dépenses", f.fonctionnement.total_depenses, ech.depenses_fonctionnement),
                                    ("recettes", "recettes", f.fonctionnement.total_recettes, ech.recettes_fonctionnement)):
         for annee, cell in zip(ech.annees, row.cellules):
-            if is_montant(cell) and cell != 0 and cell != annual:
+            if type(cell) is Decimal and cell != 0 and cell != annual:  # is_montant, without a call per cell
                 problems.add(src.location(("echeancier", key, "fonctionnement", annee)), is_warning=True,
-                             message=f"{label} : l'échéancier prévoit {montant(cell)} de {word} de fonctionnement "
-                             f"en {annee}, le budget de fonctionnement annuel en compte {montant(annual)}")
+                             message=f"fiche {f.numero} : l'échéancier prévoit {montant(cell)} de {word} de "
+                             f"fonctionnement en {annee}, le budget de fonctionnement annuel en compte "
+                             f"{montant(annual)}")
 
 
 def references(crte: CRTECalcule) -> dict:
@@ -145,11 +158,12 @@ def verify(crte: CRTECalcule, problems: Problems) -> None:
             if row.annee is not None and row.annee != f.annee_lancement:
                 problems.add(where("annee"), is_warning=True,
                              message=f"{what} : année de lancement {row.annee}, la fiche indique {f.annee_lancement}")
-            compare(problems, partial(where, "cout_2021"), f"{what}, coût {annee_1}", row.cout_2021,
-                    ligne.cout(annee_1))
-            compare(problems, partial(where, "cout_2022"), f"{what}, coût {annee_2}", row.cout_2022,
-                    ligne.cout(annee_2))
-            compare(problems, partial(where, "cout_total"), f"{what}, coût total", row.cout_total, ligne.cout_total)
+            for key, declared, computed, cost in (("cout_2021", row.cout_2021, ligne.cout(annee_1), annee_1),
+                                                  ("cout_2022", row.cout_2022, ligne.cout(annee_2), annee_2),
+                                                  ("cout_total", row.cout_total, ligne.cout_total, "total")):
+                if disagrees(declared, computed):
+                    problems.add(where(key), disagreement(f"{what}, coût {cost}", declared, computed),
+                                 is_warning=True)
     for numero, indexes in by_number.items():
         problems.add(src.location(("lignes", indexes[0])), is_warning=True, message=
                      f"maquette publiée : la ligne n° {numero} ne correspond à aucune fiche")

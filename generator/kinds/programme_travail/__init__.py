@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ...schema import Model, Prose
+from ...schema import FichierMarkdown, Model, Prose
 from .. import Kind
 from ..common import ContratBase, Dossier, no_declared_figures, read_dossier, split_article
 
@@ -68,29 +68,22 @@ class ProgrammeTravail(ContratBase):
     """Month of publication (printed « JANVIER 2022 »)."""
     titre: str
     """Title of the programme."""
-    avant_propos: str
+    avant_propos: FichierMarkdown
     """Markdown file of the foreword."""
-    presentation: list[str] = []
+    presentation: list[FichierMarkdown] = []
     """Markdown files before the governance."""
     gouvernance: Gouvernance
     """The bureau and the board."""
-    apres_gouvernance: list[str] = []
+    apres_gouvernance: list[FichierMarkdown] = []
     """Markdown files between the governance and the ambitions."""
-    ambitions: list[str]
+    ambitions: list[FichierMarkdown]
     """Markdown files of the ambitions, in order (numbered by position); each `##` is a mission."""
-    fin: list[str] = []
+    fin: list[FichierMarkdown] = []
     """Markdown files after the ambitions."""
 
 
-def _refs(contrat: ProgrammeTravail):
-    yield ("avant_propos",), contrat.avant_propos
-    for field in ("presentation", "apres_gouvernance", "ambitions", "fin"):
-        for i, rel in enumerate(getattr(contrat, field)):
-            yield (field, i), rel
-
-
 def read(tree, problems):
-    return read_dossier(tree, problems, ProgrammeTravail, _refs)
+    return read_dossier(tree, problems, ProgrammeTravail)
 
 
 @dataclass
