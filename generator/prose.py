@@ -23,6 +23,7 @@ from markdown.util import ETX, STX
 
 from .french import typographie
 from .wordml import Block, DocumentWriter, Fragment, Inline
+from .wordml.writer import ADDRESS, ADDRESS_BREAK, with_address_breaks
 
 
 class _Superscript(Extension):
@@ -395,6 +396,16 @@ def markdown_link(label: str, url: str) -> str:
     return f"[{markdown_escape(label)}]({url})"
 
 
+def _break_address(link: ET.Element) -> None:
+    """Give the address a link prints its break opportunities (`<wbr>`, as `with_address_breaks` does in Word):
+    a narrow table cell or a phone's screen breaks it after « @ » or before a dot, never inside a word, and a
+    reader copying it gets it whole."""
+    first, *rest = with_address_breaks(link.text).split(ADDRESS_BREAK)
+    link.text = first
+    for part in rest:
+        ET.SubElement(link, "wbr").tail = part
+
+
 class HtmlProseRenderer:
     """Writes Markdown prose as HTML for the web page: French typography, shifted headings with anchors."""
 
@@ -433,6 +444,8 @@ class HtmlProseRenderer:
             if element.tag == "a" and link_problem(element.get("href", "")) is not None:
                 element.tag = "span"  # refused when the content was loaded: never a link, whatever reached here
                 element.attrib.clear()
+            elif element.tag == "a" and not len(element) and element.text and ADDRESS.search(element.text):
+                _break_address(element)
         if body_style:
             for paragraph in root.iter("p"):
                 paragraph.set("class", body_style.lower())

@@ -4,7 +4,7 @@ import pytest
 from docx.oxml.ns import qn
 
 from generator.jinja_env import environment
-from generator.prose import ProseRenderer
+from generator.prose import HtmlProseRenderer, ProseRenderer
 from generator.wordml.template import CompiledTemplate
 
 from .conftest import ROOT
@@ -183,3 +183,9 @@ def test_an_email_autolink_is_its_address_not_a_crash():
     [link] = root.iter("a")
     assert (link.text, link.get("href")) == ("a@b.fr", "mailto:a@b.fr")
     assert "".join(root.itertext()).strip() == "Écrire à a@b.fr merci, &#97; reste"
+
+
+def test_a_web_page_address_may_break_after_at_and_before_dots_and_is_copied_whole():
+    html = HtmlProseRenderer().render("Contact : <mbaty@lillemetropole.fr>, [site](https://www.lillemetropole.fr)")
+    assert '<a href="mailto:mbaty@lillemetropole.fr">mbaty@<wbr>lillemetropole<wbr>.fr</a>' in html
+    assert '<a href="https://www.lillemetropole.fr">site</a>' in html  # a label that is no address: as typed
