@@ -69,6 +69,12 @@ _STYLE = f"{_W}pPr/{_W}pStyle"
 # can never produce.
 SOMMAIRE_MARK = "<?paraphe-sommaire?>"
 
+FOOTNOTE_BOOKMARK = "_RefNote"
+"""The prefix of the bookmark on a footnote's call, which a later call of the same note refers to (hidden, as
+Word's own « _Ref » bookmarks); the note's id follows."""
+FOOTNOTE_BOOKMARK_IDS = 1_000_000
+"""Where the ids of the footnote calls' bookmarks start (the sommaire's count from 0)."""
+
 SOMMAIRE_BOOKMARK = "_Toc"
 """The prefix of the bookmarks on the headings the sommaire links to (Word's own: hidden in its list of
 bookmarks); the number that follows is the heading's rank in the sommaire."""
@@ -163,13 +169,17 @@ def xml_text(text: str) -> str:
 @dataclass(frozen=True)
 class Inline:
     """A piece of text with its character styles (innermost last), or a link to `url`, or a picture (`image`,
-    a file name the writer's `image_loader` reads; `text` is its description)."""
+    a file name the writer's `image_loader` reads; `text` is its description), or the call of a footnote
+    (`footnote`: the note's paragraphs; empty for a later call of a note already called in the same fragment,
+    which `footnote_key` names)."""
 
     text: str
     styles: tuple[str, ...] = ()
     url: str | None = None
     is_line_break: bool = False
     image: str | None = None
+    footnote: tuple["Block", ...] | None = None
+    footnote_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -217,6 +227,8 @@ class TemplateStyles:
     text_width: int | None = None
     """The width of the text between the margins of the body's last section, in EMU (a picture of the content
     is at most as wide)."""
+    next_footnote_id: int = 1
+    """The id of a document's first footnote: past the template's own notes and separators."""
 
 
 @dataclass
@@ -357,6 +369,9 @@ class DocumentWriter:
     """Returns the bytes and the file name of a picture of the prose (`Inline.image`); None: prose has none."""
     marked_sources: dict[str, int] = field(default_factory=dict)
     """How many times each content file's prose was printed with its source mark."""
+    footnotes: list[str] = field(default_factory=list)
+    """The `w:footnote` elements of the document's footnotes, in the order of their calls (their ids follow the
+    template's own notes, `TemplateStyles.next_footnote_id`)."""
     _calls: list[tuple[str, tuple, str]] | None = field(default=None, init=False, repr=False, compare=False)
     """The writer's calls made while a region renders, when it is recorded."""
 
@@ -380,6 +395,7 @@ class DocumentWriter:
         if self._calls is not None:
             blocks = tuple(blocks)
         num_ids: dict[int, int] = {}
+        notes: dict[str, int] = {}  # the footnotes called in this fragment: key → id
         out = []
         for block in blocks:
             style_id = self.style_id(block.style)
@@ -389,7 +405,8 @@ class DocumentWriter:
                     num_ids[block.numbered_list] = self._restart_numbering(style_id, block.style)
                 numbering = f'<w:numPr><w:ilvl w:val="0"/><w:numId w:val="{num_ids[block.numbered_list]}"/></w:numPr>'
             out.append(f'<w:p><w:pPr><w:pStyle w:val="{xml_attribute(style_id)}"/>{numbering}</w:pPr>')
-            out += [self._inline(inline) for inline in block.inlines]
+            out += [self._inline(inline) if inline.footnote is None else self._footnote_call(inline, notes)
+                    for inline in block.inlines]
             out.append("</w:p>")
             toc = self.template.toc
             if toc is not None and style_id in toc.levels_by_style:
@@ -422,6 +439,32 @@ class DocumentWriter:
         # asked for around it (bold around italics, say) is kept as the run's bold or italic toggle.
         return _prose_run(inline.text, self.style_id(inline.styles[-1], "character"),
                     bold="Strong" in inline.styles[:-1], italic="Emphasis" in inline.styles[:-1])
+
+    def _footnote_call(self, inline: Inline, notes: dict[str, int]) -> str:
+        """Return the call of a footnote: a new note of the document, or, when the fragment called the same note
+        before, a reference to that note's number (a NOTEREF field: Word numbers notes itself)."""
+        reference = self.style_id("footnote reference", "character")
+        known = notes.get(inline.footnote_key or "")
+        if known is not None or not inline.footnote:
+            if known is None:
+                raise ValueError(f"la note « {inline.footnote_key} » est appelée mais jamais écrite")
+            number = known - self.template.next_footnote_id + 1
+            style = f'<w:rPr><w:rStyle w:val="{xml_attribute(reference)}"/></w:rPr>'
+            return (f'{_field_run("begin")}<w:r><w:instrText xml:space="preserve"> NOTEREF {FOOTNOTE_BOOKMARK}'
+                    f'{known} \\f \\h </w:instrText></w:r>{_field_run("separate")}<w:r>{style}<w:t>{number}</w:t>'
+                    f'</w:r>{_field_run("end")}')
+        note_id = self.template.next_footnote_id + len(self.footnotes)
+        notes[inline.footnote_key or ""] = note_id
+        style = f'<w:rPr><w:rStyle w:val="{xml_attribute(reference)}"/></w:rPr>'
+        paragraphs = []
+        for index, block in enumerate(inline.footnote):
+            mark = f"<w:r>{style}<w:footnoteRef/></w:r>{_run(' ')}" if index == 0 else ""
+            paragraphs.append(f'<w:p><w:pPr><w:pStyle w:val="{xml_attribute(self.style_id(block.style))}"/></w:pPr>'
+                              f'{mark}{"".join(self._inline(i) for i in block.inlines)}</w:p>')
+        self.footnotes.append(f'<w:footnote w:id="{note_id}">{"".join(paragraphs)}</w:footnote>')
+        bookmark = FOOTNOTE_BOOKMARK_IDS + note_id
+        return (f'<w:bookmarkStart w:id="{bookmark}" w:name="{FOOTNOTE_BOOKMARK}{note_id}"/><w:r>{style}'
+                f'<w:footnoteReference w:id="{note_id}"/></w:r><w:bookmarkEnd w:id="{bookmark}"/>')
 
     def picture(self, image: bytes, width: int | None = None, height: int | None = None, name: str = "",
                 description: str = "", fit_text_width: bool = False) -> str:
@@ -551,12 +594,12 @@ class DocumentWriter:
     def _replays(self, recorded: RecordedRegion) -> bool:
         """Make the recorded calls; tell whether each gave what it gave when recorded, else undo them all."""
         state = (len(self.new_nums), len(self.hyperlinks), len(self.toc_entries), self.has_sommaire,
-                 len(self.pictures), dict(self.media), dict(self.marked_sources))
+                 len(self.pictures), dict(self.media), dict(self.marked_sources), len(self.footnotes))
         for method, args, result in recorded.calls:
             given = self.fragment(*args).xml if method == "fragment" else self.capture(*args)
             if given != result:
                 del self.new_nums[state[0]:], self.hyperlinks[state[1]:], self.toc_entries[state[2]:]
-                del self.pictures[state[4]:]
+                del self.pictures[state[4]:], self.footnotes[state[7]:]
                 self.has_sommaire, self.media, self.marked_sources = state[3], state[5], state[6]
                 return False
         return True
