@@ -225,8 +225,8 @@ class ProseStyles:
     superscript: str = "Exposant"
     code_inline: str = "Code"
     link: str = "Hyperlink"
-    footnote: str = "footnote text"
-    footnote_reference: str = "footnote reference"
+    footnote: str = "Footnote Text"
+    footnote_reference: str = "Footnote Reference"
 
 
 _BLOCKS = {"p", "ul", "ol", "blockquote", "pre", "hr", "table", "div"} | {f"h{i}" for i in range(1, 7)}
@@ -389,8 +389,9 @@ class _Blocks:
         """Return the call of the footnote `target` (`#fn:1`): the note's paragraphs, at its first call; a
         later call of the same note refers to it."""
         note = self.notes.get(target)
+        call = (self.styles.footnote_reference,)
         if note is None or target in self.called:
-            return Inline("", footnote=(), footnote_key=target)
+            return Inline("", call, footnote=(), footnote_key=target)
         self.called.add(target)
         paragraphs = []
         for child in note:
@@ -400,7 +401,7 @@ class _Blocks:
             if inlines and inlines[-1].text.endswith("\u00a0"):  # what stood before the backlink
                 inlines[-1] = Inline(inlines[-1].text.rstrip("\u00a0"), inlines[-1].styles)
             paragraphs.append(Block(self.styles.footnote, tuple(inlines)))
-        return Inline("", footnote=tuple(paragraphs), footnote_key=target)
+        return Inline("", call, footnote=tuple(paragraphs), footnote_key=target)
 
 
 def _remove(parent: ET.Element, element: ET.Element) -> None:

@@ -215,7 +215,7 @@ def test_a_footnote_is_a_real_word_note_called_where_the_text_calls_it(renderer)
     assert texts == [" Ref\u00a0: projet de territoire\u202f; voir le site (https://www.agglo-lenslievin.fr).",
                      " Ref\u00a0: SCOT 2020"]
     assert all(note.find(f".//{qn('w:footnoteRef')}") is not None for note in notes)  # Word numbers the note
-    assert {note.find(f".//{qn('w:pStyle')}").get(qn("w:val")) for note in notes} == {"footnotetext"}
+    assert {note.find(f".//{qn('w:pStyle')}").get(qn("w:val")) for note in notes} == {"FootnoteText"}
 
 
 def test_a_web_page_lists_each_texts_notes_with_links_back_ids_unique_in_the_page():

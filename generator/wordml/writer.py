@@ -171,7 +171,7 @@ class Inline:
     """A piece of text with its character styles (innermost last), or a link to `url`, or a picture (`image`,
     a file name the writer's `image_loader` reads; `text` is its description), or the call of a footnote
     (`footnote`: the note's paragraphs; empty for a later call of a note already called in the same fragment,
-    which `footnote_key` names)."""
+    which `footnote_key` names; its last style is the call's)."""
 
     text: str
     styles: tuple[str, ...] = ()
@@ -443,7 +443,7 @@ class DocumentWriter:
     def _footnote_call(self, inline: Inline, notes: dict[str, int]) -> str:
         """Return the call of a footnote: a new note of the document, or, when the fragment called the same note
         before, a reference to that note's number (a NOTEREF field: Word numbers notes itself)."""
-        reference = self.style_id("footnote reference", "character")
+        reference = self.style_id(inline.styles[-1], "character")
         known = notes.get(inline.footnote_key or "")
         if known is not None or not inline.footnote:
             if known is None:

@@ -511,8 +511,8 @@ def test_core_properties_stay_in_their_namespace_once_docxtpl_is_imported(contra
 
 def _notes_template(tmp_path) -> "Path":
     def build(doc):
-        doc.styles.add_style("footnote text", WD_STYLE_TYPE.PARAGRAPH)
-        doc.styles.add_style("footnote reference", WD_STYLE_TYPE.CHARACTER).font.superscript = True
+        doc.styles.add_style("Footnote Text", WD_STYLE_TYPE.PARAGRAPH)
+        doc.styles.add_style("Footnote Reference", WD_STYLE_TYPE.CHARACTER).font.superscript = True
         doc.add_paragraph("{{p texte|prose }}")
     return _small_template(tmp_path, build)
 
