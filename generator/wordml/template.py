@@ -573,10 +573,10 @@ class CompiledTemplate:
                     self._parts_with_tags[name] = env.from_string(patched)
             except Exception as exc:
                 raise TemplatePartError(part_label(name), exc, True) from exc
-        self._settings = None
+        self._settings = self._settings_xml = None
         if "word/settings.xml" in parts:
-            self._settings = Member.compress("word/settings.xml",
-                                             _asking_to_update_fields(parts["word/settings.xml"]))
+            self._settings_xml = _asking_to_update_fields(parts["word/settings.xml"])
+            self._settings = Member.compress("word/settings.xml", self._settings_xml)
         self._numbering = parts.get("word/numbering.xml")
         self._footnotes = {name: xml for name, xml in parts.items() if name == _FOOTNOTES_PART}
         self._rels = parts["word/_rels/document.xml.rels"]
@@ -641,6 +641,8 @@ class CompiledTemplate:
             if writer.footnotes:
                 part = _FOOTNOTES_PART
                 self._add_footnotes(changed, writer)
+                if self._settings_xml is not None:
+                    changed["word/settings.xml"] = _with_footnote_separators(self._settings_xml)
                 part = "word/document.xml"
             if writer.hyperlinks or writer.pictures or writer.footnotes:
                 self._add_relationships(changed, writer)
@@ -768,6 +770,19 @@ def _superscript_run(match: re.Match) -> bytes:
 
 def _run_bytes(properties: bytes, text: str) -> bytes:
     return b"<w:r>" + properties + b'<w:t xml:space="preserve">' + text.encode("utf-8") + b"</w:t></w:r>"
+
+
+def _with_footnote_separators(settings_xml: bytes) -> bytes:
+    """Return settings.xml naming the separator notes of the footnotes part, as Word writes it."""
+    settings = parse_xml(settings_xml)
+    if settings.find(qn("w:footnotePr")) is None:
+        properties = OxmlElement("w:footnotePr")
+        for note_id in ("-1", "0"):
+            separator = OxmlElement("w:footnote")
+            separator.set(qn("w:id"), note_id)
+            properties.append(separator)
+        add_setting(settings, properties)
+    return serialize_part_xml(settings)
 
 
 def _asking_to_update_fields(settings_xml: bytes) -> bytes:

@@ -531,6 +531,8 @@ def test_footnotes_go_in_a_footnotes_part_the_document_relates_to(tmp_path):
     rels = archive.read("word/_rels/document.xml.rels").decode()
     assert 'Target="footnotes.xml"' in rels and "relationships/footnotes" in rels
     assert b'PartName="/word/footnotes.xml"' in archive.read("[Content_Types].xml")
+    settings = etree.fromstring(archive.read("word/settings.xml"))
+    assert [n.get(f"{W}id") for n in settings.iterfind(f"{W}footnotePr/{W}footnote")] == ["-1", "0"]
     body = etree.fromstring(archive.read("word/document.xml"))
     assert [r.get(f"{W}id") for r in body.iter(f"{W}footnoteReference")] == ["1", "2"]
     assert [t.text for t in body.iter(f"{W}instrText")] == [" NOTEREF _RefNote1 \\f \\h "]
