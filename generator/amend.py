@@ -22,11 +22,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Iterable
 
-from pydantic import AfterValidator, ValidationError, model_validator
+from pydantic import AfterValidator, PlainValidator, ValidationError, WithJsonSchema, model_validator
 
 from .errors import Problems
 from .load import SourceFile, SourceTree
-from .schema import Model
+from .schema import Engagement, Model, parse_engagement
 from .validate import french_message, validate_source
 
 AVENANTS_DIR = "avenants"
@@ -102,6 +102,21 @@ class Deliberation(Model):
     """Number of the deliberation, printed as is."""
 
 
+_PAR_SCHEMA = {"anyOf": [{"type": "string"}, {"type": "null"}, {
+    "type": "object", "properties": {"engagement": {"type": "number", "minimum": 0}}, "required": ["engagement"],
+    "additionalProperties": False}]}
+
+
+def parse_par(value: Any) -> str | Engagement | None:
+    """Return the words that replace others in an article, or the financial commitment `{engagement: …}`."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict) and set(value) == {"engagement"}:
+        return parse_engagement(value["engagement"])
+    raise ValueError("« par » attend les mots qui remplacent, ou un engagement financier : "
+                     "« par: {engagement: 2130000} »")
+
+
 class Modification(Model):
     """One change of an avenant: a target (article, fiche, axis or party) and one action on it."""
 
@@ -122,8 +137,10 @@ class Modification(Model):
     """Markdown file of the text added at the end of the article (« est complété par »)."""
     remplacer: str | None = None
     """Words of the article to replace (« les mots … sont remplacés par … »)."""
-    par: str | None = None
-    """Words that replace `remplacer`."""
+    par: Annotated[str | Engagement | None, PlainValidator(parse_par), WithJsonSchema(_PAR_SCHEMA)] = None
+    """Words that replace `remplacer`; or, where the article states a financial commitment, the new amount
+    (`par: {engagement: 2130000}`), printed in words and in figures (« deux millions cent trente mille euros
+    (2 130 000 €) »)."""
     inserer: str | None = None
     """Markdown file of the article inserted after `apres_article`, its first line `# Title`."""
     supprimer: bool = False

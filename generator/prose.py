@@ -18,12 +18,14 @@ from pathlib import Path
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.footnotes import FN_BACKLINK_TEXT, NBSP_PLACEHOLDER, FootnoteExtension
 from markdown.inlinepatterns import SimpleTagInlineProcessor
 from markdown.util import ETX, STX
 
 from .french import typographie
 from .wordml import Block, DocumentWriter, Fragment, Inline
 from .wordml.flow import block_keeps
+from .wordml.writer import ADDRESS, ADDRESS_BREAK, with_address_breaks
 
 
 class _Superscript(Extension):
@@ -34,8 +36,10 @@ class _Superscript(Extension):
 
 
 def new_markdown() -> markdown.Markdown:
-    """Return a Markdown parser that does not interpret raw HTML or entities, and knows `^{…}`."""
-    md = markdown.Markdown(extensions=[_Superscript(), "sane_lists"])
+    """Return a Markdown parser that does not interpret raw HTML or entities, and knows `^{…}` and footnotes
+    (`[^1]` where the note is called, `[^1]: text of the note` anywhere in the text)."""
+    md = markdown.Markdown(extensions=[_Superscript(), "sane_lists",
+                                       FootnoteExtension(BACKLINK_TITLE="Revenir à l’appel de la note %d")])
     md.preprocessors.deregister("html_block")
     for name in ("html", "entity"):
         md.inlinePatterns.deregister(name)
@@ -56,7 +60,7 @@ _PATTERN_NEEDS = {
     "backtick": ("`",), "escape": ("\\",), "reference": ("[",), "link": ("[",), "image_link": ("[",),
     "image_reference": ("[",), "short_reference": ("[",), "short_image_ref": ("[",), "autolink": ("<",),
     "automail": ("<",), "linebreak": ("  ",), "not_strong": ("*", "_"), "em_strong": ("*",), "em_strong2": ("_",),
-    "paraphe_sup": ("^{",),
+    "paraphe_sup": ("^{",), "footnote": ("[^",),
 }
 """Strings one of which each inline pattern's regular expression needs to match (python-markdown's delimiter
 processor, when it has one, needs one of its delimiters; a pattern not named here is always tried)."""
@@ -127,6 +131,8 @@ def _unescape(text: str) -> str:
     """Turn python-markdown's placeholders for backslash-escaped characters back into the characters."""
     if STX not in text:
         return text
+    # the footnotes' placeholders, which python-markdown's serializer would replace
+    text = text.replace(FN_BACKLINK_TEXT, "\u21a9").replace(NBSP_PLACEHOLDER, "\u00a0")
     out, i = [], 0
     while i < len(text):
         if text[i] == STX:
@@ -220,6 +226,8 @@ class ProseStyles:
     superscript: str = "Exposant"
     code_inline: str = "Code"
     link: str = "Hyperlink"
+    footnote: str = "Footnote Text"
+    footnote_reference: str = "Footnote Reference"
 
 
 _BLOCKS = {"p", "ul", "ol", "blockquote", "pre", "hr", "table", "div"} | {f"h{i}" for i in range(1, 7)}
@@ -249,7 +257,8 @@ def word_blocks(text: str, heading_offset: int, body_style: str, styles: ProseSt
     """Return the Word paragraphs of a Markdown text (kept per process: the articles of many contracts share
     their wording)."""
     blocks: list[Block] = []
-    _Blocks(styles, body_style, blocks).blocks(parse(text), heading_offset, boxed=False, depth=0)
+    root = parse(text)
+    _Blocks(styles, body_style, blocks, _notes(root)).blocks(root, heading_offset, boxed=False, depth=0)
     return with_keeps(blocks, styles)
 
 
@@ -262,14 +271,27 @@ def with_keeps(blocks: list[Block], styles: ProseStyles) -> tuple[Block, ...]:
                  else block for block, (keep_next, keep_lines) in zip(blocks, keeps))
 
 
+def _is_notes(element: ET.Element) -> bool:
+    """Tell whether an element is the list of footnotes python-markdown puts at the end of a text."""
+    return element.tag == "div" and element.get("class") == "footnote"
+
+
+def _notes(root: ET.Element) -> dict[str, ET.Element]:
+    """Return the footnotes of a parsed text by the id their calls link to (`#fn:1` → the note's `li`)."""
+    return {f"#{item.get('id')}": item for holder in root if _is_notes(holder) for item in holder.iter("li")}
+
+
 class _Blocks:
     """Walks python-markdown's element tree into Word paragraphs."""
 
-    def __init__(self, styles: ProseStyles, body_style: str, out: list[Block]):
+    def __init__(self, styles: ProseStyles, body_style: str, out: list[Block],
+                 notes: dict[str, ET.Element] | None = None):
         self.styles = styles
         self.body_style = body_style
         self.out = out
         self.numbered_lists = 0
+        self.notes = notes or {}
+        self.called: set[str] = set()  # the notes already called: a second call refers to the same note
 
     def paragraph(self, style: str, inlines=(), numbered_list: int | None = None) -> None:
         self.out.append(Block(style, tuple(inlines), numbered_list))
@@ -279,6 +301,8 @@ class _Blocks:
     def blocks(self, parent: ET.Element, offset: int, boxed: bool, depth: int) -> None:
         for element in parent:
             tag = element.tag
+            if _is_notes(element):
+                continue  # each note goes with its call (`_footnote`)
             if tag == "p":
                 self.paragraph(self.styles.boxed if boxed else self.body_style, self._inlines(element))
             elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
@@ -353,6 +377,8 @@ class _Blocks:
             out.append(Inline("", is_line_break=True))
         elif tag == "img":
             out.append(Inline(element.get("alt", ""), image=element.get("src", "")))
+        elif tag == "sup" and len(element) == 1 and element[0].get("class") == "footnote-ref":
+            out.append(self._footnote(element[0].get("href", "")))
         elif tag == "a":
             label = typographie("".join(element.itertext()))
             url = element.get("href", "")
@@ -368,6 +394,48 @@ class _Blocks:
                 self._walk_inline(child, own, out, include_tail=True)
         if include_tail and element.tail:
             out.append(Inline(typographie(element.tail), styles))
+
+    def _footnote(self, target: str) -> Inline:
+        """Return the call of the footnote `target` (`#fn:1`): the note's paragraphs, at its first call; a
+        later call of the same note refers to it."""
+        note = self.notes.get(target)
+        call = (self.styles.footnote_reference,)
+        if note is None or target in self.called:
+            return Inline("", call, footnote=(), footnote_key=target)
+        self.called.add(target)
+        paragraphs = []
+        for child in note:
+            for backlink in [a for a in child.iter("a") if a.get("class") == "footnote-backref"]:
+                _remove(child, backlink)
+            inlines = [_plain_link(inline) for inline in self._inlines(child)]
+            if inlines and inlines[-1].text.endswith("\u00a0"):  # what stood before the backlink
+                inlines[-1] = Inline(inlines[-1].text.rstrip("\u00a0"), inlines[-1].styles)
+            paragraphs.append(Block(self.styles.footnote, tuple(inlines)))
+        return Inline("", call, footnote=tuple(paragraphs), footnote_key=target)
+
+
+def _remove(parent: ET.Element, element: ET.Element) -> None:
+    """Remove `element` from the tree under `parent`, its tail kept in its place."""
+    for holder in parent.iter():
+        children = list(holder)
+        if element in children:
+            index = children.index(element)
+            if element.tail:
+                if index:
+                    children[index - 1].tail = (children[index - 1].tail or "") + element.tail
+                else:
+                    holder.text = (holder.text or "") + element.tail
+            holder.remove(element)
+            return
+
+
+def _plain_link(inline: Inline) -> Inline:
+    """Return a link of a footnote as text (a note's part has no links of its own): its label, and its address
+    after it when the label is not the address."""
+    if inline.url is None:
+        return inline if inline.image is None else Inline(inline.text, inline.styles)
+    address = inline.url.removeprefix("mailto:").removeprefix("tel:")
+    return Inline(inline.text if inline.text == address else f"{inline.text} ({address})", inline.styles)
 
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff")
@@ -405,11 +473,27 @@ def markdown_link(label: str, url: str) -> str:
     return f"[{markdown_escape(label)}]({url})"
 
 
+_NOTE_ID = re.compile(r"(#?)fn(ref)?(\d*):(.+)")
+"""python-markdown's ids of a note (`fn:1`) and of its calls (`fnref:1`, `fnref2:1` for the second), and links
+to them."""
+
+
+def _break_address(link: ET.Element) -> None:
+    """Give the address a link prints its break opportunities (`<wbr>`, as `with_address_breaks` does in Word):
+    a narrow table cell or a phone's screen breaks it after « @ » or before a dot, never inside a word, and a
+    reader copying it gets it whole."""
+    first, *rest = with_address_breaks(link.text).split(ADDRESS_BREAK)
+    link.text = first
+    for part in rest:
+        ET.SubElement(link, "wbr").tail = part
+
+
 class HtmlProseRenderer:
     """Writes Markdown prose as HTML for the web page: French typography, shifted headings with anchors."""
 
     def __init__(self):
         self.used_ids: set[str] = set()
+        self.texts_with_notes = 0
 
     def anchor(self, text: str) -> str:
         """Return a unique id for a heading of the page."""
@@ -422,11 +506,36 @@ class HtmlProseRenderer:
         self.used_ids.add(candidate)
         return candidate
 
+    def _name_notes(self, root: ET.Element) -> None:
+        """Give the footnotes of a text, and their calls, ids of their own in the page (each text numbers its
+        notes from 1): `note-2-1` for note 1 of the second text with notes, `appel-2-1` for its call."""
+        self.texts_with_notes += 1
+        text = self.texts_with_notes
+
+        def renamed(value: str) -> str:
+            match = _NOTE_ID.fullmatch(value)
+            if match is None:
+                return value
+            hash_, call, repeat, label = match.groups()
+            name = f"appel-{text}-{label}" + (f"-{repeat}" if repeat else "") if call else f"note-{text}-{label}"
+            return hash_ + name
+
+        for element in root.iter():
+            for attribute in ("id", "href"):
+                if element.get(attribute):
+                    element.set(attribute, renamed(element.get(attribute)))
+            if element.get("class") == "footnote-ref":
+                element.set("aria-label", f"note {''.join(element.itertext())}")
+            if _is_notes(element):
+                element.set("role", "doc-endnotes")
+
     def render(self, text: str, heading_offset: int = 0, body_style: str | None = None,
                source: str | None = None) -> str:
         """Return the HTML of a Markdown text; `#` becomes `<h{1 + heading_offset}>` (at most h6). (`source` is
         for Word documents only.)"""
         root = parse(text)
+        if any(_is_notes(element) for element in root):
+            self._name_notes(root)
         for element in root.iter():
             if element.tag in ("code", "pre"):
                 continue
@@ -443,6 +552,8 @@ class HtmlProseRenderer:
             if element.tag == "a" and link_problem(element.get("href", "")) is not None:
                 element.tag = "span"  # refused when the content was loaded: never a link, whatever reached here
                 element.attrib.clear()
+            elif element.tag == "a" and not len(element) and element.text and ADDRESS.search(element.text):
+                _break_address(element)
         if body_style:
             for paragraph in root.iter("p"):
                 paragraph.set("class", body_style.lower())

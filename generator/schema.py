@@ -222,6 +222,36 @@ def is_marqueur(value: Any) -> bool:
     return isinstance(value, Marqueur)
 
 
+class Engagement(str):
+    """An amount a party commits to (a financial commitment), which prints as the Journal officiel writes an
+    amount in the articles that state one: in words, then in figures, « deux cent soixante-quinze mille euros
+    (275 000 €) ». It is that text (a template or an avenant prints it as it is), and keeps the amount."""
+
+    __slots__ = ("montant",)
+
+    def __new__(cls, amount: Decimal) -> "Engagement":
+        from .french import montant_jo  # babel and num2words: loaded by the builds that print an amount
+
+        obj = super().__new__(cls, montant_jo(amount))
+        obj.montant = amount
+        return obj
+
+
+def parse_engagement(value: Any) -> Engagement:
+    """Return the financial commitment of an amount of the content (a number: 2130000); ValueError says in
+    French what to write instead."""
+    if isinstance(value, Engagement):
+        return value
+    return Engagement(parse_montant(value))
+
+
+MontantEngage = Annotated[
+    Engagement, PlainValidator(parse_engagement),
+    WithJsonSchema({"type": "number", "minimum": 0, "exclusiveMaximum": 10 ** 15}),
+]
+"""An amount that a kind's schema marks as a financial commitment: printed in words and in figures."""
+
+
 class Prose(str):
     """Markdown text from the content: rendered as real document paragraphs, never as raw text."""
 

@@ -97,6 +97,9 @@ def add_styles(doc) -> None:
     character_style("Code", name=MONOSPACED_FONT)
     link = character_style("Hyperlink", underline=True)
     link.font.color.rgb = RGBColor(0x05, 0x63, 0xC1)
+    # footnotes (`[^1]` in the content): Word's own style names, the note's number raised
+    paragraph_style("Footnote Text", size=8.5, space_after=Pt(2))
+    character_style("Footnote Reference", superscript=True)
     sommaire_styles(paragraph_style)
     paragraph_style("Couverture annee", size=28, bold=True, alignment=WD_ALIGN_PARAGRAPH.CENTER,
                     space_before=Pt(120))

@@ -32,3 +32,24 @@ def test_rendered_document_reproduces_its_seed(real_outputs, slug, name, seed):
     result = subprocess.run([sys.executable, str(FIDELITY), str(real_outputs / slug / name), str(SEEDS / seed),
                              "--min", "0.97", "--show", "5"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout
+
+
+def test_the_crte_sources_the_seed_typed_as_superscripts_are_real_footnotes(real_outputs):
+    """The seed's « fausses notes » (« acteurs »¹ … ¹ Ref : … printed as text in an encadré) are Word notes:
+    called in the text, their text in the footnotes part, none left as text in the body."""
+    import zipfile
+
+    from lxml import etree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zipfile.ZipFile(real_outputs / "crte-lens-lievin" / "contrat.docx") as archive:
+        body = etree.fromstring(archive.read("word/document.xml"))
+        notes = etree.fromstring(archive.read("word/footnotes.xml"))
+    texts = ["".join(t.text for t in note.iter(f"{w}t")).strip() for note in notes if note.get(f"{w}type") is None]
+    assert [text.split(" – ")[0] for text in texts] == [
+        "Ref\u00a0: Projet de territoire de la CALL 2016", "Ref\u00a0: Schéma de cohérence territoriale "
+        "Lens-Liévin-Hénin-Carvin", "Source\u00a0: État initial de l’environnement"]
+    assert len(list(body.iter(f"{w}footnoteReference"))) == 3
+    body_text = "".join(t.text or "" for t in body.iter(f"{w}t"))
+    assert body_text.count("¹") + body_text.count("²") + body_text.count("³") == body_text.count("km²")
+    assert "Ref\u00a0: Schéma" not in body_text

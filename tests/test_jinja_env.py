@@ -131,3 +131,18 @@ def test_a_render_past_its_time_limit_is_stopped_naming_its_template(tmp_path, m
     assert render("{{ 1 + 1 }}") == "2"  # the thread renders again afterwards
     time.sleep(0.7)
     assert render("{% for i in range(3) %}{{ i }}{% endfor %}") == "012"  # no late stop
+
+
+def test_a_financial_commitment_prints_in_words_and_in_figures_with_french_typography():
+    """A value the schema marks as a commitment (`MontantEngage`) prints as the Journal officiel writes it,
+    wherever a template prints it, typeset like any text (the apostrophe of « d’euros » curly)."""
+    from decimal import Decimal
+
+    from generator.schema import Engagement
+
+    template = create_environment().from_string("L’État s’engage à hauteur de {{ montant }}.")
+    assert template.render(montant=Engagement(Decimal("1000000"))) == \
+        "L’État s’engage à hauteur de un million d’euros (1\u202f000\u202f000\u00a0€)."
+    assert template.render(montant=Engagement(Decimal("275000.50"))) == (
+        "L’État s’engage à hauteur de deux cent soixante-quinze mille euros et cinquante centimes "
+        "(275\u202f000,50\u00a0€).")

@@ -2,9 +2,10 @@
 
 import pytest
 from docx.oxml.ns import qn
+from lxml import etree
 
 from generator.jinja_env import environment
-from generator.prose import ProseRenderer
+from generator.prose import HtmlProseRenderer, ProseRenderer
 from generator.wordml.template import CompiledTemplate
 
 from .conftest import ROOT
@@ -183,3 +184,45 @@ def test_an_email_autolink_is_its_address_not_a_crash():
     [link] = root.iter("a")
     assert (link.text, link.get("href")) == ("a@b.fr", "mailto:a@b.fr")
     assert "".join(root.itertext()).strip() == "Écrire à a@b.fr merci, &#97; reste"
+
+
+def test_a_web_page_address_may_break_after_at_and_before_dots_and_is_copied_whole():
+    html = HtmlProseRenderer().render("Contact : <mbaty@lillemetropole.fr>, [site](https://www.lillemetropole.fr)")
+    assert '<a href="mailto:mbaty@lillemetropole.fr">mbaty@<wbr>lillemetropole<wbr>.fr</a>' in html
+    assert '<a href="https://www.lillemetropole.fr">site</a>' in html  # a label that is no address: as typed
+
+
+# --- footnotes: `[^1]` where the note is called, `[^1]: text` anywhere -------------------------------------
+
+NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+NOTES = ("Selon les acteurs[^1], le SCOT[^2] et les habitants[^1].\n\n"
+         "[^1]: Ref : projet de territoire ; voir [le site](https://www.agglo-lenslievin.fr).\n"
+         "[^2]: Ref : SCOT 2020")
+
+
+def test_a_footnote_is_a_real_word_note_called_where_the_text_calls_it(renderer):
+    fragment = renderer.render(NOTES)
+    [p] = paragraphs(fragment)  # the notes are not printed in the body
+    calls = [r.find(qn("w:footnoteReference")).get(qn("w:id")) for r in p.iter(qn("w:r"))
+             if r.find(qn("w:footnoteReference")) is not None]
+    assert calls == ["1", "2"]
+    assert fragment.text == "Selon les acteurs, le SCOT et les habitants1."  # the second call of note 1: its number
+    assert " NOTEREF _RefNote1 \\f \\h " in [t.text for t in p.iter(qn("w:instrText"))]
+    notes = [etree.fromstring(f'<w:notes {NS}>{note}</w:notes>')[0] for note in renderer.writer.footnotes]
+    assert [note.get(qn("w:id")) for note in notes] == ["1", "2"]
+    texts = ["".join(t.text for t in note.iter(qn("w:t"))) for note in notes]
+    # French typography; a link of a note as its label and its address (a note's part has no links)
+    assert texts == [" Ref\u00a0: projet de territoire\u202f; voir le site (https://www.agglo-lenslievin.fr).",
+                     " Ref\u00a0: SCOT 2020"]
+    assert all(note.find(f".//{qn('w:footnoteRef')}") is not None for note in notes)  # Word numbers the note
+    assert {note.find(f".//{qn('w:pStyle')}").get(qn("w:val")) for note in notes} == {"FootnoteText"}
+
+
+def test_a_web_page_lists_each_texts_notes_with_links_back_ids_unique_in_the_page():
+    html_renderer = HtmlProseRenderer()
+    first, second = html_renderer.render(NOTES), html_renderer.render("Autre[^1].\n\n[^1]: Une note.")
+    assert '<sup id="appel-1-1"><a href="#note-1-1" class="footnote-ref" aria-label="note 1">1</a></sup>' in first
+    assert '<sup id="appel-1-1-2"><a href="#note-1-1"' in first  # the second call of note 1
+    assert '<li id="note-1-1">' in first and '<a href="#appel-1-1" class="footnote-backref"' in first
+    assert '<li id="note-2-1">' in second and 'href="#appel-2-1"' in second  # the next text's note 1
+    assert "Revenir à l’appel de la note 1" in first

@@ -224,7 +224,29 @@ def phrase_changes(old_text: str, new_text: str) -> list[tuple[str, str, str]]:
                 result.append(tail)
         else:
             result.append(("=", old_part, new_part))
-    return result
+    return _spaced_replacements([change for change in result if change[1] or change[2]])
+
+
+def _spaced_replacements(changes: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Return the changes with a space between a deleted phrase and the phrase inserted in its place, as a
+    reader expects (« ~~six~~ sept », not « sixsept »): the space the unchanged text has just before (else just
+    after) the replacement joins both of its sides, so that accepting and rejecting the revisions both give the
+    texts back. A replacement with no space beside it is left as it is (`_diff_paragraph` separates it)."""
+    changes = [list(change) for change in changes]
+    for index, (op, old_part, new_part) in enumerate(changes):
+        if op != "~" or not old_part or not new_part or old_part[-1].isspace() or new_part[0].isspace():
+            continue
+        before = changes[index - 1] if index and changes[index - 1][0] == "=" else None
+        after = changes[index + 1] if index + 1 < len(changes) and changes[index + 1][0] == "=" else None
+        if before and before[1][-1:].isspace() and not old_part[0].isspace():
+            space = before[1][-1]
+            before[1], before[2] = before[1][:-1], before[2][:-1]
+            changes[index][1], changes[index][2] = space + old_part, space + new_part
+        elif after and after[1][:1].isspace() and not new_part[-1].isspace():
+            space = after[1][0]
+            after[1], after[2] = after[1][1:], after[2][1:]
+            changes[index][1], changes[index][2] = old_part + space, new_part + space
+    return [(op, old_part, new_part) for op, old_part, new_part in changes if old_part or new_part]
 
 
 def _run_spans(paragraph) -> list[tuple[int, int, object]]:
@@ -265,6 +287,10 @@ def _diff_paragraph(old, new, revisions: _Revisions):
             if old_part:
                 wrapper = revisions.mark("w:del")
                 wrapper.extend(_runs_for(old_spans, old_at, old_at + len(old_part), old_part, deleted=True))
+                if new_part and not old_part[-1].isspace() and not new_part[0].isspace():
+                    # nothing to share stands beside the replacement (a whole cell: « 120 000 € » changed):
+                    # a deleted space keeps it from touching what is inserted; accepted, the text is exact
+                    wrapper.append(_run_like(wrapper[-1], " ", deleted=True))
                 result.append(wrapper)
             if new_part:
                 wrapper = revisions.mark("w:ins")

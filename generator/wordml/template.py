@@ -68,13 +68,23 @@ it); any other table keeps the widths its author gave it, as docxtpl keeps them 
 _BODY_MARK = "paraphe-body"
 _JINJA_PARTS = re.compile(r"word/(header\d*|footer\d*|footnotes)\.xml")
 _PARTS_A_DOCUMENT_CHANGES = ("word/settings.xml", "word/numbering.xml", "word/_rels/document.xml.rels",
-                             "docProps/core.xml", "[Content_Types].xml")
+                             "docProps/core.xml", "[Content_Types].xml", "word/footnotes.xml")
 _PART_RELS = re.compile(r"word/_rels/(header\d*|footer\d*|footnotes)\.xml\.rels")
 _LISTING_CHARACTERS = (b"\n", b"\t", b"\x07", b"\x0c")  # what docxtpl's `resolve_listing` turns into Word's
 _RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _HYPERLINK_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
 _IMAGE_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
 _CONTENT_TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+_FOOTNOTES_PART = "word/footnotes.xml"
+_FOOTNOTES_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
+_FOOTNOTES_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+_FOOTNOTE_ID = re.compile(rb'<w:footnote\b[^>]*\bw:id="(-?\d+)"')
+_FOOTNOTE_SEPARATORS = ('<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0" w:line="240" '
+                        'w:lineRule="auto"/></w:pPr><w:r><w:separator/></w:r></w:p></w:footnote>'
+                        '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr><w:spacing w:after="0" '
+                        'w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:continuationSeparator/></w:r></w:p>'
+                        '</w:footnote>')
+"""The line Word draws above the notes of a page, and above the rest of a note carried to the next page."""
 _EMU_PER_TWIP = 635
 _PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")  # docxtpl renders these
 _ESCAPED_BRACES = {"{_{": "{{", "}_}": "}}", "{_%": "{%", "%_}": "%}"}  # docxtpl's way to print a Jinja brace
@@ -181,6 +191,18 @@ def _list_abstract_ids(document) -> dict[str, str]:
                 continue
             out[style.style_id] = str(num.abstractNumId.val)
     return out
+
+
+_FOOTNOTES_RELATIONSHIP_ID = "rIdParapheNotes"
+"""The id of the relationship of a document to the footnotes part it adds (any id the template does not use)."""
+
+
+def _next_footnote_id(document_part) -> int:
+    """Return the id of a document's first footnote: past those of the template's footnotes part, if any."""
+    for rel in document_part.rels.values():
+        if rel.reltype == _FOOTNOTES_RELATIONSHIP and not rel.is_external:
+            return max((int(i) for i in _FOOTNOTE_ID.findall(rel.target_part.blob)), default=0) + 1
+    return 1
 
 
 def _next_rel_id(part) -> int:
@@ -538,7 +560,7 @@ class CompiledTemplate:
             namespaces=" ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in root.nsmap.items() if prefix),
             next_rel_ids={name: _next_rel_id(rel.target_part) for rel in document.part.rels.values()
                           if not rel.is_external and _JINJA_PARTS.fullmatch(name := rel.target_part.partname[1:])},
-            text_width=_body_text_width_emu(body))
+            text_width=_body_text_width_emu(body), next_footnote_id=_next_footnote_id(document.part))
 
         self._body = env.from_string(parsed)
         self._has_drawings = "docPr" in source
@@ -564,11 +586,12 @@ class CompiledTemplate:
                     self._parts_with_tags[name] = env.from_string(patched)
             except Exception as exc:
                 raise TemplatePartError(part_label(name), exc, True) from exc
-        self._settings = None
+        self._settings = self._settings_xml = None
         if "word/settings.xml" in parts:
-            self._settings = Member.compress("word/settings.xml",
-                                             _asking_to_update_fields(parts["word/settings.xml"]))
+            self._settings_xml = _asking_to_update_fields(parts["word/settings.xml"])
+            self._settings = Member.compress("word/settings.xml", self._settings_xml)
         self._numbering = parts.get("word/numbering.xml")
+        self._footnotes = {name: xml for name, xml in parts.items() if name == _FOOTNOTES_PART}
         self._rels = parts["word/_rels/document.xml.rels"]
         self._content_types = parts["[Content_Types].xml"]
         self._core = parts.get("docProps/core.xml")
@@ -628,7 +651,13 @@ class CompiledTemplate:
                 if self._numbering is None:
                     raise ValueError("le modèle n'a pas de numérotation (word/numbering.xml) pour ses listes")
                 changed["word/numbering.xml"] = _add_nums(self._numbering, writer.new_nums)
-            if writer.hyperlinks or writer.pictures:
+            if writer.footnotes:
+                part = _FOOTNOTES_PART
+                self._add_footnotes(changed, writer)
+                if self._settings_xml is not None:
+                    changed["word/settings.xml"] = _with_footnote_separators(self._settings_xml)
+                part = "word/document.xml"
+            if writer.hyperlinks or writer.pictures or writer.footnotes:
                 self._add_relationships(changed, writer)
             if self._core is not None:
                 part = "docProps/core.xml"
@@ -653,6 +682,10 @@ class CompiledTemplate:
         for part, rel_id, media in writer.pictures:
             by_part.setdefault(part, []).append((rel_id, _IMAGE_RELATIONSHIP, "media/" + media.rsplit("/", 1)[1],
                                                  False))
+        new_footnotes_part = bool(writer.footnotes) and _FOOTNOTES_PART not in self._footnotes
+        if new_footnotes_part:
+            by_part.setdefault("word/document.xml", []).append(
+                (_FOOTNOTES_RELATIONSHIP_ID, _FOOTNOTES_RELATIONSHIP, "footnotes.xml", False))
         for part, relationships in by_part.items():
             folder, name = part.rsplit("/", 1)
             rels_name = f"{folder}/_rels/{name}.rels"
@@ -660,9 +693,24 @@ class CompiledTemplate:
             changed[rels_name] = _add_relationships(existing, relationships)
         for media, (_, data) in writer.media.items():
             changed[media] = data
-        if writer.media:
-            changed["[Content_Types].xml"] = _add_overrides(
-                self._content_types, {f"/{media}": content_type for media, (content_type, _) in writer.media.items()})
+        overrides = {f"/{media}": content_type for media, (content_type, _) in writer.media.items()}
+        if new_footnotes_part:
+            overrides[f"/{_FOOTNOTES_PART}"] = _FOOTNOTES_CONTENT_TYPE
+        if overrides:
+            changed["[Content_Types].xml"] = _add_overrides(self._content_types, overrides)
+
+    def _add_footnotes(self, changed: dict[str, bytes], writer: DocumentWriter) -> None:
+        """Put in `changed` the footnotes part with the document's notes: the template's own (rendered), or a new
+        one with Word's separators."""
+        existing = changed.get(_FOOTNOTES_PART, self._footnotes.get(_FOOTNOTES_PART))
+        notes = "".join(writer.footnotes).encode("utf-8")
+        if existing is None:
+            changed[_FOOTNOTES_PART] = (
+                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:footnotes {self.styles.namespaces}>'
+                f'{_FOOTNOTE_SEPARATORS}').encode("utf-8") + notes + b"</w:footnotes>"
+        else:
+            end = existing.rindex(b"</w:footnotes>")
+            changed[_FOOTNOTES_PART] = existing[:end] + notes + existing[end:]
 
     def _core_properties(self, context, set_properties) -> bytes:
         element = parse_xml(self._core)
@@ -735,6 +783,19 @@ def _superscript_run(match: re.Match) -> bytes:
 
 def _run_bytes(properties: bytes, text: str) -> bytes:
     return b"<w:r>" + properties + b'<w:t xml:space="preserve">' + text.encode("utf-8") + b"</w:t></w:r>"
+
+
+def _with_footnote_separators(settings_xml: bytes) -> bytes:
+    """Return settings.xml naming the separator notes of the footnotes part, as Word writes it."""
+    settings = parse_xml(settings_xml)
+    if settings.find(qn("w:footnotePr")) is None:
+        properties = OxmlElement("w:footnotePr")
+        for note_id in ("-1", "0"):
+            separator = OxmlElement("w:footnote")
+            separator.set(qn("w:id"), note_id)
+            properties.append(separator)
+        add_setting(settings, properties)
+    return serialize_part_xml(settings)
 
 
 def _asking_to_update_fields(settings_xml: bytes) -> bytes:

@@ -69,6 +69,12 @@ _STYLE = f"{_W}pPr/{_W}pStyle"
 # can never produce.
 SOMMAIRE_MARK = "<?paraphe-sommaire?>"
 
+FOOTNOTE_BOOKMARK = "_RefNote"
+"""The prefix of the bookmark on a footnote's call, which a later call of the same note refers to (hidden, as
+Word's own « _Ref » bookmarks); the note's id follows."""
+FOOTNOTE_BOOKMARK_IDS = 1_000_000
+"""Where the ids of the footnote calls' bookmarks start (the sommaire's count from 0)."""
+
 SOMMAIRE_BOOKMARK = "_Toc"
 """The prefix of the bookmarks on the headings the sommaire links to (Word's own: hidden in its list of
 bookmarks); the number that follows is the heading's rank in the sommaire."""
@@ -163,13 +169,17 @@ def xml_text(text: str) -> str:
 @dataclass(frozen=True)
 class Inline:
     """A piece of text with its character styles (innermost last), or a link to `url`, or a picture (`image`,
-    a file name the writer's `image_loader` reads; `text` is its description)."""
+    a file name the writer's `image_loader` reads; `text` is its description), or the call of a footnote
+    (`footnote`: the note's paragraphs; empty for a later call of a note already called in the same fragment,
+    which `footnote_key` names; its last style is the call's)."""
 
     text: str
     styles: tuple[str, ...] = ()
     url: str | None = None
     is_line_break: bool = False
     image: str | None = None
+    footnote: tuple["Block", ...] | None = None
+    footnote_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -220,6 +230,8 @@ class TemplateStyles:
     text_width: int | None = None
     """The width of the text between the margins of the body's last section, in EMU (a picture of the content
     is at most as wide)."""
+    next_footnote_id: int = 1
+    """The id of a document's first footnote: past the template's own notes and separators."""
 
 
 @dataclass
@@ -360,6 +372,9 @@ class DocumentWriter:
     """Returns the bytes and the file name of a picture of the prose (`Inline.image`); None: prose has none."""
     marked_sources: dict[str, int] = field(default_factory=dict)
     """How many times each content file's prose was printed with its source mark."""
+    footnotes: list[str] = field(default_factory=list)
+    """The `w:footnote` elements of the document's footnotes, in the order of their calls (their ids follow the
+    template's own notes, `TemplateStyles.next_footnote_id`)."""
     _calls: list[tuple[str, tuple, str]] | None = field(default=None, init=False, repr=False, compare=False)
     """The writer's calls made while a region renders, when it is recorded."""
 
@@ -383,6 +398,7 @@ class DocumentWriter:
         if self._calls is not None:
             blocks = tuple(blocks)
         num_ids: dict[int, int] = {}
+        notes: dict[str, int] = {}  # the footnotes called in this fragment: key → id
         out = []
         for block in blocks:
             style_id = self.style_id(block.style)
@@ -393,7 +409,8 @@ class DocumentWriter:
                 numbering = f'<w:numPr><w:ilvl w:val="0"/><w:numId w:val="{num_ids[block.numbered_list]}"/></w:numPr>'
             keeps = ("<w:keepNext/>" if block.keep_with_next else "") + ("<w:keepLines/>" if block.keep_lines else "")
             out.append(f'<w:p><w:pPr><w:pStyle w:val="{xml_attribute(style_id)}"/>{keeps}{numbering}</w:pPr>')
-            out += [self._inline(inline) for inline in block.inlines]
+            out += [self._inline(inline) if inline.footnote is None else self._footnote_call(inline, notes)
+                    for inline in block.inlines]
             out.append("</w:p>")
             toc = self.template.toc
             if toc is not None and style_id in toc.levels_by_style:
@@ -426,6 +443,32 @@ class DocumentWriter:
         # asked for around it (bold around italics, say) is kept as the run's bold or italic toggle.
         return _prose_run(inline.text, self.style_id(inline.styles[-1], "character"),
                     bold="Strong" in inline.styles[:-1], italic="Emphasis" in inline.styles[:-1])
+
+    def _footnote_call(self, inline: Inline, notes: dict[str, int]) -> str:
+        """Return the call of a footnote: a new note of the document, or, when the fragment called the same note
+        before, a reference to that note's number (a NOTEREF field: Word numbers notes itself)."""
+        reference = self.style_id(inline.styles[-1], "character")
+        known = notes.get(inline.footnote_key or "")
+        if known is not None or not inline.footnote:
+            if known is None:
+                raise ValueError(f"la note « {inline.footnote_key} » est appelée mais jamais écrite")
+            number = known - self.template.next_footnote_id + 1
+            style = f'<w:rPr><w:rStyle w:val="{xml_attribute(reference)}"/></w:rPr>'
+            return (f'{_field_run("begin")}<w:r><w:instrText xml:space="preserve"> NOTEREF {FOOTNOTE_BOOKMARK}'
+                    f'{known} \\f \\h </w:instrText></w:r>{_field_run("separate")}<w:r>{style}<w:t>{number}</w:t>'
+                    f'</w:r>{_field_run("end")}')
+        note_id = self.template.next_footnote_id + len(self.footnotes)
+        notes[inline.footnote_key or ""] = note_id
+        style = f'<w:rPr><w:rStyle w:val="{xml_attribute(reference)}"/></w:rPr>'
+        paragraphs = []
+        for index, block in enumerate(inline.footnote):
+            mark = f"<w:r>{style}<w:footnoteRef/></w:r>{_run(' ')}" if index == 0 else ""
+            paragraphs.append(f'<w:p><w:pPr><w:pStyle w:val="{xml_attribute(self.style_id(block.style))}"/></w:pPr>'
+                              f'{mark}{"".join(self._inline(i) for i in block.inlines)}</w:p>')
+        self.footnotes.append(f'<w:footnote w:id="{note_id}">{"".join(paragraphs)}</w:footnote>')
+        bookmark = FOOTNOTE_BOOKMARK_IDS + note_id
+        return (f'<w:bookmarkStart w:id="{bookmark}" w:name="{FOOTNOTE_BOOKMARK}{note_id}"/><w:r>{style}'
+                f'<w:footnoteReference w:id="{note_id}"/></w:r><w:bookmarkEnd w:id="{bookmark}"/>')
 
     def picture(self, image: bytes, width: int | None = None, height: int | None = None, name: str = "",
                 description: str = "", fit_text_width: bool = False) -> str:
@@ -559,12 +602,12 @@ class DocumentWriter:
     def _replays(self, recorded: RecordedRegion) -> bool:
         """Make the recorded calls; tell whether each gave what it gave when recorded, else undo them all."""
         state = (len(self.new_nums), len(self.hyperlinks), len(self.toc_entries), self.has_sommaire,
-                 len(self.pictures), dict(self.media), dict(self.marked_sources))
+                 len(self.pictures), dict(self.media), dict(self.marked_sources), len(self.footnotes))
         for method, args, result in recorded.calls:
             given = self.fragment(*args).xml if method == "fragment" else self.capture(*args)
             if given != result:
                 del self.new_nums[state[0]:], self.hyperlinks[state[1]:], self.toc_entries[state[2]:]
-                del self.pictures[state[4]:]
+                del self.pictures[state[4]:], self.footnotes[state[7]:]
                 self.has_sommaire, self.media, self.marked_sources = state[3], state[5], state[6]
                 return False
         return True
@@ -717,6 +760,8 @@ def _text_width(text: str, half_points: int, bold: bool) -> int:
     """Return the estimated width of a line of text in twips (a twentieth of a point)."""
     thousandths = 0
     for char in text:
+        if char == ADDRESS_BREAK:
+            continue
         if char in _SPACES:
             thousandths += 230
         elif char in _NARROW:
@@ -732,25 +777,72 @@ def _text_width(text: str, half_points: int, bold: bool) -> int:
     return int(thousandths * half_points * 10 / 1000 * (1.04 if bold else 1) * _SAFETY) + 1
 
 
-_BREAKS = re.compile(r"[ \t]+|(?<=-)")
-"""Where a line of a cell may break: at a space (not a no-break one) and after a hyphen."""
+_BREAKS = re.compile(r"[ \t\u200b]+|(?<=-)")
+"""Where a line of a cell may break: at a space (not a no-break one), a zero-width space, after a hyphen."""
+
+ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://|www\.)[^\s<>«»\"]*[^\s<>«»\".,;:!?)]")
+"""An e-mail address or a web address, as a cell prints it."""
+
+_ADDRESS_BREAKS = re.compile(r"(?<=@)|(?<=//)|(?<=\w)(?=\.)|(?<=\w)(?=/)")
+"""Where an address may break when its column is narrower than it: after « @ » and « // », before a dot or a
+slash (the line then ends on a whole part, the next one starts with the sign that says it goes on)."""
+
+ADDRESS_BREAK = "\u200b"
+"""The break opportunity given to an address: a zero-width space. LibreOffice and Word break a line there and
+print nothing; it does not reach the text of the PDF (which a reader copies), and the link keeps its target."""
 
 
-def _cell_measures(cell, fitting: TableFitting) -> tuple[int, int]:
-    """Return the width of the cell's longest word and of its longest paragraph, text only (twips)."""
-    longest_word = longest_line = 0
+def with_address_breaks(text: str) -> str:
+    """Return the text with a break opportunity at each of its addresses' breaking points."""
+    return ADDRESS.sub(lambda match: _ADDRESS_BREAKS.sub(ADDRESS_BREAK, match.group()), text) \
+        if ("@" in text or "://" in text or "www." in text) else text
+
+
+@dataclass(frozen=True)
+class CellNeeds:
+    """What a cell's text needs from its column (twips, text only): its longest word (an address whole), its
+    longest paragraph, its longest word when addresses may break, and its longest amount or number (which never
+    breaks)."""
+
+    word: int = 0
+    line: int = 0
+    piece: int = 0
+    amount: int = 0
+
+    def __or__(self, other: "CellNeeds") -> "CellNeeds":
+        return CellNeeds(max(self.word, other.word), max(self.line, other.line), max(self.piece, other.piece),
+                         max(self.amount, other.amount))
+
+
+@lru_cache(maxsize=8192)
+def _line_needs(line: str, size: int, bold: bool) -> CellNeeds:
+    """Return the needs of one line of a cell's text (see `CellNeeds`)."""
+    word = piece = amount = 0
+    for token in _BREAKS.split(line):
+        if not token:
+            continue
+        width = _text_width(token, size, bold)
+        word = max(word, width)
+        if token[0].isdigit():
+            amount = max(amount, width)
+        if ADDRESS.search(token):
+            width = max(_text_width(part, size, bold) for part in _BREAKS.split(with_address_breaks(token)) if part)
+        piece = max(piece, width)
+    return CellNeeds(word, _text_width(line, size, bold), piece, amount)
+
+
+def _cell_measures(cell, fitting: TableFitting) -> CellNeeds:
+    """Return the needs of a cell's text (see `CellNeeds`)."""
+    needs = CellNeeds()
     for paragraph in cell.iterchildren(f"{_W}p"):
         style = paragraph.find(_STYLE)
         size, bold = fitting.size_of(style.get(_VAL) if style is not None else None)
         text = "".join(e.text or "" if e.tag == f"{_W}t" else "\n" if e.tag == f"{_W}br" else " "
                        for e in paragraph.iter(f"{_W}t", f"{_W}br", f"{_W}tab"))
         for line in text.split("\n"):
-            if not line.strip():
-                continue
-            longest_line = max(longest_line, _text_width(line.strip(), size, bold))
-            longest_word = max([longest_word] + [_text_width(word, size, bold)
-                                                 for word in _BREAKS.split(line) if word])
-    return longest_word, longest_line
+            if line.strip():
+                needs |= _line_needs(line.strip(), size, bold)
+    return needs
 
 
 def _cell_margins(table) -> int:
@@ -763,19 +855,30 @@ def _cell_margins(table) -> int:
     return total
 
 
-def fitted_column_widths(minimums: list[int], wishes: list[int], width: int) -> list[int]:
+def fitted_column_widths(minimums: list[int], wishes: list[int], width: int, pieces: list[int] | None = None,
+                         amounts: list[int] | None = None) -> list[int]:
     """Return column widths summing to `width`: each column at least as wide as its longest word
     (`minimums`), those whose longest line (`wishes`) is short as wide as it (numbers, dates, codes), the others
     sharing the width left in proportion to the square root of their longest line (a long description gets more
     than a short comment, two signature blocks nearly the same), and what remains once every wish is met in
-    proportion to the wishes. When even the longest words do not fit, the minimums are scaled down to the
-    width."""
+    proportion to the wishes. When the longest words do not fit, the longest words with their addresses cut at
+    their breaking points (`pieces`) stand for them; when even these do not fit, every column keeps the room
+    of its longest amount (`amounts`: an amount never breaks) and the rest of the minimums are scaled down to
+    the width left."""
     count = len(minimums)
     if not count:
         return []
+    if pieces is not None and sum(minimums) >= width:
+        minimums = list(pieces)
     wishes = [max(w, m, 1) for w, m in zip(wishes, minimums)]
     if sum(minimums) >= width:
-        widths = [m * width / sum(minimums) for m in minimums] if sum(minimums) else [width / count] * count
+        rigid = [min(a, m) for a, m in zip(amounts, minimums)] if amounts is not None else [0] * count
+        if sum(rigid) >= width:
+            rigid = [0] * count
+        flexible = [m - r for m, r in zip(minimums, rigid)]
+        left = width - sum(rigid)
+        widths = [r + f * left / sum(flexible) for r, f in zip(rigid, flexible)] if sum(flexible) else \
+            [width / count] * count
     else:
         weights = [w ** 0.5 for w in wishes]
         widths = [0.0] * count
@@ -801,40 +904,66 @@ def fitted_column_widths(minimums: list[int], wishes: list[int], width: int) -> 
     return rounded
 
 
-def _column_needs(rows, count: int, margins: int, measure) -> tuple[list[int], list[int]]:
-    """Return each of `count` columns' minimum width (its longest word) and wished width (its longest line), in
-    twips with the cells' `margins`, from `rows` of (cell, columns spanned); `measure(cell)` gives a cell's
-    (longest word, longest line). A merged cell's longest word is spread over the columns it spans."""
-    minimums, wishes, spanning = [0] * count, [0] * count, []
+@dataclass
+class ColumnNeeds:
+    """What each column of a table needs (twips, with the cells' margins): see `CellNeeds`; a column without
+    any amount needs no room for one."""
+
+    minimums: list[int]
+    wishes: list[int]
+    pieces: list[int]
+    amounts: list[int]
+
+    def widths(self, width: int) -> list[int]:
+        """Return the columns' widths within `width` (see `fitted_column_widths`)."""
+        return fitted_column_widths(self.minimums, self.wishes, width, self.pieces, self.amounts)
+
+
+def _column_needs(rows, count: int, margins: int, measure) -> ColumnNeeds:
+    """Return what each of `count` columns needs (see `ColumnNeeds`), in twips with the cells' `margins`, from
+    `rows` of (cell, columns spanned); `measure(cell)` gives a cell's `CellNeeds`. A merged cell's longest word
+    is spread over the columns it spans."""
+    needs = ColumnNeeds([0] * count, [0] * count, [0] * count, [0] * count)
+    spanning = []
     for row in rows:
         column = 0
         for cell, span in row:
-            word, line = measure(cell)
+            cell_needs = measure(cell)
             if span == 1 and column < count:
-                minimums[column] = max(minimums[column], word + margins)
-                wishes[column] = max(wishes[column], line + margins)
+                needs.minimums[column] = max(needs.minimums[column], cell_needs.word + margins)
+                needs.wishes[column] = max(needs.wishes[column], cell_needs.line + margins)
+                needs.pieces[column] = max(needs.pieces[column], cell_needs.piece + margins)
+                if cell_needs.amount:
+                    needs.amounts[column] = max(needs.amounts[column], cell_needs.amount + margins)
             elif span > 1:
-                spanning.append((column, span, word + margins))
+                spanning.append((column, span, cell_needs.word + margins, cell_needs.piece + margins))
             column += span
-    for column, span, word in spanning:
-        covered = minimums[column : column + span]
-        if sum(covered) < word:
-            for c in range(column, min(column + span, count)):
-                minimums[c] += (word - sum(covered)) // len(covered) + 1
-    return minimums, wishes
+    for column, span, word, piece in spanning:
+        for wanted, columns in ((word, needs.minimums), (piece, needs.pieces)):
+            covered = columns[column : column + span]
+            if sum(covered) < wanted:
+                for c in range(column, min(column + span, count)):
+                    columns[c] += (wanted - sum(covered)) // len(covered) + 1
+    return needs
+
+
+def _needs_address_breaks(needs: CellNeeds, width: int) -> bool:
+    """Tell whether a cell `width` twips wide for its text is too narrow for one of its addresses whole."""
+    return needs.piece < needs.word and needs.word > width
 
 
 def _fit_table(table, width: int, fitting: TableFitting) -> None:
     """Fit a table's grid and cell widths to its text within `width` twips (see `fitted_column_widths`), then
-    the tables its cells hold to their cells."""
+    the tables its cells hold to their cells. An address wider than its cell gets its break opportunities
+    (`with_address_breaks`): a line breaks there rather than in the middle of a word."""
     rows = [[(cell, int(span.get(_VAL)) if (span := cell.find(_SPAN)) is not None else 1)
              for cell in row.iterchildren(_TC)] for row in table.iterchildren(_TR)]
     count = max((sum(span for _, span in row) for row in rows), default=0)
     if not count:
         return
     margins = _cell_margins(table) + 30  # and the borders
-    minimums, wishes = _column_needs(rows, count, margins, lambda cell: _cell_measures(cell, fitting))
-    widths = fitted_column_widths(minimums, wishes, width)
+    measures = {cell: _cell_measures(cell, fitting) for row in rows for cell, _ in row}
+    widths = _column_needs(rows, count, margins, measures.__getitem__).widths(width)
     grid = table.find(_GRID)
     if grid is None:
         grid = etree.Element(_GRID)
@@ -850,6 +979,10 @@ def _fit_table(table, width: int, fitting: TableFitting) -> None:
             cell_width = sum(widths[column : column + span])
             _set_cell_width(cell, cell_width)
             column += span
+            if _needs_address_breaks(measures[cell], cell_width - margins):
+                for text in cell.iter(f"{_W}t"):
+                    if text.text:
+                        text.text = with_address_breaks(text.text)
             for nested in cell.iterchildren(_TBL):
                 _fit_table(nested, max(cell_width - margins, 0), fitting)
 
@@ -928,9 +1061,9 @@ _ENTITY = re.compile("|".join(_ENTITIES))
 
 
 @lru_cache(maxsize=8192)  # a CRTE's 27 fiches repeat their header cells, their empty cells, « 0 € »…
-def _text_cell_measures(cell: str, fitting: TableFitting) -> tuple[int, int]:
-    """Return the width of the longest word and of the longest paragraph of a cell's XML (twips)."""
-    longest_word = longest_line = 0
+def _text_cell_measures(cell: str, fitting: TableFitting) -> CellNeeds:
+    """Return the needs of a cell's text, read from its XML (see `CellNeeds`)."""
+    needs = CellNeeds()
     for paragraph in _TEXT_PARAGRAPH.findall(cell):
         style = _TEXT_STYLE.search(paragraph)
         size, bold = fitting.size_of(style.group(1) if style else None)
@@ -941,10 +1074,8 @@ def _text_cell_measures(cell: str, fitting: TableFitting) -> tuple[int, int]:
         for line in text.split("\n"):
             line = line.strip()
             if line:
-                longest_line = max(longest_line, _text_width(line, size, bold))
-                longest_word = max([longest_word] + [_text_width(word, size, bold)
-                                                     for word in _BREAKS.split(line) if word])
-    return longest_word, longest_line
+                needs |= _line_needs(line, size, bold)
+    return needs
 
 
 def fit_table_text(xml: str, fitting: TableFitting) -> str | None:
@@ -973,8 +1104,16 @@ def fit_table_text(xml: str, fitting: TableFitting) -> str | None:
     margins_xml = _TEXT_CELL_MARGIN.search(head) if "<w:tblCellMar>" in head else None
     sides = _TEXT_MARGIN_SIDE.findall(margins_xml.group()) if margins_xml else []
     margins = (sum(map(int, sides)) if len(sides) == 2 else 2 * _DEFAULT_CELL_MARGIN) + 30
-    minimums, wishes = _column_needs(rows, count, margins, lambda cell: _text_cell_measures(cell, fitting))
-    widths = fitted_column_widths(minimums, wishes, fitting.text_width)
+    widths = _column_needs(rows, count, margins, lambda cell: _text_cell_measures(cell, fitting)).widths(
+        fitting.text_width)
+    edges = [0]
+    for width in widths:
+        edges.append(edges[-1] + width)
+    if ("@" in xml or "://" in xml or "www." in xml) and any(
+            _needs_address_breaks(_text_cell_measures(cell, fitting),
+                                  edges[min(column + span, count)] - edges[column] - margins)
+            for (cell, _), (column, span) in zip((cell for row in rows for cell in row), _spans(rows))):
+        return None  # an address to break: the tree does it (`_fit_table`)
     head = _TEXT_TABLE_WIDTH.sub(f'<w:tblW w:type="dxa" w:w="{fitting.text_width}"/>', head, count=1)
     layout = '<w:tblLayout w:type="fixed"/>'
     if "<w:tblLayout " in head:
@@ -986,9 +1125,6 @@ def fit_table_text(xml: str, fitting: TableFitting) -> str | None:
     head, replaced = _TEXT_GRID.subn(grid, head, count=1)
     if not replaced:
         return None
-    edges = [0]
-    for width in widths:
-        edges.append(edges[-1] + width)
     out = [head]
     body = xml[head_end:]  # each cell's width: the columns it spans, in place of the width it had
     widths_of_cells = iter([edges[min(column + span, count)] - edges[column] for column, span in _spans(rows)])

@@ -135,7 +135,8 @@ def test_the_redline_shows_what_a_reader_sees_as_changed(output, numero):
 
 def test_amounts_keep_their_no_break_spaces(output):
     lines = docx_paragraphs(output / "avenant-03" / "avenant.docx")
-    assert any("«\u00a02\u202f130\u202f000\u00a0€\u00a0»" in line or "«\u00a02 130 000\u00a0€\u00a0»" in line
+    # the new amount of the État's commitment, in words and in figures (its figures grouped with no-break spaces)
+    assert any("«\u00a0deux millions cent trente mille euros (2\u202f130\u202f000\u00a0€)\u00a0»" in line
                for line in lines)
 
 
@@ -236,3 +237,21 @@ def test_the_web_page_and_the_workbook_keep_the_places_of_deleted_ones(tmp_path)
     assert "Fiche n° 2.2 (supprimée)" in html
     summary = openpyxl.load_workbook(tmp_path / "crte-essai" / "avenant-03" / "maquette.xlsx")["Synthèse"]
     assert [row[2] for row in summary.iter_rows(min_row=2, max_row=3, values_only=True)] == [1, 3]  # in force
+
+
+def test_a_financial_commitment_is_printed_in_words_and_in_figures(tmp_path):
+    """`par: {engagement: …}` is an amount the schema marks as a commitment: « … euros (… €) », as the Journal
+    officiel writes it; a commitment that is no amount is refused, in French."""
+    from generator.amend import Modification
+    from generator.schema import Engagement
+
+    m = Modification(article=5, remplacer="1 800 000 €", par={"engagement": 275000})
+    assert isinstance(m.par, Engagement) and m.par.montant == 275000
+    assert m.par == "deux cent soixante-quinze mille euros (275\u202f000\u00a0€)"
+    assert Modification(article=5, remplacer="x", par={"engagement": 1000000}).par == \
+        "un million d'euros (1\u202f000\u202f000\u00a0€)"
+    assert Modification(article=5, remplacer="six", par="sept").par == "sept"  # words stay words
+    with pytest.raises(ValueError, match="montant illisible « beaucoup »"):
+        Modification(article=5, remplacer="x", par={"engagement": "beaucoup"})
+    with pytest.raises(ValueError, match="engagement financier"):
+        Modification(article=5, remplacer="x", par={"montant": 12})

@@ -8,7 +8,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from lxml import etree
 
-from generator.wordml.redline import redline
+from generator.wordml.redline import phrase_changes, redline
 
 WHEN = dt.datetime(2022, 3, 15)
 
@@ -94,27 +94,27 @@ def test_an_amount_is_deleted_and_inserted_whole_with_its_unit():
     old = docx_of("La subvention est de 120\u202f000\u00a0€ en 2022.")
     new = docx_of("La subvention est de 234\u202f000\u00a0€ en 2022.")
     assert marks(redline(old, new, author="Paraphe", when=WHEN)) == [
-        ("del", "120\u202f000\u00a0€"), ("ins", "234\u202f000\u00a0€")]
+        ("del", " 120\u202f000\u00a0€"), ("ins", " 234\u202f000\u00a0€")]  # the space before joins both sides
 
 
 def test_an_amount_whose_every_group_changes_is_one_change():
     old, new = docx_of("Total : 1\u202f800\u202f000\u00a0€"), docx_of("Total : 2\u202f130\u202f000\u00a0€")
     assert marks(redline(old, new, author="Paraphe", when=WHEN)) == [
-        ("del", "1\u202f800\u202f000\u00a0€"), ("ins", "2\u202f130\u202f000\u00a0€")]
+        ("del", " 1\u202f800\u202f000\u00a0€"), ("ins", " 2\u202f130\u202f000\u00a0€")]
 
 
 def test_numbers_and_dates_are_tokens_of_their_own():
     old, new = docx_of("Voir la fiche 2.3, signée le 9 juillet 2021."), docx_of("Voir la fiche 2.4, signée le 15 mars 2022.")
     assert marks(redline(old, new, author="Paraphe", when=WHEN)) == [
-        ("del", "2.3"), ("ins", "2.4"), ("del", "9 juillet 2021"), ("ins", "15 mars 2022")]
+        ("del", " 2.3"), ("ins", " 2.4"), ("del", " 9 juillet 2021"), ("ins", " 15 mars 2022")]
 
 
 def test_neighbouring_words_changed_are_one_phrase():
     old = docx_of("Le comité se réunit deux fois par an au siège de la communauté.")
     new = docx_of("Le comité se réunit trois fois par an en préfecture du département.")
     assert marks(redline(old, new, author="Paraphe", when=WHEN)) == [
-        ("del", "deux"), ("ins", "trois"),
-        ("del", "au siège de la communauté"), ("ins", "en préfecture du département")]
+        ("del", " deux"), ("ins", " trois"),
+        ("del", " au siège de la communauté"), ("ins", " en préfecture du département")]
 
 
 def test_a_changed_paragraph_keeps_the_format_of_its_runs():
@@ -154,9 +154,9 @@ def test_a_table_is_compared_cell_by_cell_its_unchanged_rows_untouched():
     new = table_docx([["AXE", "N°", "COUT"], ["BOUGER", "2.1", "100\u00a0€"], ["BOUGER", "2.2", "250\u00a0€"],
                       ["BOUGER", "2.3", "70\u00a0€"], ["HABITER", "3.1", "300\u00a0€"], ["TOTAL", "", "720\u00a0€"]])
     marked = redline(old, new, author="Paraphe", when=WHEN)
-    assert marks(marked) == [("del", "200\u00a0€"), ("ins", "250\u00a0€"),  # row 2.2: one cell
+    assert marks(marked) == [("del", "200\u00a0€ "), ("ins", "250\u00a0€"),  # row 2.2: one cell, a deleted space between
                              ("ins", "BOUGER"), ("ins", "2.3"), ("ins", "70\u00a0€"),  # row 2.3, inserted whole
-                             ("del", "600\u00a0€"), ("ins", "720\u00a0€")]  # the total: one cell
+                             ("del", "600\u00a0€ "), ("ins", "720\u00a0€")]  # the total: one cell
     body = etree.fromstring(members(marked)["word/document.xml"])
     rows = list(body.iter(f"{W}tr"))
     inserted_rows = [i for i, row in enumerate(rows) if row.find(f"{W}trPr/{W}ins") is not None]
@@ -169,4 +169,28 @@ def test_a_paragraph_changed_beside_an_inserted_one_is_compared_not_replaced_who
     new = docx_of("Article 1.", "La durée du contrat est de sept ans à compter de sa signature.",
                   "Un bilan est présenté chaque année.", "Article 2.")
     assert marks(redline(old, new, author="Paraphe", when=WHEN)) == [
-        ("del", "six"), ("ins", "sept"), ("ins", "Un bilan est présenté chaque année.")]
+        ("del", " six"), ("ins", " sept"), ("ins", "Un bilan est présenté chaque année.")]
+
+
+def test_a_replaced_word_and_its_replacement_are_separated_by_a_space_both_versions_kept():
+    """« le ~~six~~ sept mois »: the space before the replacement joins both sides; accepting the revisions
+    gives the new text, rejecting them the old one, each with single spaces."""
+    old, new = "La durée est de six mois.", "La durée est de sept mois."
+    assert phrase_changes(old, new) == [("=", "La durée est de", "La durée est de"), ("~", " six", " sept"),
+                                        ("=", " mois.", " mois.")]
+    assert phrase_changes("six mois", "sept mois") == [("~", "six ", "sept "), ("=", "mois", "mois")]
+    for old, new in (("La durée est de six mois.", "La durée est de sept mois."), ("six", "sept"),
+                     ("(600 000 euros par an)", "(renforcé par l’avenant n° 1)")):
+        changes = phrase_changes(old, new)
+        assert "".join(part for _, part, _ in changes) == old
+        assert "".join(part for _, _, part in changes) == new
+
+
+def test_a_replaced_cell_gets_a_deleted_space_so_that_its_two_amounts_never_touch():
+    old = table_docx([["AXE", "COUT"], ["BOUGER", "120\u00a0000\u00a0€"]])
+    new = table_docx([["AXE", "COUT"], ["BOUGER", "234\u00a0000\u00a0€"]])
+    marked = redline(old, new, author="Paraphe", when=WHEN)
+    assert marks(marked) == [("del", "120\u00a0000\u00a0€ "), ("ins", "234\u00a0000\u00a0€")]
+    body = etree.fromstring(members(marked)["word/document.xml"])
+    cell = list(body.iter(f"{W}tc"))[-1]
+    assert "".join(t.text for t in cell.iter(f"{W}t")) == "234\u00a0000\u00a0€"  # accepted: exact

@@ -1,11 +1,15 @@
 """Table columns fitted to their text (`generator.wordml.writer`): the widths worked out by hand."""
 
+import shutil
+
+import pytest
 from lxml import etree
 
 from generator.wordml.writer import (TableFitting, fit_table_text, fit_tables, fitted_column_widths,
                                      parse_body)
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
 
@@ -115,3 +119,78 @@ def test_only_tables_in_paraphes_table_style_or_one_based_on_it_are_fitted(tmp_p
     assert grids[0] == grids[1] and grids[0][0] > 2 * grids[0][1]  # the label wide, the amount narrow
     assert grids[2] == authors_grid and authors_grid[0] == authors_grid[1]  # as the author left them
     assert tables[2].find(f"{W}tblPr/{W}tblW").get(f"{W}type") == "auto"
+
+
+# --- addresses and amounts in cramped tables ---------------------------------------------------------------
+
+def test_when_the_longest_words_do_not_fit_addresses_count_by_their_parts():
+    # whole, the longest words need 3000 + 2000 > 4000; addresses cut at their breaking points, 1500 + 2000 fit:
+    # √5000 : √2000 gives the second column 1550 < 2000, its longest word; the first takes the 2000 left
+    assert fitted_column_widths([3000, 2000], [5000, 2000], 4000, pieces=[1500, 2000]) == [2000, 2000]
+    # addresses whole when they fit: the pieces are not used
+    assert fitted_column_widths([1000, 500], [1000, 500], 4000, pieces=[200, 100]) == [2666, 1334]
+
+
+def test_an_amount_keeps_its_room_when_the_other_words_are_scaled_down():
+    # 3000 + 2000 > 4000 even in pieces: the amount column keeps its 2000, the other gets the 2000 left
+    assert fitted_column_widths([3000, 2000], [5000, 2000], 4000, pieces=[3000, 2000], amounts=[0, 2000]) == \
+        [2000, 2000]
+    # amounts that do not fit together either: every minimum scaled down alike (3000 : 2000)
+    assert fitted_column_widths([3000, 2000], [3000, 2000], 4000, amounts=[3000, 2000]) == [2400, 1600]
+
+
+ADDRESS = "evasconcelos@lillemetropole.fr"
+
+
+def _cramped_table(address: str) -> str:
+    """A table whose four columns cannot all hold their longest word whole in 5000 twips."""
+    return ('<w:tbl><w:tblPr><w:tblW w:type="auto" w:w="0"/></w:tblPr><w:tblGrid/><w:tr>'
+            + "".join(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="10"/></w:tcPr><w:p><w:r><w:t>{text}</w:t></w:r>'
+                      f"</w:p></w:tc>" for text in ("Accompagnement", "Renouvellement", "1\u202f250\u202f000\u00a0€",
+                                                    f"Elisio VASCONCELOS – {address}"))
+            + "</w:tr></w:tbl>")
+
+
+def test_an_address_wider_than_its_column_gets_break_opportunities_after_at_and_before_dots():
+    fitting = TableFitting(5000, ((None, 16, False),))
+    xml = _cramped_table(ADDRESS)
+    assert fit_table_text(xml, fitting) is None  # the text path leaves it to the tree, which changes the text
+    table = parse_body(fit_tables(parse_body(xml, NS), fitting), NS).find(f"{W}tbl")
+    texts = [t.text for t in table.iter(f"{W}t")]
+    assert texts[3] == "Elisio VASCONCELOS – evasconcelos@\u200blillemetropole\u200b.fr"
+    assert texts[:3] == ["Accompagnement", "Renouvellement", "1\u202f250\u202f000\u00a0€"]  # nothing else
+
+
+def test_an_address_that_fits_its_column_is_left_whole():
+    fitting = TableFitting(9638, ((None, 16, False),))
+    fitted = fit_table_text(_cramped_table(ADDRESS), fitting)
+    assert fitted is not None and ADDRESS in fitted and "\u200b" not in fitted
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice absent : apt-get install libreoffice-writer-nogui")
+def test_libreoffice_breaks_a_cramped_address_at_its_parts_and_the_pdf_text_keeps_it_whole(tmp_path):
+    """Printed by LibreOffice, the address of a cramped column goes on two lines cut after « @ » (not in the
+    middle of « lillemetropole »), and the PDF's text, which a reader copies, holds no zero-width space."""
+    import io
+    import subprocess
+
+    from docx import Document
+    from docx.shared import Pt
+
+    document = Document()
+    document.styles["Normal"].font.size = Pt(8)
+    document.styles["Normal"].font.name = "Carlito"
+    table = parse_body(fit_tables(parse_body(_cramped_table(ADDRESS), NS),
+                                  TableFitting(5000, ((None, 16, False),))), NS).find(f"{W}tbl")
+    document.element.body.insert(0, table)
+    document.save(tmp_path / "adresses.docx")
+    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{tmp_path / 'profil'}", "--headless", "--convert-to",
+                    "pdf", "--outdir", str(tmp_path), str(tmp_path / "adresses.docx")], check=True,
+                   capture_output=True, timeout=120)
+    text = subprocess.run(["pdftotext", str(tmp_path / "adresses.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    lines = [line.strip() for line in text.splitlines()]
+    assert "\u200b" not in text
+    assert any(line.endswith("evasconcelos@") for line in lines)
+    assert "lillemetropole.fr" in lines or "lillemetropole" in lines  # whole: cut before « .fr » at most

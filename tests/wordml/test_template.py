@@ -2,6 +2,7 @@
 
 import io
 import re
+import shutil
 import struct
 import zipfile
 import zlib
@@ -11,6 +12,7 @@ from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
+from lxml import etree
 
 from generator.exposants import sans_marques
 from generator.jinja_env import PROSE_RENDERER_KEY, WORDML_KEY, environment
@@ -505,3 +507,61 @@ def test_core_properties_stay_in_their_namespace_once_docxtpl_is_imported(contra
     core = zipfile.ZipFile(contract).read("docProps/core.xml").decode()
     assert 'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"' in core
     assert "<cp:keywords>Paraphe" in core
+
+
+def _notes_template(tmp_path) -> "Path":
+    def build(doc):
+        doc.styles.add_style("Footnote Text", WD_STYLE_TYPE.PARAGRAPH)
+        doc.styles.add_style("Footnote Reference", WD_STYLE_TYPE.CHARACTER).font.superscript = True
+        doc.add_paragraph("{{p texte|prose }}")
+    return _small_template(tmp_path, build)
+
+
+NOTES_TEXT = ("La population est de 241 934 habitants[^1] sur 36 communes[^2], dont Lens[^1].\n\n"
+              "[^1]: Source : Insee, RP 2017.\n[^2]: Source : CALL.")
+
+
+def test_footnotes_go_in_a_footnotes_part_the_document_relates_to(tmp_path):
+    archive = render(_notes_template(tmp_path), {"texte": NOTES_TEXT})
+    notes = etree.fromstring(archive.read("word/footnotes.xml"))
+    kinds = [(note.get(f"{W}id"), note.get(f"{W}type")) for note in notes]
+    assert kinds == [("-1", "separator"), ("0", "continuationSeparator"), ("1", None), ("2", None)]
+    assert ["".join(t.text for t in note.iter(f"{W}t")) for note in notes[2:]] == [
+        " Source\u00a0: Insee, RP 2017.", " Source\u00a0: CALL."]
+    rels = archive.read("word/_rels/document.xml.rels").decode()
+    assert 'Target="footnotes.xml"' in rels and "relationships/footnotes" in rels
+    assert b'PartName="/word/footnotes.xml"' in archive.read("[Content_Types].xml")
+    settings = etree.fromstring(archive.read("word/settings.xml"))
+    assert [n.get(f"{W}id") for n in settings.iterfind(f"{W}footnotePr/{W}footnote")] == ["-1", "0"]
+    body = etree.fromstring(archive.read("word/document.xml"))
+    assert [r.get(f"{W}id") for r in body.iter(f"{W}footnoteReference")] == ["1", "2"]
+    assert [t.text for t in body.iter(f"{W}instrText")] == [" NOTEREF _RefNote1 \\f \\h "]
+
+
+def test_a_document_without_notes_gets_no_footnotes_part(tmp_path):
+    archive = render(_notes_template(tmp_path), {"texte": "Sans note."})
+    assert "word/footnotes.xml" not in archive.namelist()
+    assert b"footnotes" not in archive.read("word/_rels/document.xml.rels")
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice absent")
+def test_libreoffice_prints_the_notes_at_the_foot_of_the_page(tmp_path):
+    """Converted to PDF, the notes are real notes: numbered 1 and 2 at the foot of the page, under the text
+    that calls them, and the second call of note 1 prints 1."""
+    import subprocess
+
+    (tmp_path / "notes.docx").write_bytes(_bytes(render(_notes_template(tmp_path), {"texte": NOTES_TEXT})))
+    subprocess.run([shutil.which("soffice"), f"-env:UserInstallation=file://{tmp_path / 'profil'}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / "notes.docx")],
+                   check=True, capture_output=True, timeout=120)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "notes.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    assert lines[0] == "La population est de 241 934 habitants1 sur 36 communes2, dont Lens1."
+    assert lines[1:] == ["1", "Source : Insee, RP 2017.", "2", "Source : CALL."]  # the raised number apart
+    boxes = subprocess.run(["pdftotext", "-bbox", str(tmp_path / "notes.pdf"), "-"], capture_output=True,
+                           text=True, check=True).stdout
+    page_height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', boxes).group(1))
+    top_of_note = min(float(y) for y in re.findall(r'yMin="([\d.]+)"[^>]*>Source</word>', boxes))
+    assert top_of_note > 0.75 * page_height  # at the foot of the page, not after the text

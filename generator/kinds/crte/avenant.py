@@ -15,7 +15,7 @@ from ...amend import Change, TreeEditor, Version
 from ...errors import Problems
 from ...french import montant, numero_article
 from ...prose import markdown_escape
-from ...schema import Prose
+from ...schema import Engagement, Prose
 from ...validate import french_message, model_of
 from ..common import split_article
 from .compute import CRTECalcule
@@ -263,8 +263,9 @@ def _where_in_article(text: str, words: str, numero: int | str) -> str:
 
 
 def _replacement(old: str, new: str) -> str:
-    """Return « le montant : « X » est remplacé par : « Y » », « le mot : … » or « les mots : … »."""
-    if _AMOUNT.fullmatch(old.strip()) and _AMOUNT.fullmatch(new.strip()):
+    """Return « le montant : « X » est remplacé par : « Y » », « le mot : … » or « les mots : … »; a financial
+    commitment (`Engagement`) is a new amount, in words and in figures."""
+    if _AMOUNT.fullmatch(old.strip()) and (isinstance(new, Engagement) or _AMOUNT.fullmatch(new.strip())):
         return f"le montant : « {old} » est remplacé par : « {new} »"
     if " " not in old.strip() and " " not in new.strip():
         return f"le mot : « {old} » est remplacé par le mot : « {new} »"
