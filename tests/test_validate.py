@@ -346,3 +346,15 @@ def test_a_violation_inside_a_validated_branch_points_at_its_own_line(tmp_path):
 def test_a_file_holding_only_null_is_not_empty_but_not_a_set_of_fields(tmp_path):
     assert messages_for(tmp_path, "null\n") == [
         "essai.yaml, ligne 1, colonne 1 : ensemble de champs attendu (des lignes « champ: valeur »)"]
+
+
+def test_one_error_of_a_value_set_elsewhere_is_told_in_french():
+    # what an avenant sets is validated outside a file: each of pydantic's errors is told on its own
+    from pydantic import ValidationError
+
+    from generator.validate import french_message
+
+    with pytest.raises(ValidationError) as raised:
+        Essai.model_validate({"partenaire": {"nom": "Etat", "montnat": 5}, "rang": 0})
+    assert [french_message(error, Essai) for error in raised.value.errors()] == [
+        "champ inconnu « montnat » — vouliez-vous dire « montant » ?", "valeur trop petite : au moins 1"]
