@@ -358,3 +358,10 @@ def test_one_error_of_a_value_set_elsewhere_is_told_in_french():
         Essai.model_validate({"partenaire": {"nom": "Etat", "montnat": 5}, "rang": 0})
     assert [french_message(error, Essai) for error in raised.value.errors()] == [
         "champ inconnu « montnat » — vouliez-vous dire « montant » ?", "valeur trop petite : au moins 1"]
+
+
+@pytest.mark.parametrize("written", ["1e3", "1:30", "0o17", ".inf"])
+def test_an_integer_in_another_notation_is_refused_as_typed(tmp_path, written):
+    # YAML 1.1 reads « 1:30 » as 90 and « 0o17 » as 15: Paraphe keeps what was typed and refuses it
+    assert messages_for(tmp_path, f"entier: {written}\n") == [
+        f"essai.yaml, ligne 1, colonne 9 : nombre entier attendu, écrit en chiffres décimaux (pas « {written} »)"]
