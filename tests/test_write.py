@@ -427,3 +427,30 @@ def test_an_output_path_naming_the_parent_folder_is_refused_with_its_place(tmp_p
         assert str(problem) == (f"{path} : chemin de sortie hors du dossier du contrat {folder} : "
                                 "rien n'a été écrit")
     check_inside(folder / "contrat.docx", folder)   # inside: nothing raised
+
+
+# --- Issue 27, third pass: survivors of the full run on the merged write.py ----------------------------------
+
+@pytest.mark.parametrize("name, problem", [
+    ("", "nom de contrat vide"),
+    (".", "« . » n'est pas un nom de contrat (un seul nom de dossier, sans chemin)"),
+    ("..", "« .. » n'est pas un nom de contrat (un seul nom de dossier, sans chemin)"),
+    ("crte/avenants", "« crte/avenants » n'est pas un nom de contrat : un seul nom de dossier, sans « / » ni « \\ »"),
+    ("crte\\avenants", "« crte\\avenants » n'est pas un nom de contrat : un seul nom de dossier, sans « / » ni « \\ »"),
+    ("a\x00b", "le nom de contrat contient un caractère de contrôle"),
+    ("a\x1fb", "le nom de contrat contient un caractère de contrôle"),
+    ("a\tb", "le nom de contrat contient un caractère de contrôle"),
+    ("a\x7fb", "le nom de contrat contient un caractère de contrôle"),
+    (".cache", "« .cache » n'est pas un nom de contrat : il ne peut pas commencer par un point"),
+    ("x" * 201, "nom de contrat trop long (200 caractères au plus)"),
+    # one folder's name: spaces (32, the first character that is not a control), accents, a dot inside, « ~ » (126)
+    ("Contrat 2024", None), ("été", None), ("crte.v2", None), ("a~b", None), ("x" * 200, None),
+])
+def test_why_a_name_is_not_a_contract_name_is_told_in_french(name, problem):
+    assert contract_name_problem(name) == problem
+    if problem is None:
+        assert check_contract_name(name) == name
+    else:
+        with pytest.raises(ContractNameError) as refused:
+            check_contract_name(name)
+        assert str(refused.value) == problem
