@@ -454,3 +454,21 @@ def test_why_a_name_is_not_a_contract_name_is_told_in_french(name, problem):
         with pytest.raises(ContractNameError) as refused:
             check_contract_name(name)
         assert str(refused.value) == problem
+
+
+@pytest.mark.parametrize("content, problem, inputs", [
+    (None, None, None),                                                     # no manifest yet: nothing to say
+    (b'{"inputs": "i", "outputs": {}}', None, "i"),
+    (b'{"inputs": "i"}', None, "i"),                                        # no output recorded yet
+    (b'{"inputs": 5, "outputs": {}}', None, None),                          # inputs that are not a fingerprint
+    (b"{not json", f"{MANIFEST_NAME} illisible, ignoré (JSONDecodeError)", None),
+    (b'{"inputs": "\xe9"}', f"{MANIFEST_NAME} illisible, ignoré (UnicodeDecodeError)", None),  # Latin-1, not UTF-8
+    (b'["outputs"]', f"{MANIFEST_NAME} invalide, ignoré", None),
+    (b'{"inputs": "i", "outputs": ["contrat.docx"]}', f"{MANIFEST_NAME} invalide, ignoré", None),
+    (b'{"inputs": "i", "outputs": {"contrat.docx": "0000"}}', f"{MANIFEST_NAME} invalide, ignoré", None),
+])
+def test_a_manifest_that_cannot_be_used_says_why_and_counts_as_absent(tmp_path, content, problem, inputs):
+    if content is not None:
+        (tmp_path / MANIFEST_NAME).write_bytes(content)
+    manifest = Manifest(tmp_path)
+    assert (manifest.problem, manifest.inputs, manifest.entries) == (problem, inputs, {})
