@@ -570,3 +570,15 @@ def test_a_write_error_is_told_at_the_path_of_the_step_that_failed(tmp_path, mon
     # the last step, noting what the files look like on disk: the manifest
     assert problems_when("generator.write.Manifest.commit", _failing(errno.EIO)) == [
         f"{folder / MANIFEST_NAME} : écriture impossible : erreur d'entrée-sortie du disque" + tail]
+
+
+def test_the_contract_folder_itself_is_no_output_path(tmp_path, monkeypatch):
+    from generator.write import check_inside
+    folder = tmp_path / "essai"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    for path, within in ((folder, folder), (Path("."), Path("."))):  # « . » has no name; its parent is itself
+        with pytest.raises(WriteFailed) as refused:
+            check_inside(path, within)
+        assert [str(p) for p in refused.value.problems] == [
+            f"{path} : chemin de sortie hors du dossier du contrat {within} : rien n'a été écrit"]
