@@ -120,9 +120,7 @@ def validate_source(source: SourceFile, model: type[M], problems: Problems) -> M
             path = _located_path(tuple(error["loc"]))
             if error["type"] == "extra_forbidden":
                 location = source.key_location(path)
-            elif error["type"] == "missing":  # where the mapping that lacks the field starts
-                location = source.location(path[:-1])
-            else:
+            else:  # a missing field: where the mapping that lacks it starts, its nearest enclosing value
                 location = source.location(path)
             problems.add(location, _french_message(error, model))
         return None

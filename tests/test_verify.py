@@ -273,3 +273,13 @@ def test_an_amount_not_known_yet_in_an_echeancier_is_a_warning_at_its_cell(tmp_p
             for p in unknown_amounts(prepared.tree)] == [
         ("velo.yaml", 16, 16, "montant pas encore connu : « A évaluer » (compté dans aucun total)", True),
         ("velo.yaml", 37, 13, "montant pas encore connu : « Pour mémoire » (compté dans aucun total)", True)]
+
+
+def test_a_sentence_of_an_avenant_is_read_across_a_comment_line():
+    problems = Problems()
+    text = "expose: >\n  voir l'article\n  # à confirmer\n  9 du présent contrat\n"
+    check_avenant_references(SourceFile(Path("avenants/3.yaml"), "avenants/3.yaml", text), 3,
+                             {"articles": IN_FORCE, "fiches": set()}, problems)
+    assert [str(p) for p in problems] == [
+        "avenants/3.yaml, ligne 2, colonne 10 : avenant n° 3 : renvoi à l'article 9, qui n'existe pas (le contrat en "
+        "compte 6)"]
