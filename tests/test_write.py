@@ -525,8 +525,9 @@ def test_atomic_write_makes_every_missing_folder(tmp_path):
 
 def test_a_contract_folder_whose_name_ends_with_a_space_is_written_into(tmp_path):
     folder = tmp_path / "Contrat 2024 "   # a folder's name may end with a space
-    report = write_outputs(outputs(folder, **{"contrat.docx": b"v1"}), folder)
-    assert report.written == [folder / "contrat.docx"] and (folder / "contrat.docx").read_bytes() == b"v1"
+    written = [folder / "contrat.docx", folder / "avenant-01" / "avenant.docx"]
+    report = write_outputs([Output(path, b"v1", "s" * 64) for path in written], folder)
+    assert report.written == written and [path.read_bytes() for path in written] == [b"v1", b"v1"]
 
 
 def _failing(exc_errno):
