@@ -45,13 +45,13 @@ def montant(value: Decimal | int) -> str:
 
 def nombre(value: Decimal | int, decimales: int = 0) -> str:
     """Return a quantity grouped by three: « 241 934 », « 32,5 » (never use it for years or article numbers)."""
-    pattern = "#,##0" + ("." + "0" * decimales if decimales else "")
+    pattern = "#,##0." + "0" * decimales  # « #,##0. » prints no decimal separator, as « #,##0 »
     return format_decimal(Decimal(value), format=pattern, locale=LOCALE)
 
 
 def pourcentage(value: Decimal | float, decimales: int = 1) -> str:
     """Return a ratio as a French percentage: 0.134 → « 13,4 % »."""
-    pattern = "#,##0" + ("." + "#" * decimales if decimales else "")
+    pattern = "#,##0." + "#" * decimales
     return format_decimal(Decimal(str(value)) * 100, format=pattern, locale=LOCALE) + NBSP + "%"
 
 
@@ -158,7 +158,7 @@ _CONVENU = re.compile(r"(il\s+est\s+)?convenu\s+(et\s+arrêté\s+)?ce\s+qui\s+su
 
 def finit_par_convenu(text: str) -> bool:
     """Tell whether prose ends with « Il est convenu ce qui suit : » (then a template does not print it again)."""
-    plain = re.sub(r"[*_\u00a0\u202f]", " ", str(text)).strip()
+    plain = re.sub(r"[*_]", " ", str(text)).strip()  # emphasis marks; `\s` matches no-break spaces too
     return bool(_CONVENU.search(plain))
 
 

@@ -70,7 +70,7 @@ def _french_message(error: dict[str, Any], model: type[BaseModel]) -> str:
     if kind == "extra_forbidden":
         name = str(loc[-1])
         known = _field_names(model, loc[:-1])
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(name, known)  # the closest first
         hint = f" — vouliez-vous dire « {close[0]} » ?" if close else (
             f" (champs possibles : {', '.join(known)})" if known else "")
         return f"champ inconnu « {name} »{hint}"
@@ -82,13 +82,13 @@ def _french_message(error: dict[str, Any], model: type[BaseModel]) -> str:
                                str(error["ctx"]["expected"]))
         return f"valeur non permise : {expected.replace('» or «', '» ou «')} attendu"
     if kind == "greater_than_equal":
-        return f"valeur trop petite : au moins {error.get('ctx', {}).get('ge')}"
+        return f"valeur trop petite : au moins {error['ctx']['ge']}"
     if kind == "missing" and loc and isinstance(loc[-1], str):
         return f"champ obligatoire manquant : « {loc[-1]} »"
     value = error.get("input")
     if kind.startswith("date") and isinstance(value, str) and _DATE_TEXT.match(value):
         return f"date impossible « {value} » : ce jour n'existe pas (format AAAA-MM-JJ)"
-    if kind in ("int_parsing", "int_type", "int_from_float") and isinstance(value, NombreEcrit):
+    if kind == "int_parsing" and isinstance(value, NombreEcrit):  # a text: never int_type nor int_from_float
         return f"nombre entier attendu, écrit en chiffres décimaux (pas « {value} »)"
     return _MESSAGES.get(kind, f"valeur incorrecte ({error['msg']})")
 
@@ -124,9 +124,7 @@ def validate_source(source: SourceFile, model: type[M], problems: Problems) -> M
             path = _located_path(tuple(error["loc"]))
             if error["type"] == "extra_forbidden":
                 location = source.key_location(path)
-            elif error["type"] == "missing":  # where the mapping that lacks the field starts
-                location = source.location(path[:-1])
-            else:
+            else:  # a missing field: where the mapping that lacks it starts, its nearest enclosing value
                 location = source.location(path)
             problems.add(location, _french_message(error, model))
         return None

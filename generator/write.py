@@ -111,7 +111,7 @@ def _inside(path: Path, folder: Path) -> bool:
 
 def check_inside(path: Path, folder: Path) -> None:
     """Raise WriteFailed unless `path` (its folder's links followed) lies in `folder`, below it."""
-    if path.name in ("", ".", "..") or not _inside(path.parent, folder):
+    if path.name in ("", "..") or not _inside(path.parent, folder):  # pathlib never names a path « . »
         raise WriteFailed([Problem(Location(display_path(path)),
                                    f"chemin de sortie hors du dossier du contrat {display_path(folder)} : "
                                    "rien n'a été écrit")])

@@ -472,3 +472,10 @@ def test_a_title_in_capitals_reads_in_lower_case_within_a_sentence():
     assert french.en_phrase("CONTRAT DE RELANCE ET DE TRANSITION ÉCOLOGIQUE") == (
         "contrat de relance et de transition écologique")
     assert french.en_phrase("Contrat de ville de Lens") == "Contrat de ville de Lens"
+
+
+def test_il_est_convenu_is_recognised_whatever_its_spaces():
+    # a narrow no-break space before « : » (as typography puts it), no-break spaces between the words
+    assert french.finit_par_convenu("Il\u00a0est\u00a0convenu ce qui suit\u202f:")
+    assert french.finit_par_convenu("_Il est convenu ce qui suit_\u00a0:\u00a0")
+    assert not french.finit_par_convenu("Il est convenu ce qui suit\u00a0: rien.")

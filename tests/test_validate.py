@@ -348,6 +348,25 @@ def test_a_file_holding_only_null_is_not_empty_but_not_a_set_of_fields(tmp_path)
         "essai.yaml, ligne 1, colonne 1 : ensemble de champs attendu (des lignes « champ: valeur »)"]
 
 
+def test_one_error_of_a_value_set_elsewhere_is_told_in_french():
+    # what an avenant sets is validated outside a file: each of pydantic's errors is told on its own
+    from pydantic import ValidationError
+
+    from generator.validate import french_message
+
+    with pytest.raises(ValidationError) as raised:
+        Essai.model_validate({"partenaire": {"nom": "Etat", "montnat": 5}, "rang": 0})
+    assert [french_message(error, Essai) for error in raised.value.errors()] == [
+        "champ inconnu « montnat » — vouliez-vous dire « montant » ?", "valeur trop petite : au moins 1"]
+
+
+@pytest.mark.parametrize("written", ["1e3", "1:30", "0o17", ".inf"])
+def test_an_integer_in_another_notation_is_refused_as_typed(tmp_path, written):
+    # YAML 1.1 reads « 1:30 » as 90 and « 0o17 » as 15: Paraphe keeps what was typed and refuses it
+    assert messages_for(tmp_path, f"entier: {written}\n") == [
+        f"essai.yaml, ligne 1, colonne 9 : nombre entier attendu, écrit en chiffres décimaux (pas « {written} »)"]
+
+
 # --- What the schema marks, found in data that breaks it (issue 19: every mistake at once) ---------------------
 
 from pathlib import Path  # noqa: E402

@@ -211,3 +211,75 @@ def test_amounts_not_known_yet_are_counted_and_listed_with_their_place(tmp_path,
     assert [(p.location.path.rsplit("/", 1)[-1], p.location.line, p.message) for p in found] == [
         ("emploi.yaml", 15, "montant pas encore connu : « A évaluer » (compté dans aucun total)"),
         ("emploi.yaml", 51, "montant pas encore connu : « Pour mémoire » (compté dans aucun total)")]
+
+
+# --- Issue 27, third pass: survivors of the full run on the merged verify.py ---------------------------------
+
+from generator.verify import _iter_markers, check_avenant_references  # noqa: E402
+
+AVENANT_2 = ("# voir l'article 9 (un exemple laissé en commentaire)\n"
+             "objet: >\n"
+             "  Le comité de l'article 4 et la fiche 2.2\n"
+             "  # l'article 8 non plus\n"
+             "expose: voir l'article 9 et la fiche 2.4 # la fin de la ligne compte\n")
+
+
+def test_an_avenants_own_words_are_checked_where_they_stand_and_its_comments_left_out():
+    # columns counted by hand: line 3 « article » at 18, « fiche » at 34; line 5 « article » at 16, « fiche » at 32
+    problems = Problems()
+    numbers = {"articles": IN_FORCE, "fiches": {"2.1", "2.3"}, "deleted_articles": {4: 1},
+               "deleted_fiches": {"2.2": 1}}
+    check_avenant_references(SourceFile(Path("avenants/2.yaml"), "avenants/2.yaml", AVENANT_2), 2, numbers, problems)
+    assert [str(p) for p in problems] == [
+        "avenants/2.yaml, ligne 3, colonne 18 : avenant n° 2 : renvoi à l'article 4, supprimé par l'avenant n° 1",
+        "avenants/2.yaml, ligne 5, colonne 16 : avenant n° 2 : renvoi à l'article 9, qui n'existe pas "
+        "(le contrat en compte 6)",
+        "avenants/2.yaml, ligne 3, colonne 34 : avenant n° 2 : renvoi à la fiche 2.2, supprimée par l'avenant n° 1",
+        "avenants/2.yaml, ligne 5, colonne 32 : avenant n° 2 : renvoi à la fiche 2.4, qui n'existe pas",
+    ]
+    assert not any(p.is_warning for p in problems)  # a reference to nothing stops the build
+
+
+def test_a_reference_to_what_an_avenant_deleted_is_told_where_it_stands():
+    problems = Problems()
+    check_references({"a.md": SourceFile(Path("a.md"), "a.md", "Texte.\nVoir l'article 4 et la fiche 2.2.")},
+                     IN_FORCE, {"2.1"}, problems, deleted_articles={4: 1}, deleted_fiches={"2.2": 3})
+    assert [str(p) for p in problems] == [
+        "a.md, ligne 2, colonne 8 : renvoi à l'article 4, supprimé par l'avenant n° 1",
+        "a.md, ligne 2, colonne 24 : renvoi à la fiche 2.2, supprimée par l'avenant n° 3"]
+
+
+def test_markers_are_found_in_lists_and_mappings_with_their_path():
+    evaluer, memoire = Marqueur("A évaluer"), Marqueur("Pour mémoire")
+    value = {"depenses": [Decimal(1), evaluer], "echeancier": {2021: Decimal(5), 2022: memoire}, "vide": None}
+    assert list(_iter_markers(value, ("fiche",))) == [(("fiche", "depenses", 1), evaluer),
+                                                       (("fiche", "echeancier", 2022), memoire)]
+
+
+def test_an_amount_not_known_yet_in_an_echeancier_is_a_warning_at_its_cell(tmp_path, contract_files):
+    from generator.pipeline import read_and_compute
+    from generator.verify import unknown_amounts
+
+    from .conftest import write_contract
+    from .kinds.test_crte import VELO
+
+    # line 16 « montant: 3345 » of the fiche, line 37 « 2023: 1000 » of its échéancier (counted by hand)
+    velo = VELO.replace("      montant: 3345\n", "      montant: A évaluer\n")
+    velo = velo.replace("      2023: 1000\n", "      2023: Pour mémoire\n")
+    contract_files["fiches/velo.yaml"] = velo
+    prepared = read_and_compute(write_contract(tmp_path / "c", contract_files))
+    assert not prepared.problems.errors
+    assert [(p.location.path.rsplit("/", 1)[-1], p.location.line, p.location.column, p.message, p.is_warning)
+            for p in unknown_amounts(prepared.tree)] == [
+        ("velo.yaml", 16, 16, "montant pas encore connu : « A évaluer » (compté dans aucun total)", True),
+        ("velo.yaml", 37, 13, "montant pas encore connu : « Pour mémoire » (compté dans aucun total)", True)]
+
+
+def test_a_sentence_of_an_avenant_is_read_across_a_comment_line():
+    problems = Problems()
+    text = "expose: >\n  voir l'article\n  # à confirmer\n  9 du présent contrat\n"
+    check_avenant_references(SourceFile(Path("avenants/3.yaml"), "avenants/3.yaml", text), 3,
+                             {"articles": IN_FORCE, "fiches": set()}, problems)
+    assert [str(p) for p in problems] == [
+        "avenants/3.yaml, ligne 2, colonne 10 : avenant n° 3 : renvoi à l'article 9, qui n'existe pas (le contrat en "
+        "compte 6)"]

@@ -427,3 +427,171 @@ def test_an_output_path_naming_the_parent_folder_is_refused_with_its_place(tmp_p
         assert str(problem) == (f"{path} : chemin de sortie hors du dossier du contrat {folder} : "
                                 "rien n'a été écrit")
     check_inside(folder / "contrat.docx", folder)   # inside: nothing raised
+
+
+# --- Issue 27, third pass: survivors of the full run on the merged write.py ----------------------------------
+
+@pytest.mark.parametrize("name, problem", [
+    ("", "nom de contrat vide"),
+    (".", "« . » n'est pas un nom de contrat (un seul nom de dossier, sans chemin)"),
+    ("..", "« .. » n'est pas un nom de contrat (un seul nom de dossier, sans chemin)"),
+    ("crte/avenants", "« crte/avenants » n'est pas un nom de contrat : un seul nom de dossier, sans « / » ni « \\ »"),
+    ("crte\\avenants", "« crte\\avenants » n'est pas un nom de contrat : un seul nom de dossier, sans « / » ni « \\ »"),
+    ("a\x00b", "le nom de contrat contient un caractère de contrôle"),
+    ("a\x1fb", "le nom de contrat contient un caractère de contrôle"),
+    ("a\tb", "le nom de contrat contient un caractère de contrôle"),
+    ("a\x7fb", "le nom de contrat contient un caractère de contrôle"),
+    (".cache", "« .cache » n'est pas un nom de contrat : il ne peut pas commencer par un point"),
+    ("x" * 201, "nom de contrat trop long (200 caractères au plus)"),
+    # one folder's name: spaces (32, the first character that is not a control), accents, a dot inside, « ~ » (126)
+    ("Contrat 2024", None), ("été", None), ("crte.v2", None), ("a~b", None), ("x" * 200, None),
+])
+def test_why_a_name_is_not_a_contract_name_is_told_in_french(name, problem):
+    assert contract_name_problem(name) == problem
+    if problem is None:
+        assert check_contract_name(name) == name
+    else:
+        with pytest.raises(ContractNameError) as refused:
+            check_contract_name(name)
+        assert str(refused.value) == problem
+
+
+_SHAPE = "n'a pas la forme attendue (un objet JSON dont « outputs » donne un objet par document)"
+
+
+@pytest.mark.parametrize("content, problem, inputs", [
+    (None, None, None),                                                     # no manifest yet: nothing to say
+    (b'{"inputs": "i", "outputs": {}}', None, "i"),
+    (b'{"inputs": "i"}', None, "i"),                                        # no output recorded yet
+    (b'{"inputs": 5, "outputs": {}}', None, None),                          # inputs that are not a fingerprint
+    (b"{not json", (1, 2, "n'est pas du JSON valide"), None),
+    (b'{"inputs": "\xe9"}', (None, None, "n'est pas enregistré en UTF-8 (octet 0xE9 illisible)"), None),  # Latin-1
+    (b'["outputs"]', (None, None, _SHAPE), None),
+    (b'{"inputs": "i", "outputs": ["contrat.docx"]}', (None, None, _SHAPE), None),
+    (b'{"inputs": "i", "outputs": {"contrat.docx": "0000"}}', (None, None, _SHAPE), None),
+])
+def test_a_manifest_that_cannot_be_used_says_why_and_counts_as_absent(tmp_path, content, problem, inputs):
+    if content is not None:
+        (tmp_path / MANIFEST_NAME).write_bytes(content)
+    manifest = Manifest(tmp_path)
+    if problem is None:
+        assert manifest.problem is None
+    else:
+        line, column, reason = problem
+        assert manifest.problem.is_warning
+        assert (manifest.problem.location.line, manifest.problem.location.column) == (line, column)
+        assert manifest.problem.message == (
+            f"registre des documents écrits {reason} : il est ignoré, les documents déjà présents sont conservés à "
+            "part comme s'ils avaient été modifiés à la main, et il est écrit à neuf")
+    assert (manifest.inputs, manifest.entries) == (inputs, {})
+
+
+def test_a_contract_folder_that_is_a_link_leaving_the_output_folder_is_refused_at_its_place(tmp_path):
+    (tmp_path / "ailleurs").mkdir()
+    (tmp_path / "out").mkdir()
+    folder = tmp_path / "out" / "lien"
+    folder.symlink_to(tmp_path / "ailleurs")
+    with pytest.raises(WriteFailed) as refused:
+        write_outputs(outputs(folder, **{"contrat.docx": b"v1"}), folder)
+    assert [str(p) for p in refused.value.problems] == [
+        f"{folder} : le dossier du contrat est un lien qui sort du dossier de sortie : rien n'a été écrit"]
+    with pytest.raises(WriteFailed) as refused:
+        write_outputs([], tmp_path / "out" / ".cache")
+    assert [str(p) for p in refused.value.problems] == [
+        f"{tmp_path / 'out' / '.cache'} : « .cache » n'est pas un nom de contrat : il ne peut pas commencer par un "
+        f"point"]
+
+
+def test_a_build_that_waited_too_long_for_the_lock_says_so_at_the_folder(tmp_path):
+    folder = tmp_path / "essai"
+    folder.mkdir()
+    other_build = FileLock(folder / LOCK_NAME)
+    other_build.acquire()
+    waited = []
+    try:
+        with pytest.raises(WriteFailed) as refused:
+            write_outputs(outputs(folder, **{"contrat.docx": b"v1"}), folder, on_wait=waited.append,
+                          lock_timeout=0.6)
+    finally:
+        other_build.release()
+    assert waited == [folder]
+    assert [str(p) for p in refused.value.problems] == [  # 0.6 s, rounded to the second
+        f"{folder} : une autre construction écrit dans ce dossier depuis plus de 1 s : ce contrat n'a pas été écrit"]
+    assert not (folder / "contrat.docx").exists()
+
+
+def test_a_contract_folder_that_cannot_be_made_is_told_at_its_place(tmp_path):
+    (tmp_path / "out").write_bytes(b"a file where the output folder should be")
+    folder = tmp_path / "out" / "essai"
+    with pytest.raises(WriteFailed) as refused:
+        write_outputs(outputs(folder, **{"contrat.docx": b"v1"}), folder)
+    assert [str(p) for p in refused.value.problems] == [
+        f"{folder} : écriture impossible : un fichier se trouve à la place d'un dossier du chemin ; rien n'a été "
+        f"écrit à moitié"]
+
+
+def test_atomic_write_makes_every_missing_folder(tmp_path):
+    atomic_write(tmp_path / "a" / "b" / "c" / "contrat.docx", b"data")
+    assert (tmp_path / "a" / "b" / "c" / "contrat.docx").read_bytes() == b"data"
+
+
+def test_a_contract_folder_whose_name_ends_with_a_space_is_written_into(tmp_path):
+    folder = tmp_path / "Contrat 2024 "   # a folder's name may end with a space
+    written = [folder / "contrat.docx", folder / "avenant-01" / "avenant.docx"]
+    report = write_outputs([Output(path, b"v1", "s" * 64) for path in written], folder)
+    assert report.written == written and [path.read_bytes() for path in written] == [b"v1", b"v1"]
+
+
+def _failing(exc_errno):
+    def fail(*args, **kwargs):
+        raise OSError(exc_errno, os.strerror(exc_errno))
+    return fail
+
+
+def test_a_write_error_is_told_at_the_path_of_the_step_that_failed(tmp_path, monkeypatch):
+    import generator.write as write
+    folder = tmp_path / "essai"
+    write_outputs(outputs(folder, **{"contrat.docx": b"v1", "annexe.docx": b"a1"}), folder)
+    (folder / "annexe.docx").write_bytes(b"edited by hand")
+    tail = " ; rien n'a été écrit à moitié"
+
+    def problems_when(target, failure):
+        with monkeypatch.context() as patched:
+            patched.setattr(target, failure)
+            with pytest.raises(WriteFailed) as refused:
+                write_outputs(outputs(folder, **{"contrat.docx": b"v2", "annexe.docx": b"a2"}), folder)
+        return [str(p) for p in refused.value.problems]
+
+    # cleaning the folder before anything: the folder
+    assert problems_when("generator.write.remove_stale_temporaries", _failing(errno.EIO)) == [
+        f"{folder} : écriture impossible : erreur d'entrée-sortie du disque" + tail]
+    # keeping the hand-edited annexe aside: the annexe
+    assert problems_when("generator.write.os.replace", _failing(errno.EROFS)) == [
+        f"{folder / 'annexe.docx'} : écriture impossible : le disque ou le dossier est en lecture seule" + tail]
+    # saving the manifest with the new hashes: the manifest
+    assert problems_when("generator.write.Manifest.save", _failing(errno.ENOSPC)) == [
+        f"{folder / MANIFEST_NAME} : écriture impossible : le disque est plein" + tail]
+    # writing the second output: that output (the first one is written)
+    real_write = write.atomic_write
+
+    def failing_on_the_annexe(dest_path, data):
+        if dest_path.name == "annexe.docx":
+            raise OSError(errno.EDQUOT, os.strerror(errno.EDQUOT))
+        real_write(dest_path, data)
+    assert problems_when("generator.write.atomic_write", failing_on_the_annexe) == [
+        f"{folder / 'annexe.docx'} : écriture impossible : le quota de disque est atteint" + tail]
+    # the last step, noting what the files look like on disk: the manifest
+    assert problems_when("generator.write.Manifest.commit", _failing(errno.EIO)) == [
+        f"{folder / MANIFEST_NAME} : écriture impossible : erreur d'entrée-sortie du disque" + tail]
+
+
+def test_the_contract_folder_itself_is_no_output_path(tmp_path, monkeypatch):
+    from generator.write import check_inside
+    folder = tmp_path / "essai"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    for path, within in ((folder, folder), (Path("."), Path("."))):  # « . » has no name; its parent is itself
+        with pytest.raises(WriteFailed) as refused:
+            check_inside(path, within)
+        assert [str(p) for p in refused.value.problems] == [
+            f"{path} : chemin de sortie hors du dossier du contrat {within} : rien n'a été écrit"]
