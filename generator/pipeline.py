@@ -11,6 +11,7 @@ import asyncio
 import functools
 import hashlib
 import itertools
+import os
 import re
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, CancelledError, Executor, wait
 from dataclasses import dataclass, field
@@ -477,14 +478,20 @@ def _finish(result: ContractResult, output_dir: Path, force: bool, report: Build
         report.built.append(slug)
 
 
-def _convert_batch(waiting: list[ContractResult]) -> None:
-    """Add the PDF/A and ODT versions to the contracts that ask for them: one LibreOffice process per format
-    and layout pass for the whole batch. The documents are laid out first (`render_office.paginate`): their
+def _convert_batch(waiting: list[ContractResult], output_dir: Path) -> None:
+    """Add the PDF/A and ODT versions to the contracts that ask for them, converted by LibreOffice processes kept
+    warm for the batch, one per core (`render_office.OfficePool`; one `soffice --convert-to` process per format
+    and layout pass where UNO is missing). The documents are laid out first (`render_office.paginate`): their
     .docx get the page numbers of their sommaire and their page count, and the ODT is made from that .docx. Each
     PDF gets a signature field in each signatory's block, and is checked to be the PDF/A it says it is. A
-    conversion that fails fails the contracts it concerns."""
+    conversion that fails fails the contracts it concerns.
+
+    A rendered .docx converted before whose laid-out .docx, PDF and ODT are still on disk as they were made is
+    not converted again (`render_office.ConversionRecords`)."""
+    from contextlib import nullcontext
+
     from .pdfa import pdfa_problems
-    from .render_office import convert, paginate
+    from .render_office import ConversionRecords, OfficePool, convert, paginate
     from .render_signature import add_signature_fields
 
     def fail(results: list[ContractResult], exc: Exception) -> None:
@@ -494,38 +501,73 @@ def _convert_batch(waiting: list[ContractResult]) -> None:
             else:  # an exception nobody expected: the contracts concerned fail, the others are written
                 result.errors, result.outputs = [unexpected_problem(result.root, exc)], []
 
+    def wanted(result: ContractResult) -> set[str]:
+        return {"docx", "pdf", "odt"} & set(result.formats)
+
+    def replace(result: ContractResult, output: Output, data: bytes) -> Output:
+        updated = Output(output.dest_path, data, output.sources_hash, output.signatories)
+        result.outputs[result.outputs.index(output)] = updated
+        return updated
+
     concerned = [r for r in waiting if r.outputs]
     sources = {str(o.dest_path): (r, o) for r in concerned for o in r.outputs if o.dest_path.suffix == ".docx"}
+    records = ConversionRecords(output_dir)
+    rendered = {name: o.data for name, (_, o) in sources.items()}  # the keys of the records
+    for name, (result, output) in list(sources.items()):
+        found = records.reuse(output.data, output.dest_path, wanted(result))
+        if found is None:
+            continue
+        del sources[name]
+        if "docx" in found:
+            output = replace(result, output, found["docx"])
+        result.outputs += [Output(output.dest_path.with_suffix(f".{suffix}"), found[suffix], output.sources_hash)
+                           for suffix in ("pdf", "odt") if suffix in found]
+    if not sources:
+        return
+    made: dict[str, dict[str, bytes]] = {name: {} for name in sources}
     try:
-        laid_out = paginate({name: o.data for name, (_, o) in sources.items()})
+        pool = OfficePool(min(len(sources), os.cpu_count() or 1)) if OfficePool.available() else None
     except Exception as exc:  # noqa: BLE001 - see fail()
         fail(concerned, exc)
         return
-    for name, paginated in laid_out.items():
-        result, output = sources[name]
-        numbered = Output(output.dest_path, paginated.docx, output.sources_hash, output.signatories)
-        result.outputs[result.outputs.index(output)] = numbered
-        sources[name] = (result, numbered)
-        if "pdf" not in result.formats:
-            continue
-        dest, data = output.dest_path.with_suffix(".pdf"), paginated.pdf
-        if output.signatories:
-            data = add_signature_fields(data, list(output.signatories))
-        flaws = pdfa_problems(data)  # what is signed and archived must be the PDF/A it says it is
-        if flaws:  # not written: the contract fails, naming the file and what is wrong with it
-            result.errors = [*result.errors, *(Problem(Location(display_path(dest)), flaw) for flaw in flaws)]
-            continue
-        result.outputs.append(Output(dest, data, output.sources_hash))
-    concerned = [r for r in concerned if "odt" in r.formats and r.outputs]
-    odt_sources = {name: (r, o) for name, (r, o) in sources.items() if "odt" in r.formats}
-    try:
-        results = convert({name: o.data for name, (_, o) in odt_sources.items()}, "odt")
-    except Exception as exc:  # noqa: BLE001 - see fail()
-        fail(concerned, exc)
-        return
+    with pool if pool is not None else nullcontext():
+        concerned = [r for r in concerned if any(r is source[0] for source in sources.values())]
+        try:
+            laid_out = paginate({name: o.data for name, (_, o) in sources.items()}, pool=pool)
+        except Exception as exc:  # noqa: BLE001 - see fail()
+            fail(concerned, exc)
+            return
+        for name, paginated in laid_out.items():
+            result, output = sources[name]
+            sources[name] = (result, replace(result, output, paginated.docx))
+            made[name]["docx"] = paginated.docx
+            if "pdf" not in result.formats:
+                continue
+            dest, data = output.dest_path.with_suffix(".pdf"), paginated.pdf
+            if output.signatories:
+                data = add_signature_fields(data, list(output.signatories))
+            flaws = pdfa_problems(data)  # what is signed and archived must be the PDF/A it says it is
+            if flaws:  # not written: the contract fails, naming the file and what is wrong with it
+                result.errors = [*result.errors, *(Problem(Location(display_path(dest)), flaw) for flaw in flaws)]
+                continue
+            result.outputs.append(Output(dest, data, output.sources_hash))
+            made[name]["pdf"] = data
+        concerned = [r for r in concerned if "odt" in r.formats and r.outputs]
+        odt_sources = {name: (r, o) for name, (r, o) in sources.items() if "odt" in r.formats}
+        try:
+            results = convert({name: o.data for name, (_, o) in odt_sources.items()}, "odt", pool=pool)
+        except Exception as exc:  # noqa: BLE001 - see fail()
+            fail(concerned, exc)
+            return
     for name, data in results.items():
         result, output = odt_sources[name]
         result.outputs.append(Output(output.dest_path.with_suffix(".odt"), data, output.sources_hash))
+        made[name]["odt"] = data
+    for name, files in made.items():
+        result = sources[name][0]
+        if not result.errors and wanted(result) <= set(files):
+            records.remember(rendered[name], {suffix: files[suffix] for suffix in wanted(result)})
+    records.prune()
 
 
 def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path, str | None]], window: int = 64,
@@ -684,7 +726,7 @@ def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMP
             _finish(result, output_dir, force, report, on_wait)
         if on_progress is not None:
             on_progress(result)
-    _convert_batch(waiting)
+    _convert_batch(waiting, output_dir)
     for result in waiting:
         _finish(result, output_dir, force, report, on_wait)
     return report
