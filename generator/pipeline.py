@@ -478,7 +478,7 @@ def _finish(result: ContractResult, output_dir: Path, force: bool, report: Build
         report.built.append(slug)
 
 
-def _convert_batch(waiting: list[ContractResult], output_dir: Path) -> None:
+def _convert_batch(waiting: list[ContractResult], output_dir: Path, processes: int | None = None) -> None:
     """Add the PDF/A and ODT versions to the contracts that ask for them, converted by LibreOffice processes kept
     warm for the batch, one per core (`render_office.OfficePool`; one `soffice --convert-to` process per format
     and layout pass where UNO is missing). The documents are laid out first (`render_office.paginate`): their
@@ -487,7 +487,8 @@ def _convert_batch(waiting: list[ContractResult], output_dir: Path) -> None:
     conversion that fails fails the contracts it concerns.
 
     A rendered .docx converted before whose laid-out .docx, PDF and ODT are still on disk as they were made is
-    not converted again (`render_office.ConversionRecords`)."""
+    not converted again (`render_office.ConversionRecords`). `processes`: how many LibreOffice processes at most
+    (one per core by default)."""
     from contextlib import nullcontext
 
     from .pdfa import pdfa_problems
@@ -526,7 +527,7 @@ def _convert_batch(waiting: list[ContractResult], output_dir: Path) -> None:
         return
     made: dict[str, dict[str, bytes]] = {name: {} for name in sources}
     try:
-        pool = OfficePool(min(len(sources), os.cpu_count() or 1)) if OfficePool.available() else None
+        pool = OfficePool(min(len(sources), processes or os.cpu_count() or 1)) if OfficePool.available() else None
     except Exception as exc:  # noqa: BLE001 - see fail()
         fail(concerned, exc)
         return

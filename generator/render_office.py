@@ -58,6 +58,8 @@ UNO_FILTERS = {"pdf": ("writer_pdf_Export", ["SelectPdfVersion=2", "UseTaggedPDF
 """The same export filters and options as `FILTERS`, as unoserver's converter takes them (name, « Option=value »)."""
 START_TIMEOUT = 60.0
 """Seconds a LibreOffice process has to answer on its UNO socket after its start."""
+UNO_HINT = ("UNO est introuvable pour ce Python : installez python3-uno (Debian, Ubuntu : « apt-get install -y "
+            "python3-uno ») et unoserver (« pip install unoserver »)")
 INSTALL_HINT = ("LibreOffice est introuvable : installez-le (Debian, Ubuntu : « apt-get install -y "
                 "--no-install-recommends libreoffice-writer-nogui ») ou retirez pdf et odt de --formats")
 
@@ -111,8 +113,17 @@ def convert(documents: dict[str, bytes], target: str, *, timeout: float = 600, a
                                                         f"(après {attempts} essais)") for name in missing])
 
 
-@cache
+_UNO_LOCK = threading.Lock()
+
+
 def load_uno():
+    """Return the `uno` module (see `_load_uno`), loaded once whatever the threads asking."""
+    with _UNO_LOCK:
+        return _load_uno()
+
+
+@cache
+def _load_uno():
     """Return the `uno` module of Debian's python3-uno (or of LibreOffice's own Python), or None where there is
     none this Python can load.
 
@@ -165,8 +176,7 @@ class _Office:
         self.starts = 0
 
     def start(self) -> None:
-        load_uno()
-        from unoserver.converter import UnoConverter
+        from unoserver.converter import UnoConverter  # imported once UNO is (`OfficePool`), in one thread
 
         self.starts += 1
         home = self.work / f"office-{self.index}-{self.starts}"
@@ -235,6 +245,10 @@ class OfficePool:
         soffice = find_soffice()
         if soffice is None:
             raise ConversionFailed([Problem(Location("LibreOffice"), INSTALL_HINT)])
+        if load_uno() is None:
+            raise ConversionFailed([Problem(Location("LibreOffice"), UNO_HINT)])
+        import unoserver.converter  # noqa: F401 - before the threads: imports are not to race
+
         self.processes = max(1, processes or os.cpu_count() or 1)
         self.timeout, self.attempts = timeout, attempts
         self._work = tempfile.TemporaryDirectory(prefix="paraphe-office-")
@@ -273,9 +287,10 @@ class OfficePool:
             office.stop()
         self._work.cleanup()
 
-    def convert(self, documents: dict[str, bytes], target: str) -> dict[str, bytes]:
-        """Return each .docx of `documents` (name → bytes) converted to `target`, finished (`FINISHES`); raise
-        ConversionFailed naming every document that could not be converted."""
+    def convert(self, documents: dict[str, bytes], target: str, *, finished: bool = True) -> dict[str, bytes]:
+        """Return each .docx of `documents` (name → bytes) converted to `target`, finished (`FINISHES`) unless
+        not `finished` (as LibreOffice wrote it); raise ConversionFailed naming every document that could not be
+        converted."""
         if not documents:
             return {}
         with ThreadPoolExecutor(min(self.processes, len(documents)), thread_name_prefix="libreoffice") as threads:
@@ -285,7 +300,7 @@ class OfficePool:
         if failed:
             raise ConversionFailed([Problem(Location(name), f"LibreOffice n'a pas pu le convertir en {target} "
                                                             f"(après {self.attempts} essais)") for name in failed])
-        finish = FINISHES[target]
+        finish = FINISHES[target] if finished else (lambda data: data)
         return {name: finish(data) for name, data in results.items()}
 
     def _convert_one(self, data: bytes, target: str) -> bytes | None:

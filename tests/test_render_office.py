@@ -341,3 +341,145 @@ def test_the_odt_loses_the_empty_folders_its_manifest_does_not_declare():
     assert cleaned.infolist()[0].compress_type == zipfile.ZIP_STORED
     kept = cleaned.read("META-INF/manifest.xml").decode()
     assert "Configurations2" not in kept and 'full-path="/"' in kept and 'full-path="content.xml"' in kept
+
+
+# The warm LibreOffice processes (OfficePool): the build above converts through them wherever UNO is installed.
+
+def system_has_uno() -> bool:
+    return Path("/usr/bin/python3").is_file() and subprocess.run(
+        ["/usr/bin/python3", "-c", "import uno"], capture_output=True).returncode == 0
+
+
+def with_warm_processes(test):
+    """Mark a test of the warm processes (skipped without LibreOffice, pdftotext or Debian's python3-uno)."""
+    skip = pytest.mark.skipif(not system_has_uno(), reason="python3-uno absent : apt-get install python3-uno")
+    return with_libreoffice(skip(test))
+
+
+@with_warm_processes
+def test_where_uno_is_installed_the_build_converts_through_warm_processes():
+    from generator.render_office import OfficePool
+
+    assert OfficePool.available()
+
+
+@with_warm_processes
+def test_a_warm_process_makes_the_pdf_the_command_line_makes(laid_out, tmp_path):
+    """Same text page by page, same page count, same sommaire destinations, PDF/A both."""
+    from generator.pdfa import pdfa_problems
+    from generator.render_office import OfficePool, convert, heading_pages
+
+    docx = (laid_out / "crte-lens-lievin" / "contrat.docx").read_bytes()
+    with OfficePool(1) as pool:
+        warm = convert({"contrat.docx": docx}, "pdf", pool=pool)["contrat.docx"]
+        assert pool.conversions == 1
+    command_line = convert({"contrat.docx": docx}, "pdf")["contrat.docx"]
+    (tmp_path / "warm.pdf").write_bytes(warm)
+    (tmp_path / "command-line.pdf").write_bytes(command_line)
+    pages = pdf_pages(tmp_path / "warm.pdf")
+    assert len(pages) > 40 and pages == pdf_pages(tmp_path / "command-line.pdf")
+    assert heading_pages(warm) == heading_pages(command_line) and len(heading_pages(warm)[0]) >= 7
+    assert pdfa_problems(warm) == [] and pdfa_problems(command_line) == []
+
+
+def office_processes(session: int) -> list[int]:
+    """Return the pids of LibreOffice's own processes (soffice.bin) in a session the pool started."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+        except (OSError, ValueError):
+            continue
+        name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        if int(fields[3]) == session and name.startswith("soffice"):  # fields[3]: the session id
+            found.append(int(entry.name))
+    return found
+
+
+def disturbed_pool(monkeypatch, on_call: int, disturb):
+    """Return a one-process pool whose LibreOffice gets `disturb(pid)` just before its `on_call`-th
+    conversion starts (the batch then has documents converted and documents still to convert)."""
+    from generator import render_office
+
+    pool = render_office.OfficePool(1, timeout=20)
+    original, calls = render_office._Office.convert, []
+
+    def convert(office, data, target, timeout):
+        calls.append(target)
+        if len(calls) == on_call:
+            for pid in office_processes(pool.sessions[0]):
+                disturb(pid)
+        return original(office, data, target, timeout)
+
+    monkeypatch.setattr(render_office._Office, "convert", convert)
+    return pool
+
+
+def small_documents(laid_out: Path) -> dict[str, bytes]:
+    docx = (laid_out / "communique-mel-caph" / "communique.docx").read_bytes()
+    return {f"{name}.docx": docx for name in ("un", "deux", "trois")}
+
+
+@with_warm_processes
+def test_a_libreoffice_killed_mid_batch_is_started_again_and_the_batch_completes(laid_out, monkeypatch):
+    import os
+    import signal
+
+    from generator.pdfa import pdfa_problems
+
+    documents = small_documents(laid_out)
+    with disturbed_pool(monkeypatch, 2, lambda pid: os.kill(pid, signal.SIGKILL)) as pool:
+        pdfs = pool.convert(documents, "pdf")
+        assert pool.restarts == 1 and pool.conversions == 3
+    assert sorted(pdfs) == sorted(documents)
+    assert {name: pdfa_problems(pdf) for name, pdf in pdfs.items()} == {name: [] for name in documents}
+
+
+@with_warm_processes
+def test_a_hung_libreoffice_is_stopped_started_again_and_the_batch_completes(laid_out, monkeypatch):
+    import os
+    import signal
+
+    from generator.pdfa import pdfa_problems
+
+    documents = small_documents(laid_out)
+    with disturbed_pool(monkeypatch, 3, lambda pid: os.kill(pid, signal.SIGSTOP)) as pool:  # frozen: hangs
+        pdfs = pool.convert(documents, "pdf")
+        assert pool.restarts == 1 and pool.conversions == 3
+    assert {name: pdfa_problems(pdf) for name, pdf in pdfs.items()} == {name: [] for name in documents}
+
+
+@with_libreoffice
+def test_a_rebuild_converts_again_only_the_documents_whose_docx_or_outputs_changed(laid_out, monkeypatch):
+    """Rebuilding the five contracts (their .docx rendered again, byte for byte) converts nothing but the
+    document whose PDF was deleted; the other PDFs are not touched."""
+    from generator import render_office
+    from generator.pdfa import pdfa_problems
+
+    converted, original = [], render_office.convert
+
+    def counting(documents, target, **options):
+        converted.extend((target, Path(name).relative_to(laid_out).as_posix()) for name in documents)
+        return original(documents, target, **options)
+
+    monkeypatch.setattr(render_office, "convert", counting)
+    before = {path: path.read_bytes() for path in laid_out.rglob("*.pdf")}
+    deleted = laid_out / "communique-mel-caph" / "communique.pdf"
+    deleted.unlink()
+    report = build_report_of_seeds(laid_out)
+    assert not report.failed, report.failed
+    assert {name for _, name in converted} == {"communique-mel-caph/communique.docx"}
+    assert {target for target, _ in converted} == {"pdf", "odt"}
+    assert {path: path.read_bytes() for path in before if path != deleted} == \
+        {path: data for path, data in before.items() if path != deleted}
+    assert pdfa_problems(deleted.read_bytes()) == []
+    converted.clear()
+    assert not build_report_of_seeds(laid_out).failed
+    assert converted == []
+
+
+def build_report_of_seeds(output: Path):
+    from generator.pipeline import build_report
+
+    return build_report([REAL_CONTENT / slug for slug in SLUGS], output, formats=("docx", "pdf", "odt"),
+                        rebuild=True)
