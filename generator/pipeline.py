@@ -489,7 +489,7 @@ def _convert_batch(waiting: list[ContractResult], output_dir: Path, processes: i
     A rendered .docx converted before whose laid-out .docx, PDF and ODT are still on disk as they were made is
     not converted again (`render_office.ConversionRecords`). `processes`: how many LibreOffice processes at most
     (one per core by default)."""
-    from contextlib import nullcontext
+    from concurrent.futures import ThreadPoolExecutor
 
     from .pdfa import pdfa_problems
     from .render_office import ConversionRecords, OfficePool, convert, paginate
@@ -498,9 +498,10 @@ def _convert_batch(waiting: list[ContractResult], output_dir: Path, processes: i
     def fail(results: list[ContractResult], exc: Exception) -> None:
         for result in results:
             if isinstance(exc, BuildFailed):
-                result.errors, result.outputs = exc.problems, []
+                problems = [p for p in exc.problems if p not in result.errors]
             else:  # an exception nobody expected: the contracts concerned fail, the others are written
-                result.errors, result.outputs = [unexpected_problem(result.root, exc)], []
+                problems = [unexpected_problem(result.root, exc)]
+            result.errors, result.outputs = [*result.errors, *problems], []
 
     def wanted(result: ContractResult) -> set[str]:
         return {"docx", "pdf", "odt"} & set(result.formats)
@@ -510,8 +511,7 @@ def _convert_batch(waiting: list[ContractResult], output_dir: Path, processes: i
         result.outputs[result.outputs.index(output)] = updated
         return updated
 
-    concerned = [r for r in waiting if r.outputs]
-    sources = {str(o.dest_path): (r, o) for r in concerned for o in r.outputs if o.dest_path.suffix == ".docx"}
+    sources = {str(o.dest_path): (r, o) for r in waiting for o in r.outputs if o.dest_path.suffix == ".docx"}
     records = ConversionRecords(output_dir)
     rendered = {name: o.data for name, (_, o) in sources.items()}  # the keys of the records
     for name, (result, output) in list(sources.items()):
@@ -525,45 +525,75 @@ def _convert_batch(waiting: list[ContractResult], output_dir: Path, processes: i
                            for suffix in ("pdf", "odt") if suffix in found]
     if not sources:
         return
-    made: dict[str, dict[str, bytes]] = {name: {} for name in sources}
     try:
         pool = OfficePool(min(len(sources), processes or os.cpu_count() or 1)) if OfficePool.available() else None
     except Exception as exc:  # noqa: BLE001 - see fail()
-        fail(concerned, exc)
+        fail(list({id(r): r for r, _ in sources.values()}.values()), exc)
         return
-    with pool if pool is not None else nullcontext():
-        concerned = [r for r in concerned if any(r is source[0] for source in sources.values())]
+
+    def finished_pdf(name: str, paginated) -> tuple[bytes, list[str]]:
+        """The PDF with its signature fields, and what keeps it from being the PDF/A it says it is."""
+        output = sources[name][1]
+        data = paginated.pdf
+        if output.signatories:
+            data = add_signature_fields(data, list(output.signatories))
+        return data, pdfa_problems(data)  # what is signed and archived must be the PDF/A it says it is
+
+    def make_one(name: str):
+        """With warm processes: one document, from its layout to its ODT (a thread each: one document's Python
+        work is done while LibreOffice converts others)."""
+        result, output = sources[name]
+        paginated = paginate({name: output.data}, pool=pool)[name]
+        pdf = finished_pdf(name, paginated) if "pdf" in result.formats else None
+        odt = convert({name: paginated.docx}, "odt", pool=pool)[name] if "odt" in result.formats else None
+        return paginated, pdf, odt
+
+    def make_all() -> dict[str, tuple]:
+        """Without UNO: one LibreOffice process per layout pass and format, for the whole batch."""
+        laid_out = paginate({name: o.data for name, (_, o) in sources.items()})
+        pdfs = {name: finished_pdf(name, paginated) for name, paginated in laid_out.items()
+                if "pdf" in sources[name][0].formats}
+        odts = convert({name: laid_out[name].docx for name, (r, _) in sources.items() if "odt" in r.formats}, "odt")
+        return {name: (laid_out[name], pdfs.get(name), odts.get(name)) for name in sources}
+
+    outcomes: dict[str, tuple | Exception] = {}
+    if pool is not None:
+        with pool, ThreadPoolExecutor(2 * pool.processes, thread_name_prefix="conversion") as threads:
+            futures = {name: threads.submit(make_one, name) for name in sources}
+            for name, future in futures.items():
+                try:
+                    outcomes[name] = future.result()
+                except Exception as exc:  # noqa: BLE001 - see fail(): the contract of this document fails
+                    outcomes[name] = exc
+    else:
         try:
-            laid_out = paginate({name: o.data for name, (_, o) in sources.items()}, pool=pool)
+            outcomes = make_all()
         except Exception as exc:  # noqa: BLE001 - see fail()
-            fail(concerned, exc)
-            return
-        for name, paginated in laid_out.items():
-            result, output = sources[name]
-            sources[name] = (result, replace(result, output, paginated.docx))
-            made[name]["docx"] = paginated.docx
-            if "pdf" not in result.formats:
-                continue
-            dest, data = output.dest_path.with_suffix(".pdf"), paginated.pdf
-            if output.signatories:
-                data = add_signature_fields(data, list(output.signatories))
-            flaws = pdfa_problems(data)  # what is signed and archived must be the PDF/A it says it is
+            outcomes = {name: exc for name in sources}
+    failed = {id(sources[name][0]): sources[name][0] for name, outcome in outcomes.items()
+              if isinstance(outcome, Exception)}
+    for name, outcome in outcomes.items():
+        if isinstance(outcome, Exception):
+            fail([sources[name][0]], outcome)
+    made: dict[str, dict[str, bytes]] = {}
+    for name, outcome in outcomes.items():
+        result, output = sources[name]
+        if id(result) in failed:
+            continue
+        paginated, pdf, odt = outcome
+        output = replace(result, output, paginated.docx)
+        files = made[name] = {"docx": paginated.docx}
+        if pdf is not None:
+            data, flaws = pdf
+            dest = output.dest_path.with_suffix(".pdf")
             if flaws:  # not written: the contract fails, naming the file and what is wrong with it
                 result.errors = [*result.errors, *(Problem(Location(display_path(dest)), flaw) for flaw in flaws)]
-                continue
-            result.outputs.append(Output(dest, data, output.sources_hash))
-            made[name]["pdf"] = data
-        concerned = [r for r in concerned if "odt" in r.formats and r.outputs]
-        odt_sources = {name: (r, o) for name, (r, o) in sources.items() if "odt" in r.formats}
-        try:
-            results = convert({name: o.data for name, (_, o) in odt_sources.items()}, "odt", pool=pool)
-        except Exception as exc:  # noqa: BLE001 - see fail()
-            fail(concerned, exc)
-            return
-    for name, data in results.items():
-        result, output = odt_sources[name]
-        result.outputs.append(Output(output.dest_path.with_suffix(".odt"), data, output.sources_hash))
-        made[name]["odt"] = data
+            else:
+                result.outputs.append(Output(dest, data, output.sources_hash))
+                files["pdf"] = data
+        if odt is not None:
+            result.outputs.append(Output(output.dest_path.with_suffix(".odt"), odt, output.sources_hash))
+            files["odt"] = odt
     for name, files in made.items():
         result = sources[name][0]
         if not result.errors and wanted(result) <= set(files):

@@ -86,11 +86,12 @@ def _run(command: list[str], timeout: float) -> bool:
 
 
 def convert(documents: dict[str, bytes], target: str, *, timeout: float = 600, attempts: int = 2,
-            pool: OfficePool | None = None) -> dict[str, bytes]:
+            pool: OfficePool | None = None, finished: bool = True) -> dict[str, bytes]:
     """Return each .docx of `documents` (name → bytes) converted to `target` (pdf: PDF/A-2b, odt): by the warm
-    LibreOffice processes of `pool` when given, else by one `soffice --convert-to` process for the batch."""
+    LibreOffice processes of `pool` when given, else by one `soffice --convert-to` process for the batch.
+    Finished (`FINISHES`) unless not `finished`: as LibreOffice wrote it."""
     if pool is not None:
-        return pool.convert(documents, target)
+        return pool.convert(documents, target, finished=finished)
     soffice = find_soffice()
     if soffice is None:
         raise ConversionFailed([Problem(Location("LibreOffice"), INSTALL_HINT)])
@@ -106,11 +107,15 @@ def convert(documents: dict[str, bytes], target: str, *, timeout: float = 600, a
                    "--convert-to", FILTERS[target], "--outdir", str(work / "out"), *inputs]
         for _ in range(attempts):
             if _run(command, timeout) and all((work / "out" / f"{stem}.{target}").is_file() for stem in names):
-                finish = FINISHES[target]
+                finish = FINISHES[target] if finished else _as_written
                 return {name: finish((work / "out" / f"{stem}.{target}").read_bytes()) for stem, name in names.items()}
         missing = [name for stem, name in names.items() if not (work / "out" / f"{stem}.{target}").is_file()]
         raise ConversionFailed([Problem(Location(name), f"LibreOffice n'a pas pu le convertir en {target} "
                                                         f"(après {attempts} essais)") for name in missing])
+
+
+def _as_written(data: bytes) -> bytes:
+    return data
 
 
 _UNO_LOCK = threading.Lock()
@@ -158,6 +163,68 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+PLACEHOLDER_PAGE = 10
+"""The number each sommaire entry gets for its first layout: the width of a real one, on most documents."""
+_SOMMAIRE_BOOKMARK = re.compile(r"_Toc(\d{8})")
+_SOMMAIRE_LINK = re.compile(r"#_Toc(\d{8})")
+
+
+def _filter_data(options: list[str]) -> list[tuple[str, object]]:
+    """Return « Option=value » strings as (name, value), values typed as unoserver types them."""
+    typed = []
+    for option in options:
+        name, value = option.split("=", 1)
+        typed.append((name, True if value == "true" else False if value == "false" else
+                      int(value) if value.isdecimal() else value))
+    return typed
+
+
+def _bookmark_pages(document) -> dict[int, int]:
+    """Return the page (from 1) of each sommaire heading's bookmark of a loaded document (rank → page), as its
+    layout places them (the view cursor's page: the page of the bookmark's named destination in its PDF)."""
+    cursor = document.getCurrentController().getViewCursor()
+    bookmarks = document.getBookmarks()
+    pages = {}
+    for name in bookmarks.getElementNames():
+        match = _SOMMAIRE_BOOKMARK.fullmatch(name)
+        if match:
+            cursor.gotoRange(bookmarks.getByName(name).getAnchor(), False)
+            pages[int(match.group(1))] = cursor.getPage()
+    return pages
+
+
+def _write_sommaire_pages(document, pages: dict[int, int]) -> bool:
+    """Write into a loaded document's sommaire the page of each entry's heading in place of its placeholder;
+    return False, writing nothing more, at the first entry that does not end with its placeholder inside its
+    link, or whose heading has no page (the .docx is then numbered and laid out again)."""
+    indexes = document.getDocumentIndexes()
+    entries = []
+    for position in range(indexes.getCount()):
+        index = indexes.getByIndex(position)
+        index.IsProtected = False  # LibreOffice protects an index's text from edits, the API's too
+        paragraphs = document.getText().createTextCursorByRange(index.getAnchor()).createEnumeration()
+        while paragraphs.hasMoreElements():
+            paragraph = paragraphs.nextElement()
+            if not paragraph.supportsService("com.sun.star.text.Paragraph") or not paragraph.getString():
+                continue
+            end = paragraph.getText().createTextCursorByRange(paragraph.getEnd())
+            end.goLeft(len(str(PLACEHOLDER_PAGE)), True)
+            link = _SOMMAIRE_LINK.fullmatch(end.HyperLinkURL or "")
+            if link is None:
+                continue  # the sommaire's title, say
+            if end.getString() != str(PLACEHOLDER_PAGE) or int(link.group(1)) not in pages:
+                return False
+            entries.append((end, pages[int(link.group(1))]))
+    if not entries:
+        return False
+    for end, page in entries:  # typed before the placeholder, inside the link (text typed at a link's end falls
+        end.getText().insertString(end.getStart(), str(page), False)  # out of it), then the placeholder removed
+        end.collapseToEnd()
+        end.goLeft(len(str(PLACEHOLDER_PAGE)), True)
+        end.setString("")
+    return True
 
 
 class OfficeUnavailable(Exception):
@@ -220,6 +287,45 @@ class _Office:
         finally:
             watchdog.cancel()
         return result.read_bytes()
+
+    def lay_out(self, data: bytes, timeout: float) -> tuple[dict[int, int], int, bytes | None]:
+        """Lay out `data` (a .docx whose sommaire entries each end with `PLACEHOLDER_PAGE`) and return the page
+        of each sommaire heading (rank → page), the page count and, when writing those pages into the loaded
+        document's sommaire leaves every heading where it was, its PDF as LibreOffice writes it (else None).
+
+        The numbers are written where the .docx's PAGEREF results are (the end of each entry, whose link names
+        its heading's bookmark), in the document LibreOffice has laid out: the second layout costs a refresh,
+        not a second import."""
+        uno = load_uno()
+        from com.sun.star.beans import PropertyValue
+
+        if not self.running:
+            self.start()
+        source, result = self.work / f"source-{self.index}.docx", self.work / f"result-{self.index}.pdf"
+        source.write_bytes(data)
+        result.unlink(missing_ok=True)
+        watchdog = threading.Timer(timeout, self.stop)
+        watchdog.start()
+        try:
+            document = self.converter.desktop.loadComponentFromURL(
+                uno.systemPathToFileUrl(str(source)), "_blank", 0, (PropertyValue(Name="Hidden", Value=True),))
+            if document is None:
+                raise OfficeUnavailable("document not loaded")
+            try:
+                pages = _bookmark_pages(document)
+                count = document.getCurrentController().PageCount
+                if not _write_sommaire_pages(document, pages) or _bookmark_pages(document) != pages:
+                    return pages, count, None
+                filter_name, options = UNO_FILTERS["pdf"]
+                document.storeToURL(uno.systemPathToFileUrl(str(result)), (
+                    PropertyValue(Name="FilterName", Value=filter_name),
+                    PropertyValue(Name="FilterData", Value=uno.Any("[]com.sun.star.beans.PropertyValue", tuple(
+                        PropertyValue(Name=key, Value=value) for key, value in _filter_data(options)))),))
+            finally:
+                document.close(True)
+        finally:
+            watchdog.cancel()
+        return pages, count, result.read_bytes()
 
     def stop(self) -> None:
         """Kill the process and its children (its session), if it runs."""
@@ -291,30 +397,45 @@ class OfficePool:
         """Return each .docx of `documents` (name → bytes) converted to `target`, finished (`FINISHES`) unless
         not `finished` (as LibreOffice wrote it); raise ConversionFailed naming every document that could not be
         converted."""
-        if not documents:
-            return {}
-        with ThreadPoolExecutor(min(self.processes, len(documents)), thread_name_prefix="libreoffice") as threads:
-            futures = {name: threads.submit(self._convert_one, data, target) for name, data in documents.items()}
-            results = {name: future.result() for name, future in futures.items()}
+        if len(documents) <= 1:  # one document (each of a build's threads asks for its own): no other thread
+            results = {name: self._convert_one(data, target) for name, data in documents.items()}
+        else:
+            with ThreadPoolExecutor(min(self.processes, len(documents)), thread_name_prefix="libreoffice") as threads:
+                futures = {name: threads.submit(self._convert_one, data, target) for name, data in documents.items()}
+                results = {name: future.result() for name, future in futures.items()}
         failed = [name for name, data in results.items() if data is None]
         if failed:
             raise ConversionFailed([Problem(Location(name), f"LibreOffice n'a pas pu le convertir en {target} "
                                                             f"(après {self.attempts} essais)") for name in failed])
-        finish = FINISHES[target] if finished else (lambda data: data)
+        finish = FINISHES[target] if finished else _as_written
         return {name: finish(data) for name, data in results.items()}
 
+    def lay_out(self, name: str, data: bytes) -> tuple[dict[int, int], int, bytes | None]:
+        """Return what `_Office.lay_out` returns for `data` (a .docx named `name`); raise ConversionFailed when
+        it could not be done."""
+        laid_out = self._with_office(lambda office: office.lay_out(data, self.timeout))
+        if laid_out is None:
+            raise ConversionFailed([Problem(Location(name), f"LibreOffice n'a pas pu le mettre en page "
+                                                            f"(après {self.attempts} essais)")])
+        return laid_out
+
     def _convert_one(self, data: bytes, target: str) -> bytes | None:
+        return self._with_office(lambda office: office.convert(data, target, self.timeout))
+
+    def _with_office(self, work):
+        """Return `work(office)` done by an idle office, started again and tried again when it fails; None when
+        it failed `attempts` times."""
         office = self._idle.get()
         try:
             for _ in range(self.attempts):
                 try:
-                    converted = office.convert(data, target, self.timeout)
+                    done = work(office)
                 except Exception:  # noqa: BLE001 - crashed, killed, hung, refused: started again, tried again
                     office.stop()
                     continue
                 with self._lock:
                     self.conversions += 1
-                return converted
+                return done
             return None
         finally:
             self._idle.put(office)
@@ -355,35 +476,55 @@ def paginate(documents: dict[str, bytes], *, timeout: float = 600, pool: OfficeP
     written (`wordml.pagination`), and its PDF/A, laid out with those very numbers.
 
     A sommaire is laid out first with a number in each entry (the layout of the real ones, but for their
-    width), then with the pages read from that layout, again until the pages read are those written. Each pass
-    converts its documents by the warm processes of `pool` when given (`convert`)."""
+    width), then with the pages read from that layout, again until the pages read are those written. With the
+    warm processes of `pool`, the first two layouts are made in one load (`OfficePool.lay_out`): the pages read
+    are written into the laid-out document's sommaire, and its PDF exported when they move no heading (its
+    headings' pages read back from that PDF are checked to be those written); a document they do not suit is
+    laid out again from its numbered .docx, as without warm processes."""
     from .wordml.pagination import paginate as write_pages, sommaire_ranks, zip_time
 
     ranks = {name: sommaire_ranks(data) for name, data in documents.items()}
     when = {name: zip_time(data) for name, data in documents.items()}
     written = {name: {rank: 0 for rank in ranks[name]} for name in documents if ranks[name]}
-    current = {name: write_pages(data, {rank: 10 for rank in ranks[name]}, 1, when[name]) if ranks[name] else data
-               for name, data in documents.items()}
+    current = {name: write_pages(data, {rank: PLACEHOLDER_PAGE for rank in ranks[name]}, 1, when[name])
+               if ranks[name] else data for name, data in documents.items()}
     result: dict[str, Paginated] = {}
-    pending = list(documents)
-    for passes in range(1, MAX_LAYOUT_PASSES + 1):
-        pdfs = convert({name: current[name] for name in pending}, "pdf", timeout=timeout, pool=pool)
+    done = {name: 0 for name in documents}
+    for name in [name for name in documents if ranks[name]] if pool is not None else []:
+        pages, count, pdf = pool.lay_out(name, current[name])  # both layouts in one load
+        pages = {rank: page for rank, page in pages.items() if rank in ranks[name]}
+        done[name] = 1
+        if pdf is not None:
+            read, count = heading_pages(pdf)
+            if {rank: page for rank, page in read.items() if rank in ranks[name]} == pages:
+                result[name] = Paginated(write_pages(current[name], pages, count, when[name]),
+                                         pdf_with_agreeing_metadata(pdf), 2)
+                continue
+        written[name] = pages  # laid out again from the .docx, as without warm processes
+        current[name] = write_pages(current[name], pages, count, when[name])
+    pending, failed = [name for name in documents if name not in result], []
+    while pending:
+        pdfs = convert({name: current[name] for name in pending}, "pdf", timeout=timeout, pool=pool, finished=False)
         still = []
         for name in pending:
+            done[name] += 1
             pages, count = heading_pages(pdfs[name])
             pages = {rank: page for rank, page in pages.items() if rank in ranks[name]}
             if not ranks[name] or pages == written[name]:
-                result[name] = Paginated(write_pages(current[name], pages, count, when[name]), pdfs[name], passes)
+                result[name] = Paginated(write_pages(current[name], pages, count, when[name]),
+                                         pdf_with_agreeing_metadata(pdfs[name]), done[name])  # the last one finished
+            elif done[name] >= MAX_LAYOUT_PASSES:
+                failed.append(name)
             else:
                 written[name] = pages
                 current[name] = write_pages(current[name], pages, count, when[name])
                 still.append(name)
         pending = still
-        if not pending:
-            return result
-    raise ConversionFailed([Problem(Location(name), f"les numéros de page du sommaire changent la mise en page "
-                                                    f"à chaque passe ({MAX_LAYOUT_PASSES} essais)")
-                            for name in pending])
+    if failed:
+        raise ConversionFailed([Problem(Location(name), f"les numéros de page du sommaire changent la mise en page "
+                                                        f"à chaque passe ({MAX_LAYOUT_PASSES} essais)")
+                                for name in failed])
+    return result
 
 
 _SHAPING_MODULES = ("render_office.py", "wordml/pagination.py", "render_signature.py", "pdfa.py")
