@@ -364,7 +364,7 @@ class OfficePool:
             self._idle.put(office)
         self._lock = threading.Lock()
         self.conversions = 0
-        """Documents LibreOffice converted (every pass of a layout counts)."""
+        """Documents LibreOffice loaded and converted (a sommaire laid out in one load counts once)."""
 
     @staticmethod
     def available() -> bool:
