@@ -324,7 +324,10 @@ def pdf_national(args, work: Path, cores: int) -> list[tuple[str, str]]:
             (f"k. accélération de la conversion propre, 1 processus / {cores} processus, médiane des paires "
              f"(extrêmes)", paired("own-1", "own-n")),
             (f"{label}, le même lot à nouveau, sorties sur disque (incrémental : aucune conversion)",
-             f"{again:.2f} s")]
+             f"{again:.2f} s"),
+            ("k. conditions de mesure", f"{cores} cœurs partagés avec d'autres ingénieurs (charge de la machine en "
+             "tête de ce fichier) : les temps varient d'un passage à l'autre ; seuls les rapports appariés d'un même "
+             "tour se comparent ; à mesurer à nouveau sur une machine calme")]
 
 
 _COUNTED = {"moteur": "le moteur de bout en bout, document du contrat",
@@ -568,7 +571,9 @@ def write_results(rows: list[tuple[str, str]], args, cores: int) -> None:
              f"{' / '.join(f'{x:.1f}' for x in args.load_before)} au début, "
              f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} à la fin) par "
              f"`python bench/run.py --contrats {args.contrats} --petit {args.petit} "
-             f"--repetitions {args.repetitions} --sections {args.sections}`" + (" (les autres lignes viennent du passage précédent)" if kept else "")
+             f"--repetitions {args.repetitions} --sections {args.sections}"
+             + (f" --contrats-pdf {args.contrats_pdf} --tours-pdf {args.tours_pdf}" if "k" in args.sections else "")
+             + "`" + (" (les autres lignes viennent du passage précédent)" if kept else "")
              + " ; les rapports d'une section viennent de mesures du même passage.", "", "| mesure | résultat |",
              "| --- | --- |"]
     lines += [f"| {name} | {value} |" for name, value in rows]
