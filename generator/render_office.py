@@ -130,11 +130,30 @@ def load_uno():
 @cache
 def _load_uno():
     """Return the `uno` module of Debian's python3-uno (or of LibreOffice's own Python), or None where there is
-    none this Python can load.
+    none this Python can load; unoserver's converter is imported with it.
 
     python3-uno is built for the system's Python and lies outside a virtualenv: when `import uno` fails, its
     uno.py alone is loaded from where the system (or LibreOffice) keeps it, not the rest of the system's packages;
-    uno.py finds LibreOffice's pyuno by itself."""
+    uno.py finds LibreOffice's pyuno by itself. uno.py replaces Python's `__import__` with its own, which lets
+    `from com.sun.star… import …` name UNO types but raises ImportError where Python raises ModuleNotFoundError
+    (uvicorn, among others, expects the latter): Python's own is put back once unoserver's converter, the only
+    module here importing UNO types, is imported."""
+    import builtins
+
+    python_import = builtins.__import__
+    try:
+        uno = _import_uno()
+        if uno is not None:
+            try:
+                import unoserver.converter  # noqa: F401 - imports UNO types through uno.py's __import__
+            except ImportError:
+                pass  # no unoserver: `OfficePool.available` says so
+        return uno
+    finally:
+        builtins.__import__ = python_import
+
+
+def _import_uno():
     try:
         import uno
 
@@ -297,7 +316,7 @@ class _Office:
         its heading's bookmark), in the document LibreOffice has laid out: the second layout costs a refresh,
         not a second import."""
         uno = load_uno()
-        from com.sun.star.beans import PropertyValue
+        from unoserver.converter import PropertyValue  # UNO's struct, as the converter imported it
 
         if not self.running:
             self.start()
@@ -351,9 +370,8 @@ class OfficePool:
         soffice = find_soffice()
         if soffice is None:
             raise ConversionFailed([Problem(Location("LibreOffice"), INSTALL_HINT)])
-        if load_uno() is None:
+        if load_uno() is None or "unoserver.converter" not in sys.modules:  # loaded before the threads
             raise ConversionFailed([Problem(Location("LibreOffice"), UNO_HINT)])
-        import unoserver.converter  # noqa: F401 - before the threads: imports are not to race
 
         self.processes = max(1, processes or os.cpu_count() or 1)
         self.timeout, self.attempts = timeout, attempts
@@ -369,8 +387,7 @@ class OfficePool:
     @staticmethod
     def available() -> bool:
         """Tell whether warm processes can be used here: LibreOffice, UNO for this Python, and unoserver."""
-        return find_soffice() is not None and load_uno() is not None and \
-            importlib.util.find_spec("unoserver") is not None
+        return find_soffice() is not None and load_uno() is not None and "unoserver.converter" in sys.modules
 
     @property
     def restarts(self) -> int:

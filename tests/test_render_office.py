@@ -363,6 +363,20 @@ def test_where_uno_is_installed_the_build_converts_through_warm_processes():
     assert OfficePool.available()
 
 
+@with_warm_processes
+def test_loading_uno_leaves_python_s_import_as_it_was():
+    """uno.py puts its own __import__ in place, which raises ImportError for a missing module where libraries
+    (uvicorn) catch ModuleNotFoundError: Python's is put back."""
+    import builtins
+
+    from generator.render_office import load_uno
+
+    assert load_uno() is not None
+    assert builtins.__import__.__module__ == "builtins"
+    with pytest.raises(ModuleNotFoundError):
+        import paraphe_no_such_module  # noqa: F401
+
+
 def pdf_summary(pdf: bytes) -> dict:
     """Return what a reader and a screen reader get of a PDF besides its text: pages, link annotations, fonts,
     structure elements by kind, named destinations, outline, document information (but its dates)."""
