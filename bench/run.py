@@ -18,7 +18,12 @@ f. PDF/A throughput: one LibreOffice process for a batch of documents vs one `so
 g. instructions per CRTE, counted by `perf stat` (the machine's speed drifts, these do not): the engine end to end
    for the contract document and for both documents, stock docxtpl's render and save;
 j. the cost of the page-numbered sommaire: the same CRTE documents made PDF/A in one conversion (no page numbers
-   in the sommaire) and laid out until their sommaire's numbers are right (`render_office.paginate`).
+   in the sommaire) and laid out until their sommaire's numbers are right (`render_office.paginate`);
+k. PDF at national scale: the PDF/A of `--contrats-pdf` contracts (contract and annexes) as a build makes them
+   (`pipeline._convert_batch`: warm LibreOffice processes, the sommaire laid out until its numbers hold, signature
+   fields, PDF/A checks) vs LibreOffice's own conversion of the same .docx in warm processes (one conversion
+   each, the PDF as LibreOffice writes it), with one process and with all cores, in alternated rounds (medians
+   and paired ratios); then the same batch again with its outputs on disk (incremental: nothing converted).
 `--sections f` measures some sections only and replaces their rows in RESULTS.md. Ratios come from figures measured in the same run. Not a test: nothing here asserts anything.
 """
 
@@ -167,8 +172,10 @@ def main() -> None:
     parser.add_argument("--contrats", type=int, default=849)
     parser.add_argument("--petit", type=int, default=100, help="size of the small corpus (memory comparison)")
     parser.add_argument("--repetitions", type=int, default=5)
-    parser.add_argument("--sections", default="abcdefgj", help="sections to measure (others kept from RESULTS.md)")
+    parser.add_argument("--sections", default="abcdefgjk", help="sections to measure (others kept from RESULTS.md)")
     parser.add_argument("--documents-pdf", type=int, default=10, help="documents converted in section f")
+    parser.add_argument("--contrats-pdf", type=int, default=100, help="contracts made PDF/A in section k")
+    parser.add_argument("--tours-pdf", type=int, default=3, help="alternated rounds of section k")
     parser.add_argument("--compter", nargs=3, metavar=("QUOI", "N", "CORPUS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.compter:  # the process whose instructions section g counts
@@ -182,12 +189,14 @@ def main() -> None:
     try:
         if "f" in args.sections:
             rows += pdf_throughput(work, args.documents_pdf)
-        if set(args.sections) - {"f", "g", "h", "i", "j"}:
+        if set(args.sections) - {"f", "g", "h", "i", "j", "k"}:
             rows = measure_batch(args, work, cores) + rows
         if "g" in args.sections:
             rows += instructions(args, work)
         if "j" in args.sections:
             rows += sommaire_cost(work, args.documents_pdf)
+        if "k" in args.sections:
+            rows += pdf_national(args, work, cores)
     finally:
         shutil.rmtree(work, ignore_errors=True)  # the corpora: hundreds of megabytes
     write_results(rows, args, cores)
@@ -228,6 +237,97 @@ def sommaire_cost(work: Path, count: int) -> list[tuple[str, str]]:
              f"{max(passes)})", f"{numbered:.1f} s ({numbered / count:.2f} s par document)"),
             ("j. coût du sommaire numéroté par document", f"{(numbered - plain) / count:.2f} s "
                                                           f"(rapport {numbered / plain:.2f})")]
+
+
+def pdf_national(args, work: Path, cores: int) -> list[tuple[str, str]]:
+    """k. The PDF/A of `args.contrats_pdf` contracts: the build's batch (`pipeline._convert_batch`, formats docx
+    and pdf: warm processes started, layout passes, signature fields, PDF/A checks) vs LibreOffice's own
+    conversion of the same rendered .docx in warm processes (started and warmed before the clock starts; one
+    conversion per document, no finishing), each with one process and with `cores`; the four runs of a round
+    alternate, and their order is reversed every other round (the machine is shared: ratios are paired)."""
+    from generator.pipeline import ContractResult, _convert_batch, build_contract
+    from generator.render_office import OfficePool
+
+    roots = make_corpus(work / "pdf-national", args.contrats_pdf)
+    rendered = []
+    for root in roots:
+        result = build_contract(root, None, work / "sortie-pdf", formats=("docx", "pdf"))
+        assert not result.errors, result.errors
+        rendered.append((root, list(result.outputs)))
+    documents = {str(o.dest_path): o.data for _, outputs in rendered for o in outputs if o.dest_path.suffix == ".docx"}
+    started: list[float] = []
+    written: list[Path] = []  # the output folder (conversion records) of the batch whose files are on disk
+
+    def own(processes: int) -> float:
+        with OfficePool(processes) as pool:
+            start = time.perf_counter()
+            pool.convert(dict(list(documents.items())[:processes]), "pdf", finished=False)  # each process warm
+            started.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            pool.convert(documents, "pdf", finished=False)
+            return time.perf_counter() - start
+
+    def batch(processes: int, output: Path) -> float:
+        waiting = [ContractResult(root, outputs=list(outputs), formats=("docx", "pdf")) for root, outputs in rendered]
+        start = time.perf_counter()
+        _convert_batch(waiting, output, processes=processes)
+        elapsed = time.perf_counter() - start
+        pdfs = [o for result in waiting for o in result.outputs if o.dest_path.suffix == ".pdf"]
+        assert not any(result.errors for result in waiting) and len(pdfs) == len(documents)
+        if not written:  # the outputs of one batch on disk, for the incremental run
+            written.append(output)
+            for result in waiting:
+                write_outputs(result.outputs, work / "sortie-pdf" / result.root.name)
+        return elapsed
+
+    times: dict[str, list[float]] = {"own-1": [], "own-n": [], "batch-1": [], "batch-n": []}
+    runs = [("own-n", lambda i: own(cores)), ("batch-n", lambda i: batch(cores, work / f"lot-n-{i}")),
+            ("own-1", lambda i: own(1)), ("batch-1", lambda i: batch(1, work / f"lot-1-{i}"))]
+    for index in range(args.tours_pdf):
+        for name, run in (runs if index % 2 == 0 else runs[::-1]):
+            times[name].append(run(index))
+    median = {name: statistics.median(values) for name, values in times.items()}
+
+    def paired(top: str, bottom: str) -> str:
+        ratios = sorted(a / b for a, b in zip(times[top], times[bottom]))
+        return f"{statistics.median(ratios):.2f} ({ratios[0]:.2f} à {ratios[-1]:.2f})"
+
+    # incremental: the same rendered documents again, their outputs on disk (`ConversionRecords`)
+    waiting = [ContractResult(root, outputs=list(outputs), formats=("docx", "pdf")) for root, outputs in rendered]
+    start = time.perf_counter()
+    _convert_batch(waiting, written[0], processes=cores)
+    again = time.perf_counter() - start
+    assert sum(o.dest_path.suffix == ".pdf" for result in waiting for o in result.outputs) == len(documents)
+
+    count, docs = args.contrats_pdf, len(documents)
+    label = f"k. PDF/A de {count} contrats ({docs} documents, contrat et annexes)"
+
+    def shown(name: str) -> str:
+        values = times[name]
+        return (f"{median[name]:.1f} s ({median[name] / docs:.2f} s par document ; de {min(values):.1f} à "
+                f"{max(values):.1f} s)")
+
+    return [(f"{label}, conversion propre de LibreOffice, processus chauds, 1 processus, médiane de {args.tours_pdf}",
+             shown("own-1")),
+            (f"{label}, conversion propre de LibreOffice, processus chauds, {cores} processus", shown("own-n")),
+            (f"{label}, lot de la construction (mise en page du sommaire, champs de signature, contrôles PDF/A, "
+             f"démarrage compris), 1 processus", shown("batch-1")),
+            (f"{label}, lot de la construction, {cores} processus", shown("batch-n")),
+            (f"{label}, démarrage des processus LibreOffice et première conversion, médiane",
+             f"{statistics.median(started):.1f} s"),
+            (f"k. rapport lot / conversion propre, {cores} processus, médiane des {args.tours_pdf} paires (extrêmes)",
+             paired("batch-n", "own-n")),
+            (f"k. rapport lot / conversion propre, 1 processus, médiane des paires (extrêmes)",
+             paired("batch-1", "own-1")),
+            (f"k. accélération du lot, 1 processus / {cores} processus, médiane des paires (extrêmes)",
+             paired("batch-1", "batch-n")),
+            (f"k. accélération de la conversion propre, 1 processus / {cores} processus, médiane des paires "
+             f"(extrêmes)", paired("own-1", "own-n")),
+            (f"{label}, le même lot à nouveau, sorties sur disque (incrémental : aucune conversion)",
+             f"{again:.2f} s"),
+            ("k. conditions de mesure", f"{cores} cœurs partagés avec d'autres ingénieurs (charge de la machine en "
+             "tête de ce fichier) : les temps varient d'un passage à l'autre ; seuls les rapports appariés d'un même "
+             "tour se comparent ; à mesurer à nouveau sur une machine calme")]
 
 
 _COUNTED = {"moteur": "le moteur de bout en bout, document du contrat",
@@ -471,7 +571,9 @@ def write_results(rows: list[tuple[str, str]], args, cores: int) -> None:
              f"{' / '.join(f'{x:.1f}' for x in args.load_before)} au début, "
              f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} à la fin) par "
              f"`python bench/run.py --contrats {args.contrats} --petit {args.petit} "
-             f"--repetitions {args.repetitions} --sections {args.sections}`" + (" (les autres lignes viennent du passage précédent)" if kept else "")
+             f"--repetitions {args.repetitions} --sections {args.sections}"
+             + (f" --contrats-pdf {args.contrats_pdf} --tours-pdf {args.tours_pdf}" if "k" in args.sections else "")
+             + "`" + (" (les autres lignes viennent du passage précédent)" if kept else "")
              + " ; les rapports d'une section viennent de mesures du même passage.", "", "| mesure | résultat |",
              "| --- | --- |"]
     lines += [f"| {name} | {value} |" for name, value in rows]

@@ -11,6 +11,7 @@ import asyncio
 import functools
 import hashlib
 import itertools
+import os
 import re
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, CancelledError, Executor, wait
 from dataclasses import dataclass, field
@@ -478,55 +479,127 @@ def _finish(result: ContractResult, output_dir: Path, force: bool, report: Build
         report.built.append(slug)
 
 
-def _convert_batch(waiting: list[ContractResult]) -> None:
-    """Add the PDF/A and ODT versions to the contracts that ask for them: one LibreOffice process per format
-    and layout pass for the whole batch. The documents are laid out first (`render_office.paginate`): their
+def _convert_batch(waiting: list[ContractResult], output_dir: Path, processes: int | None = None) -> None:
+    """Add the PDF/A and ODT versions to the contracts that ask for them, converted by LibreOffice processes kept
+    warm for the batch, one per core (`render_office.OfficePool`; one `soffice --convert-to` process per format
+    and layout pass where UNO is missing). The documents are laid out first (`render_office.paginate`): their
     .docx get the page numbers of their sommaire and their page count, and the ODT is made from that .docx. Each
     PDF gets a signature field in each signatory's block, and is checked to be the PDF/A it says it is. A
-    conversion that fails fails the contracts it concerns."""
+    conversion that fails fails the contracts it concerns.
+
+    A rendered .docx converted before whose laid-out .docx, PDF and ODT are still on disk as they were made is
+    not converted again (`render_office.ConversionRecords`). `processes`: how many LibreOffice processes at most
+    (one per core by default)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from .pdfa import pdfa_problems
-    from .render_office import convert, paginate
+    from .render_office import ConversionRecords, OfficePool, convert, paginate
     from .render_signature import add_signature_fields
 
     def fail(results: list[ContractResult], exc: Exception) -> None:
         for result in results:
             if isinstance(exc, BuildFailed):
-                result.errors, result.outputs = exc.problems, []
+                problems = [p for p in exc.problems if p not in result.errors]
             else:  # an exception nobody expected: the contracts concerned fail, the others are written
-                result.errors, result.outputs = [unexpected_problem(result.root, exc)], []
+                problems = [unexpected_problem(result.root, exc)]
+            result.errors, result.outputs = [*result.errors, *problems], []
 
-    concerned = [r for r in waiting if r.outputs]
-    sources = {str(o.dest_path): (r, o) for r in concerned for o in r.outputs if o.dest_path.suffix == ".docx"}
-    try:
-        laid_out = paginate({name: o.data for name, (_, o) in sources.items()})
-    except Exception as exc:  # noqa: BLE001 - see fail()
-        fail(concerned, exc)
-        return
-    for name, paginated in laid_out.items():
-        result, output = sources[name]
-        numbered = Output(output.dest_path, paginated.docx, output.sources_hash, output.signatories)
-        result.outputs[result.outputs.index(output)] = numbered
-        sources[name] = (result, numbered)
-        if "pdf" not in result.formats:
+    def wanted(result: ContractResult) -> set[str]:
+        return {"docx", "pdf", "odt"} & set(result.formats)
+
+    def replace(result: ContractResult, output: Output, data: bytes) -> Output:
+        updated = Output(output.dest_path, data, output.sources_hash, output.signatories)
+        result.outputs[result.outputs.index(output)] = updated
+        return updated
+
+    sources = {str(o.dest_path): (r, o) for r in waiting for o in r.outputs if o.dest_path.suffix == ".docx"}
+    records = ConversionRecords(output_dir)
+    rendered = {name: o.data for name, (_, o) in sources.items()}  # the keys of the records
+    for name, (result, output) in list(sources.items()):
+        found = records.reuse(output.data, output.dest_path, wanted(result))
+        if found is None:
             continue
-        dest, data = output.dest_path.with_suffix(".pdf"), paginated.pdf
+        del sources[name]
+        if "docx" in found:
+            output = replace(result, output, found["docx"])
+        result.outputs += [Output(output.dest_path.with_suffix(f".{suffix}"), found[suffix], output.sources_hash)
+                           for suffix in ("pdf", "odt") if suffix in found]
+    if not sources:
+        return
+    try:
+        pool = OfficePool(min(len(sources), processes or os.cpu_count() or 1)) if OfficePool.available() else None
+    except Exception as exc:  # noqa: BLE001 - see fail()
+        fail(list({id(r): r for r, _ in sources.values()}.values()), exc)
+        return
+
+    def finished_pdf(name: str, paginated) -> tuple[bytes, list[str]]:
+        """The PDF with its signature fields, and what keeps it from being the PDF/A it says it is."""
+        output = sources[name][1]
+        data = paginated.pdf
         if output.signatories:
             data = add_signature_fields(data, list(output.signatories))
-        flaws = pdfa_problems(data)  # what is signed and archived must be the PDF/A it says it is
-        if flaws:  # not written: the contract fails, naming the file and what is wrong with it
-            result.errors = [*result.errors, *(Problem(Location(display_path(dest)), flaw) for flaw in flaws)]
+        return data, pdfa_problems(data)  # what is signed and archived must be the PDF/A it says it is
+
+    def make_one(name: str):
+        """With warm processes: one document, from its layout to its ODT (a thread each: one document's Python
+        work is done while LibreOffice converts others)."""
+        result, output = sources[name]
+        paginated = paginate({name: output.data}, pool=pool)[name]
+        pdf = finished_pdf(name, paginated) if "pdf" in result.formats else None
+        odt = convert({name: paginated.docx}, "odt", pool=pool)[name] if "odt" in result.formats else None
+        return paginated, pdf, odt
+
+    def make_all() -> dict[str, tuple]:
+        """Without UNO: one LibreOffice process per layout pass and format, for the whole batch."""
+        laid_out = paginate({name: o.data for name, (_, o) in sources.items()})
+        pdfs = {name: finished_pdf(name, paginated) for name, paginated in laid_out.items()
+                if "pdf" in sources[name][0].formats}
+        odts = convert({name: laid_out[name].docx for name, (r, _) in sources.items() if "odt" in r.formats}, "odt")
+        return {name: (laid_out[name], pdfs.get(name), odts.get(name)) for name in sources}
+
+    outcomes: dict[str, tuple | Exception] = {}
+    if pool is not None:
+        with pool, ThreadPoolExecutor(2 * pool.processes, thread_name_prefix="conversion") as threads:
+            futures = {name: threads.submit(make_one, name) for name in sources}
+            for name, future in futures.items():
+                try:
+                    outcomes[name] = future.result()
+                except Exception as exc:  # noqa: BLE001 - see fail(): the contract of this document fails
+                    outcomes[name] = exc
+    else:
+        try:
+            outcomes = make_all()
+        except Exception as exc:  # noqa: BLE001 - see fail()
+            outcomes = {name: exc for name in sources}
+    failed = {id(sources[name][0]): sources[name][0] for name, outcome in outcomes.items()
+              if isinstance(outcome, Exception)}
+    for name, outcome in outcomes.items():
+        if isinstance(outcome, Exception):
+            fail([sources[name][0]], outcome)
+    made: dict[str, dict[str, bytes]] = {}
+    for name, outcome in outcomes.items():
+        result, output = sources[name]
+        if id(result) in failed:
             continue
-        result.outputs.append(Output(dest, data, output.sources_hash))
-    concerned = [r for r in concerned if "odt" in r.formats and r.outputs]
-    odt_sources = {name: (r, o) for name, (r, o) in sources.items() if "odt" in r.formats}
-    try:
-        results = convert({name: o.data for name, (_, o) in odt_sources.items()}, "odt")
-    except Exception as exc:  # noqa: BLE001 - see fail()
-        fail(concerned, exc)
-        return
-    for name, data in results.items():
-        result, output = odt_sources[name]
-        result.outputs.append(Output(output.dest_path.with_suffix(".odt"), data, output.sources_hash))
+        paginated, pdf, odt = outcome
+        output = replace(result, output, paginated.docx)
+        files = made[name] = {"docx": paginated.docx}
+        if pdf is not None:
+            data, flaws = pdf
+            dest = output.dest_path.with_suffix(".pdf")
+            if flaws:  # not written: the contract fails, naming the file and what is wrong with it
+                result.errors = [*result.errors, *(Problem(Location(display_path(dest)), flaw) for flaw in flaws)]
+            else:
+                result.outputs.append(Output(dest, data, output.sources_hash))
+                files["pdf"] = data
+        if odt is not None:
+            result.outputs.append(Output(output.dest_path.with_suffix(".odt"), odt, output.sources_hash))
+            files["odt"] = odt
+    for name, files in made.items():
+        result = sources[name][0]
+        if not result.errors and wanted(result) <= set(files):
+            records.remember(rendered[name], {suffix: files[suffix] for suffix in wanted(result)})
+    records.prune()
 
 
 def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path, str | None]], window: int = 64,
@@ -685,7 +758,7 @@ def build_report(roots: list[Path], output_dir: Path, templates_dir: Path = TEMP
             _finish(result, output_dir, force, report, on_wait)
         if on_progress is not None:
             on_progress(result)
-    _convert_batch(waiting)
+    _convert_batch(waiting, output_dir)
     for result in waiting:
         _finish(result, output_dir, force, report, on_wait)
     return report

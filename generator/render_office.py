@@ -1,28 +1,43 @@
 """Render stage (PDF/A, ODT): the rendered .docx files laid out and converted by the real LibreOffice, headless.
 
-One LibreOffice process converts a whole batch (its start-up costs more than a document); a conversion that
-hangs is killed after a timeout and tried once more; a machine without LibreOffice gets a French message
-saying how to install it. Each conversion gets its own user profile, so that parallel builds do not block
-each other.
+A build converts through `OfficePool`: LibreOffice processes kept warm, one per core, each driven through UNO by
+unoserver's converter; the documents of a batch are shared out among them. A conversion that hangs is stopped
+after a timeout, and a LibreOffice that crashed or was stopped is started again and the document tried once more:
+the batch goes on. Where UNO is missing (no python3-uno), `convert` falls back on one `soffice --convert-to`
+process for the whole batch. A machine without LibreOffice gets a French message saying how to install it. Each
+LibreOffice process gets its own user profile, so that parallel builds do not block each other.
 
 `paginate` lays the documents out first: it reads from the PDF on which page each heading of a sommaire falls
 (the named destinations LibreOffice exports for its bookmarks) and writes the numbers into the .docx, converting
 again until the numbers it wrote are those of the layout; the PDF, the ODT and the .docx then print the same,
 right, page numbers. The PDF/A's XMP metadata is made to agree with its document information, and the ODT
 loses the empty folders LibreOffice leaves undeclared in its manifest.
+
+`ConversionRecords` makes conversions incremental: a rendered .docx converted before, whose laid-out .docx, PDF
+and ODT are still on disk as they were made, is not converted again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import io
+import json
 import os
+import queue
 import re
 import shutil
 import signal
+import socket
 import subprocess
+import sys
 import tempfile
+import threading
+import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from .errors import BuildFailed, Location, Problem
@@ -37,6 +52,14 @@ bookmarks pane) and the document's bookmarks as named destinations (read back by
 MAX_LAYOUT_PASSES = 4
 """Conversions after which a sommaire whose page numbers still move the headings is reported, not printed."""
 FILTERS = {"pdf": PDF_A_FILTER, "odt": "odt"}
+UNO_FILTERS = {"pdf": ("writer_pdf_Export", ["SelectPdfVersion=2", "UseTaggedPDF=true", "ExportBookmarks=true",
+                                             "ExportBookmarksToPDFDestination=true"]),
+               "odt": ("writer8", [])}
+"""The same export filters and options as `FILTERS`, as unoserver's converter takes them (name, « Option=value »)."""
+START_TIMEOUT = 60.0
+"""Seconds a LibreOffice process has to answer on its UNO socket after its start."""
+UNO_HINT = ("UNO est introuvable pour ce Python : installez python3-uno (Debian, Ubuntu : « apt-get install -y "
+            "python3-uno ») et unoserver (« pip install unoserver »)")
 INSTALL_HINT = ("LibreOffice est introuvable : installez-le (Debian, Ubuntu : « apt-get install -y "
                 "--no-install-recommends libreoffice-writer-nogui ») ou retirez pdf et odt de --formats")
 
@@ -62,8 +85,13 @@ def _run(command: list[str], timeout: float) -> bool:
         return False
 
 
-def convert(documents: dict[str, bytes], target: str, *, timeout: float = 600, attempts: int = 2) -> dict[str, bytes]:
-    """Return each .docx of `documents` (name → bytes) converted to `target` (pdf: PDF/A-2b, odt)."""
+def convert(documents: dict[str, bytes], target: str, *, timeout: float = 600, attempts: int = 2,
+            pool: OfficePool | None = None, finished: bool = True) -> dict[str, bytes]:
+    """Return each .docx of `documents` (name → bytes) converted to `target` (pdf: PDF/A-2b, odt): by the warm
+    LibreOffice processes of `pool` when given, else by one `soffice --convert-to` process for the batch.
+    Finished (`FINISHES`) unless not `finished`: as LibreOffice wrote it."""
+    if pool is not None:
+        return pool.convert(documents, target, finished=finished)
     soffice = find_soffice()
     if soffice is None:
         raise ConversionFailed([Problem(Location("LibreOffice"), INSTALL_HINT)])
@@ -79,11 +107,355 @@ def convert(documents: dict[str, bytes], target: str, *, timeout: float = 600, a
                    "--convert-to", FILTERS[target], "--outdir", str(work / "out"), *inputs]
         for _ in range(attempts):
             if _run(command, timeout) and all((work / "out" / f"{stem}.{target}").is_file() for stem in names):
-                finish = FINISHES[target]
+                finish = FINISHES[target] if finished else _as_written
                 return {name: finish((work / "out" / f"{stem}.{target}").read_bytes()) for stem, name in names.items()}
         missing = [name for stem, name in names.items() if not (work / "out" / f"{stem}.{target}").is_file()]
         raise ConversionFailed([Problem(Location(name), f"LibreOffice n'a pas pu le convertir en {target} "
                                                         f"(après {attempts} essais)") for name in missing])
+
+
+def _as_written(data: bytes) -> bytes:
+    return data
+
+
+_UNO_LOCK = threading.Lock()
+
+
+def load_uno():
+    """Return the `uno` module (see `_load_uno`), loaded once whatever the threads asking."""
+    with _UNO_LOCK:
+        return _load_uno()
+
+
+@cache
+def _load_uno():
+    """Return the `uno` module of Debian's python3-uno (or of LibreOffice's own Python), or None where there is
+    none this Python can load; unoserver's converter is imported with it.
+
+    python3-uno is built for the system's Python and lies outside a virtualenv: when `import uno` fails, its
+    uno.py alone is loaded from where the system (or LibreOffice) keeps it, not the rest of the system's packages;
+    uno.py finds LibreOffice's pyuno by itself. uno.py replaces Python's `__import__` with its own, which lets
+    `from com.sun.star… import …` name UNO types but raises ImportError where Python raises ModuleNotFoundError
+    (uvicorn, among others, expects the latter): Python's own is put back once unoserver's converter, the only
+    module here importing UNO types, is imported."""
+    import builtins
+
+    python_import = builtins.__import__
+    try:
+        uno = _import_uno()
+        if uno is not None:
+            try:
+                import unoserver.converter  # noqa: F401 - imports UNO types through uno.py's __import__
+            except ImportError:
+                pass  # no unoserver: `OfficePool.available` says so
+        return uno
+    finally:
+        builtins.__import__ = python_import
+
+
+def _import_uno():
+    try:
+        import uno
+
+        return uno
+    except ImportError:
+        pass
+    soffice = find_soffice()
+    candidates = [Path("/usr/lib/python3/dist-packages/uno.py")]
+    if soffice is not None:
+        candidates.insert(0, Path(soffice).resolve().parent / "uno.py")
+    for path in candidates:
+        if not path.is_file():
+            continue
+        spec = importlib.util.spec_from_file_location("uno", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["uno"] = module
+        try:
+            spec.loader.exec_module(module)
+            return module
+        except Exception:  # noqa: BLE001 - a pyuno built for another Python: no UNO here
+            del sys.modules["uno"]
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+PLACEHOLDER_PAGE = 10
+"""The number each sommaire entry gets for its first layout: the width of a real one, on most documents."""
+_SOMMAIRE_BOOKMARK = re.compile(r"_Toc(\d{8})")
+_SOMMAIRE_LINK = re.compile(r"#_Toc(\d{8})")
+
+
+def _filter_data(options: list[str]) -> list[tuple[str, object]]:
+    """Return « Option=value » strings as (name, value), values typed as unoserver types them."""
+    typed = []
+    for option in options:
+        name, value = option.split("=", 1)
+        typed.append((name, True if value == "true" else False if value == "false" else
+                      int(value) if value.isdecimal() else value))
+    return typed
+
+
+def _bookmark_pages(document) -> dict[int, int]:
+    """Return the page (from 1) of each sommaire heading's bookmark of a loaded document (rank → page), as its
+    layout places them (the view cursor's page: the page of the bookmark's named destination in its PDF)."""
+    cursor = document.getCurrentController().getViewCursor()
+    bookmarks = document.getBookmarks()
+    pages = {}
+    for name in bookmarks.getElementNames():
+        match = _SOMMAIRE_BOOKMARK.fullmatch(name)
+        if match:
+            cursor.gotoRange(bookmarks.getByName(name).getAnchor(), False)
+            pages[int(match.group(1))] = cursor.getPage()
+    return pages
+
+
+def _write_sommaire_pages(document, pages: dict[int, int]) -> bool:
+    """Write into a loaded document's sommaire the page of each entry's heading in place of its placeholder;
+    return False, writing nothing more, at the first entry that does not end with its placeholder inside its
+    link, or whose heading has no page (the .docx is then numbered and laid out again)."""
+    indexes = document.getDocumentIndexes()
+    entries = []
+    for position in range(indexes.getCount()):
+        index = indexes.getByIndex(position)
+        index.IsProtected = False  # LibreOffice protects an index's text from edits, the API's too
+        paragraphs = document.getText().createTextCursorByRange(index.getAnchor()).createEnumeration()
+        while paragraphs.hasMoreElements():
+            paragraph = paragraphs.nextElement()
+            if not paragraph.supportsService("com.sun.star.text.Paragraph") or not paragraph.getString():
+                continue
+            end = paragraph.getText().createTextCursorByRange(paragraph.getEnd())
+            end.goLeft(len(str(PLACEHOLDER_PAGE)), True)
+            link = _SOMMAIRE_LINK.fullmatch(end.HyperLinkURL or "")
+            if link is None:
+                continue  # the sommaire's title, say
+            if end.getString() != str(PLACEHOLDER_PAGE) or int(link.group(1)) not in pages:
+                return False
+            entries.append((end, pages[int(link.group(1))]))
+    if not entries:
+        return False
+    for end, page in entries:  # typed before the placeholder, inside the link (text typed at a link's end falls
+        end.getText().insertString(end.getStart(), str(page), False)  # out of it), then the placeholder removed
+        end.collapseToEnd()
+        end.goLeft(len(str(PLACEHOLDER_PAGE)), True)
+        end.setString("")
+    return True
+
+
+class OfficeUnavailable(Exception):
+    """A LibreOffice process did not start, or did not answer on its UNO socket in time."""
+
+
+class _Office:
+    """One LibreOffice process kept warm: headless, its own user profile and temporary folder, listening on a
+    UNO socket, and unoserver's converter connected to it. Started on its first conversion, and again after it
+    was stopped (a crash, a hang, a kill from outside)."""
+
+    def __init__(self, soffice: str, work: Path, index: int):
+        self.soffice, self.work, self.index = soffice, work, index
+        self.process: subprocess.Popen | None = None
+        self.converter = None
+        self.starts = 0
+
+    def start(self) -> None:
+        from unoserver.converter import UnoConverter  # imported once UNO is (`OfficePool`), in one thread
+
+        self.starts += 1
+        home = self.work / f"office-{self.index}-{self.starts}"
+        (home / "tmp").mkdir(parents=True)
+        port = _free_port()
+        self.process = subprocess.Popen(
+            [self.soffice, f"-env:UserInstallation={(home / 'profile').as_uri()}", "--headless", "--invisible",
+             "--nocrashreport", "--nodefault", "--nologo", "--nofirststartwizard", "--norestore",
+             f"--accept=socket,host=127.0.0.1,port={port},tcpNoDelay=1;urp;StarOffice.ComponentContext"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            env={**os.environ, "TMPDIR": str(home / "tmp")})  # what LibreOffice leaves when killed goes too
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                self.converter = UnoConverter(port=str(port), temp_dir=str(home / "tmp"))
+                return
+            except Exception as exc:  # noqa: BLE001 - UNO's NoConnectException: not listening yet
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise OfficeUnavailable(str(exc)) from exc
+                time.sleep(0.1)
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def convert(self, data: bytes, target: str, timeout: float) -> bytes:
+        """Return `data` (a .docx) converted to `target` as LibreOffice writes it; a conversion that outlives
+        `timeout` stops the process (the call then raises)."""
+        if not self.running:
+            self.start()
+        source, result = self.work / f"source-{self.index}.docx", self.work / f"result-{self.index}.{target}"
+        source.write_bytes(data)
+        result.unlink(missing_ok=True)
+        filter_name, options = UNO_FILTERS[target]
+        watchdog = threading.Timer(timeout, self.stop)
+        watchdog.start()
+        try:
+            self.converter.convert(inpath=str(source), outpath=str(result), filtername=filter_name,
+                                   filter_options=options, update_index=False)  # the sommaire is ours
+        finally:
+            watchdog.cancel()
+        return result.read_bytes()
+
+    def lay_out(self, data: bytes, timeout: float) -> tuple[dict[int, int], int, bytes | None]:
+        """Lay out `data` (a .docx whose sommaire entries each end with `PLACEHOLDER_PAGE`) and return the page
+        of each sommaire heading (rank → page), the page count and, when writing those pages into the loaded
+        document's sommaire leaves every heading where it was, its PDF as LibreOffice writes it (else None).
+
+        The numbers are written where the .docx's PAGEREF results are (the end of each entry, whose link names
+        its heading's bookmark), in the document LibreOffice has laid out: the second layout costs a refresh,
+        not a second import."""
+        uno = load_uno()
+        from unoserver.converter import PropertyValue  # UNO's struct, as the converter imported it
+
+        if not self.running:
+            self.start()
+        source, result = self.work / f"source-{self.index}.docx", self.work / f"result-{self.index}.pdf"
+        source.write_bytes(data)
+        result.unlink(missing_ok=True)
+        watchdog = threading.Timer(timeout, self.stop)
+        watchdog.start()
+        try:
+            document = self.converter.desktop.loadComponentFromURL(
+                uno.systemPathToFileUrl(str(source)), "_blank", 0, (PropertyValue(Name="Hidden", Value=True),))
+            if document is None:
+                raise OfficeUnavailable("document not loaded")
+            try:
+                pages = _bookmark_pages(document)
+                count = document.getCurrentController().PageCount
+                if not _write_sommaire_pages(document, pages) or _bookmark_pages(document) != pages:
+                    return pages, count, None
+                filter_name, options = UNO_FILTERS["pdf"]
+                document.storeToURL(uno.systemPathToFileUrl(str(result)), (
+                    PropertyValue(Name="FilterName", Value=filter_name),
+                    PropertyValue(Name="FilterData", Value=uno.Any("[]com.sun.star.beans.PropertyValue", tuple(
+                        PropertyValue(Name=key, Value=value) for key, value in _filter_data(options)))),))
+            finally:
+                document.close(True)
+        finally:
+            watchdog.cancel()
+        return pages, count, result.read_bytes()
+
+    def stop(self) -> None:
+        """Kill the process and its children (its session), if it runs."""
+        process = self.process
+        if process is not None and process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait()
+        self.converter = None
+
+
+class OfficePool:
+    """LibreOffice processes kept warm, one per core by default, converting documents through UNO.
+
+    The documents of a batch are shared out among the processes, each converting one at a time. A process that
+    crashes, is killed, or hangs past `timeout` seconds on one document is stopped and started again, and the
+    document tried again, up to `attempts` times; the other documents of the batch go on. Use it as a context
+    manager: the processes are stopped, their profiles removed, on leaving."""
+
+    def __init__(self, processes: int | None = None, *, timeout: float = 600, attempts: int = 2):
+        soffice = find_soffice()
+        if soffice is None:
+            raise ConversionFailed([Problem(Location("LibreOffice"), INSTALL_HINT)])
+        if load_uno() is None or "unoserver.converter" not in sys.modules:  # loaded before the threads
+            raise ConversionFailed([Problem(Location("LibreOffice"), UNO_HINT)])
+
+        self.processes = max(1, processes or os.cpu_count() or 1)
+        self.timeout, self.attempts = timeout, attempts
+        self._work = tempfile.TemporaryDirectory(prefix="paraphe-office-")
+        self._offices = [_Office(soffice, Path(self._work.name), index) for index in range(self.processes)]
+        self._idle: queue.SimpleQueue = queue.SimpleQueue()
+        for office in self._offices:
+            self._idle.put(office)
+        self._lock = threading.Lock()
+        self.conversions = 0
+        """Documents LibreOffice loaded and converted (a sommaire laid out in one load counts once)."""
+
+    @staticmethod
+    def available() -> bool:
+        """Tell whether warm processes can be used here: LibreOffice, UNO for this Python, and unoserver."""
+        return find_soffice() is not None and load_uno() is not None and "unoserver.converter" in sys.modules
+
+    @property
+    def restarts(self) -> int:
+        """How many times a process was started again after it crashed, was killed or hung."""
+        return sum(max(0, office.starts - 1) for office in self._offices)
+
+    @property
+    def sessions(self) -> list[int]:
+        """The session ids of the LibreOffice processes running now (each process and its children)."""
+        return [office.process.pid for office in self._offices if office.running]
+
+    def __enter__(self) -> OfficePool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for office in self._offices:
+            office.stop()
+        self._work.cleanup()
+
+    def convert(self, documents: dict[str, bytes], target: str, *, finished: bool = True) -> dict[str, bytes]:
+        """Return each .docx of `documents` (name → bytes) converted to `target`, finished (`FINISHES`) unless
+        not `finished` (as LibreOffice wrote it); raise ConversionFailed naming every document that could not be
+        converted."""
+        if len(documents) <= 1:  # one document (each of a build's threads asks for its own): no other thread
+            results = {name: self._convert_one(data, target) for name, data in documents.items()}
+        else:
+            with ThreadPoolExecutor(min(self.processes, len(documents)), thread_name_prefix="libreoffice") as threads:
+                futures = {name: threads.submit(self._convert_one, data, target) for name, data in documents.items()}
+                results = {name: future.result() for name, future in futures.items()}
+        failed = [name for name, data in results.items() if data is None]
+        if failed:
+            raise ConversionFailed([Problem(Location(name), f"LibreOffice n'a pas pu le convertir en {target} "
+                                                            f"(après {self.attempts} essais)") for name in failed])
+        finish = FINISHES[target] if finished else _as_written
+        return {name: finish(data) for name, data in results.items()}
+
+    def lay_out(self, name: str, data: bytes) -> tuple[dict[int, int], int, bytes | None]:
+        """Return what `_Office.lay_out` returns for `data` (a .docx named `name`); raise ConversionFailed when
+        it could not be done."""
+        laid_out = self._with_office(lambda office: office.lay_out(data, self.timeout))
+        if laid_out is None:
+            raise ConversionFailed([Problem(Location(name), f"LibreOffice n'a pas pu le mettre en page "
+                                                            f"(après {self.attempts} essais)")])
+        return laid_out
+
+    def _convert_one(self, data: bytes, target: str) -> bytes | None:
+        return self._with_office(lambda office: office.convert(data, target, self.timeout))
+
+    def _with_office(self, work):
+        """Return `work(office)` done by an idle office, started again and tried again when it fails; None when
+        it failed `attempts` times."""
+        office = self._idle.get()
+        try:
+            for _ in range(self.attempts):
+                try:
+                    done = work(office)
+                except Exception:  # noqa: BLE001 - crashed, killed, hung, refused: started again, tried again
+                    office.stop()
+                    continue
+                with self._lock:
+                    self.conversions += 1
+                return done
+            return None
+        finally:
+            self._idle.put(office)
 
 
 _DESTINATION = re.compile(r"Toc(\d{8})$")
@@ -115,39 +487,156 @@ class Paginated:
     """The layouts it took: 1 without sommaire, 2 when the numbers of the first layout hold."""
 
 
-def paginate(documents: dict[str, bytes], *, timeout: float = 600) -> dict[str, Paginated]:
+def paginate(documents: dict[str, bytes], *, timeout: float = 600, pool: OfficePool | None = None
+             ) -> dict[str, Paginated]:
     """Return each .docx of `documents` (name → bytes) with the page numbers of its sommaire and its page count
     written (`wordml.pagination`), and its PDF/A, laid out with those very numbers.
 
     A sommaire is laid out first with a number in each entry (the layout of the real ones, but for their
-    width), then with the pages read from that layout, again until the pages read are those written."""
+    width), then with the pages read from that layout, again until the pages read are those written. With the
+    warm processes of `pool`, the first two layouts are made in one load (`OfficePool.lay_out`): the pages read
+    are written into the laid-out document's sommaire, and its PDF exported when they move no heading (its
+    headings' pages read back from that PDF are checked to be those written); a document they do not suit is
+    laid out again from its numbered .docx, as without warm processes."""
     from .wordml.pagination import paginate as write_pages, sommaire_ranks, zip_time
 
     ranks = {name: sommaire_ranks(data) for name, data in documents.items()}
     when = {name: zip_time(data) for name, data in documents.items()}
     written = {name: {rank: 0 for rank in ranks[name]} for name in documents if ranks[name]}
-    current = {name: write_pages(data, {rank: 10 for rank in ranks[name]}, 1, when[name]) if ranks[name] else data
-               for name, data in documents.items()}
+    current = {name: write_pages(data, {rank: PLACEHOLDER_PAGE for rank in ranks[name]}, 1, when[name])
+               if ranks[name] else data for name, data in documents.items()}
     result: dict[str, Paginated] = {}
-    pending = list(documents)
-    for passes in range(1, MAX_LAYOUT_PASSES + 1):
-        pdfs = convert({name: current[name] for name in pending}, "pdf", timeout=timeout)
+    done = {name: 0 for name in documents}
+    for name in [name for name in documents if ranks[name]] if pool is not None else []:
+        pages, count, pdf = pool.lay_out(name, current[name])  # both layouts in one load
+        pages = {rank: page for rank, page in pages.items() if rank in ranks[name]}
+        done[name] = 1
+        if pdf is not None:
+            read, count = heading_pages(pdf)
+            if {rank: page for rank, page in read.items() if rank in ranks[name]} == pages:
+                result[name] = Paginated(write_pages(current[name], pages, count, when[name]),
+                                         pdf_with_agreeing_metadata(pdf), 2)
+                continue
+        written[name] = pages  # laid out again from the .docx, as without warm processes
+        current[name] = write_pages(current[name], pages, count, when[name])
+    pending, failed = [name for name in documents if name not in result], []
+    while pending:
+        pdfs = convert({name: current[name] for name in pending}, "pdf", timeout=timeout, pool=pool, finished=False)
         still = []
         for name in pending:
+            done[name] += 1
             pages, count = heading_pages(pdfs[name])
             pages = {rank: page for rank, page in pages.items() if rank in ranks[name]}
             if not ranks[name] or pages == written[name]:
-                result[name] = Paginated(write_pages(current[name], pages, count, when[name]), pdfs[name], passes)
+                result[name] = Paginated(write_pages(current[name], pages, count, when[name]),
+                                         pdf_with_agreeing_metadata(pdfs[name]), done[name])  # the last one finished
+            elif done[name] >= MAX_LAYOUT_PASSES:
+                failed.append(name)
             else:
                 written[name] = pages
                 current[name] = write_pages(current[name], pages, count, when[name])
                 still.append(name)
         pending = still
-        if not pending:
-            return result
-    raise ConversionFailed([Problem(Location(name), f"les numéros de page du sommaire changent la mise en page "
-                                                    f"à chaque passe ({MAX_LAYOUT_PASSES} essais)")
-                            for name in pending])
+    if failed:
+        raise ConversionFailed([Problem(Location(name), f"les numéros de page du sommaire changent la mise en page "
+                                                        f"à chaque passe ({MAX_LAYOUT_PASSES} essais)")
+                                for name in failed])
+    return result
+
+
+_SHAPING_MODULES = ("render_office.py", "wordml/pagination.py", "render_signature.py", "pdfa.py")
+"""The engine's modules that decide what a conversion makes of a rendered .docx (its layout passes, its
+finishing, its signature fields, its checks)."""
+
+
+@cache
+def conversion_fingerprint() -> bytes:
+    """Return the hash of what a conversion's results depend on besides the .docx: the export filters, the
+    engine's modules that shape them, the LibreOffice installed (its program's path, size and date) and the PDF
+    libraries' versions."""
+    from importlib import metadata
+
+    digest = hashlib.sha256(PDF_A_FILTER.encode() + repr(UNO_FILTERS).encode())
+    package = Path(__file__).resolve().parent
+    for module in _SHAPING_MODULES:
+        digest.update(module.encode() + b"\0" + (package / module).read_bytes())
+    soffice = find_soffice()
+    if soffice is not None:
+        program = Path(soffice).resolve()
+        program = program.with_name("soffice.bin") if program.with_name("soffice.bin").is_file() else program
+        status = program.stat()
+        digest.update(f"{program}|{status.st_size}|{status.st_mtime_ns}".encode())
+    for library in ("pikepdf", "pyhanko"):
+        try:
+            digest.update(f"{library} {metadata.version(library)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(library.encode())
+    return digest.digest()
+
+
+class ConversionRecords:
+    """What the conversions of a build's output folder made: for each rendered .docx converted (keyed by its
+    bytes and `conversion_fingerprint`), the hashes of its laid-out .docx, PDF and ODT as the build wrote them.
+
+    A document rendered again byte for byte (the same sources the same day: `--tout`, a template touched, a
+    format added), whose files are still on disk as they were made, is not converted again: they are read back.
+    The records live in `.paraphe-cache/conversions/` of the output folder, a few hundred bytes each, the
+    `KEPT` most recently used ones kept. A record that cannot be read or written only costs a conversion."""
+
+    KEPT = 20_000
+
+    def __init__(self, output_dir: Path):
+        self.folder = output_dir / ".paraphe-cache" / "conversions"
+
+    def _path(self, docx: bytes) -> Path:
+        return self.folder / f"{hashlib.sha256(conversion_fingerprint() + docx).hexdigest()}.json"
+
+    def reuse(self, docx: bytes, dest: Path, suffixes: set[str]) -> dict[str, bytes] | None:
+        """Return the files (suffix → bytes) that `docx`, to be written at `dest`, was converted to, read back
+        from beside `dest`, when each of `suffixes` was made of it and is still as it was made; else None."""
+        path = self._path(docx)
+        try:
+            record = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return None
+        found = {}
+        for suffix in suffixes:
+            expected = record.get(suffix) if isinstance(record, dict) else None
+            try:
+                data = dest.with_suffix(f".{suffix}").read_bytes()
+            except OSError:
+                return None
+            if not isinstance(expected, str) or hashlib.sha256(data).hexdigest() != expected:
+                return None
+            found[suffix] = data
+        try:
+            os.utime(path)  # recently used: kept
+        except OSError:
+            pass
+        return found
+
+    def remember(self, docx: bytes, made: dict[str, bytes]) -> None:
+        """Record what `docx` was converted to (suffix → bytes, as they will be written)."""
+        record = json.dumps({suffix: hashlib.sha256(data).hexdigest() for suffix, data in made.items()})
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("w", dir=self.folder, suffix=".tmp", delete=False) as handle:
+                handle.write(record)
+            os.replace(handle.name, self._path(docx))
+        except OSError:
+            pass
+
+    def prune(self) -> None:
+        """Remove the least recently used records past `KEPT`."""
+        try:
+            entries = [(entry.stat().st_mtime_ns, entry.path) for entry in os.scandir(self.folder)]
+        except OSError:
+            return
+        for _, path in sorted(entries, reverse=True)[self.KEPT:]:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
 
 
 def pdf_with_agreeing_metadata(pdf: bytes) -> bytes:

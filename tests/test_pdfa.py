@@ -117,6 +117,7 @@ def test_the_build_refuses_a_pdf_that_is_not_pdfa(tmp_path, monkeypatch, built):
     import generator.render_office as render_office
 
     broken = _altered(built["essai/annexes.pdf"], _no_output_intent)
+    monkeypatch.setattr(render_office.OfficePool, "available", staticmethod(lambda: False))  # every PDF by convert
     monkeypatch.setattr(render_office, "convert", lambda documents, target, **_: {
         name: broken for name in documents})
     root = write_contract(tmp_path / "content" / "essai", contract_data())

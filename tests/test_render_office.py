@@ -341,3 +341,203 @@ def test_the_odt_loses_the_empty_folders_its_manifest_does_not_declare():
     assert cleaned.infolist()[0].compress_type == zipfile.ZIP_STORED
     kept = cleaned.read("META-INF/manifest.xml").decode()
     assert "Configurations2" not in kept and 'full-path="/"' in kept and 'full-path="content.xml"' in kept
+
+
+# The warm LibreOffice processes (OfficePool): the build above converts through them wherever UNO is installed.
+
+def system_has_uno() -> bool:
+    return Path("/usr/bin/python3").is_file() and subprocess.run(
+        ["/usr/bin/python3", "-c", "import uno"], capture_output=True).returncode == 0
+
+
+def with_warm_processes(test):
+    """Mark a test of the warm processes (skipped without LibreOffice, pdftotext or Debian's python3-uno)."""
+    skip = pytest.mark.skipif(not system_has_uno(), reason="python3-uno absent : apt-get install python3-uno")
+    return with_libreoffice(skip(test))
+
+
+@with_warm_processes
+def test_where_uno_is_installed_the_build_converts_through_warm_processes():
+    from generator.render_office import OfficePool
+
+    assert OfficePool.available()
+
+
+@with_warm_processes
+def test_loading_uno_leaves_python_s_import_as_it_was():
+    """uno.py puts its own __import__ in place, which raises ImportError for a missing module where libraries
+    (uvicorn) catch ModuleNotFoundError: Python's is put back."""
+    import builtins
+
+    from generator.render_office import load_uno
+
+    assert load_uno() is not None
+    assert builtins.__import__.__module__ == "builtins"
+    with pytest.raises(ModuleNotFoundError):
+        import paraphe_no_such_module  # noqa: F401
+
+
+def pdf_summary(pdf: bytes) -> dict:
+    """Return what a reader and a screen reader get of a PDF besides its text: pages, link annotations, fonts,
+    structure elements by kind, named destinations, outline, document information (but its dates)."""
+    import collections
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        kinds: collections.Counter = collections.Counter()
+        pending = [document.Root.StructTreeRoot]
+        while pending:
+            element = pending.pop()
+            if isinstance(element, pikepdf.Dictionary):
+                if "/S" in element:
+                    kinds[str(element.S)] += 1
+                children = element.get("/K")
+                pending += list(children) if isinstance(children, pikepdf.Array) else [children]
+        with document.open_outline() as outline:
+            titles = [item.title for item in outline.root]
+        return {"pages": len(document.pages),
+                "links": sum(len(page.obj.get("/Annots") or []) for page in document.pages),
+                "fonts": sorted({str(font.get("/BaseFont"))[7:] for page in document.pages  # no subset tag
+                                 for font in (page.Resources.get("/Font") or {}).values()}),
+                "structure": dict(kinds), "destinations": sorted(map(str, document.Root.Dests.keys())),
+                "outline": titles, "info": {key: str(value) for key, value in document.docinfo.items()
+                                            if key not in ("/CreationDate", "/ModDate")}}
+
+
+@with_warm_processes
+def test_a_warm_layout_gives_the_docx_and_pdf_of_the_two_conversion_layout(laid_out, tmp_path):
+    """The sommaire laid out in one load by a warm process: the same .docx bytes, and a PDF with the same text
+    page by page, tags, links, fonts, destinations and outline as two `soffice --convert-to` conversions."""
+    from generator.pdfa import pdfa_problems
+    from generator.render_office import OfficePool, paginate
+
+    docx = (laid_out / "crte-lens-lievin" / "contrat.docx").read_bytes()
+    with OfficePool(1) as pool:
+        warm = paginate({"contrat.docx": docx}, pool=pool)["contrat.docx"]
+        assert pool.conversions == 1  # one load, both layouts
+    command_line = paginate({"contrat.docx": docx})["contrat.docx"]
+    assert warm.docx == command_line.docx and warm.passes == command_line.passes == 2
+    (tmp_path / "warm.pdf").write_bytes(warm.pdf)
+    (tmp_path / "command-line.pdf").write_bytes(command_line.pdf)
+    pages = pdf_pages(tmp_path / "warm.pdf")
+    assert len(pages) > 40 and pages == pdf_pages(tmp_path / "command-line.pdf")
+    assert pdf_summary(warm.pdf) == pdf_summary(command_line.pdf)
+    assert pdfa_problems(warm.pdf) == []
+
+
+@with_warm_processes
+def test_a_sommaire_the_warm_layout_cannot_number_in_place_is_laid_out_again_from_its_docx(laid_out, monkeypatch):
+    from generator import render_office
+
+    docx = (laid_out / "programme-travail-2022" / "programme.docx").read_bytes()
+    with render_office.OfficePool(1) as pool:
+        in_place = render_office.paginate({"programme.docx": docx}, pool=pool)["programme.docx"]
+        monkeypatch.setattr(render_office, "_write_sommaire_pages", lambda document, pages: False)
+        again = render_office.paginate({"programme.docx": docx}, pool=pool)["programme.docx"]
+        assert pool.conversions == 1 + 2  # one load; then a load, and a conversion of the numbered .docx
+    assert again.docx == in_place.docx == docx  # the fixture's .docx was numbered by the build already
+    assert again.passes == 2 and pdf_summary(again.pdf) == pdf_summary(in_place.pdf)
+
+
+def office_processes(session: int) -> list[int]:
+    """Return the pids of LibreOffice's own processes (soffice.bin) in a session the pool started."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+        except (OSError, ValueError):
+            continue
+        name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        if int(fields[3]) == session and name.startswith("soffice"):  # fields[3]: the session id
+            found.append(int(entry.name))
+    return found
+
+
+def disturbed_pool(monkeypatch, on_call: int, disturb):
+    """Return a one-process pool whose LibreOffice gets `disturb(pid)` just before its `on_call`-th
+    conversion starts (the batch then has documents converted and documents still to convert)."""
+    from generator import render_office
+
+    pool = render_office.OfficePool(1, timeout=20)
+    original, calls = render_office._Office.convert, []
+
+    def convert(office, data, target, timeout):
+        calls.append(target)
+        if len(calls) == on_call:
+            for pid in office_processes(pool.sessions[0]):
+                disturb(pid)
+        return original(office, data, target, timeout)
+
+    monkeypatch.setattr(render_office._Office, "convert", convert)
+    return pool
+
+
+def small_documents(laid_out: Path) -> dict[str, bytes]:
+    docx = (laid_out / "communique-mel-caph" / "communique.docx").read_bytes()
+    return {f"{name}.docx": docx for name in ("un", "deux", "trois")}
+
+
+@with_warm_processes
+def test_a_libreoffice_killed_mid_batch_is_started_again_and_the_batch_completes(laid_out, monkeypatch):
+    import os
+    import signal
+
+    from generator.pdfa import pdfa_problems
+
+    documents = small_documents(laid_out)
+    with disturbed_pool(monkeypatch, 2, lambda pid: os.kill(pid, signal.SIGKILL)) as pool:
+        pdfs = pool.convert(documents, "pdf")
+        assert pool.restarts == 1 and pool.conversions == 3
+    assert sorted(pdfs) == sorted(documents)
+    assert {name: pdfa_problems(pdf) for name, pdf in pdfs.items()} == {name: [] for name in documents}
+
+
+@with_warm_processes
+def test_a_hung_libreoffice_is_stopped_started_again_and_the_batch_completes(laid_out, monkeypatch):
+    import os
+    import signal
+
+    from generator.pdfa import pdfa_problems
+
+    documents = small_documents(laid_out)
+    with disturbed_pool(monkeypatch, 3, lambda pid: os.kill(pid, signal.SIGSTOP)) as pool:  # frozen: hangs
+        pdfs = pool.convert(documents, "pdf")
+        assert pool.restarts == 1 and pool.conversions == 3
+    assert {name: pdfa_problems(pdf) for name, pdf in pdfs.items()} == {name: [] for name in documents}
+
+
+@with_libreoffice
+def test_a_rebuild_converts_again_only_the_documents_whose_docx_or_outputs_changed(laid_out, monkeypatch):
+    """Rebuilding the five contracts (their .docx rendered again, byte for byte) converts nothing but the
+    document whose PDF was deleted; the other PDFs are not touched."""
+    from generator import render_office
+    from generator.pdfa import pdfa_problems
+
+    converted, original = [], render_office.convert
+
+    def counting(documents, target, **options):
+        converted.extend((target, Path(name).relative_to(laid_out).as_posix()) for name in documents)
+        return original(documents, target, **options)
+
+    monkeypatch.setattr(render_office, "convert", counting)
+    before = {path: path.read_bytes() for path in laid_out.rglob("*.pdf")}
+    deleted = laid_out / "communique-mel-caph" / "communique.pdf"
+    deleted.unlink()
+    report = build_report_of_seeds(laid_out)
+    assert not report.failed, report.failed
+    assert {name for _, name in converted} == {"communique-mel-caph/communique.docx"}
+    assert {target for target, _ in converted} == {"pdf", "odt"}
+    assert {path: path.read_bytes() for path in before if path != deleted} == \
+        {path: data for path, data in before.items() if path != deleted}
+    assert pdfa_problems(deleted.read_bytes()) == []
+    converted.clear()
+    assert not build_report_of_seeds(laid_out).failed
+    assert converted == []
+
+
+def build_report_of_seeds(output: Path):
+    from generator.pipeline import build_report
+
+    return build_report([REAL_CONTENT / slug for slug in SLUGS], output, formats=("docx", "pdf", "odt"),
+                        rebuild=True)
