@@ -190,21 +190,29 @@ def test_tables_have_a_fixed_layout_within_the_text_width(lens_lievin_docx):
         assert width in (9638, 16838 - 2 * 850)
 
 
-def test_the_signature_block_is_a_table_of_one_cell_per_party(lens_lievin_docx):
+def test_the_signature_block_is_a_table_of_one_column_per_party_the_names_on_one_line(lens_lievin_docx):
     W, tables = _tables(lens_lievin_docx)
     [signatures] = [t for t in tables if any(s.get(W + "val") == "Signaturepour" for s in t.iter(W + "pStyle"))]
-    [row] = signatures.findall(W + "tr")
-    cells = ["\n".join("".join(t.text or "" for t in p.iter(W + "t")) for p in c.iter(W + "p"))
-             for c in row.findall(W + "tc")]
+    offices, rooms = signatures.findall(W + "tr")
+
+    def texts(row):
+        return ["\n".join("".join(t.text or "" for t in p.iter(W + "t")) for p in c.iter(W + "p"))
+                for c in row.findall(W + "tc")]
+    # the offices in a first row, the room to sign and the names in a second: however many lines an office
+    # takes, both names start on the same line (the CALL's office is three lines, the État's one)
+    assert texts(offices) == ["Pour l\u2019État,\nLe Préfet du Pas-de-Calais,",
+                              "Pour la Communauté d\u2019Agglomération de Lens-Liévin,\nLe Président de la "
+                              "Communauté\nd\u2019Agglomération de Lens-Liévin,\nMaire de Lens,"]
     # the empty line before the name: the top of the room to sign, where its anchor is (wordml.signature)
-    assert cells == ["Pour l\u2019État,\nLe Préfet du Pas-de-Calais,\n\nLouis LE FRANC",
-                     "Pour la Communauté d\u2019Agglomération de Lens-Liévin,\nLe Président de la Communauté\n"
-                     "d\u2019Agglomération de Lens-Liévin,\nMaire de Lens,\n\nSylvain ROBERT"]
-    for index, cell in enumerate(row.findall(W + "tc"), start=1):
-        room, name = list(cell.iter(W + "p"))[-2:]
+    assert texts(rooms) == ["\nLouis LE FRANC", "\nSylvain ROBERT"]
+    for index, cell in enumerate(rooms.findall(W + "tc"), start=1):
+        room, name = list(cell.iter(W + "p"))
         assert [b.get(W + "name") for b in room.iter(W + "bookmarkStart")] == [f"ParapheSignatureHaut{index}"]
         assert [b.get(W + "name") for b in name.iter(W + "bookmarkStart")] == [f"ParapheSignatureBas{index}"]
-    assert row.find(f"{W}trPr/{W}cantSplit") is not None
+    for row in (offices, rooms):
+        assert row.find(f"{W}trPr/{W}cantSplit") is not None
+    # the offices stay on the page where the room to sign is
+    assert all(p.find(f"{W}pPr/{W}keepNext") is not None for p in offices.iter(W + "p"))
 
 
 def test_french_form_of_the_contract(lens_lievin_docx, contract_dir, tmp_path):
