@@ -248,6 +248,11 @@ _RULES: list[tuple[str, re.Pattern[str], str]] = [
     ("°", re.compile(r"\b(n°|N°)[ ]*(?=\d)"), r"\1" + NBSP),
     # ellipsis
     (".", re.compile(r"\.\.\."), "…"),
+    # the preposition « à » keeps its accent as a capital where a sentence or a cell starts (« À évaluer », « À
+    # l'issue de »); a capital « A » before anything but a word in lower case (a label: « A. », « annexe A »), or
+    # before « été » / « eu » (the verb: « A été adopté »), stays as typed
+    ("A", re.compile(r"(^|[.!?…][ \u00a0]+|[«(][ \u00a0\u202f]*)A(?=[ \u00a0]+(?!(?:été|eu)\b)"
+                     r"[a-zàâçéèêëîïôûùüÿœ][\w'\u2019])"), "\\1À"),
 ]
 
 

@@ -472,3 +472,21 @@ def test_a_title_in_capitals_reads_in_lower_case_within_a_sentence():
     assert french.en_phrase("CONTRAT DE RELANCE ET DE TRANSITION ÉCOLOGIQUE") == (
         "contrat de relance et de transition écologique")
     assert french.en_phrase("Contrat de ville de Lens") == "Contrat de ville de Lens"
+
+
+@pytest.mark.parametrize("typed, expected", [
+    # the preposition where a cell or a sentence starts: its capital keeps the accent
+    ("A évaluer", "À évaluer"),
+    ("A rechercher : FSE", "À rechercher\u00a0: FSE"),
+    ("Fin des travaux. A l'issue de la réunion", "Fin des travaux. À l\u2019issue de la réunion"),
+    ("(A programmer)", "(À programmer)"),
+    # a label, a letter within a sentence, the verb « a »: left as typed
+    ("A. Les axes", "A. Les axes"),
+    ("Annexe A et annexe B", "Annexe A et annexe B"),
+    ("la catégorie A des projets", "la catégorie A des projets"),
+    ("A été adopté le 1er juin", "A été adopté le 1er juin"),
+    ("A LA DEMANDE", "A LA DEMANDE"),
+])
+def test_a_capital_a_that_is_the_preposition_keeps_its_accent(typed, expected):
+    assert french.typographie(typed) == expected
+    assert french.typographie(expected) == expected

@@ -70,11 +70,11 @@ def test_maquette_has_a_row_per_fiche_and_sums_of_the_fiches(lens_lievin_docx):
         pairs = [(row[5 + year], depenses[2 + year]) for year in range(6)] + [(row[11], depenses[1])]
         for maquette_cell, fiche_cell in pairs:
             if not maquette_cell:
-                assert fiche_cell in ("0\u00a0€", "A évaluer", "Pour mémoire"), row[1]
+                assert fiche_cell in ("0\u00a0€", "À évaluer", "Pour mémoire"), row[1]
             else:
                 assert maquette_cell == fiche_cell, row[1]
                 markers += amount(maquette_cell) is None
-    assert markers >= 5  # « Pour mémoire », « A évaluer »… stay words
+    assert markers >= 5  # « Pour mémoire », « À évaluer »… stay words
     for column in range(5, 12):
         expected = sum((amount(r[column]) or Decimal(0) for r in body), Decimal(0))
         assert amount(total[column]) == expected
@@ -235,3 +235,11 @@ def test_french_form_of_the_contract(lens_lievin_docx, contract_dir, tmp_path):
                                                              "COÛT TOTAL 2021-2023"]
     assert [c.text for c in maquette.rows[-1].cells][5:9] == ["112\u202f345\u00a0€", "80\u202f000\u00a0€",
                                                               "1\u202f000\u00a0€", "193\u202f345\u00a0€"]
+
+
+def test_a_marker_starting_with_the_preposition_prints_its_accented_capital(lens_lievin_docx):
+    """The seed types « A évaluer », « A rechercher »: the document prints the preposition as French writes it
+    (« À évaluer »), in the fiches' échéanciers as in the maquette."""
+    text = "\n".join(docx_paragraphs(lens_lievin_docx))
+    assert "A évaluer" not in text and "A rechercher" not in text
+    assert text.count("À évaluer") >= 20 and "À rechercher" in text
