@@ -122,7 +122,9 @@ def add_styles(doc) -> None:
     paragraph_style("Cellule montant", "Cellule", alignment=WD_ALIGN_PARAGRAPH.RIGHT)
     paragraph_style("Titre tableau", bold=True, alignment=WD_ALIGN_PARAGRAPH.CENTER, space_after=Pt(6))
     paragraph_style("Fait a", "Body Text", space_before=Pt(18))
-    paragraph_style("Signature", alignment=WD_ALIGN_PARAGRAPH.CENTER)
+    # the lines of a signatory's office read as one block (« Le Président de la Communauté / d'Agglomération de
+    # Lens-Liévin, / Maire de Lens, »), not as paragraphs apart
+    paragraph_style("Signature", alignment=WD_ALIGN_PARAGRAPH.CENTER, space_after=Pt(0))
     paragraph_style("Dos", alignment=WD_ALIGN_PARAGRAPH.CENTER)
     paragraph_style("Dos titre", "Dos", bold=True, space_before=Pt(200))  # its own section starts the page
     page_furniture_styles(paragraph_style)

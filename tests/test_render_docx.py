@@ -2,6 +2,7 @@
 
 import io
 import re
+import xml.etree.ElementTree as ET
 from decimal import Decimal
 
 import pytest
@@ -213,6 +214,10 @@ def test_the_signature_block_is_a_table_of_one_column_per_party_the_names_on_one
         assert row.find(f"{W}trPr/{W}cantSplit") is not None
     # the offices stay on the page where the room to sign is
     assert all(p.find(f"{W}pPr/{W}keepNext") is not None for p in offices.iter(W + "p"))
+    # an office's lines read as one block, with no space between them
+    styles = ET.fromstring(docx_xml(lens_lievin_docx, "word/styles.xml"))
+    [signature] = [s for s in styles.iter(W + "style") if s.get(W + "styleId") == "Signature"]
+    assert signature.find(f"{W}pPr/{W}spacing").get(W + "after") == "0"
 
 
 def test_french_form_of_the_contract(lens_lievin_docx, contract_dir, tmp_path):
