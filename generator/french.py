@@ -248,6 +248,15 @@ _RULES: list[tuple[str, re.Pattern[str], str]] = [
     ("°", re.compile(r"\b(n°|N°)[ ]*(?=\d)"), r"\1" + NBSP),
     # ellipsis
     (".", re.compile(r"\.\.\."), "…"),
+    # the preposition « à » keeps its accent as a capital where a sentence or a cell starts: before an article, a
+    # determiner, a word of a locution (« À l'issue de », « À cette fin », « À terme ») or a verb in -er / -ir
+    # (« À évaluer », « À définir »); a label (« A. », « annexe A »), the verb (« A été ») or a word of another
+    # language (« A great project ») stay as typed
+    ("A", re.compile(r"(^|[.!?…][ \u00a0]+|[«(][ \u00a0\u202f]*)A(?=[ \u00a0]+(?:l['\u2019]|(?:la|le|les|un|une|"
+                     r"ce|cet|cette|ces|chaque|mon|ma|mes|son|sa|ses|notre|nos|votre|vos|leur|leurs|tout|toute|"
+                     r"tous|toutes|partir|titre|terme|travers|défaut|moins|court|moyen|long|propos|cause|"
+                     r"condition|peine|présent|nouveau|quel|quelle|quels|quelles|cela|ceci)\b|"
+                     r"[a-zàâçéèêëîïôûùüÿœ]+(?:er|ir)\b))"), "\\1À"),
 ]
 
 

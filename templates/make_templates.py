@@ -122,7 +122,9 @@ def add_styles(doc) -> None:
     paragraph_style("Cellule montant", "Cellule", alignment=WD_ALIGN_PARAGRAPH.RIGHT)
     paragraph_style("Titre tableau", bold=True, alignment=WD_ALIGN_PARAGRAPH.CENTER, space_after=Pt(6))
     paragraph_style("Fait a", "Body Text", space_before=Pt(18))
-    paragraph_style("Signature", alignment=WD_ALIGN_PARAGRAPH.CENTER)
+    # the lines of a signatory's office read as one block (« Le Président de la Communauté / d'Agglomération de
+    # Lens-Liévin, / Maire de Lens, »), not as paragraphs apart
+    paragraph_style("Signature", alignment=WD_ALIGN_PARAGRAPH.CENTER, space_after=Pt(0))
     paragraph_style("Dos", alignment=WD_ALIGN_PARAGRAPH.CENTER)
     paragraph_style("Dos titre", "Dos", bold=True, space_before=Pt(200))  # its own section starts the page
     page_furniture_styles(paragraph_style)
@@ -394,26 +396,34 @@ def convenu_line(t: TemplateWriter, before: str) -> None:
 
 
 def signature_table(t: TemplateWriter) -> None:
-    """Add the signature blocks side by side, one cell per party: « Pour … », the signatory's office, room to
-    sign, the name; the row never breaks across pages, and the « Fait à » line before it stays with it."""
+    """Add the signature blocks side by side, one column per party: « Pour … » and the signatory's office in a
+    first row, room to sign and the name in a second, so that every name stands on the same line however many
+    lines the offices take; no row breaks across pages, the first keeps with the second, and the « Fait à »
+    line before them stays with them."""
     doc = t.doc
-    table = t.table([[("{%tc for partie in parties %}", "Signature"), ("", "Signature"),
-                      ("{%tc endfor %}", "Signature")]])
-    cell = table.rows[0].cells[1]
-    lines = [("{{ partie.nom|pour }},", "Signature pour"), ("{%p for ligne in partie.signature %}", "Signature"),
-             ("{{ ligne }}", "Signature"), ("{%p else %}", "Signature"),
-             ("{{ partie.representant.fonction }},", "Signature"), ("{%p endfor %}", "Signature"),
-             # the signatory's room to sign, its top and bottom marked for the PDF's signature field
-             ("{{r loop.index|ancre_signature('haut') }}", "Signature"),
-             ("{{ partie.representant.nom }}", "Signature nom")]
-    (first, first_style), *rest = lines
-    cell.paragraphs[0].add_run(typeset(first))
-    cell.paragraphs[0].style = doc.styles[first_style]
-    for text, style in rest:
-        paragraph = cell.add_paragraph(style=doc.styles[style])
-        if style == "Signature nom":  # the bottom of the room: where the name's line starts
-            paragraph.add_run("{{r loop.index|ancre_signature('bas') }}")
-        paragraph.add_run(text if text.startswith("{{r ") else typeset(text))
+    loop_row = [("{%tc for partie in parties %}", "Signature"), ("", "Signature"), ("{%tc endfor %}", "Signature")]
+    table = t.table([list(loop_row), list(loop_row)])
+    office = [("{{ partie.nom|pour }},", "Signature pour"), ("{%p for ligne in partie.signature %}", "Signature"),
+              ("{{ ligne }}", "Signature"), ("{%p else %}", "Signature"),
+              ("{{ partie.representant.fonction }},", "Signature"), ("{%p endfor %}", "Signature")]
+    # the signatory's room to sign, its top and bottom marked for the PDF's signature field
+    room = [("{{r loop.index|ancre_signature('haut') }}", "Signature"),
+            ("{{ partie.representant.nom }}", "Signature nom")]
+    for row, lines in ((0, office), (1, room)):
+        cell = table.rows[row].cells[1]
+        (first, first_style), *rest = lines
+        if first.startswith("{{r "):
+            cell.paragraphs[0].add_run(first)
+        else:
+            cell.paragraphs[0].add_run(typeset(first))
+        cell.paragraphs[0].style = doc.styles[first_style]
+        for text, style in rest:
+            paragraph = cell.add_paragraph(style=doc.styles[style])
+            if style == "Signature nom":  # the bottom of the room: where the name's line starts
+                paragraph.add_run("{{r loop.index|ancre_signature('bas') }}")
+            paragraph.add_run(text if text.startswith("{{r ") else typeset(text))
+    for paragraph in table.rows[0].cells[1].paragraphs:  # the offices stay on the page of the room to sign
+        paragraph.paragraph_format.keep_with_next = True
     table.style = doc.styles["Tableau signatures"]
 
 

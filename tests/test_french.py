@@ -479,3 +479,26 @@ def test_il_est_convenu_is_recognised_whatever_its_spaces():
     assert french.finit_par_convenu("Il\u00a0est\u00a0convenu ce qui suit\u202f:")
     assert french.finit_par_convenu("_Il est convenu ce qui suit_\u00a0:\u00a0")
     assert not french.finit_par_convenu("Il est convenu ce qui suit\u00a0: rien.")
+
+
+@pytest.mark.parametrize("typed, expected", [
+    # the preposition where a cell or a sentence starts: its capital keeps the accent
+    ("A évaluer", "À évaluer"),
+    ("A rechercher : FSE", "À rechercher\u00a0: FSE"),
+    ("Fin des travaux. A l'issue de la réunion", "Fin des travaux. À l\u2019issue de la réunion"),
+    ("(A programmer)", "(À programmer)"),
+    ("A cette fin, la Région soutient", "À cette fin, la Région soutient"),
+    ("A venir :", "À venir\u00a0:"),
+    ("A terme, le projet", "À terme, le projet"),
+    # a label, a letter within a sentence, the verb « a »: left as typed
+    ("A. Les axes", "A. Les axes"),
+    ("Annexe A et annexe B", "Annexe A et annexe B"),
+    ("la catégorie A des projets", "la catégorie A des projets"),
+    ("A été adopté le 1er juin", "A été adopté le 1er juin"),
+    ("A LA DEMANDE", "A LA DEMANDE"),
+    ("A great project", "A great project"),
+    ("A priori, rien", "A priori, rien"),
+])
+def test_a_capital_a_that_is_the_preposition_keeps_its_accent(typed, expected):
+    assert french.typographie(typed) == expected
+    assert french.typographie(expected) == expected

@@ -2,6 +2,7 @@
 
 import io
 import re
+import xml.etree.ElementTree as ET
 from decimal import Decimal
 
 import pytest
@@ -70,11 +71,11 @@ def test_maquette_has_a_row_per_fiche_and_sums_of_the_fiches(lens_lievin_docx):
         pairs = [(row[5 + year], depenses[2 + year]) for year in range(6)] + [(row[11], depenses[1])]
         for maquette_cell, fiche_cell in pairs:
             if not maquette_cell:
-                assert fiche_cell in ("0\u00a0€", "A évaluer", "Pour mémoire"), row[1]
+                assert fiche_cell in ("0\u00a0€", "À évaluer", "Pour mémoire"), row[1]
             else:
                 assert maquette_cell == fiche_cell, row[1]
                 markers += amount(maquette_cell) is None
-    assert markers >= 5  # « Pour mémoire », « A évaluer »… stay words
+    assert markers >= 5  # « Pour mémoire », « À évaluer »… stay words
     for column in range(5, 12):
         expected = sum((amount(r[column]) or Decimal(0) for r in body), Decimal(0))
         assert amount(total[column]) == expected
@@ -190,21 +191,33 @@ def test_tables_have_a_fixed_layout_within_the_text_width(lens_lievin_docx):
         assert width in (9638, 16838 - 2 * 850)
 
 
-def test_the_signature_block_is_a_table_of_one_cell_per_party(lens_lievin_docx):
+def test_the_signature_block_is_a_table_of_one_column_per_party_the_names_on_one_line(lens_lievin_docx):
     W, tables = _tables(lens_lievin_docx)
     [signatures] = [t for t in tables if any(s.get(W + "val") == "Signaturepour" for s in t.iter(W + "pStyle"))]
-    [row] = signatures.findall(W + "tr")
-    cells = ["\n".join("".join(t.text or "" for t in p.iter(W + "t")) for p in c.iter(W + "p"))
-             for c in row.findall(W + "tc")]
+    offices, rooms = signatures.findall(W + "tr")
+
+    def texts(row):
+        return ["\n".join("".join(t.text or "" for t in p.iter(W + "t")) for p in c.iter(W + "p"))
+                for c in row.findall(W + "tc")]
+    # the offices in a first row, the room to sign and the names in a second: however many lines an office
+    # takes, both names start on the same line (the CALL's office is three lines, the État's one)
+    assert texts(offices) == ["Pour l\u2019État,\nLe Préfet du Pas-de-Calais,",
+                              "Pour la Communauté d\u2019Agglomération de Lens-Liévin,\nLe Président de la "
+                              "Communauté\nd\u2019Agglomération de Lens-Liévin,\nMaire de Lens,"]
     # the empty line before the name: the top of the room to sign, where its anchor is (wordml.signature)
-    assert cells == ["Pour l\u2019État,\nLe Préfet du Pas-de-Calais,\n\nLouis LE FRANC",
-                     "Pour la Communauté d\u2019Agglomération de Lens-Liévin,\nLe Président de la Communauté\n"
-                     "d\u2019Agglomération de Lens-Liévin,\nMaire de Lens,\n\nSylvain ROBERT"]
-    for index, cell in enumerate(row.findall(W + "tc"), start=1):
-        room, name = list(cell.iter(W + "p"))[-2:]
+    assert texts(rooms) == ["\nLouis LE FRANC", "\nSylvain ROBERT"]
+    for index, cell in enumerate(rooms.findall(W + "tc"), start=1):
+        room, name = list(cell.iter(W + "p"))
         assert [b.get(W + "name") for b in room.iter(W + "bookmarkStart")] == [f"ParapheSignatureHaut{index}"]
         assert [b.get(W + "name") for b in name.iter(W + "bookmarkStart")] == [f"ParapheSignatureBas{index}"]
-    assert row.find(f"{W}trPr/{W}cantSplit") is not None
+    for row in (offices, rooms):
+        assert row.find(f"{W}trPr/{W}cantSplit") is not None
+    # the offices stay on the page where the room to sign is
+    assert all(p.find(f"{W}pPr/{W}keepNext") is not None for p in offices.iter(W + "p"))
+    # an office's lines read as one block, with no space between them
+    styles = ET.fromstring(docx_xml(lens_lievin_docx, "word/styles.xml"))
+    [signature] = [s for s in styles.iter(W + "style") if s.get(W + "styleId") == "Signature"]
+    assert signature.find(f"{W}pPr/{W}spacing").get(W + "after") == "0"
 
 
 def test_french_form_of_the_contract(lens_lievin_docx, contract_dir, tmp_path):
@@ -227,3 +240,11 @@ def test_french_form_of_the_contract(lens_lievin_docx, contract_dir, tmp_path):
                                                              "COÛT TOTAL 2021-2023"]
     assert [c.text for c in maquette.rows[-1].cells][5:9] == ["112\u202f345\u00a0€", "80\u202f000\u00a0€",
                                                               "1\u202f000\u00a0€", "193\u202f345\u00a0€"]
+
+
+def test_a_marker_starting_with_the_preposition_prints_its_accented_capital(lens_lievin_docx):
+    """The seed types « A évaluer », « A rechercher »: the document prints the preposition as French writes it
+    (« À évaluer »), in the fiches' échéanciers as in the maquette."""
+    text = "\n".join(docx_paragraphs(lens_lievin_docx))
+    assert "A évaluer" not in text and "A rechercher" not in text
+    assert text.count("À évaluer") >= 20 and "À rechercher" in text

@@ -233,13 +233,12 @@ def test_printing_starts_pages_where_the_word_document_does(built, measured, pag
 
 @needs_chromium
 def test_the_seed_documents_break_pages_where_expected(built, measured):
-    """Written by hand from the Word templates: the three parts, an axis but the first (its fiches follow each other
-    below a rule), the maquette (landscape), the annexe after it; the accord-cadre's annexes; the programme's
+    """Written by hand from the Word templates: the three parts, an axis but the first, the maquette (landscape),
+    the annexe after it (fiches follow each other below a rule); the accord-cadre's annexes; the programme's
     parts."""
     crte = measured["crte-lens-lievin/contrat.html"]["print"]
     assert crte["pageStarts"][:4] == ["Première partie – le projet de territoire", "Deuxième partie – le contrat",
-                                      "Troisième partie – annexes",
-                                      "Axe 2 - BOUGER (Fiches n° 2.1 et 2.2)"]
+                                      "Troisième partie – annexes", "Axe 2 - BOUGER (Fiches n° 2.1 et 2.2)"]
     assert crte["pageStarts"][-2:] == CRTE_ANNEXES[2:] and crte["landscape"] == [CRTE_ANNEXES[2]]
     assert len(crte["pageStarts"]) == 3 + 4 + 2 and crte["coverPage"]
     assert measured["accord-cadre-region-mel/accord-cadre.html"]["print"]["pageStarts"] == ["Annexes"]

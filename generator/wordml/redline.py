@@ -276,8 +276,11 @@ def _diff_paragraph(old, new, revisions: _Revisions):
     """Return the new paragraph rewritten as a redline of the old one, phrase by phrase, formats kept."""
     old_spans, new_spans = _run_spans(old), _run_spans(new)
     result = copy.deepcopy(new)
+    bookmark_ends = []
     for child in list(result):
-        if child.tag != qn("w:pPr"):
+        if child.tag == qn("w:bookmarkEnd"):  # ends after the whole redlined text, old and new
+            bookmark_ends.append(child)
+        if child.tag not in (qn("w:pPr"), qn("w:bookmarkStart")):  # a heading keeps its sommaire's target
             result.remove(child)
     old_at = new_at = 0
     for op, old_part, new_part in phrase_changes(_text(old), _text(new)):
@@ -298,6 +301,7 @@ def _diff_paragraph(old, new, revisions: _Revisions):
                 result.append(wrapper)
         old_at += len(old_part)
         new_at += len(new_part)
+    result.extend(bookmark_ends)
     return result
 
 

@@ -194,3 +194,25 @@ def test_a_replaced_cell_gets_a_deleted_space_so_that_its_two_amounts_never_touc
     body = etree.fromstring(members(marked)["word/document.xml"])
     cell = list(body.iter(f"{W}tc"))[-1]
     assert "".join(t.text for t in cell.iter(f"{W}t")) == "234\u00a0000\u00a0€"  # accepted: exact
+
+
+def test_a_changed_heading_keeps_its_bookmark_so_that_the_sommaire_still_finds_its_page():
+    def heading_docx(last: str) -> bytes:
+        document = Document()
+        paragraph = document.add_paragraph()
+        start = etree.SubElement(paragraph._p, qn("w:bookmarkStart"), {qn("w:id"): "7", qn("w:name"): "Axe4"})
+        paragraph.add_run(f"AXE 4 - RESPIRER (Fiches n° 4.1 à {last})")
+        etree.SubElement(paragraph._p, qn("w:bookmarkEnd"), {qn("w:id"): "7"})
+        assert start.getparent() is paragraph._p
+        buffer = io.BytesIO()
+        document.save(buffer)
+        return buffer.getvalue()
+
+    marked = Document(io.BytesIO(redline(heading_docx("4.6"), heading_docx("4.7"), author="Paraphe", when=WHEN)))
+    paragraph = marked.element.body.find(f"{W}p")
+    children = [child.tag for child in paragraph]
+    assert children.count(f"{W}bookmarkStart") == 1 and children.count(f"{W}bookmarkEnd") == 1
+    # the bookmark spans the whole heading, its old and its new text
+    assert children.index(f"{W}bookmarkStart") < children.index(f"{W}del") < children.index(f"{W}ins") \
+        < children.index(f"{W}bookmarkEnd")
+    assert paragraph.find(f"{W}bookmarkStart").get(qn("w:name")) == "Axe4"
