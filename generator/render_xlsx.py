@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from .french import typographie
 from .provenance import Provenance, reproducible_zip
 from .schema import is_marqueur
 
@@ -189,7 +190,9 @@ def _write(ws, row: int, column: int, value: Any, cell_format, totals: dict[str,
         ws.write_blank(row, column, None, cell_format)
     elif isinstance(value, bool):
         ws.write_boolean(row, column, value, cell_format)
-    elif is_marqueur(value) or isinstance(value, (str, datetime)):
+    elif is_marqueur(value):  # typed « A évaluer » in the content: printed « À évaluer », as in the documents
+        ws.write_string(row, column, typographie(str(value)), cell_format)
+    elif isinstance(value, (str, datetime)):
         ws.write_string(row, column, str(value), cell_format)
     elif isinstance(value, (int, Decimal)):
         ws.write_number(row, column, _number(value), cell_format)
