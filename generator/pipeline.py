@@ -7,11 +7,11 @@ executor (a process pool, a Dask cluster) and written by the calling process; an
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import hashlib
 import itertools
 import re
+import sys
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, CancelledError, Executor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -562,7 +562,9 @@ def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path
     def outcome(future, root: Path, inputs: str | None) -> ContractResult:
         try:
             return future.result()
-        except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - this contract fails alone
+        except BaseException as exc:  # noqa: BLE001 - this contract fails alone
+            if not isinstance(exc, Exception) and not _asyncio_cancelled(exc):
+                raise
             return ContractResult(root, inputs=inputs, errors=[_executor_problem(root, exc)])
 
     def alone(root: Path, inputs: str | None) -> ContractResult:
@@ -608,11 +610,18 @@ def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path
         yield from results
 
 
+def _asyncio_cancelled(exc: BaseException) -> bool:
+    """Return whether `exc` is asyncio's CancelledError (a cluster's future raises it), without importing asyncio
+    for a build that never started it: then no such error can exist."""
+    asyncio = sys.modules.get("asyncio")
+    return asyncio is not None and isinstance(exc, asyncio.CancelledError)
+
+
 def _executor_problem(root: Path, exc: BaseException) -> Problem:
     """Return, in French, the problem of a contract whose task the executor could not run to its end."""
     if isinstance(exc, BrokenExecutor):
         reason = "le processus qui le construisait s'est arrêté brutalement (mémoire épuisée, tué ?)"
-    elif isinstance(exc, (CancelledError, asyncio.CancelledError)):
+    elif isinstance(exc, CancelledError) or _asyncio_cancelled(exc):
         reason = "sa tâche a été annulée (ordonnanceur de la grappe arrêté ?)"
     else:
         return unexpected_problem(root, exc)
