@@ -12,7 +12,6 @@ import hashlib
 import itertools
 import re
 import sys
-from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, CancelledError, Executor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -26,6 +25,8 @@ from .load import SourceTree, iter_contract_roots, iter_tree, load_contract
 from .write import Manifest, Output, WriteFailed, check_contract_name, write_outputs
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from .amend import Version
     from .kinds import Kind
 
@@ -484,6 +485,8 @@ def _convert_batch(waiting: list[ContractResult]) -> None:
     .docx get the page numbers of their sommaire and their page count, and the ODT is made from that .docx. Each
     PDF gets a signature field in each signatory's block, and is checked to be the PDF/A it says it is. A
     conversion that fails fails the contracts it concerns."""
+    if not waiting:  # a build without PDF or ODT loads nothing of LibreOffice's side
+        return
     from .pdfa import pdfa_problems
     from .render_office import convert, paginate
     from .render_signature import add_signature_fields
@@ -542,6 +545,8 @@ def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path
     `task_timeout` seconds (every worker gone, a scheduler stopped), the contracts still waiting fail with a
     French message: the build never hangs.
     """
+    from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, wait  # a batch's only: not one contract's
+
     waiting = iter(pending)
     in_flight: dict = {}
     lost: list[ContractResult] = []
@@ -619,6 +624,8 @@ def _asyncio_cancelled(exc: BaseException) -> bool:
 
 def _executor_problem(root: Path, exc: BaseException) -> Problem:
     """Return, in French, the problem of a contract whose task the executor could not run to its end."""
+    from concurrent.futures import BrokenExecutor, CancelledError
+
     if isinstance(exc, BrokenExecutor):
         reason = "le processus qui le construisait s'est arrêté brutalement (mémoire épuisée, tué ?)"
     elif isinstance(exc, CancelledError) or _asyncio_cancelled(exc):
