@@ -7,13 +7,12 @@ executor (a process pool, a Dask cluster) and written by the calling process; an
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import hashlib
 import itertools
 import os
 import re
-from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, CancelledError, Executor, wait
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -27,6 +26,8 @@ from .load import SourceTree, iter_contract_roots, iter_tree, load_contract
 from .write import Manifest, Output, WriteFailed, check_contract_name, write_outputs
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from .amend import Version
     from .kinds import Kind
 
@@ -490,6 +491,8 @@ def _convert_batch(waiting: list[ContractResult], output_dir: Path, processes: i
     A rendered .docx converted before whose laid-out .docx, PDF and ODT are still on disk as they were made is
     not converted again (`render_office.ConversionRecords`). `processes`: how many LibreOffice processes at most
     (one per core by default)."""
+    if not waiting:  # a build without PDF or ODT loads nothing of LibreOffice's side
+        return
     from concurrent.futures import ThreadPoolExecutor
 
     from .pdfa import pdfa_problems
@@ -615,6 +618,8 @@ def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path
     `task_timeout` seconds (every worker gone, a scheduler stopped), the contracts still waiting fail with a
     French message: the build never hangs.
     """
+    from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, wait  # a batch's only: not one contract's
+
     waiting = iter(pending)
     in_flight: dict = {}
     lost: list[ContractResult] = []
@@ -635,7 +640,9 @@ def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path
     def outcome(future, root: Path, inputs: str | None) -> ContractResult:
         try:
             return future.result()
-        except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - this contract fails alone
+        except BaseException as exc:  # noqa: BLE001 - this contract fails alone
+            if not isinstance(exc, Exception) and not _asyncio_cancelled(exc):
+                raise
             return ContractResult(root, inputs=inputs, errors=[_executor_problem(root, exc)])
 
     def alone(root: Path, inputs: str | None) -> ContractResult:
@@ -681,11 +688,20 @@ def _results_as_completed(executor: Executor, task, pending: Iterator[tuple[Path
         yield from results
 
 
+def _asyncio_cancelled(exc: BaseException) -> bool:
+    """Return whether `exc` is asyncio's CancelledError (a cluster's future raises it), without importing asyncio
+    for a build that never started it: then no such error can exist."""
+    asyncio = sys.modules.get("asyncio")
+    return asyncio is not None and isinstance(exc, asyncio.CancelledError)
+
+
 def _executor_problem(root: Path, exc: BaseException) -> Problem:
     """Return, in French, the problem of a contract whose task the executor could not run to its end."""
+    from concurrent.futures import BrokenExecutor, CancelledError
+
     if isinstance(exc, BrokenExecutor):
         reason = "le processus qui le construisait s'est arrêté brutalement (mémoire épuisée, tué ?)"
-    elif isinstance(exc, (CancelledError, asyncio.CancelledError)):
+    elif isinstance(exc, CancelledError) or _asyncio_cancelled(exc):
         reason = "sa tâche a été annulée (ordonnanceur de la grappe arrêté ?)"
     else:
         return unexpected_problem(root, exc)

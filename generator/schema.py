@@ -17,10 +17,13 @@ from .load import NombreEcrit
 
 
 class Model(BaseModel):
-    """Base of every content model: unknown fields are refused, each field documented by its docstring."""
+    """Base of every content model: unknown fields are refused, each field documented by its docstring.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
-                              arbitrary_types_allowed=True)
+    The docstrings are for the reader of the schema, not copied into the fields' descriptions
+    (`use_attribute_docstrings`): nothing prints those, and pydantic would read every class's source and parse it
+    again at each start (a tenth of a cold contract's import time)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,15 @@
 """The build of one contract: what it leaves behind, and the hash of what its outputs are made from."""
 
 import gc
+import json
 import os
+import subprocess
+import sys
 
 from generator import pipeline
 from generator.pipeline import build_contract, read_and_compute, sources_hash
 
-from .conftest import REAL_CONTENT
+from .conftest import REAL_CONTENT, ROOT
 
 
 def test_a_build_with_avenants_leaves_no_reference_cycle(tmp_path):
@@ -48,3 +51,40 @@ def test_the_sources_hash_follows_each_version_of_a_template_read_once(tmp_path,
     assert sources_hash(prepared, [tmp_path / "fichier" / "modele.docx"])  # absent, not an error
     assert hashes[0] == hashes[1] == hashes[2] == hashes[3]  # the same bytes under a new date
     assert len({hashes[3], hashes[4], hashes[6]}) == 3 and hashes[6] == hashes[7]
+
+
+_MODULES_AT_EXIT = """
+import atexit, json, sys
+modules_file = sys.argv[1]
+atexit.register(lambda: open(modules_file, "w").write(json.dumps(sorted(sys.modules))))
+sys.argv = ["build.py", *sys.argv[2:]]
+from generator.cli import main
+main(prog_name="python build.py")
+"""
+
+DEFERRED = {
+    "asyncio": "only a cluster's futures raise its CancelledError",
+    "concurrent.futures": "only a batch of several contracts runs an executor",
+    "docxtpl": "a template loaded compiled from the cache needs docxtpl's resolve_listing only for a printed "
+               "line break",
+    "docxcompose": "docxtpl's import",
+    "generator.render_office": "LibreOffice's side: PDF and ODT only",
+    "generator.render_signature": "PDF only",
+    "generator.pdfa": "PDF only",
+}
+"""Modules a DOCX-only build of one contract no longer imports (issue 23: one contract from cold), and why."""
+
+
+def test_a_docx_only_build_of_one_contract_leaves_the_deferred_modules_unimported(tmp_path):
+    """`python build.py construire <contrat>` with Word only, its compiled templates in the cache: none of the
+    modules imported on demand is imported (the first build may compile the templates, the second reads them)."""
+    arguments = ["--sortie", str(tmp_path / "out"), "--tout", "--formats", "docx", "construire", "crte-lens-lievin"]
+    for run in ("first", "second"):
+        modules_file = tmp_path / f"{run}.json"
+        result = subprocess.run([sys.executable, "-c", _MODULES_AT_EXIT, str(modules_file), *arguments], cwd=ROOT,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "crte-lens-lievin" / "contrat.docx").is_file()
+    loaded = set(json.loads(modules_file.read_text()))
+    assert "generator.render_docx" in loaded and "pydantic" in loaded  # the build did build
+    assert {name: why for name, why in DEFERRED.items() if name in loaded} == {}

@@ -69,10 +69,13 @@ def _text(element) -> str:
     return "".join(t.text or "" for t in element.iter(W_T))
 
 
+_W_PPR, _W_PSTYLE, _W_VAL = qn("w:pPr"), qn("w:pStyle"), qn("w:val")
+
+
 def _style(paragraph) -> str:
-    ppr = paragraph.find(qn("w:pPr"))
-    style = ppr.find(qn("w:pStyle")) if ppr is not None else None
-    return style.get(qn("w:val")) if style is not None else ""
+    ppr = paragraph.find(_W_PPR)
+    style = ppr.find(_W_PSTYLE) if ppr is not None else None
+    return style.get(_W_VAL) if style is not None else ""
 
 
 def _signature(element) -> str:

@@ -18,7 +18,7 @@ import zipfile
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.coreprops import CoreProperties
@@ -26,7 +26,6 @@ from docx.opc.oxml import serialize_part_xml
 from docx.oxml import OxmlElement
 from docx.oxml.ns import nsmap, qn
 from docx.oxml.parser import parse_xml
-from docxtpl import DocxTemplate
 from jinja2 import nodes
 from jinja2.sandbox import SecurityError
 from lxml import etree
@@ -36,10 +35,24 @@ from ..exposants import EXPOSANT_DEBUT, EXPOSANT_FIN, sans_marques
 from .writer import (SOMMAIRE_MARK, DocumentWriter, SharedRegions, TableFitting, TemplateStyles, TocSpec,
                      add_setting, heading_level, parse_body, table_mark, xml_attribute)
 
-# docxcompose 2.2, which docxtpl imports, rebinds python-docx's "cp" prefix to the custom-properties namespace
-# (docxcompose/utils.py: `nsmap.update`): the core properties a document is stamped with (version, keywords…)
-# would be written in that namespace, where Word, LibreOffice and the PDF's metadata never see them.
-nsmap["cp"] = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+if TYPE_CHECKING:
+    from docxtpl import DocxTemplate
+
+_CORE_PROPERTIES_NS = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+
+
+def docx_template_class():
+    """Return docxtpl's DocxTemplate, imported on first use: a template loaded already compiled from the cache
+    (`template_cache`) needs nothing of docxtpl but `resolve_listing`, rarely.
+
+    docxcompose 2.2, which docxtpl imports, rebinds python-docx's "cp" prefix to the custom-properties namespace
+    (docxcompose/utils.py: `nsmap.update`): the core properties a document is stamped with (version, keywords…)
+    would be written in that namespace, where Word, LibreOffice and the PDF's metadata never see them. The prefix
+    is bound back after the import."""
+    from docxtpl import DocxTemplate
+
+    nsmap["cp"] = _CORE_PROPERTIES_NS
+    return DocxTemplate
 
 # The filter the compiled template calls around the elements it must treat after rendering; the project's
 # Jinja environment maps it to `DocumentWriter.capture` of the document being rendered.
@@ -524,7 +537,7 @@ class CompiledTemplate:
         """Compile the template at `path` with the Jinja environment `env`; TemplatePartError names the part
         (body, header, footer…) that cannot be compiled, and why."""
         try:
-            self._docxtpl = DocxTemplate(str(path))  # its text transformations keep docxtpl's template language
+            self._docxtpl = docx_template_class()(str(path))  # its text transformations keep docxtpl's template language
             document = self._docxtpl.get_docx()
         except Exception as exc:  # not a package python-docx reads: any of its errors, or zipfile's, or lxml's
             raise TemplatePartError("le fichier", ValueError("ce n'est pas un document Word lisible"), True) from exc

@@ -20,7 +20,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from .template import CompiledTemplate
+from .template import CompiledTemplate, docx_template_class
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 CACHE_DIR = _PACKAGE.parent / "output" / ".paraphe-cache" / "modeles"
@@ -40,9 +40,7 @@ class _Listing:
 
     @staticmethod
     def resolve_listing(xml: str) -> str:
-        from docxtpl import DocxTemplate
-
-        return DocxTemplate.resolve_listing(None, xml)
+        return docx_template_class().resolve_listing(None, xml)
 
 
 @lru_cache(maxsize=1)

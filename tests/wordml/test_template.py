@@ -4,6 +4,8 @@ import io
 import re
 import shutil
 import struct
+import subprocess
+import sys
 import zipfile
 import zlib
 
@@ -23,6 +25,8 @@ from generator.wordml.authoring import add_field, add_toc
 from generator.container import read_members
 from generator.wordml import SharedRegions
 from generator.wordml.template import CompiledTemplate
+
+from ..conftest import ROOT
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -565,3 +569,15 @@ def test_libreoffice_prints_the_notes_at_the_foot_of_the_page(tmp_path):
     page_height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', boxes).group(1))
     top_of_note = min(float(y) for y in re.findall(r'yMin="([\d.]+)"[^>]*>Source</word>', boxes))
     assert top_of_note > 0.75 * page_height  # at the foot of the page, not after the text
+
+
+def test_importing_docxtpl_on_demand_keeps_the_core_properties_namespace():
+    """docxtpl is imported when a template is compiled, or a cached one needs `resolve_listing`: docxcompose,
+    which it imports, rebinds python-docx's « cp » prefix to the custom properties; the core properties a
+    document is stamped with must stay in their own namespace (a fresh process: docxtpl not yet imported)."""
+    script = ("import sys; from docx.oxml.ns import nsmap; from generator.wordml.template import docx_template_class; "
+              "assert 'docxtpl' not in sys.modules; docx_template_class(); assert 'docxcompose' in sys.modules; "
+              "print(nsmap['cp'])")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
