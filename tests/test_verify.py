@@ -145,6 +145,24 @@ def test_compare_asks_where_only_for_a_disagreement():
         f"maquette.yaml, ligne 3, colonne 7 : attention : coût : le document imprime 1{NB}€, le calcul donne 2{NB}€"]
 
 
+def test_compare_asks_the_name_of_the_figure_only_for_a_disagreement():
+    asked = []
+
+    def what():
+        asked.append(True)
+        return "fiche 1.2, coût 2022"
+
+    problems = Problems()
+    compare(problems, Location("maquette.yaml", 4, 16), what, Decimal(3), Decimal(3))
+    compare(problems, Location("maquette.yaml", 4, 16), what, None, Decimal(3))
+    assert not problems and not asked
+    compare(problems, Location("maquette.yaml", 4, 16), what, Decimal(30), Decimal(3))
+    assert asked == [True]
+    assert [str(p) for p in problems] == [
+        f"maquette.yaml, ligne 4, colonne 16 : attention : fiche 1.2, coût 2022 : le document imprime 30{NB}€, "
+        f"le calcul donne 3{NB}€"]
+
+
 def references_found(text: str, articles: dict[int, int], fiches: set[str] | None) -> list[str]:
     source = SourceFile(src_path=Path("articles/renvois.md"), rel_path="articles/renvois.md", text=text)
     problems = Problems()

@@ -486,6 +486,14 @@ def test_a_manifest_that_cannot_be_used_says_why_and_counts_as_absent(tmp_path, 
     assert (manifest.inputs, manifest.entries) == (inputs, {})
 
 
+def test_a_manifest_that_cannot_be_used_is_told_at_its_own_path(tmp_path, monkeypatch):
+    folder = tmp_path / "sortie" / "crte-lens-lievin"
+    folder.mkdir(parents=True)
+    (folder / MANIFEST_NAME).write_bytes(b'{"outputs": 3}')
+    monkeypatch.chdir(tmp_path)  # the path is told as the user sees it, from the current folder
+    assert Manifest(folder).problem.location.path == "sortie/crte-lens-lievin/.paraphe-manifest.json"
+
+
 def test_a_contract_folder_that_is_a_link_leaving_the_output_folder_is_refused_at_its_place(tmp_path):
     (tmp_path / "ailleurs").mkdir()
     (tmp_path / "out").mkdir()
