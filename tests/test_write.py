@@ -486,6 +486,35 @@ def test_a_manifest_that_cannot_be_used_says_why_and_counts_as_absent(tmp_path, 
     assert (manifest.inputs, manifest.entries) == (inputs, {})
 
 
+@pytest.mark.parametrize("error, reason", [
+    (OSError(errno.EIO, "Input/output error"), "erreur d'entrée-sortie du disque"),
+    (OSError(errno.EACCES, "Permission denied"), "lecture non permise"),
+    (OSError(errno.ETIMEDOUT, "délai de lecture dépassé"), "délai de lecture dépassé"),  # the system's own words
+    (OSError(), "erreur du système"),                                                     # no words at all
+])
+def test_a_manifest_that_cannot_be_read_says_why_in_french(tmp_path, monkeypatch, error, reason):
+    (tmp_path / MANIFEST_NAME).write_bytes(b'{"outputs": {}}')
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(path):
+        if path.name == MANIFEST_NAME:
+            raise error
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    manifest = Manifest(tmp_path)
+    assert manifest.problem.message == (
+        f"registre des documents écrits illisible ({reason}) : il est ignoré, les documents déjà présents sont "
+        "conservés à part comme s'ils avaient été modifiés à la main, et il est écrit à neuf")
+    assert (manifest.inputs, manifest.entries) == (None, {})
+
+
+def test_a_folder_where_the_manifest_belongs_is_told_in_french(tmp_path):
+    (tmp_path / MANIFEST_NAME).mkdir()
+    assert Manifest(tmp_path).problem.message.startswith(
+        "registre des documents écrits illisible (un dossier porte ce nom) : il est ignoré")
+
+
 def test_a_manifest_that_cannot_be_used_is_told_at_its_own_path(tmp_path, monkeypatch):
     folder = tmp_path / "sortie" / "crte-lens-lievin"
     folder.mkdir(parents=True)
