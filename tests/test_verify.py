@@ -72,7 +72,7 @@ def test_each_number_of_a_list_is_checked():
 from generator.errors import Location, Problems  # noqa: E402
 from generator.load import SourceFile  # noqa: E402
 from generator.schema import Marqueur  # noqa: E402
-from generator.verify import check_references, compare, is_disagreement, show  # noqa: E402
+from generator.verify import check_references, compare, disagrees, is_disagreement, show  # noqa: E402
 
 NB, NN = "\u00a0", "\u202f"
 A_EVALUER, POUR_MEMOIRE = Marqueur("A évaluer"), Marqueur("Pour mémoire")
@@ -109,6 +109,7 @@ def test_show_prints_a_figure_as_the_report_does(value, printed):
 ])
 def test_is_disagreement_follows_the_rule(declared, computed, contradicts):
     assert is_disagreement(declared, computed) is contradicts
+    assert disagrees(declared, computed) is contradicts  # its fast path for two amounts says the same
 
 
 def test_compare_words_a_disagreement_where_it_stands():
