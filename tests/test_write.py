@@ -230,6 +230,20 @@ def test_a_file_edited_by_hand_is_kept_aside_unless_forced(tmp_path):
     assert sorted(p.name for p in folder.glob("contrat.modifie-*")) == [kept.name]  # no second copy
 
 
+def test_a_write_over_a_broken_manifest_warns_once_and_keeps_the_files_there_aside(tmp_path):
+    folder = tmp_path / "essai"
+    write_outputs(outputs(folder, **{"contrat.docx": b"v1"}), folder)
+    (folder / MANIFEST_NAME).write_bytes(b"{pas du json")
+    report = write_outputs(outputs(folder, **{"contrat.docx": b"v2"}), folder)
+    [warning] = report.warnings
+    assert warning.is_warning and (warning.location.line, warning.location.column) == (1, 2)
+    assert warning.message.startswith("registre des documents écrits n'est pas du JSON valide : il est ignoré")
+    [(dest, kept)] = report.kept_aside  # unknown to the manifest, the first build's file counts as a hand edit
+    assert dest == folder / "contrat.docx" and kept.read_bytes() == b"v1"
+    # the manifest was written anew: the next write has nothing to say
+    assert write_outputs(outputs(folder, **{"contrat.docx": b"v3"}), folder).warnings == []
+
+
 def test_a_file_the_engine_did_not_write_is_kept_aside_too(tmp_path):
     folder = tmp_path / "essai"
     folder.mkdir()
