@@ -109,7 +109,21 @@ def test_show_prints_a_figure_as_the_report_does(value, printed):
 ])
 def test_is_disagreement_follows_the_rule(declared, computed, contradicts):
     assert is_disagreement(declared, computed) is contradicts
-    assert disagrees(declared, computed) is contradicts  # its fast path for two amounts says the same
+
+
+@pytest.mark.parametrize("declared, computed, contradicts", [
+    (None, Decimal(5), False),
+    (Decimal(5), Decimal("5.00"), False),         # its fast path for two amounts: equal to the cent
+    (Decimal(5), Decimal("5.01"), True),
+    (Decimal(0), None, False),                    # zero printed where nothing is computed
+    (Decimal(0), A_EVALUER, False),               # zero printed where a marker is computed
+    (Decimal(5), A_EVALUER, True),
+    (A_EVALUER, Decimal(0), False),               # a marker printed where zero is computed
+    (A_EVALUER, Decimal(5), True),
+    (A_EVALUER, POUR_MEMOIRE, False),
+])
+def test_disagrees_says_what_the_rule_says(declared, computed, contradicts):
+    assert disagrees(declared, computed) is contradicts
 
 
 def test_compare_words_a_disagreement_where_it_stands():
