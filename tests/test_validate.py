@@ -372,6 +372,8 @@ def test_an_integer_in_another_notation_is_refused_as_typed(tmp_path, written):
 from pathlib import Path  # noqa: E402
 from typing import Annotated  # noqa: E402
 
+from pydantic import Field  # noqa: E402
+
 from generator.load import SourceFile  # noqa: E402
 from generator.schema import CleDe, FichierArticle, FichierMarkdown, FichierProse, Model  # noqa: E402
 from generator.validate import check_keys, iter_marked  # noqa: E402
@@ -404,6 +406,20 @@ def test_the_markdown_files_a_schema_marks_are_found_in_data_that_breaks_it():
                      (("articles", 2), "a3.md", True), (("blocs", 0, "texte"), "b1.md", False),
                      (("annexes", "une"), "annexe-1.md", False)]
     assert list(iter_marked(_Document, ["pas", "un", "objet"], FichierProse)) == []
+
+
+class _Recueil(Model):
+    chapitres: dict[str, Annotated[list[FichierMarkdown], Field(min_length=1)]] = {}
+    articles: list[FichierArticle] = []
+
+
+def test_the_markdown_files_are_found_inside_a_constrained_list_and_not_in_a_text_where_a_list_belongs():
+    """A list of files under a constraint (« Field(min_length=1) ») is walked like any list; a text or a
+    mapping typed where the list of articles belongs names no file (not its letters, nor its keys)."""
+    data = {"chapitres": {"un": ["c1.md", "c2.md"], "deux": "c3.md"}, "articles": "a1.md"}
+    assert [(path, value) for path, value, _ in iter_marked(_Recueil, data, FichierProse)] == [
+        (("chapitres", "un", 0), "c1.md"), (("chapitres", "un", 1), "c2.md")]
+    assert list(iter_marked(_Recueil, {"articles": {"a1.md": "a2.md"}}, FichierProse)) == []
 
 
 def test_a_key_that_names_nothing_is_refused_with_its_place_even_when_the_file_breaks_its_schema():

@@ -72,7 +72,7 @@ def test_each_number_of_a_list_is_checked():
 from generator.errors import Location, Problems  # noqa: E402
 from generator.load import SourceFile  # noqa: E402
 from generator.schema import Marqueur  # noqa: E402
-from generator.verify import check_references, compare, is_disagreement, show  # noqa: E402
+from generator.verify import check_references, compare, disagrees, is_disagreement, show  # noqa: E402
 
 NB, NN = "\u00a0", "\u202f"
 A_EVALUER, POUR_MEMOIRE = Marqueur("A évaluer"), Marqueur("Pour mémoire")
@@ -111,6 +111,21 @@ def test_is_disagreement_follows_the_rule(declared, computed, contradicts):
     assert is_disagreement(declared, computed) is contradicts
 
 
+@pytest.mark.parametrize("declared, computed, contradicts", [
+    (None, Decimal(5), False),
+    (Decimal(5), Decimal("5.00"), False),         # its fast path for two amounts: equal to the cent
+    (Decimal(5), Decimal("5.01"), True),
+    (Decimal(0), None, False),                    # zero printed where nothing is computed
+    (Decimal(0), A_EVALUER, False),               # zero printed where a marker is computed
+    (Decimal(5), A_EVALUER, True),
+    (A_EVALUER, Decimal(0), False),               # a marker printed where zero is computed
+    (A_EVALUER, Decimal(5), True),
+    (A_EVALUER, POUR_MEMOIRE, False),
+])
+def test_disagrees_says_what_the_rule_says(declared, computed, contradicts):
+    assert disagrees(declared, computed) is contradicts
+
+
 def test_compare_words_a_disagreement_where_it_stands():
     problems = Problems()
     here = Location("fiches/velo.yaml", 12, 15)
@@ -143,6 +158,24 @@ def test_compare_asks_where_only_for_a_disagreement():
     assert asked == [True]
     assert [str(p) for p in problems] == [
         f"maquette.yaml, ligne 3, colonne 7 : attention : coût : le document imprime 1{NB}€, le calcul donne 2{NB}€"]
+
+
+def test_compare_asks_the_name_of_the_figure_only_for_a_disagreement():
+    asked = []
+
+    def what():
+        asked.append(True)
+        return "fiche 1.2, coût 2022"
+
+    problems = Problems()
+    compare(problems, Location("maquette.yaml", 4, 16), what, Decimal(3), Decimal(3))
+    compare(problems, Location("maquette.yaml", 4, 16), what, None, Decimal(3))
+    assert not problems and not asked
+    compare(problems, Location("maquette.yaml", 4, 16), what, Decimal(30), Decimal(3))
+    assert asked == [True]
+    assert [str(p) for p in problems] == [
+        f"maquette.yaml, ligne 4, colonne 16 : attention : fiche 1.2, coût 2022 : le document imprime 30{NB}€, "
+        f"le calcul donne 3{NB}€"]
 
 
 def references_found(text: str, articles: dict[int, int], fiches: set[str] | None) -> list[str]:

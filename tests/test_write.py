@@ -230,6 +230,20 @@ def test_a_file_edited_by_hand_is_kept_aside_unless_forced(tmp_path):
     assert sorted(p.name for p in folder.glob("contrat.modifie-*")) == [kept.name]  # no second copy
 
 
+def test_a_write_over_a_broken_manifest_warns_once_and_keeps_the_files_there_aside(tmp_path):
+    folder = tmp_path / "essai"
+    write_outputs(outputs(folder, **{"contrat.docx": b"v1"}), folder)
+    (folder / MANIFEST_NAME).write_bytes(b"{pas du json")
+    report = write_outputs(outputs(folder, **{"contrat.docx": b"v2"}), folder)
+    [warning] = report.warnings
+    assert warning.is_warning and (warning.location.line, warning.location.column) == (1, 2)
+    assert warning.message.startswith("registre des documents écrits n'est pas du JSON valide : il est ignoré")
+    [(dest, kept)] = report.kept_aside  # unknown to the manifest, the first build's file counts as a hand edit
+    assert dest == folder / "contrat.docx" and kept.read_bytes() == b"v1"
+    # the manifest was written anew: the next write has nothing to say
+    assert write_outputs(outputs(folder, **{"contrat.docx": b"v3"}), folder).warnings == []
+
+
 def test_a_file_the_engine_did_not_write_is_kept_aside_too(tmp_path):
     folder = tmp_path / "essai"
     folder.mkdir()
@@ -484,6 +498,43 @@ def test_a_manifest_that_cannot_be_used_says_why_and_counts_as_absent(tmp_path, 
             f"registre des documents écrits {reason} : il est ignoré, les documents déjà présents sont conservés à "
             "part comme s'ils avaient été modifiés à la main, et il est écrit à neuf")
     assert (manifest.inputs, manifest.entries) == (inputs, {})
+
+
+@pytest.mark.parametrize("error, reason", [
+    (OSError(errno.EIO, "Input/output error"), "erreur d'entrée-sortie du disque"),
+    (OSError(errno.EACCES, "Permission denied"), "lecture non permise"),
+    (OSError(errno.ETIMEDOUT, "délai de lecture dépassé"), "délai de lecture dépassé"),  # the system's own words
+    (OSError(), "erreur du système"),                                                     # no words at all
+])
+def test_a_manifest_that_cannot_be_read_says_why_in_french(tmp_path, monkeypatch, error, reason):
+    (tmp_path / MANIFEST_NAME).write_bytes(b'{"outputs": {}}')
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(path):
+        if path.name == MANIFEST_NAME:
+            raise error
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    manifest = Manifest(tmp_path)
+    assert manifest.problem.message == (
+        f"registre des documents écrits illisible ({reason}) : il est ignoré, les documents déjà présents sont "
+        "conservés à part comme s'ils avaient été modifiés à la main, et il est écrit à neuf")
+    assert (manifest.inputs, manifest.entries) == (None, {})
+
+
+def test_a_folder_where_the_manifest_belongs_is_told_in_french(tmp_path):
+    (tmp_path / MANIFEST_NAME).mkdir()
+    assert Manifest(tmp_path).problem.message.startswith(
+        "registre des documents écrits illisible (un dossier porte ce nom) : il est ignoré")
+
+
+def test_a_manifest_that_cannot_be_used_is_told_at_its_own_path(tmp_path, monkeypatch):
+    folder = tmp_path / "sortie" / "crte-lens-lievin"
+    folder.mkdir(parents=True)
+    (folder / MANIFEST_NAME).write_bytes(b'{"outputs": 3}')
+    monkeypatch.chdir(tmp_path)  # the path is told as the user sees it, from the current folder
+    assert Manifest(folder).problem.location.path == "sortie/crte-lens-lievin/.paraphe-manifest.json"
 
 
 def test_a_contract_folder_that_is_a_link_leaving_the_output_folder_is_refused_at_its_place(tmp_path):

@@ -339,6 +339,17 @@ def test_running_costs_of_a_year_are_checked_against_the_annual_budget_on_both_s
     ]
 
 
+def test_a_published_echeancier_without_its_depenses_line_still_has_its_recettes_line_checked(tmp_path, contract_files):
+    printed_depenses = "    depenses:\n      total: 15646\n      2021: 12345\n      2022: 1200\n      2023: 2101\n"
+    assert VELO.count(printed_depenses) == 1
+    contract_files["fiches/velo.yaml"] = VELO.replace(printed_depenses, "")  # five lines fewer from line 49 on
+    contract_files["maquette-publiee.yaml"]["lignes"][2]["cout_total"] = 15645
+    findings = [f for f in relative_findings(tmp_path, contract_files) if "échéancier, ligne" in f]
+    assert findings == [
+        f"fiches/velo.yaml, ligne 50, colonne 13 : attention : fiche 2.1, échéancier, ligne RECETTES, CP 2021 : le "
+        f"document imprime {_eur('4 001')}, le calcul donne {_eur('4 000')}"]
+
+
 MAQUETTE = """\
 titre: MAQUETTE D'ESSAI
 lignes:
