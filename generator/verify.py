@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from pydantic import BaseModel
 
@@ -60,17 +60,6 @@ def disagrees(declared: Cell, computed: Cell) -> bool:
 def disagreement(what: str, declared: Cell, computed: Cell) -> str:
     """Return the words of a disagreement: « fiche 2.1, total : le document imprime 10 €, le calcul donne 9 € »."""
     return f"{what} : le document imprime {show(declared)}, le calcul donne {show(computed)}"
-
-
-def compare(problems: Problems, where: Location | Callable[[], Location], what: str | Callable[[], str],
-            declared: Cell, computed: Cell) -> None:
-    """Add a warning when the declared figure contradicts the computed one; `where` and `what` may be functions
-    giving the location and the figure's name, called only then (a contract compares hundreds of figures, and
-    nearly all agree or are not declared)."""
-    if disagrees(declared, computed):
-        location = where() if callable(where) else where
-        problems.add(location, disagreement(what() if callable(what) else what, declared, computed),
-                     is_warning=True)
 
 
 # An article number as prose writes it: « 1er », « 3 », « 3-1 » (inserted by an avenant), « 4.2 » (a sub-article);
