@@ -22,7 +22,7 @@ import math
 import re
 from typing import Sequence
 
-from .writer import TableFitting, _text_width
+from .writer import TableFitting, _text_width, cell_paragraphs
 
 BODY_HALF_POINTS = 21
 """The size of the body text the estimates assume for prose (10.5 pt, the templates' body text)."""
@@ -108,17 +108,9 @@ def _keep_box(keeps: list[list[bool]], lines: list[int], start: int) -> None:
 
 # --- tables ---------------------------------------------------------------------------------------------------
 
-_PARAGRAPH = re.compile(r"<w:p>.*?</w:p>|<w:p [^>]*[^/]>.*?</w:p>|<w:p(?: [^>]*)?/>", re.S)
-_STYLE = re.compile(r'<w:pStyle w:val="([^"]*)"/>')
-_RUN_TEXT = re.compile(r"<w:t(?: [^>]*)?>([^<]*)</w:t>|<w:(br|tab)\b[^>]*/>")
 _CELL_WIDTH = re.compile(r'<w:tcW [^>]*?w:w="(\d+)"')
 _CELL_PADDING = 60
 """The height a row adds to its tallest cell's lines: borders and the cells' top and bottom margins (twips)."""
-
-
-def _paragraph_text(paragraph: str) -> str:
-    return "".join(match.group(1) if match.group(2) is None else "\n" if match.group(2) == "br" else " "
-                   for match in _RUN_TEXT.finditer(paragraph))
 
 
 def _row_heights(rows: list[str], fitting: TableFitting) -> list[int]:
@@ -148,10 +140,9 @@ def _cell_height(cell: str, fitting: TableFitting) -> float:
     width = _CELL_WIDTH.search(cell)
     column = (int(width.group(1)) if width else fitting.text_width // 4) - 2 * 108
     height = 0.0
-    for paragraph in _PARAGRAPH.findall(cell):
-        style = _STYLE.search(paragraph)
-        size, _ = fitting.size_of(style.group(1) if style else None)
-        height += estimated_lines(_paragraph_text(paragraph), column, size) * size * 10 * LINE_HEIGHT
+    for style, text in cell_paragraphs(cell):
+        size, _ = fitting.size_of(style)
+        height += estimated_lines(text, column, size) * size * 10 * LINE_HEIGHT
     return height
 
 

@@ -14,7 +14,7 @@ import re
 import struct
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from lxml import etree
 
@@ -1060,17 +1060,24 @@ _ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'
 _ENTITY = re.compile("|".join(_ENTITIES))
 
 
-@lru_cache(maxsize=8192)  # a CRTE's 27 fiches repeat their header cells, their empty cells, « 0 € »…
-def _text_cell_measures(cell: str, fitting: TableFitting) -> CellNeeds:
-    """Return the needs of a cell's text, read from its XML (see `CellNeeds`)."""
-    needs = CellNeeds()
+def cell_paragraphs(cell: str) -> Iterator[tuple[str | None, str]]:
+    """Yield the style id (None for the default) and the text of each paragraph of a table cell's XML: a line
+    break as « \\n », a tab as a space, entities decoded."""
     for paragraph in _TEXT_PARAGRAPH.findall(cell):
         style = _TEXT_STYLE.search(paragraph)
-        size, bold = fitting.size_of(style.group(1) if style else None)
         text = "".join(match.group(1) if match.group(2) is None else "\n" if match.group(2) == "br" else " "
                        for match in _TEXT_RUN_TEXT.finditer(paragraph))
         if "&" in text:
             text = _ENTITY.sub(lambda match: _ENTITIES[match.group()], text)
+        yield (style.group(1) if style else None), text
+
+
+@lru_cache(maxsize=8192)  # a CRTE's 27 fiches repeat their header cells, their empty cells, « 0 € »…
+def _text_cell_measures(cell: str, fitting: TableFitting) -> CellNeeds:
+    """Return the needs of a cell's text, read from its XML (see `CellNeeds`)."""
+    needs = CellNeeds()
+    for style, text in cell_paragraphs(cell):
+        size, bold = fitting.size_of(style)
         for line in text.split("\n"):
             line = line.strip()
             if line:
