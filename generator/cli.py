@@ -197,10 +197,7 @@ def relire(ctx: click.Context, slug: str, returned: Path, apply_changes: bool) -
     """
     from .review import ReviewError, apply, describe_finding, report_html, review_returned
 
-    root = ctx.obj["content_dir"] / slug
-    if not (root / "contrat.yaml").is_file():
-        click.echo(f"{display_path(root)} : aucun contrat.yaml dans ce dossier", err=True)
-        sys.exit(2)
+    root = _contract_root(ctx, slug)
     try:
         review = review_returned(root, returned, ctx.obj["output_dir"], TEMPLATES_DIR)
     except ReviewError as exc:
@@ -232,10 +229,7 @@ def _new_avenant(ctx: click.Context, slug: str) -> None:
 
     from .kinds import get_kind
 
-    root = _roots(ctx, (slug,))[0]
-    if not (root / "contrat.yaml").is_file():
-        click.echo(f"{display_path(root)} : aucun contrat.yaml dans ce dossier", err=True)
-        sys.exit(2)
+    root = _contract_root(ctx, slug)
     kind = get_kind(str((yaml.safe_load((root / "contrat.yaml").read_text(encoding="utf-8")) or {}).get("type")))
     if kind is None or not kind.avenant_changes:
         click.echo("avenant nouveau : ce type de document n'a pas d'avenant", err=True)
@@ -445,10 +439,7 @@ def apercu(ctx: click.Context, slug: str, port: int) -> None:
     """
     from .preview import PortInUse, serve
 
-    root = _roots(ctx, (slug,))[0]
-    if not (root / "contrat.yaml").is_file():
-        click.echo(f"{display_path(root)} : aucun contrat.yaml dans ce dossier", err=True)
-        sys.exit(2)
+    root = _contract_root(ctx, slug)
     try:
         serve(root, port, on_ready=lambda url: click.echo(f"Aperçu de {slug} : {url} (Ctrl+C pour arrêter)",
                                                           nl=True) or sys.stdout.flush())
@@ -482,10 +473,7 @@ def transmettre(ctx: click.Context, slug: str, numero: int | None, signed: Path 
     from .write import write_outputs
 
     output_dir = ctx.obj["output_dir"]
-    root = _roots(ctx, (slug,))[0]
-    if not (root / "contrat.yaml").is_file():
-        click.echo(f"{display_path(root)} : aucun contrat.yaml dans ce dossier", err=True)
-        sys.exit(2)
+    root = _contract_root(ctx, slug)
     report = build_report([root], output_dir, formats=("docx", "pdf"), avenant=numero)
     if report.failed:
         for problems in report.failed.values():
