@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import click
-from click.core import ParameterSource
 
 from . import FORMATS, TEMPLATES_DIR
 from .cli_french import FrenchGroup, Integer, IntegerRange, NumberRange, argument, no_break_spaces, option
@@ -41,18 +40,29 @@ class FormatList(click.ParamType):
         return wanted or None
 
 
+_DEFAULTS: dict[str, object] = {}
+"""The value of each shared setting that no option gave (what `--aide` says after « par défaut »)."""
+
+
 def _remember(ctx: click.Context, param: click.Parameter, value):
     """Keep an option's value in the settings of the run, shared by the group and its sub-command: typed after
-    the sub-command, it overrides the one typed before."""
+    the sub-command, it overrides the one typed before.
+
+    Click passes None (False for a flag) when the option was not typed; the settings start from `_DEFAULTS` and
+    only a typed value replaces one. (Asking click for the parameter's source is not enough: click 8.4 records it
+    only after this callback has run.)"""
     settings = ctx.find_root().ensure_object(dict)
-    source = ctx.get_parameter_source(param.name)
-    if param.name not in settings or source not in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP):
+    if not settings:
+        settings.update(_DEFAULTS)
+    if value is not None and value is not False:
         settings[param.name] = value
     return value
 
 
-def _setting(*param_decls: str, **attrs):
-    return option(*param_decls, expose_value=False, callback=_remember, **attrs)
+def _setting(flag: str, name: str, *, default=None, **attrs):
+    """Declare the shared setting `name`, typed `flag`: its default is kept in `_DEFAULTS`, click sees none."""
+    _DEFAULTS[name] = False if attrs.get("is_flag") else default
+    return option(flag, name, expose_value=False, callback=_remember, **attrs)
 
 
 _SETTINGS = {
@@ -62,7 +72,7 @@ _SETTINGS = {
     "--sortie": _setting("--sortie", "output_dir", type=click.Path(path_type=Path, file_okay=False),
                          default=Path("output"), metavar="DOSSIER",
                          help="Dossier où écrire les documents produits (par défaut : output)."),
-    "--force": _setting("--force", is_flag=True,
+    "--force": _setting("--force", "force", is_flag=True,
                         help="Reconstruit même les contrats inchangés et écrase les documents modifiés à la main "
                              "depuis la dernière construction (sans cette option, chacun est d'abord conservé sous "
                              "un autre nom : contrat.modifie-DATE.docx)."),
@@ -70,7 +80,7 @@ _SETTINGS = {
                        help="Reconstruit aussi les contrats inchangés depuis la dernière construction."),
     "--travailleurs": _setting("--travailleurs", "workers", type=Integer(), default=None, metavar="N",
                                help="Nombre de processus de construction (par défaut : un par cœur)."),
-    "--cluster": _setting("--cluster", default=None, metavar="ADRESSE",
+    "--cluster": _setting("--cluster", "cluster", default=None, metavar="ADRESSE",
                           help="Construit sur une grappe Dask distribuée : adresse de son ordonnanceur "
                                "(tcp://hôte:8786)."),
     "--delai-connexion": _setting("--delai-connexion", "connect_timeout", type=NumberRange(min=0.1), default=10.0,
@@ -83,7 +93,7 @@ _SETTINGS = {
     "--formats": _setting("--formats", "formats", type=FormatList(), default=None,
                           help="Formats à produire, séparés par des virgules : docx, pdf (PDF/A-2b), odt, html, "
                                "xlsx (par défaut : ceux du contrat, sinon docx)."),
-    "--strict": _setting("--strict", is_flag=True,
+    "--strict": _setting("--strict", "strict", is_flag=True,
                          help="Traite les avertissements (chiffres imprimés en désaccord avec le calcul, caractères "
                               "supprimés…) comme des erreurs : le contrat qui en a échoue ; les contrats "
                               "inchangés sont vérifiés à nouveau."),
