@@ -68,6 +68,8 @@ DEFERRED = {
     "docxtpl": "a template loaded compiled from the cache needs docxtpl's resolve_listing only for a printed "
                "line break",
     "docxcompose": "docxtpl's import",
+    "docx": "python-docx reads a template when it is compiled; the parts a document changes (core properties, "
+            "numbering, settings) and a redline's bodies are edited with lxml (wordml/parts.py)",
     "generator.render_office": "LibreOffice's side: PDF and ODT only",
     "generator.render_signature": "PDF only",
     "generator.pdfa": "PDF only",

@@ -19,11 +19,8 @@ import io
 import re
 import zipfile
 
-from docx.opc.oxml import serialize_part_xml
-from docx.oxml import OxmlElement, parse_xml
-from docx.oxml.ns import qn
-
 from ..container import Member, read_members, write_zip
+from .parts import new_element, parse_part, qn, serialize_part
 from .writer import add_setting
 
 W_P, W_TBL, W_TR, W_R, W_T = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:r"), qn("w:t")
@@ -57,7 +54,7 @@ class _Revisions:
         self.next_id = 1
 
     def mark(self, tag: str):
-        element = OxmlElement(tag)
+        element = new_element(tag)
         element.set(qn("w:id"), str(self.next_id))
         element.set(qn("w:author"), self.author)
         element.set(qn("w:date"), self.date)
@@ -112,11 +109,11 @@ def _mark_paragraph_mark(paragraph, mark) -> None:
     """Mark the paragraph's own mark (its end) as inserted or deleted."""
     ppr = paragraph.find(qn("w:pPr"))
     if ppr is None:
-        ppr = OxmlElement("w:pPr")
+        ppr = new_element("w:pPr")
         paragraph.insert(0, ppr)
     rpr = ppr.find(qn("w:rPr"))
     if rpr is None:
-        rpr = OxmlElement("w:rPr")
+        rpr = new_element("w:rPr")
         ppr.append(rpr)
     rpr.append(mark)
 
@@ -150,10 +147,10 @@ def _mark_block(element, revisions: _Revisions, kind: str):
         for row in element.iter(W_TR):
             trpr = row.find(qn("w:trPr"))
             if trpr is None:
-                trpr = OxmlElement("w:trPr")
+                trpr = new_element("w:trPr")
                 row.insert(0 if row.find(qn("w:tblPrEx")) is None else 1, trpr)
             if len(trpr) == 0:  # the schema wants a row property before the revision mark: one that changes nothing
-                can_split = OxmlElement("w:cantSplit")
+                can_split = new_element("w:cantSplit")
                 can_split.set(qn("w:val"), "off")
                 trpr.append(can_split)
             trpr.append(revisions.mark(f"w:{kind}"))
@@ -161,11 +158,11 @@ def _mark_block(element, revisions: _Revisions, kind: str):
 
 
 def _run_like(template_run, text: str, deleted: bool):
-    run = OxmlElement("w:r")
+    run = new_element("w:r")
     rpr = template_run.find(qn("w:rPr")) if template_run is not None else None
     if rpr is not None:
         run.append(copy.deepcopy(rpr))
-    t = OxmlElement("w:delText" if deleted else "w:t")
+    t = new_element("w:delText" if deleted else "w:t")
     t.set(qn("xml:space"), "preserve")
     t.text = text
     run.append(t)
@@ -409,7 +406,7 @@ def _diff_table(old, new, revisions: _Revisions):
 
 
 def _mark_block_row(row, revisions: _Revisions, kind: str):
-    holder = OxmlElement("w:tbl")
+    holder = new_element("w:tbl")
     holder.append(row)
     _mark_block(holder, revisions, kind)
     holder.remove(row)
@@ -440,18 +437,18 @@ def _diff_row(old_row, new_row, revisions: _Revisions):
 def redline(old_docx: bytes, new_docx: bytes, *, author: str, when: dt.datetime) -> bytes:
     """Return the new document with tracked changes that turn the old one into it.
 
-    Only the bodies (`word/document.xml`) and the new document's settings are parsed, with python-docx's oxml
-    layer and not its package: a package and its parts point at each other, a reference cycle that would hold
-    both parsed documents until the collector's next full pass. The new document's other parts are copied as
-    they are.
+    Only the bodies (`word/document.xml`) and the new document's settings are parsed, with lxml as python-docx
+    parses them (`parts`), not through python-docx's package: a package and its parts point at each other, a
+    reference cycle that would hold both parsed documents until the collector's next full pass. The new
+    document's other parts are copied as they are.
     """
     with zipfile.ZipFile(io.BytesIO(old_docx)) as archive:
-        old_document = parse_xml(archive.read(_DOCUMENT_PART))
+        old_document = parse_part(archive.read(_DOCUMENT_PART))
     with zipfile.ZipFile(io.BytesIO(new_docx)) as archive:
-        new_document = parse_xml(archive.read(_DOCUMENT_PART))
-        settings = parse_xml(archive.read(_SETTINGS_PART)) if _SETTINGS_PART in archive.namelist() else None
+        new_document = parse_part(archive.read(_DOCUMENT_PART))
+        settings = parse_part(archive.read(_SETTINGS_PART)) if _SETTINGS_PART in archive.namelist() else None
     revisions = _Revisions(author, when)
-    old_body, new_body = old_document.body, new_document.body
+    old_body, new_body = old_document.find(qn("w:body")), new_document.find(qn("w:body"))
     old_blocks = [e for e in old_body if e.tag in (W_P, W_TBL) and not _is_toc(e)]
     new_children = list(new_body)
     new_blocks = [e for e in new_children if e.tag in (W_P, W_TBL) and not _is_toc(e)]
@@ -505,8 +502,8 @@ def redline(old_docx: bytes, new_docx: bytes, *, author: str, when: dt.datetime)
     # Word goes on tracking the reader's own changes; a document without settings shows the marks all the same
     if settings is not None:
         if settings.find(qn("w:trackRevisions")) is None:
-            add_setting(settings, OxmlElement("w:trackRevisions"))
+            add_setting(settings, new_element("w:trackRevisions"))
         changed[_SETTINGS_PART] = settings
-    return write_zip([Member.compress(m.name, serialize_part_xml(changed[m.name])) if m.name in changed else m
+    return write_zip([Member.compress(m.name, serialize_part(changed[m.name])) if m.name in changed else m
                       for m in read_members(io.BytesIO(new_docx))])
 

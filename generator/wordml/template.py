@@ -20,18 +20,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from docx.enum.style import WD_STYLE_TYPE
-from docx.opc.coreprops import CoreProperties
-from docx.opc.oxml import serialize_part_xml
-from docx.oxml import OxmlElement
-from docx.oxml.ns import nsmap, qn
-from docx.oxml.parser import parse_xml
 from jinja2 import nodes
 from jinja2.sandbox import SecurityError
 from lxml import etree
 
 from ..container import Member, read_members, write_zip
 from ..exposants import EXPOSANT_DEBUT, EXPOSANT_FIN, sans_marques
+from .parts import CoreProperties, add_restarted_num, new_element, parse_part, qn, serialize_part
 from .writer import (SOMMAIRE_MARK, DocumentWriter, SharedRegions, TableFitting, TemplateStyles, TocSpec,
                      add_setting, heading_level, parse_body, table_mark, xml_attribute)
 
@@ -49,6 +44,7 @@ def docx_template_class():
     (docxcompose/utils.py: `nsmap.update`): the core properties a document is stamped with (version, keywords…)
     would be written in that namespace, where Word, LibreOffice and the PDF's metadata never see them. The prefix
     is bound back after the import."""
+    from docx.oxml.ns import nsmap
     from docxtpl import DocxTemplate
 
     nsmap["cp"] = _CORE_PROPERTIES_NS
@@ -66,7 +62,6 @@ _BINDING_NODES = (nodes.Assign, nodes.AssignBlock, nodes.Macro, nodes.CallBlock,
                   nodes.Include, nodes.Extends, nodes.Block, nodes.With)
 _CALL_BLOCK_NAMES = {"caller", "kwargs", "varargs"}
 
-_STYLE_TYPES = {WD_STYLE_TYPE.PARAGRAPH: "paragraph", WD_STYLE_TYPE.CHARACTER: "character"}
 _TOC_LEVELS = re.compile(r'\\o\s+"(\d)-(\d)"')
 _TOC_STYLES = re.compile(r'\\t\s+"([^"]*)"')
 _STRUCTURE_TAGS = re.compile(r"\{[{%](p|tr|tc)\s")  # docxtpl tags that stand for their paragraph, row or cell
@@ -163,6 +158,8 @@ def _keep_section_breaks(body) -> None:
 
     Word and LibreOffice keep a section break in the last paragraph of its section; LibreOffice, saving a
     template as DOCX, puts it on the paragraph before the break, often a `{%p endfor %}`."""
+    from docx.oxml import OxmlElement  # the elements of python-docx's tree, as it makes them
+
     for paragraph in list(body.iter(qn("w:p"))):
         properties = paragraph.find(qn("w:pPr"))
         section = properties.find(qn("w:sectPr")) if properties is not None else None
@@ -190,6 +187,8 @@ def _numbering(document):
 
 def _list_abstract_ids(document) -> dict[str, str]:
     """Return paragraph style id → abstract numbering id, for the styles that number their paragraphs."""
+    from docx.enum.style import WD_STYLE_TYPE
+
     numbering = _numbering(document)
     if numbering is None:
         return {}
@@ -333,6 +332,8 @@ def _mark_for_capture(document, body, toc: TocSpec | None, toc_paragraph) -> Toc
 
 def _fitted_table_styles(document) -> frozenset[str]:
     """Return the ids of the table styles whose tables are fitted: `FITTED_TABLE_STYLE` and those based on it."""
+    from docx.enum.style import WD_STYLE_TYPE
+
     out = set()
     for style in document.styles:
         if style.type != WD_STYLE_TYPE.TABLE:
@@ -416,6 +417,8 @@ def _text_height(section) -> int:
 def _text_sizes(document) -> dict[str | None, tuple[int, bool]]:
     """Return the size (half-points) and boldness of the text of each paragraph style of a document, and of a
     paragraph without a style (key None), as their styles inherit them."""
+    from docx.enum.style import WD_STYLE_TYPE
+
     defaults = document.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:sz')}")
     default_size = int(defaults.get(qn("w:val"))) if defaults is not None else 20
     out: dict[str | None, tuple[int, bool]] = {}
@@ -548,9 +551,12 @@ class CompiledTemplate:
         self._compile_other_parts(path, env)
 
     def _compile_body(self, document, env) -> None:
+        from docx.enum.style import WD_STYLE_TYPE
+
         root, body = document.element, document.element.body
         _keep_section_breaks(body)
-        style_ids = {(_STYLE_TYPES[s.type], s.name): s.style_id for s in document.styles if s.type in _STYLE_TYPES}
+        style_types = {WD_STYLE_TYPE.PARAGRAPH: "paragraph", WD_STYLE_TYPE.CHARACTER: "character"}
+        style_ids = {(style_types[s.type], s.name): s.style_id for s in document.styles if s.type in style_types}
         toc, toc_paragraph = _toc_spec(body, style_ids)
         check_block_structure(body)
         toc = _mark_for_capture(document, body, toc, toc_paragraph)
@@ -579,7 +585,7 @@ class CompiledTemplate:
         self._has_drawings = "docPr" in source
         # document.xml is the text before the body, the rendered body, the text after it
         root.replace(body, etree.SubElement(root, _BODY_MARK))
-        self._document_head, self._document_tail = serialize_part_xml(root).split(f"<{_BODY_MARK}/>".encode())
+        self._document_head, self._document_tail = serialize_part(root).split(f"<{_BODY_MARK}/>".encode())
 
     def _compile_other_parts(self, path: Path, env) -> None:
         """Compile the headers, footers and footnotes that hold tags; keep the parts a document changes."""
@@ -610,7 +616,7 @@ class CompiledTemplate:
         self._core = parts.get("docProps/core.xml")
         self._property_templates = {}  # core properties written as templates (plain text: never escaped)
         if self._core is not None:
-            properties = CoreProperties(parse_xml(self._core))
+            properties = CoreProperties(parse_part(self._core))
             for name in _PROPERTIES:
                 value = getattr(properties, name)
                 if "{{" in value or "{%" in value:
@@ -726,13 +732,13 @@ class CompiledTemplate:
             changed[_FOOTNOTES_PART] = existing[:end] + notes + existing[end:]
 
     def _core_properties(self, context, set_properties) -> bytes:
-        element = parse_xml(self._core)
+        element = parse_part(self._core)
         properties = CoreProperties(element)
         for name, template in self._property_templates.items():
             setattr(properties, name, sans_marques(template.render(context)))
         if set_properties is not None:
             set_properties(properties)
-        return serialize_part_xml(element)
+        return serialize_part(element)
 
 
 _SECTION_BREAK = re.compile(rb"<w:p>(?:(?!<w:p>).)*?<w:pPr>(?:(?!</w:pPr>).)*?"
@@ -800,35 +806,33 @@ def _run_bytes(properties: bytes, text: str) -> bytes:
 
 def _with_footnote_separators(settings_xml: bytes) -> bytes:
     """Return settings.xml naming the separator notes of the footnotes part, as Word writes it."""
-    settings = parse_xml(settings_xml)
+    settings = parse_part(settings_xml)
     if settings.find(qn("w:footnotePr")) is None:
-        properties = OxmlElement("w:footnotePr")
+        properties = new_element("w:footnotePr")
         for note_id in ("-1", "0"):
-            separator = OxmlElement("w:footnote")
+            separator = new_element("w:footnote")
             separator.set(qn("w:id"), note_id)
             properties.append(separator)
         add_setting(settings, properties)
-    return serialize_part_xml(settings)
+    return serialize_part(settings)
 
 
 def _asking_to_update_fields(settings_xml: bytes) -> bytes:
     """Return settings.xml asking Word to refresh the fields (the sommaire, page numbers) on opening."""
-    settings = parse_xml(settings_xml)
+    settings = parse_part(settings_xml)
     if settings.find(qn("w:updateFields")) is None:
-        update = OxmlElement("w:updateFields")
+        update = new_element("w:updateFields")
         update.set(qn("w:val"), "true")
         add_setting(settings, update)
-    return serialize_part_xml(settings)
+    return serialize_part(settings)
 
 
 def _add_nums(numbering: bytes, new_nums: list[tuple[int, str]]) -> bytes:
     """Return numbering.xml with numbering instances that restart their abstract numbering at 1."""
-    root = parse_xml(numbering)
+    root = parse_part(numbering)
     for num_id, abstract_id in new_nums:
-        num = root.add_num(int(abstract_id))
-        num.numId = num_id
-        num.add_lvlOverride(ilvl=0).add_startOverride(1)
-    return serialize_part_xml(root)
+        add_restarted_num(root, num_id, abstract_id)
+    return serialize_part(root)
 
 
 def _finish_part(docxtpl: DocxTemplate, data: bytes) -> bytes:
