@@ -19,6 +19,7 @@ from pathlib import Path
 import markdown
 from markdown.extensions import Extension
 from markdown.extensions.footnotes import FN_BACKLINK_TEXT, NBSP_PLACEHOLDER, FootnoteExtension
+from markdown.extensions.sane_lists import SaneListExtension
 from markdown.inlinepatterns import SimpleTagInlineProcessor
 from markdown.util import ETX, STX
 
@@ -38,7 +39,8 @@ class _Superscript(Extension):
 def new_markdown() -> markdown.Markdown:
     """Return a Markdown parser that does not interpret raw HTML or entities, and knows `^{…}` and footnotes
     (`[^1]` where the note is called, `[^1]: text of the note` anywhere in the text)."""
-    md = markdown.Markdown(extensions=[_Superscript(), "sane_lists",
+    # extensions given as instances: a name ("sane_lists") makes python-markdown read every package's entry points
+    md = markdown.Markdown(extensions=[_Superscript(), SaneListExtension(),
                                        FootnoteExtension(BACKLINK_TITLE="Revenir à l’appel de la note %d")])
     md.preprocessors.deregister("html_block")
     for name in ("html", "entity"):

@@ -6,6 +6,7 @@ give table cells that hold an amount or a marker instead of a number (`Cellule`)
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,6 +15,11 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, PlainValidator, WithJsonSchema
 
 from .load import NombreEcrit
+
+# pydantic looks for plugins when it builds its first model: the `pydantic` entry points of every installed
+# distribution, whose metadata it reads at each start of the engine, which uses none (their documented switch,
+# set before the first model below; a value the user gave is kept).
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
 class Model(BaseModel):

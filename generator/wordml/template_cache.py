@@ -14,10 +14,10 @@ import hashlib
 import marshal
 import os
 import pickle
+import re
 import sys
 import tempfile
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 from .template import CompiledTemplate, docx_template_class
@@ -43,16 +43,49 @@ class _Listing:
         return docx_template_class().resolve_listing(None, xml)
 
 
+_LIBRARIES = ("jinja2", "docxtpl", "python-docx", "markupsafe")  # the libraries that compile a template
+_METADATA_FOLDER = re.compile(r"(?P<name>[^-]+)-(?P<version>[^-]+)\.dist-info")
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def installed_versions(names) -> dict[str, str]:
+    """Return the version of each distribution of `names` installed on `sys.path` (the first found, as
+    `importlib.metadata` finds it), read from the name of its metadata folder (`python_docx-1.2.0.dist-info`,
+    as installers name it); a distribution without such a folder (an egg) is asked of `importlib.metadata`, a
+    missing one left out. importlib.metadata and the e-mail parser it reads the metadata with are not imported
+    by a build otherwise."""
+    wanted = {_normalized(name): name for name in names}
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            listing = os.listdir(entry or ".")
+        except OSError:  # a zip file, a folder that does not exist
+            continue
+        for folder in listing:
+            match = _METADATA_FOLDER.fullmatch(folder) if folder.endswith(".dist-info") else None
+            if match is not None and (name := wanted.get(_normalized(match["name"]))) and name not in found:
+                found[name] = match["version"]
+    for name in set(names) - set(found):
+        from importlib import metadata
+
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return found
+
+
 @lru_cache(maxsize=1)
 def engine_fingerprint() -> str:
     """Return the hash of what a compiled template depends on besides its file: the engine's code and the
     versions of Python and of the libraries that compile it."""
     digest = hashlib.sha256(sys.version.encode() + sys.implementation.cache_tag.encode())
-    for library in ("jinja2", "docxtpl", "python-docx", "markupsafe"):
-        try:
-            digest.update(f"{library} {metadata.version(library)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(library.encode())
+    versions = installed_versions(_LIBRARIES)
+    for library in _LIBRARIES:
+        digest.update(f"{library} {versions[library]}".encode() if library in versions else library.encode())
     for module in sorted(_PACKAGE.rglob("*.py")):
         digest.update(module.relative_to(_PACKAGE).as_posix().encode() + b"\0" + module.read_bytes())
     return digest.hexdigest()

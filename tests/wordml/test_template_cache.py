@@ -101,3 +101,23 @@ def test_the_cache_is_in_the_output_folder_and_ignored_by_git():
     root = TEMPLATES_DIR.parent
     assert template_cache.CACHE_DIR.is_relative_to(root / "output")  # the engine writes nowhere else
     assert "output/" in (root / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+def test_the_library_versions_are_those_importlib_metadata_reads():
+    from importlib import metadata
+
+    names = ("jinja2", "docxtpl", "python-docx", "markupsafe", "PyYAML")
+    assert template_cache.installed_versions(names) == {name: metadata.version(name) for name in names}
+
+
+def test_a_library_version_is_read_from_its_first_metadata_folder(tmp_path, monkeypatch):
+    """Names compared as installers normalise them (`python-docx` is `python_docx-…`); the first folder of
+    `sys.path` that holds the distribution wins; one that is nowhere is left out."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    (first / "Python_Docx-9.1.0.dist-info").mkdir(parents=True)
+    (first / "python_docx-9.1.0.data").mkdir()
+    (second / "python_docx-1.0.0.dist-info").mkdir(parents=True)
+    (second / "docxtpl-0.30.1.dist-info").mkdir()
+    monkeypatch.setattr("sys.path", [str(tmp_path / "absent"), str(first), str(second)])
+    assert template_cache.installed_versions(("python-docx", "docxtpl", "not-installed-anywhere")) == {
+        "python-docx": "9.1.0", "docxtpl": "0.30.1"}
