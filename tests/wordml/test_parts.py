@@ -6,6 +6,7 @@ import zipfile
 import pytest
 from docx.opc.coreprops import CoreProperties as DocxCoreProperties
 from docx.opc.oxml import serialize_part_xml
+from docx.oxml.ns import nsmap
 from docx.oxml.parser import parse_xml
 
 from generator.wordml.parts import CoreProperties, add_restarted_num, parse_part, qn, serialize_part
@@ -31,6 +32,13 @@ CORE_PARTS = {
 }
 
 WHEN = dt.datetime(2026, 3, 1, 9, 30, 5)
+
+
+@pytest.fixture(autouse=True)
+def core_properties_prefix(monkeypatch):
+    """python-docx as the engine used it: docxcompose (imported with docxtpl by other tests) binds python-docx's
+    "cp" prefix to another namespace, which the engine bound back (`template.docx_template_class`)."""
+    monkeypatch.setitem(nsmap, "cp", _CP)
 
 
 def _stamp(properties) -> None:
