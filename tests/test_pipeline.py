@@ -90,3 +90,34 @@ def test_a_docx_only_build_of_one_contract_leaves_the_deferred_modules_unimporte
     loaded = set(json.loads(modules_file.read_text()))
     assert "generator.render_docx" in loaded and "pydantic" in loaded  # the build did build
     assert {name: why for name, why in DEFERRED.items() if name in loaded} == {}
+
+
+_METADATA_READS_AT_EXIT = """
+import atexit, json, sys
+from importlib import metadata
+reads_file = sys.argv[1]
+reads = []
+for name in ("entry_points", "version", "distribution", "distributions", "metadata"):
+    def recording(*args, _name=name, _original=getattr(metadata, name), **kwargs):
+        reads.append([_name, repr(args), repr(kwargs)])
+        return _original(*args, **kwargs)
+    setattr(metadata, name, recording)
+atexit.register(lambda: open(reads_file, "w").write(json.dumps(reads)))
+sys.argv = ["build.py", *sys.argv[2:]]
+from generator.cli import main
+main(prog_name="python build.py")
+"""
+
+
+def test_a_build_reads_no_installed_package_metadata(tmp_path):
+    """Neither pydantic (its plugins), python-markdown (its extensions by name) nor the compiled templates' key
+    (the libraries' versions) reads the metadata of the installed packages: a scan of every distribution at
+    each start. Both runs: the first compiles the templates, the second reads them from the cache."""
+    arguments = ["--sortie", str(tmp_path / "out"), "--tout", "--formats", "docx", "construire", "crte-lens-lievin"]
+    for run in ("first", "second"):
+        reads_file = tmp_path / f"{run}.json"
+        result = subprocess.run([sys.executable, "-c", _METADATA_READS_AT_EXIT, str(reads_file), *arguments],
+                                cwd=ROOT, capture_output=True, text=True, timeout=300,
+                                env={k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"})
+        assert result.returncode == 0, result.stderr
+        assert json.loads(reads_file.read_text()) == [], run
