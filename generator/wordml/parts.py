@@ -2,9 +2,10 @@
 
 Rendering a document changes a few of its template's parts (core properties, numbering, settings) and a redline
 parses two bodies: none of it needs python-docx's package and object layers, whose import was some 5 % of the
-instructions of a cold build of one contract. The parser, the serialization, the names of new elements and where they go are python-docx
-1.2's (`docx.oxml.parser`, `docx.opc.oxml.serialize_part_xml`, `docx.oxml.coreprops`, `docx.oxml.numbering`), so
-that a part comes out byte for byte as it did through python-docx (`tests/wordml/test_parts.py` compares them).
+instructions of a cold build of one contract. The parser, the serialization, the names of new elements and
+where they go are python-docx 1.2's (`docx.oxml.parser`, `docx.opc.oxml.serialize_part_xml`,
+`docx.oxml.coreprops`, `docx.oxml.numbering`), so that a part comes out byte for byte as it did through
+python-docx (`tests/wordml/test_parts.py` compares them).
 Compiling a template still reads it through python-docx (styles, relationships): that is done once per version
 of the template and kept on disk (`template_cache`).
 """
