@@ -310,8 +310,10 @@ class _Office:
 
     def lay_out(self, data: bytes, timeout: float) -> tuple[dict[int, int], int, bytes | None]:
         """Lay out `data` (a .docx whose sommaire entries each end with `PLACEHOLDER_PAGE`) and return the page
-        of each sommaire heading (rank → page), the page count and, when writing those pages into the loaded
-        document's sommaire leaves every heading where it was, its PDF as LibreOffice writes it (else None).
+        of each sommaire heading (rank → page), the page count and, when those pages could be written into the
+        loaded document's sommaire, its PDF as LibreOffice writes it (else None): the caller reads from the PDF
+        whether the numbers moved a heading (`paginate`), which asking the layout again would cost a second pass
+        of UNO calls.
 
         The numbers are written where the .docx's PAGEREF results are (the end of each entry, whose link names
         its heading's bookmark), in the document LibreOffice has laid out: the second layout costs a refresh,
@@ -334,8 +336,8 @@ class _Office:
             try:
                 pages = _bookmark_pages(document)
                 count = document.getCurrentController().PageCount
-                if not _write_sommaire_pages(document, pages) or _bookmark_pages(document) != pages:
-                    return pages, count, None
+                if not _write_sommaire_pages(document, pages):
+                    return pages, count, None  # whether the numbers moved a heading is read from the PDF
                 filter_name, options = UNO_FILTERS["pdf"]
                 document.storeToURL(uno.systemPathToFileUrl(str(result)), (
                     PropertyValue(Name="FilterName", Value=filter_name),
