@@ -23,7 +23,9 @@ k. PDF at national scale: the PDF/A of `--contrats-pdf` contracts (contract and 
    (`pipeline._convert_batch`: warm LibreOffice processes, the sommaire laid out until its numbers hold, signature
    fields, PDF/A checks) vs LibreOffice's own conversion of the same .docx in warm processes (one conversion
    each, the PDF as LibreOffice writes it), with one process and with all cores, in alternated rounds (medians
-   and paired ratios); then the same batch again with its outputs on disk (incremental: nothing converted).
+   and paired ratios), wall time and processor time (user + system of every process, LibreOffice's included:
+   moved less than wall time by the other engineers' load); then the same batch again with its outputs on disk
+   (incremental: nothing converted).
 `--sections f` measures some sections only and replaces their rows in RESULTS.md. Ratios come from figures measured in the same run. Not a test: nothing here asserts anything.
 """
 
@@ -241,10 +243,10 @@ def sommaire_cost(work: Path, count: int) -> list[tuple[str, str]]:
 
 class ProcessorTime:
     """The processor time (user + system, seconds) that this process and its descendants use while the block
-    runs, LibreOffice's processes included: a figure the other engineers' load barely moves, where wall time
-    doubles. The descendants (which the pool kills rather than waits for: their time never reaches this process's
-    children's) are read from /proc every 0.1 s, each one's last reading kept; the reading thread's own time is
-    left out."""
+    runs, LibreOffice's processes included: a figure the other engineers' load moves far less than wall time
+    (though it does move it: on a busy machine a core does less per second). The descendants (which the pool
+    kills rather than waits for: their time never reaches this process's children's) are read from /proc every
+    0.1 s, each one's last reading kept; the reading thread's own time is left out."""
 
     def __enter__(self) -> "ProcessorTime":
         self.seconds = 0.0
@@ -398,7 +400,7 @@ def pdf_national(args, work: Path, cores: int) -> list[tuple[str, str]]:
             ("k. conditions de mesure", f"{cores} cœurs partagés avec d'autres ingénieurs (charge moyenne sur 1 "
              f"minute au début de chaque tour : {', '.join(f'{load:.1f}' for load in loads)}) : les temps varient "
              "d'un passage à l'autre ; seuls les rapports appariés d'un même tour se comparent ; les temps "
-             "processeur, eux, dépendent peu de la charge")]
+             "processeur dépendent moins de la charge, sans y échapper (cœur partagé, plus lent)")]
 
 
 _COUNTED = {"moteur": "le moteur de bout en bout, document du contrat",

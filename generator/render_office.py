@@ -595,8 +595,8 @@ finishing, its signature fields, its checks)."""
 @cache
 def conversion_fingerprint() -> bytes:
     """Return the hash of what a conversion's results depend on besides the .docx: the export filters, the
-    engine's modules that shape them, the LibreOffice installed (its program's path, size and date) and the PDF
-    libraries' versions."""
+    engine's modules that shape them, the LibreOffice installed (its program's path, size and date) and the
+    version of pikepdf, which writes the finished PDF."""
     from importlib import metadata
 
     digest = hashlib.sha256(PDF_A_FILTER.encode() + repr(UNO_FILTERS).encode())
@@ -609,11 +609,10 @@ def conversion_fingerprint() -> bytes:
         program = program.with_name("soffice.bin") if program.with_name("soffice.bin").is_file() else program
         status = program.stat()
         digest.update(f"{program}|{status.st_size}|{status.st_mtime_ns}".encode())
-    for library in ("pikepdf", "pyhanko"):
-        try:
-            digest.update(f"{library} {metadata.version(library)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(library.encode())
+    try:
+        digest.update(f"pikepdf {metadata.version('pikepdf')}".encode())
+    except metadata.PackageNotFoundError:
+        digest.update(b"pikepdf")
     return digest.digest()
 
 

@@ -4,13 +4,13 @@ The Word documents mark each signatory's room to sign with two bookmarks (`wordm
 LibreOffice exports as named destinations: the top-left corner of the first and of the last empty line of the
 room, on the page where the block is printed. A field is placed between them, centred on the block, so that each
 signatory signs with the tool they already use (Adobe Reader, LibreOffice, a parapheur) without anyone preparing
-the PDF by hand. The fields are written with pikepdf into the PDF the build has open anyway (`add_signature_fields`, one
-open and one save for the whole finishing of a PDF, see `render_office.paginate`): an unsigned signature field
-(/FT /Sig) whose widget has an empty appearance and the print flag, as PDF/A-2b wants, listed in the form and on
-its page, as pyHanko writes one (pyHanko's own writer parses the whole file again in Python: a second per
-document, more than the rest of the finishing). The tests sign every field in turn with pyHanko. The file is
-written as a single revision with an identifier derived from its content, so the same sources give the same
-bytes.
+the PDF by hand. The fields are written with pikepdf into the PDF the build has open anyway for its whole
+finishing (`add_signature_fields`; one open and one save per PDF, see `render_office.paginate`): an unsigned
+signature field (/FT /Sig) whose widget has an empty appearance and the print flag, as PDF/A-2b wants, listed in
+the form and on its page, as pyHanko writes one (pyHanko's own writer parses the whole file again in Python: most
+of a second per contract document, more than the rest of the finishing). The tests sign every field in turn with
+pyHanko. The file is written as a single revision with an identifier derived from its content, so the same
+sources give the same bytes.
 """
 
 from __future__ import annotations
