@@ -23,7 +23,9 @@ k. PDF at national scale: the PDF/A of `--contrats-pdf` contracts (contract and 
    (`pipeline._convert_batch`: warm LibreOffice processes, the sommaire laid out until its numbers hold, signature
    fields, PDF/A checks) vs LibreOffice's own conversion of the same .docx in warm processes (one conversion
    each, the PDF as LibreOffice writes it), with one process and with all cores, in alternated rounds (medians
-   and paired ratios); then the same batch again with its outputs on disk (incremental: nothing converted).
+   and paired ratios), wall time and processor time (user + system of every process, LibreOffice's included:
+   moved less than wall time by the other engineers' load); then the same batch again with its outputs on disk
+   (incremental: nothing converted).
 `--sections f` measures some sections only and replaces their rows in RESULTS.md. Ratios come from figures measured in the same run. Not a test: nothing here asserts anything.
 """
 
@@ -239,6 +241,57 @@ def sommaire_cost(work: Path, count: int) -> list[tuple[str, str]]:
                                                           f"(rapport {numbered / plain:.2f})")]
 
 
+class ProcessorTime:
+    """The processor time (user + system, seconds) that this process and its descendants use while the block
+    runs, LibreOffice's processes included: a figure the other engineers' load moves far less than wall time
+    (though it does move it: on a busy machine a core does less per second). The descendants (which the pool
+    kills rather than waits for: their time never reaches this process's children's) are read from /proc every
+    0.1 s, each one's last reading kept; the reading thread's own time is left out."""
+
+    def __enter__(self) -> "ProcessorTime":
+        self.seconds = 0.0
+        self._before = self._descendants()  # warm processes started before the block: only what they use now
+        self._last: dict[int, float] = dict(self._before)
+        self._own = time.process_time()
+        self._done = threading.Event()
+        self._reader_time = 0.0
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._reader.join()
+        self._last.update(self._descendants())
+        own = time.process_time() - self._own - self._reader_time
+        self.seconds = own + sum(used - self._before.get(pid, 0.0) for pid, used in self._last.items())
+
+    def _read(self) -> None:
+        start = time.thread_time()
+        while not self._done.wait(0.1):
+            self._last.update(self._descendants())
+        self._reader_time = time.thread_time() - start
+
+    @staticmethod
+    def _descendants() -> dict[int, float]:
+        """Return the processor time used so far by each descendant of this process (pid → seconds)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        found, waiting = {}, [os.getpid()]
+        while waiting:
+            pid = waiting.pop()
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children") as handle:
+                        waiting += [int(child) for child in handle.read().split()]
+                if pid != os.getpid():
+                    with open(f"/proc/{pid}/stat") as handle:
+                        fields = handle.read().rsplit(")", 1)[1].split()
+                    found[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            except (OSError, ValueError, IndexError):
+                continue  # ended meanwhile
+        return found
+
+
 def pdf_national(args, work: Path, cores: int) -> list[tuple[str, str]]:
     """k. The PDF/A of `args.contrats_pdf` contracts: the build's batch (`pipeline._convert_batch`, formats docx
     and pdf: warm processes started, layout passes, signature fields, PDF/A checks) vs LibreOffice's own
@@ -258,19 +311,21 @@ def pdf_national(args, work: Path, cores: int) -> list[tuple[str, str]]:
     started: list[float] = []
     written: list[Path] = []  # the output folder (conversion records) of the batch whose files are on disk
 
-    def own(processes: int) -> float:
+    def own(processes: int) -> tuple[float, float]:
         with OfficePool(processes) as pool:
             start = time.perf_counter()
             pool.convert(dict(list(documents.items())[:processes]), "pdf", finished=False)  # each process warm
             started.append(time.perf_counter() - start)
             start = time.perf_counter()
-            pool.convert(documents, "pdf", finished=False)
-            return time.perf_counter() - start
+            with ProcessorTime() as used:
+                pool.convert(documents, "pdf", finished=False)
+            return time.perf_counter() - start, used.seconds
 
-    def batch(processes: int, output: Path) -> float:
+    def batch(processes: int, output: Path) -> tuple[float, float]:
         waiting = [ContractResult(root, outputs=list(outputs), formats=("docx", "pdf")) for root, outputs in rendered]
         start = time.perf_counter()
-        _convert_batch(waiting, output, processes=processes)
+        with ProcessorTime() as used:
+            _convert_batch(waiting, output, processes=processes)
         elapsed = time.perf_counter() - start
         pdfs = [o for result in waiting for o in result.outputs if o.dest_path.suffix == ".pdf"]
         assert not any(result.errors for result in waiting) and len(pdfs) == len(documents)
@@ -278,18 +333,23 @@ def pdf_national(args, work: Path, cores: int) -> list[tuple[str, str]]:
             written.append(output)
             for result in waiting:
                 write_outputs(result.outputs, work / "sortie-pdf" / result.root.name)
-        return elapsed
+        return elapsed, used.seconds
 
     times: dict[str, list[float]] = {"own-1": [], "own-n": [], "batch-1": [], "batch-n": []}
+    processor: dict[str, list[float]] = {name: [] for name in times}
+    loads: list[float] = []
     runs = [("own-n", lambda i: own(cores)), ("batch-n", lambda i: batch(cores, work / f"lot-n-{i}")),
             ("own-1", lambda i: own(1)), ("batch-1", lambda i: batch(1, work / f"lot-1-{i}"))]
     for index in range(args.tours_pdf):
+        loads.append(os.getloadavg()[0])
         for name, run in (runs if index % 2 == 0 else runs[::-1]):
-            times[name].append(run(index))
+            elapsed, used = run(index)
+            times[name].append(elapsed)
+            processor[name].append(used)
     median = {name: statistics.median(values) for name, values in times.items()}
 
-    def paired(top: str, bottom: str) -> str:
-        ratios = sorted(a / b for a, b in zip(times[top], times[bottom]))
+    def paired(top: str, bottom: str, figures: dict[str, list[float]] = times) -> str:
+        ratios = sorted(a / b for a, b in zip(figures[top], figures[bottom]))
         return f"{statistics.median(ratios):.2f} ({ratios[0]:.2f} à {ratios[-1]:.2f})"
 
     # incremental: the same rendered documents again, their outputs on disk (`ConversionRecords`)
@@ -323,11 +383,24 @@ def pdf_national(args, work: Path, cores: int) -> list[tuple[str, str]]:
              paired("batch-1", "batch-n")),
             (f"k. accélération de la conversion propre, 1 processus / {cores} processus, médiane des paires "
              f"(extrêmes)", paired("own-1", "own-n")),
+            *[(f"{label}, temps processeur (user + sys, tous les processus, LibreOffice compris), {what}",
+               f"{statistics.median(processor[name]):.1f} s ({statistics.median(processor[name]) / docs:.2f} s par "
+               f"document)") for name, what in (("own-1", "conversion propre, 1 processus"),
+                                               ("own-n", f"conversion propre, {cores} processus"),
+                                               ("batch-1", "lot de la construction, 1 processus"),
+                                               ("batch-n", f"lot de la construction, {cores} processus"))],
+            (f"k. rapport des temps processeur lot / conversion propre, {cores} processus, médiane des paires "
+             f"(extrêmes)", paired("batch-n", "own-n", processor)),
+            (f"k. rapport des temps processeur lot / conversion propre, 1 processus, médiane des paires (extrêmes)",
+             paired("batch-1", "own-1", processor)),
+            (f"k. rapport des temps processeur du lot, {cores} processus / 1 processus, médiane des paires "
+             f"(extrêmes)", paired("batch-n", "batch-1", processor)),
             (f"{label}, le même lot à nouveau, sorties sur disque (incrémental : aucune conversion)",
              f"{again:.2f} s"),
-            ("k. conditions de mesure", f"{cores} cœurs partagés avec d'autres ingénieurs (charge de la machine en "
-             "tête de ce fichier) : les temps varient d'un passage à l'autre ; seuls les rapports appariés d'un même "
-             "tour se comparent ; à mesurer à nouveau sur une machine calme")]
+            ("k. conditions de mesure", f"{cores} cœurs partagés avec d'autres ingénieurs (charge moyenne sur 1 "
+             f"minute au début de chaque tour : {', '.join(f'{load:.1f}' for load in loads)}) : les temps varient "
+             "d'un passage à l'autre ; seuls les rapports appariés d'un même tour se comparent ; les temps "
+             "processeur dépendent moins de la charge, sans y échapper (cœur partagé, plus lent)")]
 
 
 _COUNTED = {"moteur": "le moteur de bout en bout, document du contrat",

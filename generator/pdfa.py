@@ -79,43 +79,49 @@ def pdfa_problems(data: bytes) -> list[str]:
     """Return what keeps `data` from being the PDF/A-2b it claims to be (an empty list when nothing does)."""
     import pikepdf
 
-    problems = []
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PdfError as exc:
         return [f"PDF illisible : {exc}"]
     with pdf:
-        if pdf.is_encrypted:
-            problems.append("PDF chiffré : un PDF/A ne doit pas l'être")
-        metadata = pdf.open_metadata()
-        part, conformance = metadata.get("pdfaid:part"), metadata.get("pdfaid:conformance")
-        if (part, conformance) != ("2", "B"):
-            problems.append(f"identification PDF/A absente ou inattendue (partie {part}, niveau {conformance} ; "
-                            f"attendu : 2, B)")
-        info_title = str(pdf.docinfo.get("/Title", "")) if pdf.docinfo is not None else ""
-        xmp_title = metadata.get("dc:title") or ""
-        if info_title != xmp_title:
-            problems.append(f"titres différents dans les métadonnées : « {xmp_title} » (XMP) et « {info_title} » "
-                            f"(dictionnaire Info)")
-        intents = pdf.Root.get("/OutputIntents") or []
-        if not any(intent.get("/S") == "/GTS_PDFA1" and "/DestOutputProfile" in intent for intent in intents):
-            problems.append("aucun profil de couleur de sortie (OutputIntent GTS_PDFA1)")
-        missing = sorted({str(font.get("/BaseFont", name)) for name, font in _fonts(pdf) if not _is_embedded(font)})
-        if missing:
-            problems.append(f"police(s) non incorporée(s) : {', '.join(missing)}")
-        if _has_javascript(pdf):
-            problems.append("le PDF contient du JavaScript, interdit en PDF/A")
-        form = pdf.Root.get("/AcroForm")
-        if form is not None:
-            if bool(form.get("/NeedAppearances", False)):
-                problems.append("formulaire marqué NeedAppearances, interdit en PDF/A")
-            for page in pdf.pages:
-                for annotation in page.obj.get("/Annots") or []:
-                    if annotation.get("/Subtype") != "/Widget":
-                        continue
-                    name = str(annotation.get("/T", "sans nom"))
-                    if "/AP" not in annotation:
-                        problems.append(f"champ « {name} » sans apparence, interdit en PDF/A")
-                    if not int(annotation.get("/F", 0)) & 4 or int(annotation.get("/F", 0)) & 0b11:
-                        problems.append(f"champ « {name} » non imprimable ou caché, interdit en PDF/A")
+        return open_pdf_problems(pdf)
+
+
+def open_pdf_problems(pdf) -> list[str]:
+    """Return what keeps a PDF open with pikepdf, as it will be saved, from being the PDF/A-2b it claims to be
+    (the build checks the PDF it finishes without reading it again)."""
+    problems = []
+    if pdf.is_encrypted:
+        problems.append("PDF chiffré : un PDF/A ne doit pas l'être")
+    metadata = pdf.open_metadata()
+    part, conformance = metadata.get("pdfaid:part"), metadata.get("pdfaid:conformance")
+    if (part, conformance) != ("2", "B"):
+        problems.append(f"identification PDF/A absente ou inattendue (partie {part}, niveau {conformance} ; "
+                        f"attendu : 2, B)")
+    info_title = str(pdf.docinfo.get("/Title", "")) if pdf.docinfo is not None else ""
+    xmp_title = metadata.get("dc:title") or ""
+    if info_title != xmp_title:
+        problems.append(f"titres différents dans les métadonnées : « {xmp_title} » (XMP) et « {info_title} » "
+                        f"(dictionnaire Info)")
+    intents = pdf.Root.get("/OutputIntents") or []
+    if not any(intent.get("/S") == "/GTS_PDFA1" and "/DestOutputProfile" in intent for intent in intents):
+        problems.append("aucun profil de couleur de sortie (OutputIntent GTS_PDFA1)")
+    missing = sorted({str(font.get("/BaseFont", name)) for name, font in _fonts(pdf) if not _is_embedded(font)})
+    if missing:
+        problems.append(f"police(s) non incorporée(s) : {', '.join(missing)}")
+    if _has_javascript(pdf):
+        problems.append("le PDF contient du JavaScript, interdit en PDF/A")
+    form = pdf.Root.get("/AcroForm")
+    if form is not None:
+        if bool(form.get("/NeedAppearances", False)):
+            problems.append("formulaire marqué NeedAppearances, interdit en PDF/A")
+        for page in pdf.pages:
+            for annotation in page.obj.get("/Annots") or []:
+                if annotation.get("/Subtype") != "/Widget":
+                    continue
+                name = str(annotation.get("/T", "sans nom"))
+                if "/AP" not in annotation:
+                    problems.append(f"champ « {name} » sans apparence, interdit en PDF/A")
+                if not int(annotation.get("/F", 0)) & 4 or int(annotation.get("/F", 0)) & 0b11:
+                    problems.append(f"champ « {name} » non imprimable ou caché, interdit en PDF/A")
     return problems

@@ -509,7 +509,7 @@ def _convert_batch(waiting: list[ContractResult], output_dir: Path, processes: i
         return
     from concurrent.futures import ThreadPoolExecutor
 
-    from .pdfa import pdfa_problems
+    from .pdfa import open_pdf_problems
     from .render_office import ConversionRecords, OfficePool, convert, paginate
     from .render_signature import add_signature_fields
 
@@ -549,27 +549,30 @@ def _convert_batch(waiting: list[ContractResult], output_dir: Path, processes: i
         fail(list({id(r): r for r, _ in sources.values()}.values()), exc)
         return
 
-    def finished_pdf(name: str, paginated) -> tuple[bytes, list[str]]:
-        """The PDF with its signature fields, and what keeps it from being the PDF/A it says it is."""
-        output = sources[name][1]
-        data = paginated.pdf
-        if output.signatories:
-            data = add_signature_fields(data, list(output.signatories))
-        return data, pdfa_problems(data)  # what is signed and archived must be the PDF/A it says it is
+    def finish_pdf(name: str, document) -> tuple[bool, list[str]]:
+        """Give the PDF (open with pikepdf, `render_office.paginate`) its signature fields; return whether it
+        changed it, and what keeps it from being the PDF/A it says it is (what is signed and archived must be);
+        nothing for a document whose PDF is not asked (laid out for its ODT)."""
+        result, output = sources[name]
+        if "pdf" not in result.formats:
+            return False, None
+        signatories = output.signatories
+        added = add_signature_fields(document, list(signatories)) if signatories else False
+        return added, open_pdf_problems(document)
 
     def make_one(name: str):
         """With warm processes: one document, from its layout to its ODT (a thread each: one document's Python
         work is done while LibreOffice converts others)."""
         result, output = sources[name]
-        paginated = paginate({name: output.data}, pool=pool)[name]
-        pdf = finished_pdf(name, paginated) if "pdf" in result.formats else None
+        paginated = paginate({name: output.data}, pool=pool, finish=finish_pdf)[name]
+        pdf = (paginated.pdf, paginated.finishing) if "pdf" in result.formats else None
         odt = convert({name: paginated.docx}, "odt", pool=pool)[name] if "odt" in result.formats else None
         return paginated, pdf, odt
 
     def make_all() -> dict[str, tuple]:
         """Without UNO: one LibreOffice process per layout pass and format, for the whole batch."""
-        laid_out = paginate({name: o.data for name, (_, o) in sources.items()})
-        pdfs = {name: finished_pdf(name, paginated) for name, paginated in laid_out.items()
+        laid_out = paginate({name: o.data for name, (_, o) in sources.items()}, finish=finish_pdf)
+        pdfs = {name: (paginated.pdf, paginated.finishing) for name, paginated in laid_out.items()
                 if "pdf" in sources[name][0].formats}
         odts = convert({name: laid_out[name].docx for name, (r, _) in sources.items() if "odt" in r.formats}, "odt")
         return {name: (laid_out[name], pdfs.get(name), odts.get(name)) for name in sources}

@@ -4,14 +4,17 @@ The Word documents mark each signatory's room to sign with two bookmarks (`wordm
 LibreOffice exports as named destinations: the top-left corner of the first and of the last empty line of the
 room, on the page where the block is printed. A field is placed between them, centred on the block, so that each
 signatory signs with the tool they already use (Adobe Reader, LibreOffice, a parapheur) without anyone preparing
-the PDF by hand. pyHanko writes the fields (widgets with an appearance and the print flag, as PDF/A-2b wants);
-pikepdf then writes the file again as a single revision with an identifier derived from its content, so the same
-sources still give the same bytes.
+the PDF by hand. The fields are written with pikepdf into the PDF the build has open anyway for its whole
+finishing (`add_signature_fields`; one open and one save per PDF, see `render_office.paginate`): an unsigned
+signature field (/FT /Sig) whose widget has an empty appearance and the print flag, as PDF/A-2b wants, listed in
+the form and on its page, as pyHanko writes one (pyHanko's own writer parses the whole file again in Python: most
+of a second per contract document, more than the rest of the finishing). The tests sign every field in turn with
+pyHanko. The file is written as a single revision with an identifier derived from its content, so the same
+sources give the same bytes.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 
@@ -70,13 +73,10 @@ def _anchors(pdf) -> dict[tuple[str, int], tuple[int, float, float]]:
     return found
 
 
-def locate_fields(pdf_data: bytes, signatories: list[str]) -> list[SignatureField]:
-    """Return the field of each signatory whose block the PDF marks, in the order of `signatories` (the order
-    of the signature table); a block without both anchors on one page gets no field."""
-    import pikepdf
-
-    with pikepdf.open(io.BytesIO(pdf_data)) as pdf:
-        anchors = _anchors(pdf)
+def locate_fields(pdf, signatories: list[str]) -> list[SignatureField]:
+    """Return the field of each signatory whose block the PDF (open with pikepdf) marks, in the order of
+    `signatories` (the order of the signature table); a block without both anchors on one page gets no field."""
+    anchors = _anchors(pdf)
     rooms = []
     for index, signatory in enumerate(_distinct(signatories), start=1):
         top, bottom = anchors.get(("Haut", index)), anchors.get(("Bas", index))
@@ -93,36 +93,38 @@ def locate_fields(pdf_data: bytes, signatories: list[str]) -> list[SignatureFiel
     return fields
 
 
-def add_signature_fields(pdf_data: bytes, signatories: list[str]) -> bytes:
-    """Return the PDF with an empty signature field in each signatory's block (unchanged when it marks
-    none)."""
-    fields = locate_fields(pdf_data, signatories)
-    if not fields:
-        return pdf_data
-    import pikepdf
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+SIGNATURE_FIELD_FLAGS = 4 | 128
+"""A signature widget's annotation flags: printed (PDF/A wants every widget printable), locked (as pyHanko marks
+the fields it makes: the field's place and size cannot be edited)."""
 
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf_data), strict=False)
+
+def add_signature_fields(pdf, signatories: list[str]) -> bool:
+    """Add an empty signature field in each signatory's block to a PDF open with pikepdf; return whether it
+    marks any (else the PDF is left as it was)."""
+    import pikepdf
+
+    fields = locate_fields(pdf, signatories)
+    if not fields:
+        return False
+    form = pdf.Root.get("/AcroForm")
+    if form is None:
+        form = pdf.Root.AcroForm = pdf.make_indirect(pikepdf.Dictionary(Fields=pikepdf.Array()))
+    if "/Fields" not in form:
+        form.Fields = pikepdf.Array()
+    form.SigFlags = 1  # the document holds signature fields
     for field in fields:
-        box = tuple(round(value, 2) for value in field.box)
-        append_signature_field(writer, SigFieldSpec(field.name, on_page=field.page, box=box))
-    updated = io.BytesIO()
-    writer.write(updated)
-    with pikepdf.open(io.BytesIO(pdf_data)) as original:
-        metadata = original.Root.Metadata.read_bytes() if "/Metadata" in original.Root else None
-        info = {key: value for key, value in original.docinfo.items()} if original.docinfo is not None else {}
-        flat = io.BytesIO()
-        with pikepdf.open(updated) as pdf:  # one revision, and an identifier that depends on the content only
-            # pyHanko stamps itself as producer and the clock's time as modification date in both metadata:
-            # the document's own are put back (the same sources give the same bytes; XMP and Info still agree)
-            if metadata is not None:
-                pdf.Root.Metadata = pdf.make_stream(metadata, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
-            for key in list(pdf.docinfo.keys()):
-                if key not in info:
-                    del pdf.docinfo[key]
-            for key, value in info.items():
-                pdf.docinfo[key] = pdf.copy_foreign(value) if isinstance(value, pikepdf.Object) and \
-                    value.is_indirect else value
-            pdf.save(flat, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.preserve)
-    return flat.getvalue()
+        x0, y0, x1, y1 = (round(value, 2) for value in field.box)
+        appearance = pdf.make_stream(b"", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form,
+                                     BBox=[0, 0, round(x1 - x0, 2), round(y1 - y0, 2)], Resources=pikepdf.Dictionary())
+        page = pdf.pages[field.page].obj
+        widget = pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget, FT=pikepdf.Name.Sig, T=pikepdf.String(field.name),
+            F=SIGNATURE_FIELD_FLAGS, Rect=[x0, y0, x1, y1], P=page, AP=pikepdf.Dictionary(N=appearance)))
+        form.Fields.append(widget)
+        if "/Annots" not in page:
+            page.Annots = pdf.make_indirect(pikepdf.Array())
+        page.Annots.append(widget)
+    if str(pdf.Root.get("/Version", "/1.0")) < "/1.7":
+        pdf.Root.Version = pikepdf.Name("/1.7")  # PDF/A-2 is PDF 1.7, the version pyHanko declares for its fields
+    return True
+

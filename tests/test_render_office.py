@@ -440,6 +440,25 @@ def test_a_sommaire_the_warm_layout_cannot_number_in_place_is_laid_out_again_fro
     assert again.passes == 2 and pdf_summary(again.pdf) == pdf_summary(in_place.pdf)
 
 
+@with_warm_processes
+def test_numbers_that_move_a_heading_in_the_warm_layout_are_laid_out_again_from_the_docx(laid_out, monkeypatch):
+    """The warm layout no longer asks LibreOffice whether the numbers it typed moved a heading: the PDF says it.
+    Here the layout is made to read each heading one page too far: the PDF exported with those numbers shows the
+    headings elsewhere, and the document is numbered and converted again until the numbers hold."""
+    from generator import render_office
+
+    docx = (laid_out / "programme-travail-2022" / "programme.docx").read_bytes()
+    bookmark_pages = render_office._bookmark_pages
+    with render_office.OfficePool(1) as pool:
+        in_place = render_office.paginate({"programme.docx": docx}, pool=pool)["programme.docx"]
+        monkeypatch.setattr(render_office, "_bookmark_pages",
+                            lambda document: {rank: page + 1 for rank, page in bookmark_pages(document).items()})
+        moved = render_office.paginate({"programme.docx": docx}, pool=pool)["programme.docx"]
+        assert pool.conversions == 1 + 1 + 2  # one load; a load whose PDF is refused, then two conversions
+    assert moved.docx == in_place.docx and moved.passes == 3
+    assert pdf_summary(moved.pdf) == pdf_summary(in_place.pdf)
+
+
 def office_processes(session: int) -> list[int]:
     """Return the pids of LibreOffice's own processes (soffice.bin) in a session the pool started."""
     found = []
