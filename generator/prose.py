@@ -16,28 +16,28 @@ from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from pathlib import Path
 
-import markdown
-from markdown.extensions import Extension
-from markdown.extensions.footnotes import FN_BACKLINK_TEXT, NBSP_PLACEHOLDER, FootnoteExtension
-from markdown.inlinepatterns import SimpleTagInlineProcessor
-from markdown.util import ETX, STX
-
 from .french import typographie
 from .wordml import Block, DocumentWriter, Fragment, Inline
 from .wordml.flow import block_keeps
 from .wordml.writer import ADDRESS, ADDRESS_BREAK, with_address_breaks
 
 
-class _Superscript(Extension):
-    """`1^{er}` → <sup>er</sup>."""
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:
-        md.inlinePatterns.register(SimpleTagInlineProcessor(r"()\^\{(.+?)\}", "sup"), "paraphe_sup", 75)
-
-
 def new_markdown() -> markdown.Markdown:
     """Return a Markdown parser that does not interpret raw HTML or entities, and knows `^{…}` and footnotes
     (`[^1]` where the note is called, `[^1]: text of the note` anywhere in the text)."""
+    # python-markdown is imported when a text first needs it (`parse`): a contract whose texts are all plain
+    # paragraphs never loads it
+    import markdown
+    from markdown.extensions import Extension
+    from markdown.extensions.footnotes import FootnoteExtension
+    from markdown.inlinepatterns import SimpleTagInlineProcessor
+
+    class _Superscript(Extension):
+        """`1^{er}` → <sup>er</sup>."""
+
+        def extendMarkdown(self, md: markdown.Markdown) -> None:
+            md.inlinePatterns.register(SimpleTagInlineProcessor(r"()\^\{(.+?)\}", "sup"), "paraphe_sup", 75)
+
     md = markdown.Markdown(extensions=[_Superscript(), "sane_lists",
                                        FootnoteExtension(BACKLINK_TITLE="Revenir à l’appel de la note %d")])
     md.preprocessors.deregister("html_block")
@@ -84,10 +84,51 @@ def _inline_patterns(md: markdown.Markdown, source: str) -> list:
     return kept
 
 
+_NEEDS_PARSER = re.compile(r"[\\`*_\[<^\t\r\x02\x03]|  \n|^(?:[ #>=+-]|[0-9]+[.)])", re.M)
+"""What may make python-markdown read a text as more than paragraphs of plain text: a character one of its inline
+patterns needs (`` ` `` code, `\\` escape, `*` `_` emphasis, `[` links, images and footnotes, `<` autolinks,
+`^{` superscripts, two spaces before a line break), one its preprocessor changes (tab, carriage return, its
+placeholders STX and ETX), or a line starting with a space (code, list item continued) or with a block's marker:
+`#` heading, `>` quote, `=` or `-` setext underline, `-` `+` `*` `_` list item or rule, `1.` numbered item."""
+
+
+def _plain_tree(text: str) -> ET.Element | None:
+    """Return the tree python-markdown makes of a text that is only paragraphs of plain text, made without it; None
+    for a text it may read otherwise (`_NEEDS_PARSER`)."""
+    if _NEEDS_PARSER.search(text):
+        return None
+    # python-markdown's steps on such a text: blocks split at blank lines, a block starting with a line break loses
+    # it (its EmptyBlockProcessor), a blank block is dropped, any other is a paragraph (ParagraphProcessor); the
+    # inline patterns find nothing to match; PrettifyTreeprocessor puts a line break in the root's text (when it
+    # holds a paragraph) and in every tail.
+    root = ET.Element("div")
+    blocks = (text + "\n\n").split("\n\n")
+    blocks.reverse()
+    while blocks:
+        block = blocks.pop()
+        if block.startswith("\n"):
+            if block[1:]:
+                blocks.append(block[1:])
+        elif block.strip():
+            ET.SubElement(root, "p").text = block.lstrip()
+    for paragraph in root:
+        paragraph.tail = "\n"
+    if len(root):
+        root.text = "\n"
+    root.tail = "\n"
+    return root
+
+
 def parse(text: str) -> ET.Element:
     """Return the element tree (HTML vocabulary) of a Markdown text."""
     if not text.strip():  # python-markdown makes no tree for blank text
         return ET.Element("div")
+    plain = _plain_tree(text)
+    return plain if plain is not None else _parsed(text)
+
+
+def _parsed(text: str) -> ET.Element:
+    """Return the element tree python-markdown makes of a Markdown text that is not blank."""
     md = _parser()
     md.reset()
     # python-markdown's `convert`, up to the finished tree (it serialises the tree to HTML after): preprocess,
@@ -109,6 +150,8 @@ def parse(text: str) -> ET.Element:
 
 def _unstash(md: markdown.Markdown, root: ET.Element) -> None:
     """Put back the text python-markdown set aside (escaped characters like `\\*`)."""
+    from markdown.util import STX
+
     def restore(text: str | None) -> str | None:
         if not text:
             return text
@@ -129,6 +172,9 @@ _ENTITY = re.compile(r"#([0-9]+);")
 
 def _unescape(text: str) -> str:
     """Turn python-markdown's placeholders for backslash-escaped characters back into the characters."""
+    from markdown.extensions.footnotes import FN_BACKLINK_TEXT, NBSP_PLACEHOLDER
+    from markdown.util import ETX, STX
+
     if STX not in text:
         return text
     # the footnotes' placeholders, which python-markdown's serializer would replace
