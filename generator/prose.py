@@ -234,6 +234,20 @@ def _could_hold_links(text: str) -> bool:
     return "](" in text or "]:" in text or "<" in text or "][" in text
 
 
+_CHECKED_TREES: dict[str, ET.Element] = {}
+"""The trees `refused_links` parsed, each left for the first render of the same text to take (`_tree`): a content
+file is checked when loaded, then rendered, and parsing a text with links is the larger part of its cost."""
+_CHECKED_TREES_KEPT = 512
+"""The most trees left waiting (the texts of a few contracts): a build renders them soon after it checks them."""
+
+
+def _tree(text: str) -> ET.Element:
+    """Return the element tree of a Markdown text, to be changed at will: the one `refused_links` left, else a new
+    one."""
+    tree = _CHECKED_TREES.pop(text, None)
+    return tree if tree is not None else parse(text)
+
+
 @lru_cache(maxsize=4096)
 def refused_links(text: str) -> tuple[tuple[int, str], ...]:
     """Return the links of a Markdown text that are refused: (line, reason in French) for each, in order."""
@@ -241,7 +255,11 @@ def refused_links(text: str) -> tuple[tuple[int, str], ...]:
         return ()
     refused = []
     searched_from = 0
-    for element in parse(text).iter("a"):
+    tree = parse(text)
+    if len(_CHECKED_TREES) >= _CHECKED_TREES_KEPT:
+        _CHECKED_TREES.clear()
+    _CHECKED_TREES[text] = tree
+    for element in tree.iter("a"):
         href = element.get("href", "")
         problem = link_problem(href)
         if problem is None:
@@ -303,7 +321,7 @@ def word_blocks(text: str, heading_offset: int, body_style: str, styles: ProseSt
     """Return the Word paragraphs of a Markdown text (kept per process: the articles of many contracts share
     their wording)."""
     blocks: list[Block] = []
-    root = parse(text)
+    root = _tree(text)
     _Blocks(styles, body_style, blocks, _notes(root)).blocks(root, heading_offset, boxed=False, depth=0)
     return with_keeps(blocks, styles)
 
@@ -579,7 +597,7 @@ class HtmlProseRenderer:
                source: str | None = None) -> str:
         """Return the HTML of a Markdown text; `#` becomes `<h{1 + heading_offset}>` (at most h6). (`source` is
         for Word documents only.)"""
-        root = parse(text)
+        root = _tree(text)
         if any(_is_notes(element) for element in root):
             self._name_notes(root)
         for element in root.iter():

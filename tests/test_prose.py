@@ -289,3 +289,23 @@ def test_a_web_page_lists_each_texts_notes_with_links_back_ids_unique_in_the_pag
     assert '<li id="note-1-1">' in first and '<a href="#appel-1-1" class="footnote-backref"' in first
     assert '<li id="note-2-1">' in second and 'href="#appel-2-1"' in second  # the next text's note 1
     assert "Revenir à l’appel de la note 1" in first
+
+
+def test_a_text_checked_for_links_renders_from_the_checked_tree_as_from_its_own():
+    """`refused_links` leaves its tree for the render of the same text: the render is the same as from a tree of
+    its own (a note's backlink is removed from the tree it renders), and the tree is taken once."""
+    from generator import prose
+
+    styles = prose.ProseStyles()
+    text = NOTES + "\n\nVoir <https://exemple.fr> et [ceci](javascript:alert(1))."
+    alone = prose.word_blocks.__wrapped__(text, 0, "Body Text", styles)
+    prose.refused_links.cache_clear()
+    assert [line for line, _ in prose.refused_links(text)] == [6]
+    assert text in prose._CHECKED_TREES
+    assert prose.word_blocks.__wrapped__(text, 0, "Body Text", styles) == alone
+    assert text not in prose._CHECKED_TREES
+    assert prose.word_blocks.__wrapped__(text, 0, "Body Text", styles) == alone
+    html = prose.HtmlProseRenderer().render(text)
+    prose.refused_links.cache_clear()
+    prose.refused_links(text)
+    assert prose.HtmlProseRenderer().render(text) == html
