@@ -16,29 +16,29 @@ from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from pathlib import Path
 
-import markdown
-from markdown.extensions import Extension
-from markdown.extensions.footnotes import FN_BACKLINK_TEXT, NBSP_PLACEHOLDER, FootnoteExtension
-from markdown.extensions.sane_lists import SaneListExtension
-from markdown.inlinepatterns import SimpleTagInlineProcessor
-from markdown.util import ETX, STX
-
 from .french import typographie
 from .wordml import Block, DocumentWriter, Fragment, Inline
 from .wordml.flow import block_keeps
 from .wordml.writer import ADDRESS, ADDRESS_BREAK, with_address_breaks
 
 
-class _Superscript(Extension):
-    """`1^{er}` → <sup>er</sup>."""
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:
-        md.inlinePatterns.register(SimpleTagInlineProcessor(r"()\^\{(.+?)\}", "sup"), "paraphe_sup", 75)
-
-
 def new_markdown() -> markdown.Markdown:
     """Return a Markdown parser that does not interpret raw HTML or entities, and knows `^{…}` and footnotes
     (`[^1]` where the note is called, `[^1]: text of the note` anywhere in the text)."""
+    # python-markdown is imported when a text first needs it (`parse`): a contract whose texts are all plain
+    # paragraphs never loads it
+    import markdown
+    from markdown.extensions import Extension
+    from markdown.extensions.footnotes import FootnoteExtension
+    from markdown.extensions.sane_lists import SaneListExtension
+    from markdown.inlinepatterns import SimpleTagInlineProcessor
+
+    class _Superscript(Extension):
+        """`1^{er}` → <sup>er</sup>."""
+
+        def extendMarkdown(self, md: markdown.Markdown) -> None:
+            md.inlinePatterns.register(SimpleTagInlineProcessor(r"()\^\{(.+?)\}", "sup"), "paraphe_sup", 75)
+
     # extensions given as instances: a name ("sane_lists") makes python-markdown read every package's entry points
     md = markdown.Markdown(extensions=[_Superscript(), SaneListExtension(),
                                        FootnoteExtension(BACKLINK_TITLE="Revenir à l’appel de la note %d")])
@@ -86,10 +86,51 @@ def _inline_patterns(md: markdown.Markdown, source: str) -> list:
     return kept
 
 
+_NEEDS_PARSER = re.compile(r"[\\`*_\[<^\t\r\x02\x03]|  \n|^(?:[ #>=+-]|[0-9]+[.)])", re.M)
+"""What may make python-markdown read a text as more than paragraphs of plain text: a character one of its inline
+patterns needs (`` ` `` code, `\\` escape, `*` `_` emphasis, `[` links, images and footnotes, `<` autolinks,
+`^{` superscripts, two spaces before a line break), one its preprocessor changes (tab, carriage return, its
+placeholders STX and ETX), or a line starting with a space (code, list item continued) or with a block's marker:
+`#` heading, `>` quote, `=` or `-` setext underline, `-` `+` `*` `_` list item or rule, `1.` numbered item."""
+
+
+def _plain_tree(text: str) -> ET.Element | None:
+    """Return the tree python-markdown makes of a text that is only paragraphs of plain text, made without it; None
+    for a text it may read otherwise (`_NEEDS_PARSER`)."""
+    if _NEEDS_PARSER.search(text):
+        return None
+    # python-markdown's steps on such a text: blocks split at blank lines, a block starting with a line break loses
+    # it (its EmptyBlockProcessor), a blank block is dropped, any other is a paragraph (ParagraphProcessor); the
+    # inline patterns find nothing to match; PrettifyTreeprocessor puts a line break in the root's text (when it
+    # holds a paragraph) and in every tail.
+    root = ET.Element("div")
+    blocks = (text + "\n\n").split("\n\n")
+    blocks.reverse()
+    while blocks:
+        block = blocks.pop()
+        if block.startswith("\n"):
+            if block[1:]:
+                blocks.append(block[1:])
+        elif block.strip():
+            ET.SubElement(root, "p").text = block.lstrip()
+    for paragraph in root:
+        paragraph.tail = "\n"
+    if len(root):
+        root.text = "\n"
+    root.tail = "\n"
+    return root
+
+
 def parse(text: str) -> ET.Element:
     """Return the element tree (HTML vocabulary) of a Markdown text."""
     if not text.strip():  # python-markdown makes no tree for blank text
         return ET.Element("div")
+    plain = _plain_tree(text)
+    return plain if plain is not None else _parsed(text)
+
+
+def _parsed(text: str) -> ET.Element:
+    """Return the element tree python-markdown makes of a Markdown text that is not blank."""
     md = _parser()
     md.reset()
     # python-markdown's `convert`, up to the finished tree (it serialises the tree to HTML after): preprocess,
@@ -111,6 +152,8 @@ def parse(text: str) -> ET.Element:
 
 def _unstash(md: markdown.Markdown, root: ET.Element) -> None:
     """Put back the text python-markdown set aside (escaped characters like `\\*`)."""
+    from markdown.util import STX
+
     def restore(text: str | None) -> str | None:
         if not text:
             return text
@@ -131,6 +174,9 @@ _ENTITY = re.compile(r"#([0-9]+);")
 
 def _unescape(text: str) -> str:
     """Turn python-markdown's placeholders for backslash-escaped characters back into the characters."""
+    from markdown.extensions.footnotes import FN_BACKLINK_TEXT, NBSP_PLACEHOLDER
+    from markdown.util import ETX, STX
+
     if STX not in text:
         return text
     # the footnotes' placeholders, which python-markdown's serializer would replace
@@ -190,6 +236,20 @@ def _could_hold_links(text: str) -> bool:
     return "](" in text or "]:" in text or "<" in text or "][" in text
 
 
+_CHECKED_TREES: dict[str, ET.Element] = {}
+"""The trees `refused_links` parsed, each left for the first render of the same text to take (`_tree`): a content
+file is checked when loaded, then rendered, and parsing a text with links is the larger part of its cost."""
+_CHECKED_TREES_KEPT = 512
+"""The most trees left waiting (the texts of a few contracts): a build renders them soon after it checks them."""
+
+
+def _tree(text: str) -> ET.Element:
+    """Return the element tree of a Markdown text, to be changed at will: the one `refused_links` left, else a new
+    one."""
+    tree = _CHECKED_TREES.pop(text, None)
+    return tree if tree is not None else parse(text)
+
+
 @lru_cache(maxsize=4096)
 def refused_links(text: str) -> tuple[tuple[int, str], ...]:
     """Return the links of a Markdown text that are refused: (line, reason in French) for each, in order."""
@@ -197,7 +257,11 @@ def refused_links(text: str) -> tuple[tuple[int, str], ...]:
         return ()
     refused = []
     searched_from = 0
-    for element in parse(text).iter("a"):
+    tree = parse(text)
+    if len(_CHECKED_TREES) >= _CHECKED_TREES_KEPT:
+        _CHECKED_TREES.clear()
+    _CHECKED_TREES[text] = tree
+    for element in tree.iter("a"):
         href = element.get("href", "")
         problem = link_problem(href)
         if problem is None:
@@ -259,7 +323,7 @@ def word_blocks(text: str, heading_offset: int, body_style: str, styles: ProseSt
     """Return the Word paragraphs of a Markdown text (kept per process: the articles of many contracts share
     their wording)."""
     blocks: list[Block] = []
-    root = parse(text)
+    root = _tree(text)
     _Blocks(styles, body_style, blocks, _notes(root)).blocks(root, heading_offset, boxed=False, depth=0)
     return with_keeps(blocks, styles)
 
@@ -535,7 +599,7 @@ class HtmlProseRenderer:
                source: str | None = None) -> str:
         """Return the HTML of a Markdown text; `#` becomes `<h{1 + heading_offset}>` (at most h6). (`source` is
         for Word documents only.)"""
-        root = parse(text)
+        root = _tree(text)
         if any(_is_notes(element) for element in root):
             self._name_notes(root)
         for element in root.iter():

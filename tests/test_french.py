@@ -502,3 +502,41 @@ def test_il_est_convenu_is_recognised_whatever_its_spaces():
 def test_a_capital_a_that_is_the_preposition_keeps_its_accent(typed, expected):
     assert french.typographie(typed) == expected
     assert french.typographie(expected) == expected
+
+
+# --- the rules' quick rejects change nothing: the output is the former implementation's, byte for byte ----------
+
+_QUICK_REJECT_ALPHABET = _RULE_ALPHABET + "A1ilqu':/@w.0\n\u0663 )]_\t\u2028"
+"""Characters that make the rules' quick rejects hesitate: what a rule needs, parts of a URL, an address, a time."""
+
+
+@example("Le 1ère, 2ème, 1ier ; A la fin... n° 3 l'« a » '70 12:30 www.a.fr a@b.fr 1 000 €")
+@given(st.text(alphabet=_QUICK_REJECT_ALPHABET, max_size=40))
+def test_typographie_is_the_former_implementation_on_generated_text(text):
+    from .typographie_reference import typographie as former
+
+    assert french.typographie(text) == former(text)
+
+
+@given(st.lists(st.sampled_from(["A", "la", "1", "ère", "ere", "ier", "ème", "eme", "è", "'", "«", "»", " ", "\u00a0",
+                                 "\u202f", ";", ":", "!", "?", "...", "n°", "N°", "2", "000", "€", "%", "\n", "l", "d",
+                                 "70", "http://", "www.", "@", "12", '"', "(", ".", "\u0663"]), max_size=20))
+def test_typographie_is_the_former_implementation_on_generated_pieces(pieces):
+    from .typographie_reference import typographie as former
+
+    text = "".join(pieces)
+    assert french.typographie(text) == former(text)
+
+
+def test_typographie_is_the_former_implementation_on_content_and_an_own_prose_corpus(tmp_path):
+    from bench.make_corpus import make_corpus
+
+    from .test_prose import _content_prose
+    from .typographie_reference import typographie as former
+
+    make_corpus(tmp_path / "corpus", 2)
+    texts = _content_prose() + _content_prose(tmp_path / "corpus")
+    pieces = [piece for text in texts for piece in [text, *text.split("\n"), *re.split(r"[*_\[\]`]", text)]]
+    assert len(pieces) > 5000
+    for piece in pieces:
+        assert french.typographie(piece) == former(piece), piece[:200]

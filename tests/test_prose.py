@@ -112,11 +112,12 @@ def _shape(make_tree, text):
     return [(e.tag, e.text, e.tail, sorted(e.attrib.items()), len(e)) for e in root.iter()]
 
 
-def _content_prose():
-    """Every Markdown file of content/, and every string of its YAML files (prose fields among them)."""
+def _content_prose(folder=ROOT / "content"):
+    """Every Markdown file of a content folder (content/ by default), and every string of its YAML files (prose
+    fields among them)."""
     import yaml
 
-    texts = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "content").rglob("*.md"))]
+    texts = [path.read_text(encoding="utf-8") for path in sorted(folder.rglob("*.md"))]
 
     def strings(value):
         if isinstance(value, str):
@@ -128,7 +129,7 @@ def _content_prose():
             for item in value:
                 yield from strings(item)
 
-    for path in sorted((ROOT / "content").rglob("*.yaml")):
+    for path in sorted(folder.rglob("*.yaml")):
         texts.extend(strings(yaml.safe_load(path.read_text(encoding="utf-8"))))
     return texts
 
@@ -173,6 +174,68 @@ def test_parse_is_python_markdowns_tree_on_generated_markup():
         assert _shape(parse, text) == _shape(_stock_tree, text)
 
     check()
+
+
+# --- plain paragraphs are made without python-markdown, into the same tree -----------------------------------
+
+def _plain_tree_is_the_parsers(text):
+    """Tell whether the tree made without python-markdown, when it is made, is python-markdown's own."""
+    from generator.prose import _plain_tree
+
+    if not text.strip() or _plain_tree(text) is None:
+        return None
+    assert _shape(_plain_tree, text) == _shape(_stock_tree, text), text[:200]
+    return True
+
+
+@pytest.mark.parametrize("text, plain", [
+    ("Un paragraphe.", True), ("Deux\nlignes.\n\n\n\nEt un autre paragraphe.\n", True),
+    ("\nCommence par un saut de ligne.\n\n\n", True), ("Prix : 3 € & « guillemets » ! {x} | y ]", True),
+    ("fin\x0b.\n\n\x0b\n\nsuite\u2028", True), ("   indenté", None), ("a\n    code", None),
+    ("# titre", None), ("titre\n===", None), ("titre\n---", None), ("- item", None), ("+ item", None),
+    ("2. item", None), ("> encadré", None), ("un *gras*", None), ("un_mot", None), ("[lien](x)", None),
+    ("<a@b.fr>", None), ("1^{er}", None), ("ligne  \nsuivante", None), ("a\tb", None), ("a\r\nb", None),
+    ("note[^1]", None), ("`code`", None), ("a\\b", None), ("a \x02 b", None),
+])
+def test_plain_paragraphs_are_made_without_the_parser_into_its_tree(text, plain):
+    assert _plain_tree_is_the_parsers(text) is plain
+
+
+def test_plain_texts_of_content_and_of_an_own_prose_corpus_make_the_parsers_tree(tmp_path):
+    from bench.make_corpus import make_corpus
+
+    make_corpus(tmp_path / "corpus", 2)
+    texts = _content_prose() + _content_prose(tmp_path / "corpus")
+    plain = [text for text in texts if _plain_tree_is_the_parsers(text)]
+    assert len(plain) > 300 and len(plain) < len(texts)  # most of the prose, not all of it
+
+
+def test_plain_generated_texts_make_the_parsers_tree():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    # words, spaces and line breaks, and every character that is plain only in some places (a list marker that
+    # does not start a line, a digit with a dot, a space that ends a line…)
+    @settings(max_examples=400, deadline=None, derandomize=True, database=None)
+    @given(st.text(alphabet="ab é:;!?«»'\"&()]{}|=-+#>.1\n\x0b\u00a0", max_size=40))
+    def check(text):
+        _plain_tree_is_the_parsers(text)
+
+    check()
+
+
+def test_plain_prose_does_not_load_python_markdown():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom generator.prose import HtmlProseRenderer, ProseStyles, word_blocks\n"
+            "word_blocks('Un paragraphe : « simple ».\\n\\nUn autre.', 0, 'Body Text', ProseStyles())\n"
+            "HtmlProseRenderer().render('Un texte.')\n"
+            "print('markdown' in sys.modules)\n"
+            "word_blocks('- une liste', 0, 'Body Text', ProseStyles())\n"
+            "print('markdown' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "True"]
 
 
 def test_an_email_autolink_is_its_address_not_a_crash():
@@ -226,3 +289,23 @@ def test_a_web_page_lists_each_texts_notes_with_links_back_ids_unique_in_the_pag
     assert '<li id="note-1-1">' in first and '<a href="#appel-1-1" class="footnote-backref"' in first
     assert '<li id="note-2-1">' in second and 'href="#appel-2-1"' in second  # the next text's note 1
     assert "Revenir à l’appel de la note 1" in first
+
+
+def test_a_text_checked_for_links_renders_from_the_checked_tree_as_from_its_own():
+    """`refused_links` leaves its tree for the render of the same text: the render is the same as from a tree of
+    its own (a note's backlink is removed from the tree it renders), and the tree is taken once."""
+    from generator import prose
+
+    styles = prose.ProseStyles()
+    text = NOTES + "\n\nVoir <https://exemple.fr> et [ceci](javascript:alert(1))."
+    alone = prose.word_blocks.__wrapped__(text, 0, "Body Text", styles)
+    prose.refused_links.cache_clear()
+    assert [line for line, _ in prose.refused_links(text)] == [6]
+    assert text in prose._CHECKED_TREES
+    assert prose.word_blocks.__wrapped__(text, 0, "Body Text", styles) == alone
+    assert text not in prose._CHECKED_TREES
+    assert prose.word_blocks.__wrapped__(text, 0, "Body Text", styles) == alone
+    html = prose.HtmlProseRenderer().render(text)
+    prose.refused_links.cache_clear()
+    prose.refused_links(text)
+    assert prose.HtmlProseRenderer().render(text) == html

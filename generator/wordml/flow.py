@@ -22,7 +22,7 @@ import math
 import re
 from typing import Sequence
 
-from .writer import TableFitting, _text_width, cell_paragraphs
+from .writer import TableFitting, _text_width, cell_texts
 
 BODY_HALF_POINTS = 21
 """The size of the body text the estimates assume for prose (10.5 pt, the templates' body text)."""
@@ -140,7 +140,7 @@ def _cell_height(cell: str, fitting: TableFitting) -> float:
     width = _CELL_WIDTH.search(cell)
     column = (int(width.group(1)) if width else fitting.text_width // 4) - 2 * 108
     height = 0.0
-    for style, text in cell_paragraphs(cell):
+    for style, text in cell_texts(cell):
         size, _ = fitting.size_of(style)
         height += estimated_lines(text, column, size) * size * 10 * LINE_HEIGHT
     return height

@@ -755,25 +755,38 @@ _DEFAULT_CELL_MARGIN = 108
 """Word's left and right cell margins when the table gives none (twips)."""
 
 
+def _char_width(char: str) -> int:
+    """Return the estimated advance width of a character in thousandths of an em, by its class."""
+    if char == ADDRESS_BREAK:
+        return 0
+    if char in _SPACES:
+        return 230
+    if char in _NARROW:
+        return 300
+    if char in _WIDE:
+        return 850
+    if char.isdigit():
+        return 510
+    if char.isupper():
+        return 600
+    return 500
+
+
+class _CharWidths(dict):
+    """The width of each character met so far (`_char_width`): a text's width is then a sum of lookups."""
+
+    def __missing__(self, char: str) -> int:
+        width = self[char] = _char_width(char)
+        return width
+
+
+_CHAR_WIDTHS = _CharWidths()
+
+
 @lru_cache(maxsize=8192)
 def _text_width(text: str, half_points: int, bold: bool) -> int:
     """Return the estimated width of a line of text in twips (a twentieth of a point)."""
-    thousandths = 0
-    for char in text:
-        if char == ADDRESS_BREAK:
-            continue
-        if char in _SPACES:
-            thousandths += 230
-        elif char in _NARROW:
-            thousandths += 300
-        elif char in _WIDE:
-            thousandths += 850
-        elif char.isdigit():
-            thousandths += 510
-        elif char.isupper():
-            thousandths += 600
-        else:
-            thousandths += 500
+    thousandths = sum(map(_CHAR_WIDTHS.__getitem__, text))
     return int(thousandths * half_points * 10 / 1000 * (1.04 if bold else 1) * _SAFETY) + 1
 
 
@@ -818,6 +831,7 @@ class CellNeeds:
 def _line_needs(line: str, size: int, bold: bool) -> CellNeeds:
     """Return the needs of one line of a cell's text (see `CellNeeds`)."""
     word = piece = amount = 0
+    may_hold_address = "@" in line or "://" in line or "www." in line  # what `ADDRESS` needs to match
     for token in _BREAKS.split(line):
         if not token:
             continue
@@ -825,7 +839,7 @@ def _line_needs(line: str, size: int, bold: bool) -> CellNeeds:
         word = max(word, width)
         if token[0].isdigit():
             amount = max(amount, width)
-        if ADDRESS.search(token):
+        if may_hold_address and ADDRESS.search(token):
             width = max(_text_width(part, size, bold) for part in _BREAKS.split(with_address_breaks(token)) if part)
         piece = max(piece, width)
     return CellNeeds(word, _text_width(line, size, bold), piece, amount)
@@ -923,21 +937,24 @@ def _column_needs(rows, count: int, margins: int, measure) -> ColumnNeeds:
     """Return what each of `count` columns needs (see `ColumnNeeds`), in twips with the cells' `margins`, from
     `rows` of (cell, columns spanned); `measure(cell)` gives a cell's `CellNeeds`. A merged cell's longest word
     is spread over the columns it spans."""
-    needs = ColumnNeeds([0] * count, [0] * count, [0] * count, [0] * count)
+    single: list[list[CellNeeds]] = [[] for _ in range(count)]  # the cells of each column that span only it
     spanning = []
     for row in rows:
         column = 0
         for cell, span in row:
-            cell_needs = measure(cell)
-            if span == 1 and column < count:
-                needs.minimums[column] = max(needs.minimums[column], cell_needs.word + margins)
-                needs.wishes[column] = max(needs.wishes[column], cell_needs.line + margins)
-                needs.pieces[column] = max(needs.pieces[column], cell_needs.piece + margins)
-                if cell_needs.amount:
-                    needs.amounts[column] = max(needs.amounts[column], cell_needs.amount + margins)
+            if span == 1:
+                if column < count:
+                    single[column].append(measure(cell))
             elif span > 1:
+                cell_needs = measure(cell)
                 spanning.append((column, span, cell_needs.word + margins, cell_needs.piece + margins))
             column += span
+    needs = ColumnNeeds(  # a column without a cell of its own, or without an amount, needs nothing for them
+        [max(0, max([n.word for n in cells]) + margins) if cells else 0 for cells in single],
+        [max(0, max([n.line for n in cells]) + margins) if cells else 0 for cells in single],
+        [max(0, max([n.piece for n in cells]) + margins) if cells else 0 for cells in single],
+        [max(0, max(amounts) + margins) if (amounts := [n.amount for n in cells if n.amount]) else 0
+         for cells in single])
     for column, span, word, piece in spanning:
         for wanted, columns in ((word, needs.minimums), (piece, needs.pieces)):
             covered = columns[column : column + span]
@@ -1072,11 +1089,28 @@ def cell_paragraphs(cell: str) -> Iterator[tuple[str | None, str]]:
         yield (style.group(1) if style else None), text
 
 
-@lru_cache(maxsize=8192)  # a CRTE's 27 fiches repeat their header cells, their empty cells, « 0 € »…
-def _text_cell_measures(cell: str, fitting: TableFitting) -> CellNeeds:
+def cell_texts(cell: str) -> tuple[tuple[str | None, str], ...]:
+    """Return `cell_paragraphs` of a table cell's XML, kept per process by what follows the cell's properties: the
+    column fitting and the page flow read the same cells, the one before and the other after their widths are
+    set."""
+    end = cell.find("</w:tcPr>")
+    return _cell_texts(cell[end + 9 :] if end >= 0 else cell)
+
+
+@lru_cache(maxsize=16384)
+def _cell_texts(content: str) -> tuple[tuple[str | None, str], ...]:
+    return tuple(cell_paragraphs(content))
+
+
+_KNOWN_CELL_NEEDS: dict[TableFitting, dict[str, CellNeeds]] = {}
+"""The needs of the cells met, per table fitting (a CRTE's 27 fiches repeat their header cells, their empty cells,
+« 0 € »…): a dictionary per fitting, as the page flow keeps its cells' heights."""
+
+
+def _text_cell_needs(cell: str, fitting: TableFitting) -> CellNeeds:
     """Return the needs of a cell's text, read from its XML (see `CellNeeds`)."""
     needs = CellNeeds()
-    for style, text in cell_paragraphs(cell):
+    for style, text in cell_texts(cell):
         size, bold = fitting.size_of(style)
         for line in text.split("\n"):
             line = line.strip()
@@ -1111,13 +1145,19 @@ def fit_table_text(xml: str, fitting: TableFitting) -> str | None:
     margins_xml = _TEXT_CELL_MARGIN.search(head) if "<w:tblCellMar>" in head else None
     sides = _TEXT_MARGIN_SIDE.findall(margins_xml.group()) if margins_xml else []
     margins = (sum(map(int, sides)) if len(sides) == 2 else 2 * _DEFAULT_CELL_MARGIN) + 30
-    widths = _column_needs(rows, count, margins, lambda cell: _text_cell_measures(cell, fitting)).widths(
-        fitting.text_width)
+    known = _KNOWN_CELL_NEEDS.setdefault(fitting, {})
+    if len(known) > 20_000:  # a batch renders many contracts
+        known.clear()
+    for row in rows:
+        for cell, _ in row:
+            if cell not in known:
+                known[cell] = _text_cell_needs(cell, fitting)
+    widths = _column_needs(rows, count, margins, known.__getitem__).widths(fitting.text_width)
     edges = [0]
     for width in widths:
         edges.append(edges[-1] + width)
     if ("@" in xml or "://" in xml or "www." in xml) and any(
-            _needs_address_breaks(_text_cell_measures(cell, fitting),
+            _needs_address_breaks(known[cell],
                                   edges[min(column + span, count)] - edges[column] - margins)
             for (cell, _), (column, span) in zip((cell for row in rows for cell in row), _spans(rows))):
         return None  # an address to break: the tree does it (`_fit_table`)
