@@ -57,14 +57,14 @@ def docx_template_class():
 # The filter the compiled template calls around the elements it must treat after rendering; the project's
 # Jinja environment maps it to `DocumentWriter.capture` of the document being rendered.
 CAPTURE_FILTER = "_wordml"
-# The function whose call block the compiled template puts around each region: the project's Jinja environment
-# maps it to `DocumentWriter.region` of the document being rendered.
+# The function the compiled template calls at the start and at the end of each region (`{% if _region(key) %}…
+# {% endif %}{% if _region(key, True) %}{% endif %}`): the project's Jinja environment maps it to
+# `DocumentWriter.region_start` and `region_end` of the document being rendered.
 REGION_CALL = "_region"
-# A region is a call block, rendered apart from the rest of its template: a template that binds names (or
-# reaches other templates), or reads a name a call block's body gives a meaning of its own, gets no region.
+# A region may be taken from another document instead of rendered: a template that binds names (or reaches other
+# templates), whose bindings a region left out would not make, gets no region.
 _BINDING_NODES = (nodes.Assign, nodes.AssignBlock, nodes.Macro, nodes.CallBlock, nodes.Import, nodes.FromImport,
                   nodes.Include, nodes.Extends, nodes.Block, nodes.With)
-_CALL_BLOCK_NAMES = {"caller", "kwargs", "varargs"}
 
 _STYLE_TYPES = {WD_STYLE_TYPE.PARAGRAPH: "paragraph", WD_STYLE_TYPE.CHARACTER: "character"}
 _TOC_LEVELS = re.compile(r'\\o\s+"(\d)-(\d)"')
@@ -127,6 +127,13 @@ def _tag_mark(tag: str):
     treat the template's own text as they would without it (docxtpl marks the text before a tag as preserving
     its spaces, say)."""
     return etree.ProcessingInstruction("paraphe-tag", tag.encode("utf-8").hex())
+
+
+def _mark_text(element) -> str | None:
+    """Return the tag of a mark `_tag_mark` made, None for anything else (None included)."""
+    if not isinstance(element, etree._ProcessingInstruction) or element.target != "paraphe-tag":
+        return None
+    return bytes.fromhex(element.text).decode("utf-8")
 
 
 def _toc_spec(body, style_ids: dict[tuple[str, str], str]):
@@ -437,7 +444,7 @@ def _text_sizes(document) -> dict[str | None, tuple[int, bool]]:
 
 
 def _mark_regions(body) -> tuple[frozenset[str], list]:
-    """Put a call block of `REGION_CALL` around each region of the body: a stretch of its elements, from the one
+    """Put the calls of `REGION_CALL` around each region of the body: a stretch of its elements, from the one
     where a block tag opens to the one where the tags are closed again, holding a loop. Return their keys (the
     hash of their XML, the same in every template that holds the same region) and the paragraphs put in."""
     keys, added, region, depth, has_loop = set(), [], [], 0, False
@@ -453,34 +460,56 @@ def _mark_regions(body) -> tuple[frozenset[str], list]:
             continue
         if has_loop and depth == 0:  # (below 0, a tag closes what it did not open: Jinja says so when compiling)
             key = hashlib.sha256(b"".join(etree.tostring(e) for e in region)).hexdigest()[:32]
-            added += [_tag_mark(f'{{% call {REGION_CALL}("{key}") %}}'), _tag_mark("{% endcall %}")]
-            region[0].addprevious(added[-2])
-            region[-1].addnext(added[-1])
+            added += [_tag_mark(f'{{% if {REGION_CALL}("{key}") %}}'),
+                      _tag_mark(f'{{% endif %}}{{% if {REGION_CALL}("{key}", True) %}}{{% endif %}}')]
+            first, last = region[0], region[-1]
+            # a region wrapped whole by a capture's filter block (a fitted table holding a loop) takes the block
+            # in: what the block prints is the region's, and the region's pieces reach the body as it prints them
+            while (_mark_text(first.getprevious()) or "").startswith(f"{{% filter {CAPTURE_FILTER}(") and \
+                    _mark_text(last.getnext()) == "{% endfilter %}":
+                first, last = first.getprevious(), last.getnext()
+            first.addprevious(added[-2])
+            last.addnext(added[-1])
             keys.add(key)
         region, depth, has_loop = [], 0, False
     return frozenset(keys), added
 
 
-def _is_region_call(node: nodes.Node) -> bool:
-    return isinstance(node, nodes.CallBlock) and isinstance(node.call.node, nodes.Name) and \
-        node.call.node.name == REGION_CALL
+def _region_call(node: nodes.Node) -> tuple[str, bool] | None:
+    """Return the key of a region and whether it ends it, when `node` is an `{% if %}` the compiler put at the
+    start or end of a region (its test `_region("key")` or `_region("key", True)`, nothing else); else None."""
+    if not isinstance(node, nodes.If) or node.elif_ or node.else_:
+        return None
+    call = node.test
+    if not (isinstance(call, nodes.Call) and isinstance(call.node, nodes.Name) and call.node.name == REGION_CALL
+            and not (call.kwargs or call.dyn_args or call.dyn_kwargs) and 1 <= len(call.args) <= 2
+            and all(isinstance(arg, nodes.Const) for arg in call.args)
+            and isinstance(call.args[0].value, str) and call.args[1:] in ([], [nodes.Const(True)])):
+        return None
+    end = len(call.args) == 2
+    if end and node.body:  # the end of a region holds nothing
+        return None
+    return call.args[0].value, end
 
 
 def _prints_alike_in_regions(template: nodes.Template) -> bool:
-    """Tell whether a parsed template's regions print what the same stretches would without their call blocks:
-    it binds no name, reaches no other template and reads none of the names a call block's body has."""
-    return all(_is_region_call(node) for node in template.find_all(_BINDING_NODES)) and \
-        not any(node.name in _CALL_BLOCK_NAMES for node in template.find_all(nodes.Name))
+    """Tell whether a parsed template's regions print what the same stretches would when taken from another
+    document: it binds no name and reaches no other template, and each region stands at the top of the body,
+    where what it prints goes to the body as it is printed (not into a block's buffer)."""
+    at_top = sum(1 for node in template.body if _region_call(node) is not None)
+    return not any(template.find_all(_BINDING_NODES)) and \
+        at_top == sum(1 for node in template.find_all(nodes.If) if _region_call(node) is not None)
 
 
 def _check_region_calls(template: nodes.Template, keys: frozenset[str], count: int) -> None:
-    """Raise SecurityError when the template names `REGION_CALL` anywhere but in the `count` call blocks the
-    compiler put around its regions (a template author's call would print what it likes as a region)."""
+    """Raise SecurityError when the template names `REGION_CALL` anywhere but in the `count` starts and ends the
+    compiler put around its regions (a template author's call would take a region's place in every document)."""
     names = sum(1 for node in template.find_all(nodes.Name) if node.name == REGION_CALL)
-    called = {node.call.args[0].value for node in template.find_all(nodes.CallBlock) if _is_region_call(node)
-              and len(node.call.args) == 1 and isinstance(node.call.args[0], nodes.Const)
-              and not (node.args or node.call.kwargs or node.call.dyn_args or node.call.dyn_kwargs)}
-    if names != count or called != keys:
+    calls = [call for node in template.find_all(nodes.If) if (call := _region_call(node)) is not None]
+    starts = [key for key, end in calls if not end]
+    ends = [key for key, end in calls if end]
+    if names != 2 * count or len(calls) != 2 * count or set(starts) != keys or sorted(starts) != sorted(ends) \
+            or len(set(starts)) != count:
         raise SecurityError(f"{REGION_CALL} est réservé au modèle compilé")
 
 
@@ -630,12 +659,12 @@ class CompiledTemplate:
         """Return the .docx bytes of the template rendered with `context` (which gives `writer`'s capture
         filter and prose renderer); any error is raised as TemplatePartError, naming the part being rendered.
         `set_properties` stamps the core properties."""
-        # The body is encoded piece by piece, as Jinja yields them: most of it is regions, which a contract's
-        # documents share and encode once; the few other pieces are mostly ASCII, encoded by a copy.
+        # The body is encoded in chunks as Jinja yields its pieces, never held whole as text: most of it is regions,
+        # which a contract's documents share and encode once.
         part = "word/document.xml"
         try:
             writer.part = part
-            body = b"".join([writer.encode(piece) for piece in self._body.generate(context)])
+            body = b"".join(writer.encoded_body(self._body.generate(context)))
             read_back = writer.has_sommaire and self.styles.toc.read_back
             if self._has_drawings or read_back or writer.pictures:
                 text = body.decode("utf-8")

@@ -312,34 +312,26 @@ class SharedRegions:
 
     context: Any
     recorded: dict[str, "RecordedRegion"] = field(default_factory=dict)
-    _by_xml: dict[int, "RecordedRegion"] = field(default_factory=dict, repr=False)
-    """The recorded regions by the identity of their XML, which every document printing them prints as it is."""
-
-    def record(self, key: str, region: "RecordedRegion") -> None:
-        """Keep a region as the first document to print it rendered it."""
-        self.recorded[key] = region
-        self._by_xml[id(region.xml)] = region
-
-    def encode(self, xml: str) -> bytes:
-        """Return a piece of a rendered body in UTF-8: a recorded region's XML is encoded once for every document
-        of the contract that prints it."""
-        region = self._by_xml.get(id(xml))
-        if region is not None and region.xml is xml:
-            return region.encoded
-        return xml.encode("utf-8")
 
 
 @dataclass(frozen=True)
 class RecordedRegion:
-    """A region of a template as a document of a contract rendered it: its XML (and its UTF-8 encoding), and the
-    calls to the writer made while rendering it (method name, arguments, result), in their order."""
+    """A region of a template as a document of a contract rendered it: its XML in UTF-8 (the chunks of the body
+    that hold it, shared with that document's body: a region is kept once, encoded), and the calls to the
+    writer made while rendering it (method name, arguments, result), in their order."""
 
-    xml: str
+    chunks: tuple[bytes, ...]
     calls: tuple[tuple[str, tuple, str], ...]
-    encoded: bytes = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "encoded", self.xml.encode("utf-8"))
+    @property
+    def data(self) -> bytes:
+        """The region's XML in UTF-8."""
+        return b"".join(self.chunks)
+
+
+_CHUNK_CHARACTERS = 1 << 16
+"""How much rendered text the body gathers before encoding it to UTF-8 as one chunk: pieces one at a time would
+make a million small objects for a contract of 1000 fiches, the whole body at once a copy of it as text."""
 
 
 @dataclass
@@ -377,6 +369,13 @@ class DocumentWriter:
     template's own notes, `TemplateStyles.next_footnote_id`)."""
     _calls: list[tuple[str, tuple, str]] | None = field(default=None, init=False, repr=False, compare=False)
     """The writer's calls made while a region renders, when it is recorded."""
+    _chunks: list[bytes] = field(default_factory=list, init=False, repr=False, compare=False)
+    """The body rendered so far, in UTF-8 (`encoded_body`)."""
+    _pending: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
+    """The pieces of the body rendered since the last chunk, not yet encoded."""
+    _pending_size: int = field(default=0, init=False, repr=False, compare=False)
+    _recording: tuple[str, int] | None = field(default=None, init=False, repr=False, compare=False)
+    """The key of the region being rendered and recorded, and the index of its first chunk."""
 
     # --- styles -------------------------------------------------------------------------------------------
 
@@ -568,36 +567,59 @@ class DocumentWriter:
 
     # --- regions rendered once for all the documents of a contract ---------------------------------------
 
-    def region(self, key: str, render: Callable[[], str]) -> str:
-        """Return a region of the template (a stretch of the body holding a loop, marked by the template
-        compiler) rendered by `render`, or as another document of the contract rendered it.
+    def encoded_body(self, pieces: Iterable[str]) -> list[bytes]:
+        """Return the body Jinja renders (`pieces`, as it yields them) in UTF-8, as chunks of some 64 000
+        characters each, with the regions another document of the contract rendered taken from it, and the
+        regions it renders first recorded for the others (`region_start`, which the body's pieces call)."""
+        self._chunks, self._pending, self._pending_size = [], [], 0
+        for piece in pieces:
+            self._pending.append(piece)
+            self._pending_size += len(piece)
+            if self._pending_size >= _CHUNK_CHARACTERS:
+                self._encode_pending()
+        self._encode_pending()
+        chunks, self._chunks = self._chunks, []
+        return chunks
+
+    def _encode_pending(self) -> None:
+        if self._pending:
+            self._chunks.append("".join(self._pending).encode("utf-8"))
+            self._pending, self._pending_size = [], 0
+
+    def region_start(self, key: str) -> bool:
+        """Start a region of the template (a stretch of the body holding a loop, marked by the template
+        compiler, `{% if _region(key) %}…{% endif %}`): return whether the body renders it, or False when it
+        takes it as another document of the contract rendered it.
 
         A region's text is the same in every template that holds it (its key is its hash), and so is what it
         prints for the same content, except what the writer gives: prose written with the template's style ids
         and with numbered lists and links numbered in the document, and the sommaire's entries. So the first
-        document to render a region records the writer's calls made meanwhile (but the treatments whose result
-        depends on their arguments only: a table's grid); another replays them on its own writer, in their
-        order, and takes the recorded XML when every call gives what it gave the first (same style ids, no list
-        or link numbered otherwise), or renders the region itself, with the replay undone.
+        document to render a region records its XML (`region_end`) and the writer's calls made meanwhile (but
+        the treatments whose result depends on their arguments only: a table's grid); another replays them on
+        its own writer, in their order, and takes the recorded XML when every call gives what it gave the first
+        (same style ids, no list or link numbered otherwise), or renders the region itself, with the replay
+        undone. The region's pieces reach the body as Jinja yields them: a region is never held whole as text.
         """
         if self.shared_regions is None:
-            return render()
+            return True
+        self._encode_pending()
         recorded = self.shared_regions.recorded.get(key)
         if recorded is not None:
-            return recorded.xml if self._replays(recorded) else render()
-        self._calls = calls = []
-        try:
-            xml = render()
-        finally:
-            self._calls = None
-        self.shared_regions.record(key, RecordedRegion(xml, tuple(calls)))
-        return xml
+            if not self._replays(recorded):
+                return True
+            self._chunks += recorded.chunks
+            return False
+        self._calls, self._recording = [], (key, len(self._chunks))
+        return True
 
-    def encode(self, xml: str) -> bytes:
-        """Return a piece of the rendered body in UTF-8 (a region shared with another document, encoded once)."""
-        if self.shared_regions is None:
-            return xml.encode("utf-8")
-        return self.shared_regions.encode(xml)
+    def region_end(self, key: str) -> None:
+        """End the region `region_start` started: record what the body rendered of it, when it records it."""
+        if self._recording is None or self._recording[0] != key:
+            return
+        self._encode_pending()
+        start = self._recording[1]
+        self.shared_regions.recorded[key] = RecordedRegion(tuple(self._chunks[start:]), tuple(self._calls))
+        self._calls = self._recording = None
 
     def _replays(self, recorded: RecordedRegion) -> bool:
         """Make the recorded calls; tell whether each gave what it gave when recorded, else undo them all."""
