@@ -312,15 +312,18 @@ class SharedRegions:
 
     context: Any
     recorded: dict[str, "RecordedRegion"] = field(default_factory=dict)
+    last: bool = False
+    """Whether the document being rendered is the last of the contract to print them: the regions are let go
+    as soon as its body is rendered (a contract of 1000 fiches has regions of 25 MB)."""
 
 
 @dataclass(frozen=True)
 class RecordedRegion:
-    """A region of a template as a document of a contract rendered it: its XML in UTF-8 (the chunks of the body
-    that hold it, shared with that document's body: a region is kept once, encoded), and the calls to the
-    writer made while rendering it (method name, arguments, result), in their order."""
+    """A region of a template as a document of a contract rendered it: its XML in UTF-8 (stretches of that
+    document's rendered body, not copies: a region is kept once, encoded), and the calls to the writer made
+    while rendering it (method name, arguments, result), in their order."""
 
-    chunks: tuple[bytes, ...]
+    chunks: tuple[bytes | memoryview, ...]
     calls: tuple[tuple[str, tuple, str], ...]
 
     @property
@@ -376,6 +379,9 @@ class DocumentWriter:
     _pending_size: int = field(default=0, init=False, repr=False, compare=False)
     _recording: tuple[str, int] | None = field(default=None, init=False, repr=False, compare=False)
     """The key of the region being rendered and recorded, and the index of its first chunk."""
+    _recorded_here: list[tuple[str, int, int]] = field(default_factory=list, init=False, repr=False,
+                                                       compare=False)
+    """The regions this document recorded: key, index of the first chunk, index after the last."""
 
     # --- styles -------------------------------------------------------------------------------------------
 
@@ -567,11 +573,12 @@ class DocumentWriter:
 
     # --- regions rendered once for all the documents of a contract ---------------------------------------
 
-    def encoded_body(self, pieces: Iterable[str]) -> list[bytes]:
-        """Return the body Jinja renders (`pieces`, as it yields them) in UTF-8, as chunks of some 64 000
-        characters each, with the regions another document of the contract rendered taken from it, and the
-        regions it renders first recorded for the others (`region_start`, which the body's pieces call)."""
-        self._chunks, self._pending, self._pending_size = [], [], 0
+    def encoded_body(self, pieces: Iterable[str]) -> bytes:
+        """Return the body Jinja renders (`pieces`, as it yields them) in UTF-8, encoded by chunks of some 64 000
+        characters, with the regions another document of the contract rendered taken from it, and the regions
+        it renders first recorded for the others (`region_start`, which the body's pieces call) as stretches of
+        the body returned."""
+        self._chunks, self._pending, self._pending_size, self._recorded_here = [], [], 0, []
         for piece in pieces:
             self._pending.append(piece)
             self._pending_size += len(piece)
@@ -579,7 +586,19 @@ class DocumentWriter:
                 self._encode_pending()
         self._encode_pending()
         chunks, self._chunks = self._chunks, []
-        return chunks
+        body = b"".join(chunks)
+        if self._recorded_here:  # the regions kept as stretches of the body: their chunks are let go
+            offsets = [0]
+            for chunk in chunks:
+                offsets.append(offsets[-1] + len(chunk))
+            view = memoryview(body)
+            for key, start, end in self._recorded_here:
+                region = self.shared_regions.recorded[key]
+                self.shared_regions.recorded[key] = RecordedRegion((view[offsets[start]:offsets[end]],), region.calls)
+            self._recorded_here = []
+        if self.shared_regions is not None and self.shared_regions.last:
+            self.shared_regions.recorded.clear()
+        return body
 
     def _encode_pending(self) -> None:
         if self._pending:
@@ -619,6 +638,7 @@ class DocumentWriter:
         self._encode_pending()
         start = self._recording[1]
         self.shared_regions.recorded[key] = RecordedRegion(tuple(self._chunks[start:]), tuple(self._calls))
+        self._recorded_here.append((key, start, len(self._chunks)))
         self._calls = self._recording = None
 
     def _replays(self, recorded: RecordedRegion) -> bool:
@@ -657,6 +677,7 @@ class DocumentWriter:
         than finding its fifty headings."""
         levels = self.template.toc.levels_by_style
         self.toc_entries = []
+        view = memoryview(body)  # the stretches between headings are joined from the body, not copied first
         out, start = [], 0
         for style in _heading_style(tuple(levels)).finditer(body):
             properties_end = body.find(b"</w:pPr>", style.end()) + len(b"</w:pPr>")
@@ -669,12 +690,15 @@ class DocumentWriter:
                 continue
             rank = len(self.toc_entries)
             self.toc_entries.append((levels[style.group(1).decode()], title))
-            out += [body[start:properties_end],
+            out += [view[start:properties_end],
                     f'<w:bookmarkStart w:id="{rank}" w:name="{SOMMAIRE_BOOKMARK}{rank + 1:08}"/>'.encode(),
                     content, f'<w:bookmarkEnd w:id="{rank}"/>'.encode()]
             start = paragraph_end
-        out.append(body[start:])
-        return b"".join(out)
+        out.append(view[start:])
+        joined = b"".join(out)
+        del out
+        view.release()
+        return joined
 
     def sommaire(self) -> str:
         """Return the table of contents filled with the headings met, as Word would fill it: the field's
