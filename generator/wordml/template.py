@@ -674,11 +674,13 @@ class CompiledTemplate:
                     writer.read_toc_entries(text)
                 body = text.encode("utf-8")
             body = _without_empty_last_section(_finish_part(self._docxtpl, body))
+            # one copy of the body from here to the part (a contract of 1000 fiches has a body of 26 MB): the
+            # bookmarks, the sommaire and the superscripts are put between stretches of it, joined once
+            segments: list[tuple[int, int] | bytes] = [(0, len(body))]
             if writer.has_sommaire:
-                body = writer.bookmark_headings(body)
-                body = body.replace(SOMMAIRE_MARK.encode(), writer.sommaire().encode("utf-8"), 1)
-            # one copy of the body from here to the part: a contract of 1000 fiches has a body of 26 MB
-            changed = {part: _with_superscripts(body, self._document_head, self._document_tail)}
+                segments = _replace_first(body, writer.bookmark_headings(body), SOMMAIRE_MARK.encode(),
+                                          writer.sommaire().encode("utf-8"))
+            changed = {part: _with_superscripts(body, self._document_head, self._document_tail, segments)}
             del body
             if self._settings is not None:
                 changed["word/settings.xml"] = self._settings
@@ -794,30 +796,62 @@ _MARKED = re.compile(f"{EXPOSANT_DEBUT}(.*?){EXPOSANT_FIN}", re.S)
 _AFTER_VERT_ALIGN = re.compile(rb"<w:(?:rtl|cs|em|lang|eastAsianLayout|specVanish|oMath)\b")
 
 
-def _with_superscripts(part: bytes, head: bytes = b"", tail: bytes = b"") -> bytes:
+def _replace_first(body: bytes, segments: list[tuple[int, int] | bytes], old: bytes, new: bytes
+                   ) -> list[tuple[int, int] | bytes]:
+    """Return the segments of a part (stretches of `body`, bytes put between them) with the first `old` of the
+    stretches replaced by `new` (the bytes put in hold no `old`)."""
+    at = body.find(old)
+    if at < 0:
+        return segments
+    for index, segment in enumerate(segments):
+        if isinstance(segment, tuple) and segment[0] <= at and at + len(old) <= segment[1]:
+            return [*segments[:index], (segment[0], at), new, (at + len(old), segment[1]), *segments[index + 1:]]
+    return segments
+
+
+def _with_superscripts(part: bytes, head: bytes = b"", tail: bytes = b"",
+                       segments: list[tuple[int, int] | bytes] | None = None) -> bytes:
     """Return a rendered part whose marked letters (the ordinals of printed values: `exposants.EXPOSANT_DEBUT`)
     are runs in superscript; a mark anywhere else (an attribute, a field's instruction) is removed. With `head`
-    and `tail`, the part is put between them (the body between the text of document.xml before and after it)."""
-    if _MARK not in part:  # a search for a rare byte: the marks cost nothing to a part without any
-        return b"".join((head, part, tail)) if head or tail else part
+    and `tail`, the part is put between them (the body between the text of document.xml before and after it);
+    with `segments`, the part is those stretches of `part` (start, end) and the bytes put between them (no run
+    crosses from one to another: they are cut at a paragraph's properties and at its end)."""
+    if segments is None:
+        segments = [(0, len(part))]
+    if _MARK not in part and not any(isinstance(s, bytes) and _MARK in s for s in segments):
+        # a search for a rare byte: the marks cost nothing to a part without any
+        if not head and not tail and segments == [(0, len(part))]:
+            return part
     view = memoryview(part)  # the unchanged stretches are joined from the part itself, not copied first
-    out, done = [head], 0
-    while (at := part.find(_MARK, done)) >= 0:
-        start = part.rfind(b"<w:r>", done, at)
-        run = _MARKED_RUN.match(part, start) if start >= 0 else None
-        if run is None or run.end() < at:
-            out.append(view[done : at + len(_MARK)])
-            done = at + len(_MARK)
-            continue
-        out += [view[done:start], _superscript_run(run)]
-        done = run.end()
-    out += [view[done:], tail]
+    out = [head]
+    for segment in segments:
+        if isinstance(segment, bytes):
+            out += _superscripted(segment, memoryview(segment), 0, len(segment)) if _MARK in segment else [segment]
+        else:
+            out += _superscripted(part, view, *segment)
+    out.append(tail)
     joined = b"".join(out)
     del out
     view.release()
     if _MARK in joined:
         joined = joined.replace(_MARK, b"")
     return joined.replace(_END_MARK, b"") if _END_MARK in joined else joined
+
+
+def _superscripted(part: bytes, view: memoryview, done: int, end: int) -> list:
+    """Return the stretch `done`:`end` of `part` as pieces whose marked runs are made superscript runs."""
+    out = []
+    while (at := part.find(_MARK, done, end)) >= 0:
+        start = part.rfind(b"<w:r>", done, at)
+        run = _MARKED_RUN.match(part, start, end) if start >= 0 else None
+        if run is None or run.end() < at:
+            out.append(view[done : at + len(_MARK)])
+            done = at + len(_MARK)
+            continue
+        out += [view[done:start], _superscript_run(run)]
+        done = run.end()
+    out.append(view[done:end])
+    return out
 
 
 def _superscript_run(match: re.Match) -> bytes:

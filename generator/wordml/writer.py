@@ -670,15 +670,16 @@ class DocumentWriter:
             if level is not None:
                 self._add_toc_entry(level, "".join(p.itertext(f"{_W}t")))
 
-    def bookmark_headings(self, body: bytes) -> bytes:
-        """Return a rendered body (UTF-8) with a bookmark on each heading the sommaire lists, the sommaire's
-        entries taken from those headings, in their order (the bookmarks' names: `SOMMAIRE_BOOKMARK` and the
-        rank). The body stays bytes: a CRTE's is a megabyte, which decoding and encoding again would cost more
-        than finding its fifty headings."""
+    def bookmark_headings(self, body: bytes) -> list[tuple[int, int] | bytes]:
+        """Return a rendered body (UTF-8) with a bookmark on each heading the sommaire lists, as the stretches of
+        `body` it keeps (start, end) and the bytes it puts between them; take the sommaire's entries from those
+        headings, in their order (the bookmarks' names: `SOMMAIRE_BOOKMARK` and the rank). The body stays bytes:
+        a CRTE's is a megabyte, which decoding and encoding again would cost more than finding its fifty
+        headings, and is not copied: the finished part is joined once (`template._with_superscripts`)."""
         levels = self.template.toc.levels_by_style
         self.toc_entries = []
-        view = memoryview(body)  # the stretches between headings are joined from the body, not copied first
-        out, start = [], 0
+        out: list[tuple[int, int] | bytes] = []
+        start = 0
         for style in _heading_style(tuple(levels)).finditer(body):
             properties_end = body.find(b"</w:pPr>", style.end()) + len(b"</w:pPr>")
             paragraph_end = body.find(b"</w:p>", properties_end)  # a heading holds no paragraph of its own
@@ -690,15 +691,12 @@ class DocumentWriter:
                 continue
             rank = len(self.toc_entries)
             self.toc_entries.append((levels[style.group(1).decode()], title))
-            out += [view[start:properties_end],
+            out += [(start, properties_end),
                     f'<w:bookmarkStart w:id="{rank}" w:name="{SOMMAIRE_BOOKMARK}{rank + 1:08}"/>'.encode(),
-                    content, f'<w:bookmarkEnd w:id="{rank}"/>'.encode()]
+                    (properties_end, paragraph_end), f'<w:bookmarkEnd w:id="{rank}"/>'.encode()]
             start = paragraph_end
-        out.append(view[start:])
-        joined = b"".join(out)
-        del out
-        view.release()
-        return joined
+        out.append((start, len(body)))
+        return out
 
     def sommaire(self) -> str:
         """Return the table of contents filled with the headings met, as Word would fill it: the field's
