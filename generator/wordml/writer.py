@@ -332,6 +332,22 @@ class RecordedRegion:
         return b"".join(self.chunks)
 
 
+_LARGE_BODY = 4 << 20
+"""From this size (4 MB, a contract of some 150 fiches) the memory of a body's chunks is given back to the system
+once they are joined: freed in the middle of malloc's heap, it would stay the process's, as much again as the
+body, while the body is finished and copied (`_return_freed_memory`)."""
+
+
+def _return_freed_memory() -> None:
+    """Give the system back the pages malloc holds free (glibc's `malloc_trim`; elsewhere, nothing)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 _CHUNK_CHARACTERS = 1 << 16
 """How much rendered text the body gathers before encoding it to UTF-8 as one chunk: pieces one at a time would
 make a million small objects for a contract of 1000 fiches, the whole body at once a copy of it as text."""
@@ -598,6 +614,9 @@ class DocumentWriter:
             self._recorded_here = []
         if self.shared_regions is not None and self.shared_regions.last:
             self.shared_regions.recorded.clear()
+        if len(body) >= _LARGE_BODY:
+            del chunks
+            _return_freed_memory()
         return body
 
     def _encode_pending(self) -> None:
