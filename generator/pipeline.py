@@ -383,7 +383,7 @@ def return_large_blocks() -> None:
     By default malloc raises that threshold to the size of the largest block freed (up to 32 MiB): after a
     contract of 1000 fiches, whose bodies are 26 MB and are copied as they are finished, the next copies come
     from the heap, whose freed holes are kept and too small for the next, larger copy (272 MiB at the peak
-    instead of 230). A CRTE's bodies (about 1 MB) stay below it: nothing changes for them. Elsewhere than glibc,
+    instead of 230). The bodies of a contract of 27 fiches (about 1 MB) stay below it. Elsewhere than glibc,
     nothing is done."""
     try:
         import ctypes
