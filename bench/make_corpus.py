@@ -51,9 +51,14 @@ def _vocabulary() -> dict[int, list[str]]:
     # a word put before a number must not make a reference the verifier checks (« article 2020 », « fiche 3.1 »)
     words -= {"article", "articles", "fiche", "fiches"}
     by_length: dict[int, list[str]] = {}
-    for word in sorted(words):
+    for word in sorted(words - _KEPT):
         by_length.setdefault(min(len(word), 12), []).append(word)
     return by_length
+
+
+_KEPT = {"article", "articles", "fiche", "fiches"}
+"""Words kept as they are: the verifier reads « article N » and « fiche N » as references, and a word drawn in
+their place before a year (« période 2009-2018 ») would refer to an article that does not exist."""
 
 
 class OwnProse:
@@ -66,6 +71,8 @@ class OwnProse:
     def word(self, match: re.Match) -> str:
         original = match.group()
         lower = original.lower()
+        if lower in _KEPT:
+            return original
         if lower not in self.chosen:
             self.chosen[lower] = self.rng.choice(self.vocabulary[min(len(lower), 12)])
         word = self.chosen[lower]

@@ -12,7 +12,8 @@ b. the own-prose corpus from cold with one worker and with all cores, and the co
    stat` where it can count), and stock docxtpl per contract document vs the engine per document, one process
    each;
 c. a no-op rebuild of the corpus, and a rebuild after changing one fiche, wall time with the interpreter's start;
-d. peak memory of the whole build (the parent and its workers, summed), small corpus vs full corpus;
+d. peak memory of the whole build (the parent and its workers, summed; DOCX), small corpus vs full corpus, and
+   of one contract of 1000 fiches;
 e. time per fiche at 10, 30, 100, 300 fiches;
 f. PDF/A throughput: one LibreOffice process for a batch of documents vs one `soffice --convert-to` per document;
 g. instructions per CRTE, counted by `perf stat` (the machine's speed drifts, these do not): the engine end to end
@@ -166,13 +167,14 @@ def _counted_events(result: subprocess.CompletedProcess) -> dict[str, int]:
 
 def peak_memory(content: Path, output: Path) -> int:
     """Return the peak resident memory (MiB) of one cold build, the parent and its workers summed."""
-    return run_build(content, output, "--tout")[1] // 1024
+    return run_build(content, output, "--tout", "--formats", "docx")[1] // 1024
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contrats", type=int, default=849)
     parser.add_argument("--petit", type=int, default=100, help="size of the small corpus (memory comparison)")
+    parser.add_argument("--grandes-fiches", type=int, default=1000, help="fiches of the large contract (section d)")
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--sections", default="abcdefgjk", help="sections to measure (others kept from RESULTS.md)")
     parser.add_argument("--documents-pdf", type=int, default=10, help="documents converted in section f")
@@ -604,15 +606,22 @@ def incremental(args, work: Path, corpus: Path, roots: list[Path]) -> list[tuple
 
 
 def memory(args, work: Path, corpus: Path) -> list[tuple[str, str]]:
-    """d. Peak memory of a cold build, small corpus vs full corpus."""
+    """d. Peak memory of a cold build (DOCX, as many processes as cores), small corpus vs full corpus, and of
+    one contract of `args.grandes_fiches` fiches (goals of issue 23: under 300 MiB for the 849 contracts, under
+    200 MiB for 1000 fiches)."""
     small = work / "petit"
     make_corpus(small, args.petit)
     memory_small = peak_memory(small, work / "out-petit")
     memory_full = peak_memory(corpus, work / "out-plein")
+    large = work / "grand"
+    make_corpus(large, 1, fiches=args.grandes_fiches)
+    memory_large = peak_memory(large, work / "out-grand")
     return [(f"d. mémoire maximale de toute la construction (parent et travailleurs), {args.petit} contrats",
              f"{memory_small} Mio"),
             (f"d. mémoire maximale de toute la construction (parent et travailleurs), {args.contrats} contrats",
-             f"{memory_full} Mio")]
+             f"{memory_full} Mio"),
+            (f"d. mémoire maximale de la construction d'un contrat de {args.grandes_fiches} fiches",
+             f"{memory_large} Mio")]
 
 
 def per_fiche(args, work: Path) -> list[tuple[str, str]]:

@@ -25,7 +25,7 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, Template, pass_context, pass_eval_context
 from jinja2.compiler import CodeGenerator, optimizeconst
 from jinja2.filters import FILTERS
-from jinja2.runtime import Context, Macro
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
@@ -81,17 +81,18 @@ def _wordml(context: Context, value: Any, what: str, *args) -> Markup:
 
 
 @pass_context
-def _region(context: Context, key: str, caller: Macro | None = None) -> Markup:
-    """Print a region of a compiled docx template (`{% call _region(key) %}…{% endcall %}`, put around a
-    stretch of the body holding a loop): rendered once for all the documents of a contract
-    (`DocumentWriter.region`). The template compiler refuses any other use of `_region`."""
+def _region(context: Context, key: str, end: bool = False) -> bool:
+    """Start (or with `end`, end) a region of a compiled docx template (`{% if _region(key) %}…{% endif %}{% if
+    _region(key, True) %}{% endif %}`, put around a stretch of the body holding a loop): rendered once for all
+    the documents of a contract (`DocumentWriter.region_start`). The template compiler refuses any other use of
+    `_region`."""
     writer = context[WORDML_KEY]
-    if key not in writer.template.region_keys or not isinstance(caller, Macro):
+    if key not in writer.template.region_keys or end not in (True, False):
         raise SecurityError("_region est réservé au modèle compilé")
-    region = writer.region(key, caller)
-    if not isinstance(region, Markup):  # a call block's body is rendered, escaped markup
-        raise SecurityError("_region est réservé au modèle compilé")
-    return region
+    if end:
+        writer.region_end(key)
+        return False
+    return writer.region_start(key)
 
 
 @pass_context

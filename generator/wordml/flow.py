@@ -135,6 +135,11 @@ _KNOWN_CELLS = 20_000
 """The most cell heights kept per table fitting (a batch renders many contracts)."""
 
 
+def clear_cell_heights() -> None:
+    """Forget the cell heights measured (once a contract is built)."""
+    _CELL_HEIGHTS.clear()
+
+
 def _cell_height(cell: str, fitting: TableFitting) -> float:
     """Return the estimated height of the text of a table cell's XML (twips)."""
     width = _CELL_WIDTH.search(cell)

@@ -53,14 +53,14 @@ def docx_template_class():
 # The filter the compiled template calls around the elements it must treat after rendering; the project's
 # Jinja environment maps it to `DocumentWriter.capture` of the document being rendered.
 CAPTURE_FILTER = "_wordml"
-# The function whose call block the compiled template puts around each region: the project's Jinja environment
-# maps it to `DocumentWriter.region` of the document being rendered.
+# The function the compiled template calls at the start and at the end of each region (`{% if _region(key) %}…
+# {% endif %}{% if _region(key, True) %}{% endif %}`): the project's Jinja environment maps it to
+# `DocumentWriter.region_start` and `region_end` of the document being rendered.
 REGION_CALL = "_region"
-# A region is a call block, rendered apart from the rest of its template: a template that binds names (or
-# reaches other templates), or reads a name a call block's body gives a meaning of its own, gets no region.
+# A region may be taken from another document instead of rendered: a template that binds names (or reaches other
+# templates), whose bindings a region left out would not make, gets no region.
 _BINDING_NODES = (nodes.Assign, nodes.AssignBlock, nodes.Macro, nodes.CallBlock, nodes.Import, nodes.FromImport,
                   nodes.Include, nodes.Extends, nodes.Block, nodes.With)
-_CALL_BLOCK_NAMES = {"caller", "kwargs", "varargs"}
 
 _TOC_LEVELS = re.compile(r'\\o\s+"(\d)-(\d)"')
 _TOC_STYLES = re.compile(r'\\t\s+"([^"]*)"')
@@ -122,6 +122,13 @@ def _tag_mark(tag: str):
     treat the template's own text as they would without it (docxtpl marks the text before a tag as preserving
     its spaces, say)."""
     return etree.ProcessingInstruction("paraphe-tag", tag.encode("utf-8").hex())
+
+
+def _mark_text(element) -> str | None:
+    """Return the tag of a mark `_tag_mark` made, None for anything else (None included)."""
+    if not isinstance(element, etree._ProcessingInstruction) or element.target != "paraphe-tag":
+        return None
+    return bytes.fromhex(element.text).decode("utf-8")
 
 
 def _toc_spec(body, style_ids: dict[tuple[str, str], str]):
@@ -440,7 +447,7 @@ def _text_sizes(document) -> dict[str | None, tuple[int, bool]]:
 
 
 def _mark_regions(body) -> tuple[frozenset[str], list]:
-    """Put a call block of `REGION_CALL` around each region of the body: a stretch of its elements, from the one
+    """Put the calls of `REGION_CALL` around each region of the body: a stretch of its elements, from the one
     where a block tag opens to the one where the tags are closed again, holding a loop. Return their keys (the
     hash of their XML, the same in every template that holds the same region) and the paragraphs put in."""
     keys, added, region, depth, has_loop = set(), [], [], 0, False
@@ -456,34 +463,56 @@ def _mark_regions(body) -> tuple[frozenset[str], list]:
             continue
         if has_loop and depth == 0:  # (below 0, a tag closes what it did not open: Jinja says so when compiling)
             key = hashlib.sha256(b"".join(etree.tostring(e) for e in region)).hexdigest()[:32]
-            added += [_tag_mark(f'{{% call {REGION_CALL}("{key}") %}}'), _tag_mark("{% endcall %}")]
-            region[0].addprevious(added[-2])
-            region[-1].addnext(added[-1])
+            added += [_tag_mark(f'{{% if {REGION_CALL}("{key}") %}}'),
+                      _tag_mark(f'{{% endif %}}{{% if {REGION_CALL}("{key}", True) %}}{{% endif %}}')]
+            first, last = region[0], region[-1]
+            # a region wrapped whole by a capture's filter block (a fitted table holding a loop) takes the block
+            # in: what the block prints is the region's, and the region's pieces reach the body as it prints them
+            while (_mark_text(first.getprevious()) or "").startswith(f"{{% filter {CAPTURE_FILTER}(") and \
+                    _mark_text(last.getnext()) == "{% endfilter %}":
+                first, last = first.getprevious(), last.getnext()
+            first.addprevious(added[-2])
+            last.addnext(added[-1])
             keys.add(key)
         region, depth, has_loop = [], 0, False
     return frozenset(keys), added
 
 
-def _is_region_call(node: nodes.Node) -> bool:
-    return isinstance(node, nodes.CallBlock) and isinstance(node.call.node, nodes.Name) and \
-        node.call.node.name == REGION_CALL
+def _region_call(node: nodes.Node) -> tuple[str, bool] | None:
+    """Return the key of a region and whether it ends it, when `node` is an `{% if %}` the compiler put at the
+    start or end of a region (its test `_region("key")` or `_region("key", True)`, nothing else); else None."""
+    if not isinstance(node, nodes.If) or node.elif_ or node.else_:
+        return None
+    call = node.test
+    if not (isinstance(call, nodes.Call) and isinstance(call.node, nodes.Name) and call.node.name == REGION_CALL
+            and not (call.kwargs or call.dyn_args or call.dyn_kwargs) and 1 <= len(call.args) <= 2
+            and all(isinstance(arg, nodes.Const) for arg in call.args)
+            and isinstance(call.args[0].value, str) and call.args[1:] in ([], [nodes.Const(True)])):
+        return None
+    end = len(call.args) == 2
+    if end and node.body:  # the end of a region holds nothing
+        return None
+    return call.args[0].value, end
 
 
 def _prints_alike_in_regions(template: nodes.Template) -> bool:
-    """Tell whether a parsed template's regions print what the same stretches would without their call blocks:
-    it binds no name, reaches no other template and reads none of the names a call block's body has."""
-    return all(_is_region_call(node) for node in template.find_all(_BINDING_NODES)) and \
-        not any(node.name in _CALL_BLOCK_NAMES for node in template.find_all(nodes.Name))
+    """Tell whether a parsed template's regions print what the same stretches would when taken from another
+    document: it binds no name and reaches no other template, and each region stands at the top of the body,
+    where what it prints goes to the body as it is printed (not into a block's buffer)."""
+    at_top = sum(1 for node in template.body if _region_call(node) is not None)
+    return not any(template.find_all(_BINDING_NODES)) and \
+        at_top == sum(1 for node in template.find_all(nodes.If) if _region_call(node) is not None)
 
 
 def _check_region_calls(template: nodes.Template, keys: frozenset[str], count: int) -> None:
-    """Raise SecurityError when the template names `REGION_CALL` anywhere but in the `count` call blocks the
-    compiler put around its regions (a template author's call would print what it likes as a region)."""
+    """Raise SecurityError when the template names `REGION_CALL` anywhere but in the `count` starts and ends the
+    compiler put around its regions (a template author's call would take a region's place in every document)."""
     names = sum(1 for node in template.find_all(nodes.Name) if node.name == REGION_CALL)
-    called = {node.call.args[0].value for node in template.find_all(nodes.CallBlock) if _is_region_call(node)
-              and len(node.call.args) == 1 and isinstance(node.call.args[0], nodes.Const)
-              and not (node.args or node.call.kwargs or node.call.dyn_args or node.call.dyn_kwargs)}
-    if names != count or called != keys:
+    calls = [call for node in template.find_all(nodes.If) if (call := _region_call(node)) is not None]
+    starts = [key for key, end in calls if not end]
+    ends = [key for key, end in calls if end]
+    if names != 2 * count or len(calls) != 2 * count or set(starts) != keys or sorted(starts) != sorted(ends) \
+            or len(set(starts)) != count:
         raise SecurityError(f"{REGION_CALL} est réservé au modèle compilé")
 
 
@@ -636,12 +665,12 @@ class CompiledTemplate:
         """Return the .docx bytes of the template rendered with `context` (which gives `writer`'s capture
         filter and prose renderer); any error is raised as TemplatePartError, naming the part being rendered.
         `set_properties` stamps the core properties."""
-        # The body is encoded piece by piece, as Jinja yields them: most of it is regions, which a contract's
-        # documents share and encode once; the few other pieces are mostly ASCII, encoded by a copy.
+        # The body is encoded in chunks as Jinja yields its pieces, never held whole as text: most of it is regions,
+        # which a contract's documents share and encode once.
         part = "word/document.xml"
         try:
             writer.part = part
-            body = b"".join([writer.encode(piece) for piece in self._body.generate(context)])
+            body = writer.encoded_body(self._body.generate(context))
             read_back = writer.has_sommaire and self.styles.toc.read_back
             if self._has_drawings or read_back or writer.pictures:
                 text = body.decode("utf-8")
@@ -651,11 +680,14 @@ class CompiledTemplate:
                     writer.read_toc_entries(text)
                 body = text.encode("utf-8")
             body = _without_empty_last_section(_finish_part(self._docxtpl, body))
+            # one copy of the body from here to the part (a contract of 1000 fiches has a body of 26 MB): the
+            # bookmarks, the sommaire and the superscripts are put between stretches of it, joined once
+            segments: list[tuple[int, int] | bytes] = [(0, len(body))]
             if writer.has_sommaire:
-                body = writer.bookmark_headings(body)
-                body = body.replace(SOMMAIRE_MARK.encode(), writer.sommaire().encode("utf-8"), 1)
-            body = _with_superscripts(body)
-            changed = {part: self._document_head + body + self._document_tail}
+                segments = _replace_first(body, writer.bookmark_headings(body), SOMMAIRE_MARK.encode(),
+                                          writer.sommaire().encode("utf-8"))
+            changed = {part: _with_superscripts(body, self._document_head, self._document_tail, segments)}
+            del body
             if self._settings is not None:
                 changed["word/settings.xml"] = self._settings
             links = len(writer.hyperlinks)
@@ -757,7 +789,10 @@ def _without_empty_last_section(body: bytes) -> bytes:
     paragraph = body[match.start() : match.start(2)]
     if b"<w:t" in paragraph or b"<w:drawing" in paragraph or b"<w:br" in paragraph:
         return body  # the paragraph ending the section before prints something: the last section is not empty
-    return body[: match.start()] + match.group(1) + body[match.end(2) :]
+    view = memoryview(body)  # joined from the body itself: no copy of its two stretches first
+    joined = b"".join((view[: match.start()], match.group(1), view[match.end(2) :]))
+    view.release()
+    return joined
 
 
 _MARKED_RUN = re.compile(rb"<w:r>(<w:rPr>(?:(?!</w:rPr>).)*</w:rPr>)?<w:t(?: xml:space=\"preserve\")?>([^<]*)"
@@ -767,22 +802,62 @@ _MARKED = re.compile(f"{EXPOSANT_DEBUT}(.*?){EXPOSANT_FIN}", re.S)
 _AFTER_VERT_ALIGN = re.compile(rb"<w:(?:rtl|cs|em|lang|eastAsianLayout|specVanish|oMath)\b")
 
 
-def _with_superscripts(part: bytes) -> bytes:
+def _replace_first(body: bytes, segments: list[tuple[int, int] | bytes], old: bytes, new: bytes
+                   ) -> list[tuple[int, int] | bytes]:
+    """Return the segments of a part (stretches of `body`, bytes put between them) with the first `old` of the
+    stretches replaced by `new` (the bytes put in hold no `old`)."""
+    at = body.find(old)
+    if at < 0:
+        return segments
+    for index, segment in enumerate(segments):
+        if isinstance(segment, tuple) and segment[0] <= at and at + len(old) <= segment[1]:
+            return [*segments[:index], (segment[0], at), new, (at + len(old), segment[1]), *segments[index + 1:]]
+    return segments
+
+
+def _with_superscripts(part: bytes, head: bytes = b"", tail: bytes = b"",
+                       segments: list[tuple[int, int] | bytes] | None = None) -> bytes:
     """Return a rendered part whose marked letters (the ordinals of printed values: `exposants.EXPOSANT_DEBUT`)
-    are runs in superscript; a mark anywhere else (an attribute, a field's instruction) is removed."""
-    if _MARK not in part:  # a search for a rare byte: the marks cost nothing to a part without any
-        return part
-    out, done = [], 0
-    while (at := part.find(_MARK, done)) >= 0:
+    are runs in superscript; a mark anywhere else (an attribute, a field's instruction) is removed. With `head`
+    and `tail`, the part is put between them (the body between the text of document.xml before and after it);
+    with `segments`, the part is those stretches of `part` (start, end) and the bytes put between them (no run
+    crosses from one to another: they are cut at a paragraph's properties and at its end)."""
+    if segments is None:
+        segments = [(0, len(part))]
+    if _MARK not in part and not any(isinstance(s, bytes) and _MARK in s for s in segments):
+        # a search for a rare byte: the marks cost nothing to a part without any
+        if not head and not tail and segments == [(0, len(part))]:
+            return part
+    view = memoryview(part)  # the unchanged stretches are joined from the part itself, not copied first
+    out = [head]
+    for segment in segments:
+        if isinstance(segment, bytes):
+            out += _superscripted(segment, memoryview(segment), 0, len(segment)) if _MARK in segment else [segment]
+        else:
+            out += _superscripted(part, view, *segment)
+    out.append(tail)
+    joined = b"".join(out)
+    del out
+    view.release()
+    if _MARK in joined:
+        joined = joined.replace(_MARK, b"")
+    return joined.replace(_END_MARK, b"") if _END_MARK in joined else joined
+
+
+def _superscripted(part: bytes, view: memoryview, done: int, end: int) -> list:
+    """Return the stretch `done`:`end` of `part` as pieces whose marked runs are made superscript runs."""
+    out = []
+    while (at := part.find(_MARK, done, end)) >= 0:
         start = part.rfind(b"<w:r>", done, at)
-        run = _MARKED_RUN.match(part, start) if start >= 0 else None
+        run = _MARKED_RUN.match(part, start, end) if start >= 0 else None
         if run is None or run.end() < at:
-            out.append(part[done : at + len(_MARK)])
+            out.append(view[done : at + len(_MARK)])
             done = at + len(_MARK)
             continue
-        out += [part[done:start], _superscript_run(run)]
+        out += [view[done:start], _superscript_run(run)]
         done = run.end()
-    return (b"".join(out) + part[done:]).replace(_MARK, b"").replace(_END_MARK, b"")
+    out.append(view[done:end])
+    return out
 
 
 def _superscript_run(match: re.Match) -> bytes:
@@ -866,6 +941,7 @@ def _resolve_listing_by_paragraph(docxtpl: DocxTemplate, data: bytes) -> bytes:
         while position >= 0:
             positions.append(position)
             position = data.find(character, position + 1)
+    view = memoryview(data)  # the stretches between those paragraphs are joined from the part, not copied first
     out, done = [], 0
     for position in sorted(positions):
         if position < done:
@@ -877,11 +953,14 @@ def _resolve_listing_by_paragraph(docxtpl: DocxTemplate, data: bytes) -> bytes:
         if end < position:  # closed before the character (or never closed: docxtpl's regex matches nothing)
             continue
         end += len(b"</w:p>")
-        out.append(data[done:start])
+        out.append(view[done:start])
         out.append(docxtpl.resolve_listing(data[start:end].decode("utf-8")).encode("utf-8"))
         done = end
-    out.append(data[done:])
-    return b"".join(out)
+    out.append(view[done:])
+    joined = b"".join(out)
+    del out
+    view.release()
+    return joined
 
 
 def _add_relationships(rels: bytes | None, relationships: list[tuple[str, str, str, bool]]) -> bytes:

@@ -312,34 +312,45 @@ class SharedRegions:
 
     context: Any
     recorded: dict[str, "RecordedRegion"] = field(default_factory=dict)
-    _by_xml: dict[int, "RecordedRegion"] = field(default_factory=dict, repr=False)
-    """The recorded regions by the identity of their XML, which every document printing them prints as it is."""
-
-    def record(self, key: str, region: "RecordedRegion") -> None:
-        """Keep a region as the first document to print it rendered it."""
-        self.recorded[key] = region
-        self._by_xml[id(region.xml)] = region
-
-    def encode(self, xml: str) -> bytes:
-        """Return a piece of a rendered body in UTF-8: a recorded region's XML is encoded once for every document
-        of the contract that prints it."""
-        region = self._by_xml.get(id(xml))
-        if region is not None and region.xml is xml:
-            return region.encoded
-        return xml.encode("utf-8")
+    last: bool = False
+    """Whether the document being rendered is the last of the contract to print them: the regions are let go
+    as soon as its body is rendered (a contract of 1000 fiches has regions of 25 MB)."""
 
 
 @dataclass(frozen=True)
 class RecordedRegion:
-    """A region of a template as a document of a contract rendered it: its XML (and its UTF-8 encoding), and the
-    calls to the writer made while rendering it (method name, arguments, result), in their order."""
+    """A region of a template as a document of a contract rendered it: its XML in UTF-8 (stretches of that
+    document's rendered body, not copies: a region is kept once, encoded), and the calls to the writer made
+    while rendering it (method name, arguments, result), in their order."""
 
-    xml: str
+    chunks: tuple[bytes | memoryview, ...]
     calls: tuple[tuple[str, tuple, str], ...]
-    encoded: bytes = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "encoded", self.xml.encode("utf-8"))
+    @property
+    def data(self) -> bytes:
+        """The region's XML in UTF-8."""
+        return b"".join(self.chunks)
+
+
+_LARGE_BODY = 4 << 20
+"""From this size (4 MB, a contract of some 150 fiches) the memory of a body's chunks is given back to the system
+once they are joined: freed in the middle of malloc's heap, it would stay the process's, as much again as the
+body, while the body is finished and copied (`_return_freed_memory`)."""
+
+
+def _return_freed_memory() -> None:
+    """Give the system back the pages malloc holds free (glibc's `malloc_trim`; elsewhere, nothing)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+_CHUNK_CHARACTERS = 1 << 16
+"""How much rendered text the body gathers before encoding it to UTF-8 as one chunk: pieces one at a time would
+make a million small objects for a contract of 1000 fiches, the whole body at once a copy of it as text."""
 
 
 @dataclass
@@ -377,6 +388,16 @@ class DocumentWriter:
     template's own notes, `TemplateStyles.next_footnote_id`)."""
     _calls: list[tuple[str, tuple, str]] | None = field(default=None, init=False, repr=False, compare=False)
     """The writer's calls made while a region renders, when it is recorded."""
+    _chunks: list[bytes] = field(default_factory=list, init=False, repr=False, compare=False)
+    """The body rendered so far, in UTF-8 (`encoded_body`)."""
+    _pending: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
+    """The pieces of the body rendered since the last chunk, not yet encoded."""
+    _pending_size: int = field(default=0, init=False, repr=False, compare=False)
+    _recording: tuple[str, int] | None = field(default=None, init=False, repr=False, compare=False)
+    """The key of the region being rendered and recorded, and the index of its first chunk."""
+    _recorded_here: list[tuple[str, int, int]] = field(default_factory=list, init=False, repr=False,
+                                                       compare=False)
+    """The regions this document recorded: key, index of the first chunk, index after the last."""
 
     # --- styles -------------------------------------------------------------------------------------------
 
@@ -568,36 +589,76 @@ class DocumentWriter:
 
     # --- regions rendered once for all the documents of a contract ---------------------------------------
 
-    def region(self, key: str, render: Callable[[], str]) -> str:
-        """Return a region of the template (a stretch of the body holding a loop, marked by the template
-        compiler) rendered by `render`, or as another document of the contract rendered it.
+    def encoded_body(self, pieces: Iterable[str]) -> bytes:
+        """Return the body Jinja renders (`pieces`, as it yields them) in UTF-8, encoded by chunks of some 64 000
+        characters, with the regions another document of the contract rendered taken from it, and the regions
+        it renders first recorded for the others (`region_start`, which the body's pieces call) as stretches of
+        the body returned."""
+        self._chunks, self._pending, self._pending_size, self._recorded_here = [], [], 0, []
+        for piece in pieces:
+            self._pending.append(piece)
+            self._pending_size += len(piece)
+            if self._pending_size >= _CHUNK_CHARACTERS:
+                self._encode_pending()
+        self._encode_pending()
+        chunks, self._chunks = self._chunks, []
+        body = b"".join(chunks)
+        if self._recorded_here:  # the regions kept as stretches of the body: their chunks are let go
+            offsets = [0]
+            for chunk in chunks:
+                offsets.append(offsets[-1] + len(chunk))
+            view = memoryview(body)
+            for key, start, end in self._recorded_here:
+                region = self.shared_regions.recorded[key]
+                self.shared_regions.recorded[key] = RecordedRegion((view[offsets[start]:offsets[end]],), region.calls)
+            self._recorded_here = []
+        if self.shared_regions is not None and self.shared_regions.last:
+            self.shared_regions.recorded.clear()
+        if len(body) >= _LARGE_BODY:
+            del chunks
+            _return_freed_memory()
+        return body
+
+    def _encode_pending(self) -> None:
+        if self._pending:
+            self._chunks.append("".join(self._pending).encode("utf-8"))
+            self._pending, self._pending_size = [], 0
+
+    def region_start(self, key: str) -> bool:
+        """Start a region of the template (a stretch of the body holding a loop, marked by the template
+        compiler, `{% if _region(key) %}…{% endif %}`): return whether the body renders it, or False when it
+        takes it as another document of the contract rendered it.
 
         A region's text is the same in every template that holds it (its key is its hash), and so is what it
         prints for the same content, except what the writer gives: prose written with the template's style ids
         and with numbered lists and links numbered in the document, and the sommaire's entries. So the first
-        document to render a region records the writer's calls made meanwhile (but the treatments whose result
-        depends on their arguments only: a table's grid); another replays them on its own writer, in their
-        order, and takes the recorded XML when every call gives what it gave the first (same style ids, no list
-        or link numbered otherwise), or renders the region itself, with the replay undone.
+        document to render a region records its XML (`region_end`) and the writer's calls made meanwhile (but
+        the treatments whose result depends on their arguments only: a table's grid); another replays them on
+        its own writer, in their order, and takes the recorded XML when every call gives what it gave the first
+        (same style ids, no list or link numbered otherwise), or renders the region itself, with the replay
+        undone. The region's pieces reach the body as Jinja yields them: a region is never held whole as text.
         """
         if self.shared_regions is None:
-            return render()
+            return True
+        self._encode_pending()
         recorded = self.shared_regions.recorded.get(key)
         if recorded is not None:
-            return recorded.xml if self._replays(recorded) else render()
-        self._calls = calls = []
-        try:
-            xml = render()
-        finally:
-            self._calls = None
-        self.shared_regions.record(key, RecordedRegion(xml, tuple(calls)))
-        return xml
+            if not self._replays(recorded):
+                return True
+            self._chunks += recorded.chunks
+            return False
+        self._calls, self._recording = [], (key, len(self._chunks))
+        return True
 
-    def encode(self, xml: str) -> bytes:
-        """Return a piece of the rendered body in UTF-8 (a region shared with another document, encoded once)."""
-        if self.shared_regions is None:
-            return xml.encode("utf-8")
-        return self.shared_regions.encode(xml)
+    def region_end(self, key: str) -> None:
+        """End the region `region_start` started: record what the body rendered of it, when it records it."""
+        if self._recording is None or self._recording[0] != key:
+            return
+        self._encode_pending()
+        start = self._recording[1]
+        self.shared_regions.recorded[key] = RecordedRegion(tuple(self._chunks[start:]), tuple(self._calls))
+        self._recorded_here.append((key, start, len(self._chunks)))
+        self._calls = self._recording = None
 
     def _replays(self, recorded: RecordedRegion) -> bool:
         """Make the recorded calls; tell whether each gave what it gave when recorded, else undo them all."""
@@ -628,14 +689,16 @@ class DocumentWriter:
             if level is not None:
                 self._add_toc_entry(level, "".join(p.itertext(f"{_W}t")))
 
-    def bookmark_headings(self, body: bytes) -> bytes:
-        """Return a rendered body (UTF-8) with a bookmark on each heading the sommaire lists, the sommaire's
-        entries taken from those headings, in their order (the bookmarks' names: `SOMMAIRE_BOOKMARK` and the
-        rank). The body stays bytes: a CRTE's is a megabyte, which decoding and encoding again would cost more
-        than finding its fifty headings."""
+    def bookmark_headings(self, body: bytes) -> list[tuple[int, int] | bytes]:
+        """Return a rendered body (UTF-8) with a bookmark on each heading the sommaire lists, as the stretches of
+        `body` it keeps (start, end) and the bytes it puts between them; take the sommaire's entries from those
+        headings, in their order (the bookmarks' names: `SOMMAIRE_BOOKMARK` and the rank). The body stays bytes:
+        a CRTE's is a megabyte, which decoding and encoding again would cost more than finding its fifty
+        headings, and is not copied: the finished part is joined once (`template._with_superscripts`)."""
         levels = self.template.toc.levels_by_style
         self.toc_entries = []
-        out, start = [], 0
+        out: list[tuple[int, int] | bytes] = []
+        start = 0
         for style in _heading_style(tuple(levels)).finditer(body):
             properties_end = body.find(b"</w:pPr>", style.end()) + len(b"</w:pPr>")
             paragraph_end = body.find(b"</w:p>", properties_end)  # a heading holds no paragraph of its own
@@ -647,12 +710,12 @@ class DocumentWriter:
                 continue
             rank = len(self.toc_entries)
             self.toc_entries.append((levels[style.group(1).decode()], title))
-            out += [body[start:properties_end],
+            out += [(start, properties_end),
                     f'<w:bookmarkStart w:id="{rank}" w:name="{SOMMAIRE_BOOKMARK}{rank + 1:08}"/>'.encode(),
-                    content, f'<w:bookmarkEnd w:id="{rank}"/>'.encode()]
+                    (properties_end, paragraph_end), f'<w:bookmarkEnd w:id="{rank}"/>'.encode()]
             start = paragraph_end
-        out.append(body[start:])
-        return b"".join(out)
+        out.append((start, len(body)))
+        return out
 
     def sommaire(self) -> str:
         """Return the table of contents filled with the headings met, as Word would fill it: the field's
