@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
+
+from .caches import text_cache
 
 
 @dataclass(frozen=True, order=True)
@@ -97,7 +98,7 @@ def display_path(path: Path) -> str:
     return _display_path(str(path), os.getcwd())
 
 
-@lru_cache(maxsize=16384)
+@text_cache(maxsize=16384)
 def _display_path(path: str, cwd: str) -> str:
     # absolute without resolving links (which touches the disk for each part of the path); getcwd() is real
     absolute = os.path.abspath(path)

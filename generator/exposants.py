@@ -8,7 +8,8 @@ output turns into its own superscript (a Word run raised by the writer, an HTML 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+
+from .caches import text_cache
 
 EXPOSANT_DEBUT, EXPOSANT_FIN = "\ue010", "\ue011"
 """Private-use characters around the letters of an abbreviated ordinal in printed text: each output turns them
@@ -18,7 +19,7 @@ ORDINAL = re.compile(r"(?<![\w.,])([0-9]+)(ers|res|er|re|es|e)(?!\w)")
 _DIGIT = re.compile(r"[0-9]")  # what every ordinal `ORDINAL` finds holds
 
 
-@lru_cache(maxsize=8192)
+@text_cache(maxsize=8192)
 def marquer_exposants(text: str) -> str:
     """Return text with the letters of each abbreviated ordinal between `EXPOSANT_DEBUT` and `EXPOSANT_FIN`
     (« 1er » is to print as « 1<sup>er</sup> »)."""

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import lru_cache
 from decimal import MAX_PREC, ROUND_HALF_UP, Context, Decimal
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
+
+from .caches import text_cache
 
 LOCALE = "fr_FR"
 NBSP = "\u00a0"  # no-break space: before « : », inside « », before € and %
@@ -33,7 +34,7 @@ def round_money(value: Decimal | int) -> Decimal:
     return Decimal(value).quantize(CENT, context=_MONEY_CONTEXT)
 
 
-@lru_cache(maxsize=8192)
+@text_cache(maxsize=8192)
 def montant(value: Decimal | int) -> str:
     """Return an amount in euros: « 275 000 € », « 1 234,56 € » (cents shown only when there are some); a
     negative amount that rounds to zero is « 0 € » (babel would write « -0 »)."""
@@ -67,7 +68,7 @@ def numero_article(value: int) -> str:
     return "1er" if value == 1 else str(value)
 
 
-@lru_cache(maxsize=4096)  # babel parses its date pattern at every call
+@text_cache(maxsize=4096)  # babel parses its date pattern at every call
 def date_longue(value: dt.date | str) -> str:
     """Return a date in full: « 9 juillet 2021 », « 1er juin 2017 » (the year is never grouped). A text stands
     for a date not known yet (« [À COMPLÉTER : date de signature] » in a draft): it is printed as it is."""
@@ -77,7 +78,7 @@ def date_longue(value: dt.date | str) -> str:
     return f"{day} {format_date(value, 'MMMM', locale=LOCALE)} {value.year}"
 
 
-@lru_cache(maxsize=4096)  # babel parses its date pattern at every call
+@text_cache(maxsize=4096)  # babel parses its date pattern at every call
 def mois_annee(value: dt.date) -> str:
     """Return a month and year: « janvier 2022 »."""
     return f"{format_date(value, 'MMMM', locale=LOCALE)} {value.year}"
@@ -168,7 +169,7 @@ def en_phrase(titre: str) -> str:
     return titre.lower() if titre.isupper() else titre
 
 
-@lru_cache(maxsize=4096)  # babel parses its date pattern at every call
+@text_cache(maxsize=4096)  # babel parses its date pattern at every call
 def date_courte(value: dt.date) -> str:
     """Return a date as a form prints it: « 12/06/21 »."""
     return format_date(value, "dd/MM/yy", locale=LOCALE)
@@ -312,7 +313,7 @@ def _typographie_segment(text: str) -> str:
     return text
 
 
-@lru_cache(maxsize=8192)
+@text_cache(maxsize=8192)
 def typographie(text: str) -> str:
     """Return text with French typography applied, URLs, e-mail addresses and times left untouched.
 

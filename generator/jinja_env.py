@@ -19,7 +19,6 @@ import threading
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, Template, pass_context, pass_eval_context
@@ -29,6 +28,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
+from .caches import text_cache
 from . import TEMPLATES_DIR, french
 from .exposants import marquer_exposants
 from .prose import markdown_escape, markdown_link
@@ -110,14 +110,14 @@ def ancre_signature(index: int, edge: str) -> Markup:
         raise SecurityError(str(exc)) from None
 
 
-@lru_cache(maxsize=8192)
+@text_cache(maxsize=8192)
 def _typeset(text: str) -> str:
     """Return a printed string typeset, the letters of its ordinals marked as superscripts (each output turns
     the marks into its own superscript: `exposants.EXPOSANT_DEBUT`)."""
     return marquer_exposants(french.typographie(xml_safe(text)))
 
 
-@lru_cache(maxsize=16384)
+@text_cache(maxsize=16384)
 def _typeset_escaped(text: str) -> str:
     """Return a printed string as the output receives it: typeset, then escaped."""
     return str(escape(_typeset(text)))

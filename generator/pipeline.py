@@ -22,6 +22,7 @@ from stat import S_ISREG
 from typing import TYPE_CHECKING, Any, Iterator
 
 from . import TEMPLATES_DIR, __version__
+from .caches import clear_text_caches
 from .errors import BuildFailed, Location, Problem, Problems, display_path
 from .load import SourceTree, iter_contract_roots, iter_tree, load_contract
 from .write import Manifest, Output, WriteFailed, check_contract_name, write_outputs
@@ -425,34 +426,6 @@ def build_contract(root: Path, inputs: str | None, output_dir: Path, templates_d
         return ContractResult(root, inputs=inputs, errors=[unexpected_problem(root, exc)])
     finally:
         clear_text_caches()
-
-
-_TEXT_CACHES: list = []
-_TEXT_CACHES_FOUND_WITH: list[int] = [0]  # how many modules were loaded when they were looked for
-
-
-def clear_text_caches() -> None:
-    """Empty the engine's caches of typeset, measured and parsed text (`functools.lru_cache` of the modules of
-    `generator` holding 1024 entries or more) once a contract is built.
-
-    They are bounded, but a worker of a batch kept them across contracts: each entry kept a block of Python's
-    small-object allocator alive among the contract's freed objects, and the worker grew from 71 to 131 MiB over
-    150 own-prose contracts (86 MiB when emptied after each). Own prose shares little text between contracts: a
-    contract still hits them within itself (its fiches' headers, « 0 € »…), and the processor time of a batch
-    did not change measurably."""
-    if len(sys.modules) != _TEXT_CACHES_FOUND_WITH[0]:  # a module loaded since: look again (a few ms)
-        import gc
-        from functools import _lru_cache_wrapper
-
-        _TEXT_CACHES[:] = [o for o in gc.get_objects() if isinstance(o, _lru_cache_wrapper)
-                           and getattr(o, "__module__", "").startswith("generator.")
-                           and (o.cache_info().maxsize or 0) >= 1024]
-        _TEXT_CACHES_FOUND_WITH[0] = len(sys.modules)
-    for cache in _TEXT_CACHES:
-        cache.cache_clear()
-    flow = sys.modules.get("generator.wordml.flow")
-    if flow is not None:
-        flow.clear_cell_heights()
 
 
 def unexpected_problem(root: Path, exc: BaseException) -> Problem:

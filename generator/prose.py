@@ -13,13 +13,18 @@ import threading
 import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, replace
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .caches import text_cache
 from .french import typographie
 from .wordml import Block, DocumentWriter, Fragment, Inline
 from .wordml.flow import block_keeps
 from .wordml.writer import ADDRESS, ADDRESS_BREAK, with_address_breaks
+
+if TYPE_CHECKING:  # imported when a text first needs it (`new_markdown`)
+    import markdown
 
 
 def new_markdown() -> markdown.Markdown:
@@ -250,7 +255,7 @@ def _tree(text: str) -> ET.Element:
     return tree if tree is not None else parse(text)
 
 
-@lru_cache(maxsize=4096)
+@text_cache(maxsize=4096)
 def refused_links(text: str) -> tuple[tuple[int, str], ...]:
     """Return the links of a Markdown text that are refused: (line, reason in French) for each, in order."""
     if not _could_hold_links(text):
@@ -318,7 +323,7 @@ class ProseRenderer:
                                     source)
 
 
-@lru_cache(maxsize=1024)
+@text_cache(maxsize=1024)
 def word_blocks(text: str, heading_offset: int, body_style: str, styles: ProseStyles) -> tuple[Block, ...]:
     """Return the Word paragraphs of a Markdown text (kept per process: the articles of many contracts share
     their wording)."""

@@ -22,6 +22,7 @@ import math
 import re
 from typing import Sequence
 
+from ..caches import text_store
 from .writer import TableFitting, _text_width, cell_texts
 
 BODY_HALF_POINTS = 21
@@ -130,14 +131,9 @@ def _row_heights(rows: list[str], fitting: TableFitting) -> list[int]:
     return heights
 
 
-_CELL_HEIGHTS: dict[TableFitting, dict[str, float]] = {}
+_CELL_HEIGHTS: dict[TableFitting, dict[str, float]] = text_store({})
 _KNOWN_CELLS = 20_000
 """The most cell heights kept per table fitting (a batch renders many contracts)."""
-
-
-def clear_cell_heights() -> None:
-    """Forget the cell heights measured (once a contract is built)."""
-    _CELL_HEIGHTS.clear()
 
 
 def _cell_height(cell: str, fitting: TableFitting) -> float:

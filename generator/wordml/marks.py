@@ -11,7 +11,8 @@ shared).
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+
+from ..caches import text_cache
 
 SOURCE_MARK_PREFIX = "_Paraphe_src_"
 
@@ -26,7 +27,7 @@ def file_key_of_mark(name: str) -> str:
     return name[len(SOURCE_MARK_PREFIX):].split("_", 1)[0]
 
 
-@lru_cache(maxsize=4096)
+@text_cache(maxsize=4096)
 def source_mark(rel_path: str, rank: int = 1) -> tuple[int, str]:
     """Return the (bookmark id, bookmark name) of the `rank`-th printing of the content file `rel_path`."""
     key = file_key(rel_path)

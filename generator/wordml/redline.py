@@ -14,11 +14,11 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
-import functools
 import io
 import re
 import zipfile
 
+from ..caches import text_cache
 from ..container import Member, read_members, write_zip
 from .parts import new_element, parse_part, qn, serialize_part
 from .writer import add_setting
@@ -169,7 +169,7 @@ def _run_like(template_run, text: str, deleted: bool):
     return run
 
 
-@functools.lru_cache(maxsize=8192)  # a block's text is cut once, however many blocks it is compared with
+@text_cache(maxsize=8192)  # a block's text is cut once, however many blocks it is compared with
 def tokens(text: str) -> tuple[str, ...]:
     """Return the text cut into the tokens a redline compares: amounts with their unit, dates, numbers, words,
     spaces and signs (joined, they are the text)."""

@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from lxml import etree
 
+from ..caches import text_cache
 from ..exposants import marquer_exposants
 from .marks import marked
 
@@ -268,7 +269,7 @@ _SYMBOLS = re.compile("([\u2600-\u27bf]+)")
 _SYMBOL_FONTS = f'<w:rFonts w:ascii="{SYMBOL_FONT}" w:hAnsi="{SYMBOL_FONT}" w:cs="{SYMBOL_FONT}"/>'
 
 
-@lru_cache(maxsize=16384)  # the same prose is written in several documents of a contract, and of a batch
+@text_cache(maxsize=16384)  # the same prose is written in several documents of a contract, and of a batch
 def _run(text: str, style_id: str | None = None, bold: bool = False, italic: bool = False) -> str:
     if _SYMBOLS.search(text):
         return "".join(_one_run(piece, style_id, bold, italic, symbols=index % 2 == 1)
@@ -286,7 +287,7 @@ def _one_run(text: str, style_id: str | None, bold: bool, italic: bool, symbols:
     return f'<w:r>{properties}<w:t xml:space="preserve">{xml_text(marquer_exposants(text))}</w:t></w:r>'
 
 
-@lru_cache(maxsize=16384)
+@text_cache(maxsize=16384)
 def _prose_run(text: str, style_id: str | None = None, bold: bool = False, italic: bool = False) -> str:
     """Return the run of a piece of prose, its line breaks and tabs already Word's, as docxtpl's
     `resolve_listing` makes them (a tab ends the run and starts another with the same properties): a body
@@ -846,7 +847,7 @@ class _CharWidths(dict):
 _CHAR_WIDTHS = _CharWidths()
 
 
-@lru_cache(maxsize=8192)
+@text_cache(maxsize=8192)
 def _text_width(text: str, half_points: int, bold: bool) -> int:
     """Return the estimated width of a line of text in twips (a twentieth of a point)."""
     thousandths = sum(map(_CHAR_WIDTHS.__getitem__, text))
@@ -890,7 +891,7 @@ class CellNeeds:
                          max(self.amount, other.amount))
 
 
-@lru_cache(maxsize=8192)
+@text_cache(maxsize=8192)
 def _line_needs(line: str, size: int, bold: bool) -> CellNeeds:
     """Return the needs of one line of a cell's text (see `CellNeeds`)."""
     word = piece = amount = 0
@@ -1160,7 +1161,7 @@ def cell_texts(cell: str) -> tuple[tuple[str | None, str], ...]:
     return _cell_texts(cell[end + 9 :] if end >= 0 else cell)
 
 
-@lru_cache(maxsize=16384)
+@text_cache(maxsize=16384)
 def _cell_texts(content: str) -> tuple[tuple[str | None, str], ...]:
     return tuple(cell_paragraphs(content))
 
