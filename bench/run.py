@@ -52,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 from bench.make_corpus import make_corpus  # noqa: E402
 from docxtpl import DocxTemplate  # noqa: E402
 from generator import TEMPLATES_DIR  # noqa: E402
+from generator.caches import clear_text_caches  # noqa: E402
 from generator.jinja_env import PROSE_RENDERER_KEY, WORDML_KEY, environment  # noqa: E402
 from generator.pipeline import read_and_compute  # noqa: E402
 from generator.prose import ProseRenderer  # noqa: E402
@@ -76,9 +77,12 @@ def timed(function, repetitions: int) -> float:
 
 
 def engine_one(root: Path, dest: Path) -> bytes:
-    """The engine end to end for one CRTE's contract: load, validate, compute, render, write."""
+    """The engine end to end for one CRTE's contract: load, validate, compute, render, write; then, as a build
+    does once a contract is built, its text caches emptied (nothing typeset for one contract helps the next,
+    nor stock docxtpl measured after it)."""
     data = render_docx(TEMPLATE, contract_context(root), provenance("bench"))
     atomic_write(dest, data)
+    clear_text_caches()
     return data
 
 
@@ -491,8 +495,8 @@ def one_crte_on(args, work: Path, prose: str) -> list[tuple[str, str]]:
 
     Each round measures, in turn (a ratio compares runs made under the same load of the machine): the engine
     on another contract of the synthetic corpus, whose texts and amounts it has not typeset yet (as in a
-    batch), then stock docxtpl on that contract's context, with the engine's filters (whatever they remember
-    from the engine's run helps docxtpl); the engine and docxtpl on one same contract rebuilt round after round
+    batch), then stock docxtpl on that contract's context, with the engine's filters (the engine's run leaves its
+    text caches empty, as a build does); the engine and docxtpl on one same contract rebuilt round after round
     (as when a legal officer rebuilds the contract being drafted); the engine's render and write alone; the
     floor."""
     rounds = 3 * args.repetitions
