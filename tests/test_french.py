@@ -540,3 +540,29 @@ def test_typographie_is_the_former_implementation_on_content_and_an_own_prose_co
     assert len(pieces) > 5000
     for piece in pieces:
         assert french.typographie(piece) == former(piece), piece[:200]
+
+
+_COLON_AFTER_WORD = re.compile(r"(?<=[\w\)»%€\]])[ \u00a0\u202f]*:(?=\s|$)")
+"""The rule `french._ColonAfterWord` applies without a regular expression, written as one (its oracle)."""
+
+
+@pytest.mark.parametrize("text", [
+    ": en tête", "fin: suite", "fin : suite", "fin  : suite", "fin \u00a0\u202f: suite", "fin:", "fin :",
+    " : seul", "a: b: c", "a :: b", "a : : b", "(art. 2): x", "50 %: x", "12 €: x", "« cité »: x", "[1]: x",
+    "ab:cd", "x_: y", "é : z", "heure 10:30 : fin", "a:\nb", "mot :\tsuite", "::", ": :", "a :b : c", "  :  ",
+])
+def test_the_colon_after_a_word_is_found_as_its_regular_expression_finds_it(text):
+    assert french._ColonAfterWord().sub("\u202f:", text) == _COLON_AFTER_WORD.sub("\u202f:", text)
+
+
+@given(st.text(alphabet="ab_1)»€ \u00a0\u202f:\n.é", max_size=12))
+def test_the_colon_rule_agrees_with_its_regular_expression_on_generated_text(text):
+    assert french._ColonAfterWord().sub("\u202f:", text) == _COLON_AFTER_WORD.sub("\u202f:", text)
+
+
+@pytest.mark.parametrize("parts, text, holds", [
+    (("@", "://"), "écrire à x@y.fr", True), (("@", "://"), "voir https://a.fr", True),
+    (("@", "://"), "rien ici", False), (("...",), "attendre..", False), (("...",), "et...", True),
+])
+def test_a_quick_reject_finds_its_parts(parts, text, holds):
+    assert french._holding(*parts)(text) is holds
