@@ -28,8 +28,8 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
-from .caches import text_cache
 from . import TEMPLATES_DIR, french
+from .caches import text_cache
 from .exposants import marquer_exposants
 from .prose import markdown_escape, markdown_link
 from .schema import Marqueur, Prose, is_marqueur, is_montant
