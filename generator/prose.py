@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from .caches import text_cache
 from .french import typographie
+from .prose_markdown import fast_tree
 from .wordml import Block, DocumentWriter, Fragment, Inline
 from .wordml.flow import block_keeps
 from .wordml.writer import ADDRESS, ADDRESS_BREAK, with_address_breaks
@@ -46,12 +47,15 @@ def new_markdown() -> markdown.Markdown:
 
     # extensions given as instances: a name ("sane_lists") makes python-markdown read every package's entry points
     md = markdown.Markdown(extensions=[_Superscript(), SaneListExtension(),
-                                       FootnoteExtension(BACKLINK_TITLE="Revenir à l’appel de la note %d")])
+                                       FootnoteExtension(BACKLINK_TITLE=BACKLINK_TITLE)])
     md.preprocessors.deregister("html_block")
     for name in ("html", "entity"):
         md.inlinePatterns.deregister(name)
     return md
 
+
+BACKLINK_TITLE = "Revenir à l’appel de la note %d"
+"""The title of a footnote's link back to its call (python-markdown's BACKLINK_TITLE; `%d`: the note's number)."""
 
 _PARSERS = threading.local()  # a Markdown parser is stateful: one per thread (Dask workers run tasks in threads)
 
@@ -126,12 +130,17 @@ def _plain_tree(text: str) -> ET.Element | None:
     return root
 
 
+_FAST_BACKLINK_TITLE = BACKLINK_TITLE.replace("%d", "{}")
+
+
 def parse(text: str) -> ET.Element:
     """Return the element tree (HTML vocabulary) of a Markdown text."""
     if not text.strip():  # python-markdown makes no tree for blank text
         return ET.Element("div")
-    plain = _plain_tree(text)
-    return plain if plain is not None else _parsed(text)
+    tree = _plain_tree(text)
+    if tree is None:
+        tree = fast_tree(text, _FAST_BACKLINK_TITLE)
+    return tree if tree is not None else _parsed(text)
 
 
 def _parsed(text: str) -> ET.Element:

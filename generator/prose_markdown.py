@@ -1,0 +1,500 @@
+"""python-markdown's element tree of the constructs contract prose commonly uses, made without python-markdown.
+
+Headings (`#`), bullet and numbered lists (sane lists), quotes (`>`), footnotes (`[^1]` and `[^1]: …`), `**strong**`
+and `*emphasis*` paired simply, and paragraphs: `fast_tree` follows python-markdown's own steps for these (its
+whitespace preprocessor, its block processors in their order with the parser's state, the footnotes' tree
+processor, the inline processor's order of visit, the prettifier), so the tree is python-markdown's exactly: tags,
+texts, tails, attributes. Whatever else a text holds (code, escapes, links, raw `<`, `_`, superscripts, line breaks,
+indented blocks, setext headings, rules, `*` runs that do not pair simply…) makes it refuse the text (None), and
+`prose.parse` gives it to python-markdown. `tests/test_prose_markdown.py` compares the trees.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import xml.etree.ElementTree as ET
+
+_REFUSED = re.compile(r"[`_<\t\r\x00-\x03]|\^\{|  \n|///Footnotes Go Here///")
+"""What the text may not hold at all: a character an inline pattern this parser does not follow needs (`` ` `` code, `_` emphasis, `<` autolinks, `^{` superscripts, two spaces before a line break), one python-markdown's
+preprocessor changes (tab, carriage return, its placeholders STX and ETX; NUL and SOH are this parser's own marks),
+or the footnotes' place marker."""
+
+# python-markdown's block processors' regular expressions (tab length 4), as its source writes them
+_HASH_HEADER = re.compile(r"(?:^|\n)(?P<level>#{1,6})(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)")
+_SETEXT_HEADER = re.compile(r"^.*?\n(?:=+|-+)[ ]*(\n|$)", re.MULTILINE)
+_RULE = re.compile(r"^[ ]{0,3}(?=(?P<atomicgroup>(-+[ ]{0,2}){3,}|(_+[ ]{0,2}){3,}|(\*+[ ]{0,2}){3,}))"
+                   r"(?P=atomicgroup)[ ]*$", re.MULTILINE)
+_OLIST = re.compile(r"^[ ]{0,3}\d+\.[ ]+(.*)")
+_ULIST = re.compile(r"^[ ]{0,3}[*+-][ ]+(.*)")
+_OLIST_ITEM = re.compile(r"^[ ]{0,3}((\d+\.))[ ]+(.*)")  # sane lists: a numbered list's items are numbered
+_ULIST_ITEM = re.compile(r"^[ ]{0,3}(([*+-]))[ ]+(.*)")
+_INDENTED_ITEM = re.compile(r"^[ ]{4,7}((\d+\.)|[*+-])[ ]+.*")
+_QUOTE = re.compile(r"(^|\n)[ ]{0,3}>[ ]?(.*)")
+_FOOTNOTE_DEFINITION = re.compile(r"^[ ]{0,3}\[\^([^\]]*)\]:[ ]*(.*)$", re.MULTILINE)
+_REFERENCE = re.compile(r"^[ ]{0,3}\[([^\[\]]*)\]:[ ]*(?:\n[ ]*)?([^\s]+)[ ]*(?:\n[ ]*)?"
+                        r"""((["\'])(.*)\4[ ]*|\((.*)\)[ ]*)?$""", re.MULTILINE)
+_FOOTNOTE_CALL = re.compile(r"\[\^([^\]]*)\]")
+_FOOTNOTE_LABEL = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+"""The labels of footnote calls this parser takes (`1`, `note-2`): letters and digits, hyphens between."""
+_STARS = re.compile(r"\*+")
+_SPACES_LINE = re.compile(r"(?<=\n) +\n")
+
+_BLOCK_LEVEL = frozenset({"div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "hr"})
+"""The tags this parser makes that python-markdown counts as block-level (its prettifier puts line breaks around
+them)."""
+
+FN_BACKLINK_TEXT = "\x02zz1337820767766393qq\x03"  # python-markdown's footnote placeholders (`_unescape` in prose)
+NBSP_PLACEHOLDER = "\x02qq3936677670287331zz\x03"
+_STASHED = "\x01"
+"""Where an escaped character or a footnote call stands in a text while its emphasis is read (python-markdown has
+a placeholder there: characters that are neither spaces nor `*`, as this one)."""
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_ESCAPED_CHARS = frozenset("\\`*_{}[]()>#+-.!")
+"""The characters a backslash escapes (python-markdown's ESCAPED_CHARS)."""
+
+
+class _Refused(Exception):
+    """The text holds something this parser does not follow: python-markdown parses it."""
+
+
+def fast_tree(text: str, backlink_title: str) -> ET.Element | None:
+    """Return the tree python-markdown (configured as `prose.new_markdown`) makes of a text, made without it; None
+    when the text holds a construct this parser does not take. `backlink_title` is the footnotes' BACKLINK_TITLE
+    (`{}` for the note's number)."""
+    if _REFUSED.search(text):
+        return None
+    try:
+        return _Parser(backlink_title).document(text)
+    except _Refused:
+        return None
+
+
+class _Parser:
+    """One text's parse: python-markdown's block parser, footnotes and inline processor for the constructs taken."""
+
+    def __init__(self, backlink_title: str):
+        self.backlink_title = backlink_title
+        self.state: list[str] = []  # python-markdown's BlockParser state: "list", "looselist", "blockquote"
+        self.footnotes: dict[str, str] = {}
+        self.used_refs: set[str] = set()
+        self.found_refs: dict[str, int] = {}
+
+    def document(self, text: str) -> ET.Element:
+        source = text + "\n\n"  # NormalizeWhitespace (tabs, CR and placeholders refused before)
+        if "\n " in source:
+            source = _SPACES_LINE.sub("\n", source)
+        root = ET.Element("div")
+        self.blocks(root, source.split("\n\n"))
+        notes = self.footnotes_div() if self.footnotes else None
+        if notes is not None:
+            root.append(notes)
+        self.inline(root)
+        if notes is not None:
+            self.duplicate_backlinks(notes)
+            for element in notes.iter():
+                if element.text and "\x02" in element.text:
+                    element.text = element.text.replace(FN_BACKLINK_TEXT, "\u21a9").replace(NBSP_PLACEHOLDER,
+                                                                                             "\u00a0")
+        _prettify(root)
+        return root
+
+    # --- blocks: BlockParser.parseBlocks and the block processors, in python-markdown's order ---------------
+
+    def blocks(self, parent: ET.Element, blocks: list[str]) -> None:
+        while blocks:
+            block = blocks[0]
+            if not block or block[0] == "\n":  # EmptyBlockProcessor
+                blocks.pop(0)
+                if block[1:]:
+                    blocks.insert(0, block[1:])
+                continue
+            if block.startswith("    "):  # ListIndentProcessor, CodeBlockProcessor
+                raise _Refused
+            match = _HASH_HEADER.search(block)
+            if match:
+                self.heading(parent, blocks, match)
+                continue
+            if _SETEXT_HEADER.match(block) or _RULE.search(block):
+                raise _Refused
+            if _OLIST.match(block):
+                self.list(parent, blocks, "ol")
+                continue
+            if _ULIST.match(block):
+                self.list(parent, blocks, "ul")
+                continue
+            match = _QUOTE.search(block)
+            if match:
+                self.quote(parent, blocks, match)
+                continue
+            if "[" in block:
+                match = _FOOTNOTE_DEFINITION.search(block)
+                if match:
+                    self.footnote_definition(blocks, match)
+                    continue
+                if _REFERENCE.search(block):
+                    raise _Refused
+            self.paragraph(parent, blocks)
+
+    def heading(self, parent: ET.Element, blocks: list[str], match: re.Match) -> None:
+        """HashHeaderProcessor."""
+        block = blocks.pop(0)
+        before, after = block[:match.start()], block[match.end():]
+        if before:
+            self.blocks(parent, [before])
+        ET.SubElement(parent, f"h{len(match.group('level'))}").text = match.group("header").strip()
+        if after:
+            if self.state and self.state[-1] == "looselist":
+                after = _loose_detab(after)
+            blocks.insert(0, after)
+
+    def list(self, parent: ET.Element, blocks: list[str], tag: str) -> None:
+        """SaneOListProcessor and SaneUListProcessor."""
+        items, start = self.list_items(blocks.pop(0), tag)
+        sibling = parent[-1] if len(parent) else None
+        if sibling is not None and sibling.tag == tag:
+            lst = sibling
+            if lst[-1].text:
+                paragraph = ET.Element("p")
+                paragraph.text = lst[-1].text
+                lst[-1].text = ""
+                lst[-1].insert(0, paragraph)
+            last = lst[-1][-1] if len(lst[-1]) else None
+            if last is not None and last.tail:
+                ET.SubElement(lst[-1], "p").text = last.tail.lstrip()
+                last.tail = ""
+            item = ET.SubElement(lst, "li")
+            self.state.append("looselist")
+            self.blocks(item, [items.pop(0)])
+            self.state.pop()
+        elif parent.tag in ("ol", "ul"):
+            lst = parent
+        else:
+            lst = ET.SubElement(parent, tag)
+            if tag == "ol" and start != "1":
+                lst.attrib["start"] = start
+        self.state.append("list")
+        for text in items:
+            if text.startswith("    "):
+                raise _Refused
+            self.blocks(ET.SubElement(lst, "li"), [text])
+        self.state.pop()
+
+    @staticmethod
+    def list_items(block: str, tag: str) -> tuple[list[str], str]:
+        """OListProcessor.get_items (with sane lists' item expressions), and the number the list starts at."""
+        item_re = _OLIST_ITEM if tag == "ol" else _ULIST_ITEM
+        items: list[str] = []
+        start = "1"
+        for line in block.split("\n"):
+            match = item_re.match(line)
+            if match:
+                if not items and tag == "ol":
+                    start = re.match(r"\d+", match.group(1)).group()
+                items.append(match.group(3))
+            elif _INDENTED_ITEM.match(line):
+                raise _Refused
+            else:
+                items[-1] = f"{items[-1]}\n{line}"
+        return items, start
+
+    def quote(self, parent: ET.Element, blocks: list[str], match: re.Match) -> None:
+        """BlockQuoteProcessor."""
+        block = blocks.pop(0)
+        self.blocks(parent, [block[:match.start()]])
+        block = "\n".join(_unquoted(line) for line in block[match.start():].split("\n"))
+        sibling = parent[-1] if len(parent) else None
+        quote = sibling if sibling is not None and sibling.tag == "blockquote" else ET.SubElement(parent,
+                                                                                                "blockquote")
+        self.state.append("blockquote")
+        self.blocks(quote, block.split("\n\n"))
+        self.state.pop()
+
+    def footnote_definition(self, blocks: list[str], match: re.Match) -> None:
+        """FootnoteBlockProcessor."""
+        block = blocks.pop(0)
+        preceding = block[:match.start()]
+        for following in _FOOTNOTE_DEFINITION.finditer(block, match.end()):
+            if block[match.end():following.start()].strip("\n"):
+                break
+            self.footnotes[match.group(1)] = match.group(2).rstrip()
+            match = following
+        label = match.group(1)
+        note_blocks = [match.group(2)]
+        rest = block[match.end():].lstrip("\n")
+        following = _FOOTNOTE_DEFINITION.search(rest)
+        if following:
+            before = rest[:following.start()].rstrip("\n")
+            note_blocks[0] = "\n".join([note_blocks[0], _detab(before)]).lstrip("\n")
+            blocks.insert(0, rest[following.start():])
+        else:
+            note_blocks[0] = "\n".join([note_blocks[0], _detab(rest)]).strip("\n")
+            while blocks and blocks[0].startswith("    "):  # detectTabbed
+                indented = blocks.pop(0)
+                inner = _FOOTNOTE_DEFINITION.search(indented)
+                if inner:
+                    note_blocks.append(_detab(indented[:inner.start()].rstrip("\n")))
+                    blocks.insert(0, indented[inner.start():])
+                    break
+                note_blocks.append(_detab(indented))
+        self.footnotes[label] = "\n\n".join(note_blocks).rstrip()
+        if preceding.strip():
+            blocks.insert(0, preceding.rstrip("\n"))
+
+    def paragraph(self, parent: ET.Element, blocks: list[str]) -> None:
+        """ParagraphProcessor (in a tight list item, the text goes to the item or the tail of its last child)."""
+        block = blocks.pop(0)
+        if not block.strip():
+            return
+        if self.state and self.state[-1] == "list":
+            sibling = parent[-1] if len(parent) else None
+            if sibling is not None:
+                sibling.tail = f"{sibling.tail}\n{block}" if sibling.tail else f"\n{block}"
+            elif parent.text:
+                parent.text = f"{parent.text}\n{block}"
+            else:
+                parent.text = block.lstrip()
+        else:
+            ET.SubElement(parent, "p").text = block.lstrip()
+
+    # --- footnotes: FootnoteExtension.makeFootnotesDiv and FootnotePostTreeprocessor -----------------------
+
+    def footnotes_div(self) -> ET.Element:
+        div = ET.Element("div")
+        div.set("class", "footnote")
+        ET.SubElement(div, "hr")
+        ol = ET.SubElement(div, "ol")
+        holder = ET.Element("div")
+        for number, label in enumerate(self.footnotes, start=1):
+            item = ET.SubElement(ol, "li")
+            item.set("id", f"fn:{label}")
+            self.blocks(holder, self.footnotes[label].split("\n\n"))
+            for element in list(holder):
+                item.append(element)
+                holder.remove(element)
+            backlink = ET.Element("a")
+            backlink.set("href", f"#fnref:{label}")
+            backlink.set("class", "footnote-backref")
+            backlink.set("title", self.backlink_title.format(number))
+            backlink.text = FN_BACKLINK_TEXT
+            if len(item):
+                if item[-1].tag == "p":
+                    item[-1].text = item[-1].text + NBSP_PLACEHOLDER
+                    item[-1].append(backlink)
+                else:
+                    ET.SubElement(item, "p").append(backlink)
+        return div
+
+    def unique_ref(self, reference: str) -> str:
+        """FootnoteExtension.unique_ref: the id of a call, numbered from the second call of the same note."""
+        original = reference
+        while reference in self.used_refs:
+            ref, rest = reference.split(":", 1)
+            match = re.match(r"(fnref)(\d+)", ref)
+            reference = f"{match.group(1)}{int(match.group(2)) + 1}:{rest}" if match else f"{ref}2:{rest}"
+        self.used_refs.add(reference)
+        self.found_refs[original] = self.found_refs.get(original, 0) + 1
+        return reference
+
+    def duplicate_backlinks(self, notes: ET.Element) -> None:
+        for item in notes.find("ol"):
+            count = self.found_refs.get("fnref:" + item.get("id").split(":", 1)[1], 0)
+            if count <= 1:
+                continue
+            for link in item.iter("a"):
+                if link.get("class", "") == "footnote-backref":
+                    ref, rest = link.get("href").split(":", 1)
+                    last = item[-1]
+                    for index in range(2, count + 1):
+                        copied = copy.deepcopy(link)
+                        copied.set("href", f"{ref}{index}:{rest}")
+                        last.append(copied)
+                    break
+
+    # --- inlines: treeprocessors.InlineProcessor's order of visit, footnote calls and emphasis --------------
+
+    def inline(self, root: ET.Element) -> None:
+        queue = [root]
+        while queue:
+            element = queue.pop(0)
+            position = 0
+            while position < len(element):
+                child = element[position]
+                position += 1
+                nested = len(child)  # the elements made of its text are put in after (as the processor does)
+                if child.text:
+                    pieces = self.inline_pieces(child.text)
+                    if pieces is not None:
+                        child.text = None
+                        for index, node in enumerate(_link_text(child, pieces, is_text=True)):
+                            child.insert(index, node)
+                if child.tail:
+                    pieces = self.inline_pieces(child.tail)
+                    if pieces is not None:
+                        child.tail = None
+                        holder = ET.Element("d")
+                        nodes = _link_text(holder, pieces, is_text=False)
+                        child.tail = holder.tail
+                        for index, node in enumerate(nodes):
+                            element.insert(position + index, node)
+                        position += len(nodes)  # the processor reads them again: nothing more to make
+                if nested:
+                    queue.append(child)
+
+    def inline_pieces(self, text: str) -> list | None:
+        """Return the pieces python-markdown makes of a text (strings, and elements for footnote calls and
+        emphasis), or None when it leaves the text as it is.
+
+        Its inline patterns run in turn over the text, each putting a placeholder where it matched: escapes
+        first, then footnote calls, then emphasis, which sees the placeholders as characters that are neither
+        spaces nor `*`. Here the placeholders are `_STASHED`, and `stash` holds what each stands for, in order.
+        """
+        if "*" not in text and "[" not in text and "\\" not in text:
+            return None
+        stash: list = []
+        if "\\" in text:
+            text = self.escapes(text, stash)
+        if "[" in text:
+            text = self.calls(text, stash)
+        stash.reverse()
+        pieces: list = []
+        end = 0
+        if "*" in text:
+            runs = list(_STARS.finditer(text))
+            if len(runs) % 2:
+                raise _Refused
+            for opener, closer in zip(runs[::2], runs[1::2]):
+                size, closing = opener.end() - opener.start(), closer.end() - closer.start()
+                if text[opener.end()].isspace() or text[closer.start() - 1].isspace():
+                    raise _Refused
+                literal = ""
+                if closing != size:
+                    # `**strong***`: the star left after the closing pair is text (when nothing follows to pair)
+                    if (size, closing) != (2, 3) or closer is not runs[-1]:
+                        raise _Refused
+                    literal = "*"
+                elif size > 3:
+                    raise _Refused
+                _unstashed(text[end:opener.start()], stash, pieces)
+                inner: list = []
+                _unstashed(text[opener.end():closer.start()], stash, inner)
+                if size == 3:  # `***both***`: <strong><em>…</em></strong>, python-markdown leaving "" around
+                    emphasis = ET.Element("strong")
+                    emphasis.text = ""
+                    inside = ET.SubElement(emphasis, "em")
+                    _link_text(inside, inner, is_text=True, into=inside)
+                    inside.tail = ""
+                else:
+                    emphasis = ET.Element("strong" if size == 2 else "em")
+                    _link_text(emphasis, inner, is_text=True, into=emphasis)
+                pieces.append(emphasis)
+                pieces.append(literal)
+                end = closer.end()
+        _unstashed(text[end:], stash, pieces)
+        return pieces
+
+    def escapes(self, text: str, stash: list) -> str:
+        """EscapeInlineProcessor: `\\*` is a placeholder for `*` (a character it does not escape stays, with its
+        backslash)."""
+        parts = []
+        start = 0
+        for match in _ESCAPE.finditer(text):
+            if match.group(1) in _ESCAPED_CHARS:
+                parts.append(text[start:match.start()])
+                parts.append(_STASHED)
+                stash.append(match.group(1))
+                start = match.end()
+        parts.append(text[start:])
+        return "".join(parts)
+
+    def calls(self, text: str, stash: list) -> str:
+        """FootnoteInlineProcessor: each `[^label]` of a defined note is a placeholder for its call; any other
+        `[` is refused (a link, a reference, a call of an undefined note)."""
+        parts = []
+        end = 0
+        for match in _FOOTNOTE_CALL.finditer(text):
+            label = match.group(1)
+            if "[" in text[end:match.start()] or label not in self.footnotes or \
+                    not _FOOTNOTE_LABEL.fullmatch(label):
+                raise _Refused
+            parts.append(text[end:match.start()])
+            parts.append(_STASHED)
+            stash.append(self.call(label))
+            end = match.end()
+        if "[" in text[end:]:
+            raise _Refused
+        parts.append(text[end:])
+        return "".join(parts)
+
+    def call(self, label: str) -> ET.Element:
+        """FootnoteInlineProcessor: the call of a note, numbered in the order the notes are defined."""
+        sup = ET.Element("sup")
+        link = ET.SubElement(sup, "a")
+        sup.set("id", self.unique_ref(f"fnref:{label}"))
+        link.set("href", f"#fn:{label}")
+        link.set("class", "footnote-ref")
+        link.text = str(list(self.footnotes).index(label) + 1)
+        return sup
+
+
+def _unstashed(text: str, stash: list, out: list) -> None:
+    """Append the text's strings and elements to `out`, each placeholder replaced by what it stands for (`stash`,
+    the next one last)."""
+    if _STASHED not in text:
+        out.append(text)
+        return
+    first, *rest = text.split(_STASHED)
+    out.append(first)
+    for part in rest:
+        out.append(stash.pop())
+        out.append(part)
+
+
+def _link_text(parent: ET.Element, pieces: list, is_text: bool, into: ET.Element | None = None) -> list:
+    """InlineProcessor.__processPlaceholders: text before the first element goes to the parent's text (or tail),
+    text after an element to that element's tail; return the elements (appended to `into` when given)."""
+    nodes: list[ET.Element] = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            if not piece:
+                continue
+            if nodes:
+                nodes[-1].tail = nodes[-1].tail + piece if nodes[-1].tail else piece
+            elif is_text:
+                parent.text = parent.text + piece if parent.text else piece
+            else:
+                parent.tail = parent.tail + piece if parent.tail else piece
+        else:
+            nodes.append(piece)
+            if into is not None:
+                into.append(piece)
+    return nodes
+
+
+def _prettify(element: ET.Element) -> None:
+    """PrettifyTreeprocessor: line breaks in block-level elements' texts and tails."""
+    if (not element.text or not element.text.strip()) and len(element) and element[0].tag in _BLOCK_LEVEL:
+        element.text = "\n"
+    for child in element:
+        if child.tag in _BLOCK_LEVEL:
+            _prettify(child)
+    if not element.tail or not element.tail.strip():
+        element.tail = "\n"
+
+
+def _unquoted(line: str) -> str:
+    """BlockQuoteProcessor.clean: a line without its `>`."""
+    match = _QUOTE.match(line)
+    if line.strip() == ">":
+        return ""
+    return match.group(2) if match else line
+
+
+def _detab(block: str) -> str:
+    """FootnoteBlockProcessor.detab: lines indented by four spaces lose them."""
+    return "\n".join(line[4:] if line.startswith("    ") else line for line in block.split("\n"))
+
+
+def _loose_detab(text: str) -> str:
+    """BlockProcessor.looseDetab, one level."""
+    return _detab(text)
