@@ -15,7 +15,7 @@ import copy
 import re
 import xml.etree.ElementTree as ET
 
-_REFUSED = re.compile(r"[`_<\t\r\x00-\x03]|\^\{|  \n|///Footnotes Go Here///")
+_REFUSED = re.compile(r"[`_<\t\r\x00-\x03]|\^\{|  \n(?!\n)|///Footnotes Go Here///")
 """What the text may not hold at all: a character an inline pattern this parser does not follow needs (`` ` `` code, `_` emphasis, `<` autolinks, `^{` superscripts, two spaces before a line break), one python-markdown's
 preprocessor changes (tab, carriage return, its placeholders STX and ETX; NUL and SOH are this parser's own marks),
 or the footnotes' place marker."""
@@ -34,7 +34,7 @@ _QUOTE = re.compile(r"(^|\n)[ ]{0,3}>[ ]?(.*)")
 _FOOTNOTE_DEFINITION = re.compile(r"^[ ]{0,3}\[\^([^\]]*)\]:[ ]*(.*)$", re.MULTILINE)
 _REFERENCE = re.compile(r"^[ ]{0,3}\[([^\[\]]*)\]:[ ]*(?:\n[ ]*)?([^\s]+)[ ]*(?:\n[ ]*)?"
                         r"""((["\'])(.*)\4[ ]*|\((.*)\)[ ]*)?$""", re.MULTILINE)
-_FOOTNOTE_CALL = re.compile(r"\[\^([^\]]*)\]")
+_FOOTNOTE_CALL = re.compile(r"\[\^([^\]]*)\]", re.DOTALL)
 _FOOTNOTE_LABEL = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 """The labels of footnote calls this parser takes (`1`, `note-2`): letters and digits, hyphens between."""
 _STARS = re.compile(r"\*+")
@@ -62,10 +62,13 @@ def fast_tree(text: str, backlink_title: str) -> ET.Element | None:
     """Return the tree python-markdown (configured as `prose.new_markdown`) makes of a text, made without it; None
     when the text holds a construct this parser does not take. `backlink_title` is the footnotes' BACKLINK_TITLE
     (`{}` for the note's number)."""
-    if _REFUSED.search(text):
+    source = text + "\n\n"  # python-markdown's NormalizeWhitespace (what else it changes is refused)
+    if "\n " in source:
+        source = _SPACES_LINE.sub("\n", source)
+    if _REFUSED.search(source) or not text.strip():
         return None
     try:
-        return _Parser(backlink_title).document(text)
+        return _Parser(backlink_title).document(source)
     except _Refused:
         return None
 
@@ -80,10 +83,7 @@ class _Parser:
         self.used_refs: set[str] = set()
         self.found_refs: dict[str, int] = {}
 
-    def document(self, text: str) -> ET.Element:
-        source = text + "\n\n"  # NormalizeWhitespace (tabs, CR and placeholders refused before)
-        if "\n " in source:
-            source = _SPACES_LINE.sub("\n", source)
+    def document(self, source: str) -> ET.Element:
         root = ET.Element("div")
         self.blocks(root, source.split("\n\n"))
         notes = self.footnotes_div() if self.footnotes else None
@@ -92,10 +92,11 @@ class _Parser:
         self.inline(root)
         if notes is not None:
             self.duplicate_backlinks(notes)
-            for element in notes.iter():
+            for element in notes.iter():  # as `prose._unescape` puts them back
                 if element.text and "\x02" in element.text:
-                    element.text = element.text.replace(FN_BACKLINK_TEXT, "\u21a9").replace(NBSP_PLACEHOLDER,
-                                                                                             "\u00a0")
+                    element.text = _placeholders_replaced(element.text)
+                if element.tail and "\x02" in element.tail:
+                    element.tail = _placeholders_replaced(element.tail)
         _prettify(root)
         return root
 
@@ -469,6 +470,11 @@ def _link_text(parent: ET.Element, pieces: list, is_text: bool, into: ET.Element
             if into is not None:
                 into.append(piece)
     return nodes
+
+
+def _placeholders_replaced(text: str) -> str:
+    """Return a text of the footnotes with python-markdown's placeholders replaced by what they stand for."""
+    return text.replace(FN_BACKLINK_TEXT, "\u21a9").replace(NBSP_PLACEHOLDER, "\u00a0")
 
 
 def _prettify(element: ET.Element) -> None:

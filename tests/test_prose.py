@@ -224,7 +224,7 @@ def test_plain_generated_texts_make_the_parsers_tree():
     check()
 
 
-def test_plain_prose_does_not_load_python_markdown():
+def test_plain_prose_and_common_markup_do_not_load_python_markdown():
     import subprocess
     import sys
 
@@ -232,10 +232,12 @@ def test_plain_prose_does_not_load_python_markdown():
             "word_blocks('Un paragraphe : « simple ».\\n\\nUn autre.', 0, 'Body Text', ProseStyles())\n"
             "HtmlProseRenderer().render('Un texte.')\n"
             "print('markdown' in sys.modules)\n"
-            "word_blocks('- une liste', 0, 'Body Text', ProseStyles())\n"
+            "word_blocks('# Titre\\n\\n- une **liste**[^1]\\n\\n> encadré\\n\\n[^1]: note', 0, 'Body Text', ProseStyles())\n"
+            "print('markdown' in sys.modules)\n"
+            "word_blocks('Un [lien](https://exemple.fr)', 0, 'Body Text', ProseStyles())\n"
             "print('markdown' in sys.modules)\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["False", "True"]
+    assert result.stdout.split() == ["False", "False", "True"]
 
 
 def test_an_email_autolink_is_its_address_not_a_crash():
