@@ -15,16 +15,22 @@ import copy
 import re
 import xml.etree.ElementTree as ET
 
-_REFUSED = re.compile(r"[`_<\t\r\x00-\x03]|\^\{|  \n(?!\n)|///Footnotes Go Here///")
-"""What the text may not hold at all: a character an inline pattern this parser does not follow needs (`` ` `` code, `_` emphasis, `<` autolinks, `^{` superscripts, two spaces before a line break), one python-markdown's
-preprocessor changes (tab, carriage return, its placeholders STX and ETX; NUL and SOH are this parser's own marks),
-or the footnotes' place marker."""
+_REFUSED_CHARACTERS = re.compile(r"[`_<\t\r\x00-\x03]")
+_LINE_BREAK = re.compile(r"  \n(?!\n)")
+"""What the text may not hold at all, besides `^{` superscripts and the footnotes' place marker: a character an
+inline pattern this parser does not follow needs (`` ` `` code, `_` emphasis, `<` autolinks), two spaces before a
+line break, or a character python-markdown's preprocessor changes (tab, carriage return, its placeholders STX and
+ETX; NUL and SOH are this parser's own marks)."""
 
 # python-markdown's block processors' regular expressions (tab length 4), as its source writes them
 _HASH_HEADER = re.compile(r"(?:^|\n)(?P<level>#{1,6})(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)")
 _SETEXT_HEADER = re.compile(r"^.*?\n(?:=+|-+)[ ]*(\n|$)", re.MULTILINE)
 _RULE = re.compile(r"^[ ]{0,3}(?=(?P<atomicgroup>(-+[ ]{0,2}){3,}|(_+[ ]{0,2}){3,}|(\*+[ ]{0,2}){3,}))"
                    r"(?P=atomicgroup)[ ]*$", re.MULTILINE)
+_RULE_MARKS = ("--", "- -", "-  -", "**", "* *", "*  *")
+"""What a rule's line holds (`_` is refused): three marks, two of them at most two spaces apart."""
+_LIST_STARTS = frozenset(" 0123456789*+-")
+"""The characters a list's block may start with."""
 _OLIST = re.compile(r"^[ ]{0,3}\d+\.[ ]+(.*)")
 _ULIST = re.compile(r"^[ ]{0,3}[*+-][ ]+(.*)")
 _OLIST_ITEM = re.compile(r"^[ ]{0,3}((\d+\.))[ ]+(.*)")  # sane lists: a numbered list's items are numbered
@@ -65,7 +71,8 @@ def fast_tree(text: str, backlink_title: str) -> ET.Element | None:
     source = text + "\n\n"  # python-markdown's NormalizeWhitespace (what else it changes is refused)
     if "\n " in source:
         source = _SPACES_LINE.sub("\n", source)
-    if _REFUSED.search(source) or not text.strip():
+    if _REFUSED_CHARACTERS.search(source) or "^{" in source or "  \n" in source and _LINE_BREAK.search(source) \
+            or "///Footnotes Go Here///" in source or not text.strip():
         return None
     try:
         return _Parser(backlink_title).document(source)
@@ -112,19 +119,24 @@ class _Parser:
                 continue
             if block.startswith("    "):  # ListIndentProcessor, CodeBlockProcessor
                 raise _Refused
-            match = _HASH_HEADER.search(block)
+            # each expression is tried only when the text holds what it cannot match without
+            match = _HASH_HEADER.search(block) if block[0] == "#" or "\n#" in block else None
             if match:
                 self.heading(parent, blocks, match)
                 continue
-            if _SETEXT_HEADER.match(block) or _RULE.search(block):
+            second_line = block.find("\n") + 1
+            if second_line and block[second_line:second_line + 1] in ("=", "-") and _SETEXT_HEADER.match(block):
                 raise _Refused
-            if _OLIST.match(block):
-                self.list(parent, blocks, "ol")
-                continue
-            if _ULIST.match(block):
-                self.list(parent, blocks, "ul")
-                continue
-            match = _QUOTE.search(block)
+            if any(marks in block for marks in _RULE_MARKS) and _RULE.search(block):
+                raise _Refused
+            if block[0] in _LIST_STARTS:
+                if _OLIST.match(block):
+                    self.list(parent, blocks, "ol")
+                    continue
+                if _ULIST.match(block):
+                    self.list(parent, blocks, "ul")
+                    continue
+            match = _QUOTE.search(block) if ">" in block else None
             if match:
                 self.quote(parent, blocks, match)
                 continue
