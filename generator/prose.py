@@ -137,6 +137,8 @@ def parse(text: str) -> ET.Element:
     """Return the element tree (HTML vocabulary) of a Markdown text."""
     if not text.strip():  # python-markdown makes no tree for blank text
         return ET.Element("div")
+    # plain paragraphs first (the cheapest), then the common markup of contracts (`prose_markdown`), both made
+    # into python-markdown's own tree without it; python-markdown for anything else
     tree = _plain_tree(text)
     if tree is None:
         tree = fast_tree(text, _FAST_BACKLINK_TITLE)

@@ -27,8 +27,6 @@ _HASH_HEADER = re.compile(r"(?:^|\n)(?P<level>#{1,6})(?P<header>(?:\\.|[^\\#]|#+
 _SETEXT_HEADER = re.compile(r"^.*?\n(?:=+|-+)[ ]*(\n|$)", re.MULTILINE)
 _RULE = re.compile(r"^[ ]{0,3}(?=(?P<atomicgroup>(-+[ ]{0,2}){3,}|(_+[ ]{0,2}){3,}|(\*+[ ]{0,2}){3,}))"
                    r"(?P=atomicgroup)[ ]*$", re.MULTILINE)
-_RULE_MARKS = ("--", "- -", "-  -", "**", "* *", "*  *")
-"""What a rule's line holds (`_` is refused): three marks, two of them at most two spaces apart."""
 _LIST_STARTS = frozenset(" 0123456789*+-")
 """The characters a list's block may start with."""
 _OLIST = re.compile(r"^[ ]{0,3}\d+\.[ ]+(.*)")
@@ -127,7 +125,8 @@ class _Parser:
             second_line = block.find("\n") + 1
             if second_line and block[second_line:second_line + 1] in ("=", "-") and _SETEXT_HEADER.match(block):
                 raise _Refused
-            if any(marks in block for marks in _RULE_MARKS) and _RULE.search(block):
+            if ("--" in block or "- -" in block or "-  -" in block or "**" in block or "* *" in block
+                    or "*  *" in block) and _RULE.search(block):  # a rule's marks, at most two spaces apart
                 raise _Refused
             if block[0] in _LIST_STARTS:
                 if _OLIST.match(block):
@@ -278,6 +277,8 @@ class _Parser:
         ET.SubElement(div, "hr")
         ol = ET.SubElement(div, "ol")
         holder = ET.Element("div")
+        if any("[^" in note for note in self.footnotes.values()):
+            raise _Refused  # a call, or a definition python-markdown would add to the notes it is going through
         for number, label in enumerate(self.footnotes, start=1):
             item = ET.SubElement(ol, "li")
             item.set("id", f"fn:{label}")

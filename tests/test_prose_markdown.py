@@ -96,7 +96,8 @@ TAKEN = [
 REFUSED = [
     "`code`", "un_mot", "[lien](https://x.fr)", "<https://x.fr>", "1^{er}", "ligne  \nsuivante", "a\tb",
     "a\r\nb", "    code", "- a\n    - imbriquée", "titre\n===", "titre\n---", "***", "- - -", "**a *b* c**",
-    "un * seul", "**a*", "## Titre  \ntexte", "-   espaces\n-\tb", "x[^1]", "x[^1 2]\n\n[^1 2]: n", "[ref]: https://x.fr", "* * *",
+    "un * seul", "**a*", "## Titre  \ntexte", "-   espaces\n-\tb", "x[^1]", "x[^1 2]\n\n[^1 2]: n",
+    "x[^1]\n\n[^1]: a\n\n    - [^2]: b", "x[^1]\n\n[^1]: voir[^1]", "[ref]: https://x.fr", "* * *",
 ]
 
 
@@ -149,3 +150,20 @@ def test_generated_documents_of_lines_make_python_markdowns_tree(lines):
 @given(st.text(alphabet="ab *\\[]^1:#->.\n \u00a0", max_size=40))
 def test_generated_characters_make_python_markdowns_tree(text):
     _taken_and_equal(text)
+
+
+_WORD = st.sampled_from(["mot", "Lens", "2021", "l'axe", "(cf.", "art.)", "«", "»", ":", ";", "-", "1.", "#", "É"])
+_INLINE = st.lists(st.one_of(
+    _WORD, _WORD.map(lambda w: f"*{w}*"), _WORD.map(lambda w: f"**{w}**"), _WORD.map(lambda w: f"***{w}***"),
+    _WORD.map(lambda w: f"**{w} x***"), st.sampled_from(["\\*", "\\#", "\\-", "[^1]", "[^2]", "**a[^1]**", "*"])),
+    min_size=1, max_size=6).map(" ".join)
+_TAKEN_LINE = st.one_of(
+    _INLINE, _INLINE.map(lambda t: "# " + t), _INLINE.map(lambda t: "### " + t + " ###"),
+    st.tuples(st.sampled_from(["- ", "* ", "+ ", "1. ", "2. ", "> ", "> - ", "- # ", "[^1]: ", "[^2]: ", "    "]),
+              _INLINE).map("".join), st.sampled_from([">", ""]))
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.tuples(_TAKEN_LINE, st.sampled_from(["\n", "\n\n", "\n\n\n"])), min_size=1, max_size=8))
+def test_generated_documents_of_common_markup_make_python_markdowns_tree(lines):
+    _taken_and_equal("".join(line + end for line, end in lines))
