@@ -1,12 +1,13 @@
 """python-markdown's element tree of the constructs contract prose commonly uses, made without python-markdown.
 
-Headings (`#`), bullet and numbered lists (sane lists), quotes (`>`), footnotes (`[^1]` and `[^1]: …`), `**strong**`
-and `*emphasis*` paired simply, and paragraphs: `fast_tree` follows python-markdown's own steps for these (its
-whitespace preprocessor, its block processors in their order with the parser's state, the footnotes' tree
-processor, the inline processor's order of visit, the prettifier), so the tree is python-markdown's exactly: tags,
-texts, tails, attributes. Whatever else a text holds (code, escapes, links, raw `<`, `_`, superscripts, line breaks,
-indented blocks, setext headings, rules, `*` runs that do not pair simply…) makes it refuse the text (None), and
-`prose.parse` gives it to python-markdown. `tests/test_prose_markdown.py` compares the trees.
+Headings (`#`), bullet and numbered lists (sane lists), quotes (`>`), footnotes (`[^1]` and `[^1]: …`), `**strong**`,
+`*emphasis*` and `***both***` paired simply, backslash escapes, the engine's `^{…}` superscripts, and paragraphs:
+`fast_tree` follows python-markdown's own steps for these (its whitespace preprocessor, its block processors in
+their order with the parser's state, the footnotes' tree processor, the inline patterns in their order and the
+inline processor's order of visit, the prettifier), so the tree is python-markdown's exactly: tags, texts, tails,
+attributes. Whatever else a text holds (code, links, raw `<`, `_`, line breaks, indented blocks, setext headings,
+rules, `*` that do not pair simply…) makes it refuse the text (None), and `prose.parse` gives it to python-markdown.
+`tests/test_prose_markdown.py` compares the trees.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import xml.etree.ElementTree as ET
 
 _REFUSED_CHARACTERS = re.compile(r"[`_<\t\r\x00-\x03]")
 _LINE_BREAK = re.compile(r"  \n(?!\n)")
-"""What the text may not hold at all, besides `^{` superscripts and the footnotes' place marker: a character an
+"""What the text may not hold at all, besides the footnotes' place marker: a character an
 inline pattern this parser does not follow needs (`` ` `` code, `_` emphasis, `<` autolinks), two spaces before a
 line break, or a character python-markdown's preprocessor changes (tab, carriage return, its placeholders STX and
 ETX; NUL and SOH are this parser's own marks)."""
@@ -54,6 +55,7 @@ _STASHED = "\x01"
 """Where an escaped character or a footnote call stands in a text while its emphasis is read (python-markdown has
 a placeholder there: characters that are neither spaces nor `*`, as this one)."""
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_SUPERSCRIPT = re.compile(r"()\^\{(.+?)\}", re.DOTALL)  # as `prose.new_markdown` registers it
 _ESCAPED_CHARS = frozenset("\\`*_{}[]()>#+-.!")
 """The characters a backslash escapes (python-markdown's ESCAPED_CHARS)."""
 
@@ -69,7 +71,7 @@ def fast_tree(text: str, backlink_title: str) -> ET.Element | None:
     source = text + "\n\n"  # python-markdown's NormalizeWhitespace (what else it changes is refused)
     if "\n " in source:
         source = _SPACES_LINE.sub("\n", source)
-    if _REFUSED_CHARACTERS.search(source) or "^{" in source or "  \n" in source and _LINE_BREAK.search(source) \
+    if _REFUSED_CHARACTERS.search(source) or "  \n" in source and _LINE_BREAK.search(source) \
             or "///Footnotes Go Here///" in source or not text.strip():
         return None
     try:
@@ -363,13 +365,15 @@ class _Parser:
         first, then footnote calls, then emphasis, which sees the placeholders as characters that are neither
         spaces nor `*`. Here the placeholders are `_STASHED`, and `stash` holds what each stands for, in order.
         """
-        if "*" not in text and "[" not in text and "\\" not in text:
+        if "*" not in text and "[" not in text and "\\" not in text and "^{" not in text:
             return None
         stash: list = []
         if "\\" in text:
             text = self.escapes(text, stash)
         if "[" in text:
             text = self.calls(text, stash)
+        if "^{" in text:
+            text = self.superscripts(text, stash)
         stash.reverse()
         pieces: list = []
         end = 0
@@ -407,38 +411,40 @@ class _Parser:
         _unstashed(text[end:], stash, pieces)
         return pieces
 
-    def escapes(self, text: str, stash: list) -> str:
+    @staticmethod
+    def escapes(text: str, stash: list) -> str:
         """EscapeInlineProcessor: `\\*` is a placeholder for `*` (a character it does not escape stays, with its
         backslash)."""
-        parts = []
-        start = 0
-        for match in _ESCAPE.finditer(text):
-            if match.group(1) in _ESCAPED_CHARS:
-                parts.append(text[start:match.start()])
-                parts.append(_STASHED)
-                stash.append(match.group(1))
-                start = match.end()
-        parts.append(text[start:])
-        return "".join(parts)
+        return _stashed(text, stash, [(match.start(), match.end(), match.group(1))
+                                      for match in _ESCAPE.finditer(text) if match.group(1) in _ESCAPED_CHARS])
 
     def calls(self, text: str, stash: list) -> str:
         """FootnoteInlineProcessor: each `[^label]` of a defined note is a placeholder for its call; any other
         `[` is refused (a link, a reference, a call of an undefined note)."""
-        parts = []
+        found = []
         end = 0
         for match in _FOOTNOTE_CALL.finditer(text):
             label = match.group(1)
             if "[" in text[end:match.start()] or label not in self.footnotes or \
                     not _FOOTNOTE_LABEL.fullmatch(label):
                 raise _Refused
-            parts.append(text[end:match.start()])
-            parts.append(_STASHED)
-            stash.append(self.call(label))
+            found.append((match.start(), match.end(), self.call(label)))
             end = match.end()
         if "[" in text[end:]:
             raise _Refused
-        parts.append(text[end:])
-        return "".join(parts)
+        return _stashed(text, stash, found)
+
+    @staticmethod
+    def superscripts(text: str, stash: list) -> str:
+        """The engine's `^{…}` pattern: a placeholder for <sup>…</sup> (what it holds may not be emphasis or
+        another superscript: python-markdown reads it again)."""
+        found = []
+        for match in _SUPERSCRIPT.finditer(text):
+            inner = match.group(2)
+            if "*" in inner or "^{" in inner:
+                raise _Refused
+            found.append((match.start(), match.end(), inner))
+        return _stashed(text, stash, found, _superscript)
 
     def call(self, label: str) -> ET.Element:
         """FootnoteInlineProcessor: the call of a note, numbered in the order the notes are defined."""
@@ -449,6 +455,41 @@ class _Parser:
         link.set("class", "footnote-ref")
         link.text = str(list(self.footnotes).index(label) + 1)
         return sup
+
+
+def _stashed(text: str, stash: list, found: list[tuple], make=None) -> str:
+    """Return the text with a placeholder for each match of a pattern (`found`: start, end and what it stands for,
+    in order), and put what each stands for in `stash`, among the placeholders already there, in the text's order.
+    `make`, when given, makes what a match stands for of it and of the stashed things inside it."""
+    if not found:
+        return text
+    parts, kept = [], stash[:]
+    stash.clear()
+    end = taken = 0
+    for start, stop, item in found:
+        before = text[end:start].count(_STASHED)
+        stash.extend(kept[taken:taken + before])
+        taken += before
+        if make is not None:
+            inside = text[start:stop].count(_STASHED)
+            item = make(item, kept[taken:taken + inside][::-1])
+            taken += inside
+        parts.append(text[end:start])
+        parts.append(_STASHED)
+        stash.append(item)
+        end = stop
+    stash.extend(kept[taken:])
+    parts.append(text[end:])
+    return "".join(parts)
+
+
+def _superscript(inner: str, stash: list) -> ET.Element:
+    """Return <sup> of a superscript's text (its placeholders replaced by `stash`, the next one last)."""
+    sup = ET.Element("sup")
+    pieces: list = []
+    _unstashed(inner, stash, pieces)
+    _link_text(sup, pieces, is_text=True, into=sup)
+    return sup
 
 
 def _unstashed(text: str, stash: list, out: list) -> None:

@@ -50,7 +50,8 @@ def test_the_expressions_are_python_markdowns():
              (fast._QUOTE, BlockQuoteProcessor.RE), (fast._REFERENCE, ReferenceProcessor.RE),
              (fast._FOOTNOTE_DEFINITION, footnotes.FootnoteBlockProcessor.RE),
              (fast._FOOTNOTE_CALL, md.inlinePatterns["footnote"].compiled_re),
-             (fast._ESCAPE, md.inlinePatterns["escape"].compiled_re)]
+             (fast._ESCAPE, md.inlinePatterns["escape"].compiled_re),
+             (fast._SUPERSCRIPT, md.inlinePatterns["paraphe_sup"].compiled_re)]
     for ours, theirs in pairs:
         assert (ours.pattern, ours.flags) == (theirs.pattern, theirs.flags)
     assert fast._ESCAPED_CHARS == set(md.ESCAPED_CHARS)
@@ -90,13 +91,16 @@ TAKEN = [
     "Texte[^1].\n\n[^1]: La note.", "A[^1] et B[^2] et A[^1].\n\n[^1]: Un.\n[^2]: Deux.",
     "A[^n].\n\n[^n]: Note\n    sur deux lignes.\n\n    Et un second paragraphe.", "**Gras[^1]**\n\n[^1]: n",
     "- a[^1]\n\nb[^1]\n\n[^1]: n", "Texte[^1]\n[^1]: collée", "[^1]: seule", "x[^1]\n\n[^1]: - une liste",
-    "x[^a-b]\n\n[^a-b]: **gras** note", "***x[^1]***\n\n[^1]: n", "x[^1]\n\n[^1]:", "x[^2][^1]\n\n[^1]: u\n[^2]: d",
+    "x[^a-b]\n\n[^a-b]: **gras** note", "a[^1] \\* b\n\n[^1]: n", "\\* a[^1] \\* b[^2] \\#\n\n[^1]: n\n[^2]: m",
+    # superscripts
+    "le 1^{er} juin", "1^{re} et 2^{e}", "**1^{er}**", "x^{a[^1]b\\*}\n\n[^1]: n", "^{}}", "^{a\nb}",
+    "*1^{er}*", "# Article 1^{er}", "- 1^{er} item", "^{non fermé", "***x[^1]***\n\n[^1]: n", "x[^1]\n\n[^1]:", "x[^2][^1]\n\n[^1]: u\n[^2]: d",
 ]
 
 REFUSED = [
-    "`code`", "un_mot", "[lien](https://x.fr)", "<https://x.fr>", "1^{er}", "ligne  \nsuivante", "a\tb",
+    "`code`", "un_mot", "[lien](https://x.fr)", "<https://x.fr>", "ligne  \nsuivante", "a\tb",
     "a\r\nb", "    code", "- a\n    - imbriquée", "titre\n===", "titre\n---", "***", "- - -", "**a *b* c**",
-    "un * seul", "**a*", "## Titre  \ntexte", "-   espaces\n-\tb", "x[^1]", "x[^1 2]\n\n[^1 2]: n",
+    "un * seul", "**a*", "^{**x**}", "^{a^{b}}", "## Titre  \ntexte", "-   espaces\n-\tb", "x[^1]", "x[^1 2]\n\n[^1 2]: n",
     "x[^1]\n\n[^1]: a\n\n    - [^2]: b", "x[^1]\n\n[^1]: voir[^1]", "[ref]: https://x.fr", "* * *",
 ]
 
@@ -152,18 +156,22 @@ def test_generated_characters_make_python_markdowns_tree(text):
     _taken_and_equal(text)
 
 
-_WORD = st.sampled_from(["mot", "Lens", "2021", "l'axe", "(cf.", "art.)", "«", "»", ":", ";", "-", "1.", "#", "É"])
-_INLINE = st.lists(st.one_of(
-    _WORD, _WORD.map(lambda w: f"*{w}*"), _WORD.map(lambda w: f"**{w}**"), _WORD.map(lambda w: f"***{w}***"),
-    _WORD.map(lambda w: f"**{w} x***"), st.sampled_from(["\\*", "\\#", "\\-", "[^1]", "[^2]", "**a[^1]**", "*"])),
-    min_size=1, max_size=6).map(" ".join)
-_TAKEN_LINE = st.one_of(
+_WORD = st.sampled_from(["mot", "Lens", "2021", "l'axe", "(cf.", "art.)", "«", "»", ":", ";", "-", "1.", "#", "É",
+                         "\u00a0", "x\u202fy"])
+_PIECE = st.one_of(
+    _WORD, _WORD.map(lambda w: f"*{w}*"), _WORD.map(lambda w: f"**{w} {w}**"), _WORD.map(lambda w: f"***{w}***"),
+    _WORD.map(lambda w: f"{w}*{w}*{w}"), st.sampled_from(["\\*", "\\#", "\\-", "\\q", "[^1]", "[^2]", "**a[^1]**",
+                                                           "1^{er}", "^{a[^2]}", "*^{e}*", "\\*[^1]"]))
+_INLINE = st.lists(_PIECE, min_size=1, max_size=6).map(" ".join)
+_BLOCK = st.one_of(
     _INLINE, _INLINE.map(lambda t: "# " + t), _INLINE.map(lambda t: "### " + t + " ###"),
-    st.tuples(st.sampled_from(["- ", "* ", "+ ", "1. ", "2. ", "> ", "> - ", "- # ", "[^1]: ", "[^2]: ", "    "]),
-              _INLINE).map("".join), st.sampled_from([">", ""]))
+    st.lists(st.tuples(st.sampled_from(["- ", "* ", "+ ", "1. ", "2. ", "> ", "> - ", "- # ", "- - ", ""]), _INLINE)
+    .map("".join), min_size=1, max_size=4).map("\n".join))
 
 
 @settings(max_examples=600, deadline=None)
-@given(st.lists(st.tuples(_TAKEN_LINE, st.sampled_from(["\n", "\n\n", "\n\n\n"])), min_size=1, max_size=8))
-def test_generated_documents_of_common_markup_make_python_markdowns_tree(lines):
-    _taken_and_equal("".join(line + end for line, end in lines))
+@given(st.lists(st.tuples(_BLOCK, st.sampled_from(["\n", "\n\n", "\n\n\n", "\n>\n"])), min_size=1, max_size=6),
+       st.sampled_from(["", "\n\n[^1]: note\n[^2]: autre", "\n[^1]: note *un*", "\n\n[^2]: a\n\n[^1]: b"]),
+       st.sampled_from(["", "\n\n[^1]: - liste\n\n    suite", "\n\n[^2]: > encadré"]))
+def test_generated_documents_of_common_markup_make_python_markdowns_tree(blocks, notes, more_notes):
+    _taken_and_equal("".join(block + end for block, end in blocks) + notes + more_notes)
