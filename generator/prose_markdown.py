@@ -1,12 +1,12 @@
 """python-markdown's element tree of the constructs contract prose commonly uses, made without python-markdown.
 
-Headings (`#`), bullet and numbered lists (sane lists), quotes (`>`), footnotes (`[^1]` and `[^1]: …`), `**strong**`,
+Headings (`#`), bullet and numbered lists (sane lists, nested), quotes (`>`), footnotes (`[^1]` and `[^1]: …`), `**strong**`,
 `*emphasis*` and `***both***` paired simply, backslash escapes, the engine's `^{…}` superscripts, and paragraphs:
 `fast_tree` follows python-markdown's own steps for these (its whitespace preprocessor, its block processors in
 their order with the parser's state, the footnotes' tree processor, the inline patterns in their order and the
 inline processor's order of visit, the prettifier), so the tree is python-markdown's exactly: tags, texts, tails,
-attributes. Whatever else a text holds (code, links, raw `<`, `_`, line breaks, indented blocks, setext headings,
-rules, `*` that do not pair simply…) makes it refuse the text (None), and `prose.parse` gives it to python-markdown.
+attributes. Whatever else a text holds (code, links, raw `<`, `_`, line breaks, setext headings, rules, `*` that
+do not pair simply…) makes it refuse the text (None), and `prose.parse` gives it to python-markdown.
 `tests/test_prose_markdown.py` compares the trees.
 """
 
@@ -35,6 +35,7 @@ _ULIST = re.compile(r"^[ ]{0,3}[*+-][ ]+(.*)")
 _OLIST_ITEM = re.compile(r"^[ ]{0,3}((\d+\.))[ ]+(.*)")  # sane lists: a numbered list's items are numbered
 _ULIST_ITEM = re.compile(r"^[ ]{0,3}(([*+-]))[ ]+(.*)")
 _INDENTED_ITEM = re.compile(r"^[ ]{4,7}((\d+\.)|[*+-])[ ]+.*")
+_INDENT = re.compile(r"^(([ ]{4})+)")
 _QUOTE = re.compile(r"(^|\n)[ ]{0,3}>[ ]?(.*)")
 _FOOTNOTE_DEFINITION = re.compile(r"^[ ]{0,3}\[\^([^\]]*)\]:[ ]*(.*)$", re.MULTILINE)
 _REFERENCE = re.compile(r"^[ ]{0,3}\[([^\[\]]*)\]:[ ]*(?:\n[ ]*)?([^\s]+)[ ]*(?:\n[ ]*)?"
@@ -117,8 +118,12 @@ class _Parser:
                 if block[1:]:
                     blocks.insert(0, block[1:])
                 continue
-            if block.startswith("    "):  # ListIndentProcessor, CodeBlockProcessor
-                raise _Refused
+            if block.startswith("    "):
+                if (not self.state or self.state[-1] != "detabbed") and (
+                        parent.tag == "li" or len(parent) and parent[-1].tag in ("ul", "ol")):
+                    self.indented(parent, blocks)
+                    continue
+                raise _Refused  # CodeBlockProcessor
             # each expression is tried only when the text holds what it cannot match without
             match = _HASH_HEADER.search(block) if block[0] == "#" or "\n#" in block else None
             if match:
@@ -189,10 +194,44 @@ class _Parser:
                 lst.attrib["start"] = start
         self.state.append("list")
         for text in items:
-            if text.startswith("    "):
-                raise _Refused
-            self.blocks(ET.SubElement(lst, "li"), [text])
+            self.blocks(lst[-1] if text.startswith("    ") else ET.SubElement(lst, "li"), [text])
         self.state.pop()
+
+    def indented(self, parent: ET.Element, blocks: list[str]) -> None:
+        """ListIndentProcessor: an indented block inside the last item of a list (a nested list, an item's next
+        paragraph)."""
+        block = blocks.pop(0)
+        level, sibling = self.indent_level(parent, block)
+        block = _loose_detab(block, level)
+        self.state.append("detabbed")
+        if parent.tag == "li":
+            self.blocks(parent[-1] if len(parent) and parent[-1].tag in ("ul", "ol") else parent, [block])
+        elif sibling.tag == "li":
+            self.blocks(sibling, [block])
+        elif len(sibling) and sibling[-1].tag == "li":
+            if sibling[-1].text:
+                paragraph = ET.Element("p")
+                paragraph.text = sibling[-1].text
+                sibling[-1].text = ""
+                sibling[-1].insert(0, paragraph)
+            self.blocks(sibling[-1], block.split("\n\n"))
+        else:
+            self.blocks(ET.SubElement(sibling, "li"), [block])
+        self.state.pop()
+
+    def indent_level(self, parent: ET.Element, block: str) -> tuple[int, ET.Element]:
+        """ListIndentProcessor.get_level: how many lists deep the block goes, and the element it goes in."""
+        match = _INDENT.match(block)
+        indent = len(match.group(1)) / 4 if match else 0
+        level = 1 if self.state and self.state[-1] == "list" else 0  # a tight list's item is the parent already
+        while indent > level:
+            child = parent[-1] if len(parent) else None
+            if child is None or child.tag not in ("ul", "ol", "li"):
+                break
+            if child.tag != "li":
+                level += 1
+            parent = child
+        return level, parent
 
     @staticmethod
     def list_items(block: str, tag: str) -> tuple[list[str], str]:
@@ -206,8 +245,11 @@ class _Parser:
                 if not items and tag == "ol":
                     start = re.match(r"\d+", match.group(1)).group()
                 items.append(match.group(3))
-            elif _INDENTED_ITEM.match(line):
-                raise _Refused
+            elif _INDENTED_ITEM.match(line):  # an item of a list inside the last one
+                if items[-1].startswith("    "):
+                    items[-1] = f"{items[-1]}\n{line}"
+                else:
+                    items.append(line)
             else:
                 items[-1] = f"{items[-1]}\n{line}"
         return items, start
@@ -555,6 +597,7 @@ def _detab(block: str) -> str:
     return "\n".join(line[4:] if line.startswith("    ") else line for line in block.split("\n"))
 
 
-def _loose_detab(text: str) -> str:
-    """BlockProcessor.looseDetab, one level."""
-    return _detab(text)
+def _loose_detab(text: str, level: int = 1) -> str:
+    """BlockProcessor.looseDetab: lines indented by four spaces a level lose them."""
+    indent = "    " * level
+    return "\n".join(line[len(indent):] if line.startswith(indent) else line for line in text.split("\n"))

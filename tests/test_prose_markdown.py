@@ -77,6 +77,11 @@ TAKEN = [
     "3. trois\n4. quatre", "1. un\n- pas une puce\n2. deux", "- a\n1. pas un numéro", "- a\n\nTexte.\n\n- b",
     "- a\n\n\n- b", "-   espaces\n-  b", "- a\n# titre\n- b", "- a\n\n# titre\n\n- b", "- - imbriquée",
     "1. a\n\n2. b\n\n   suite", "- a\n\n  suite indentée", "0. zéro", "01. zéro un",
+    # nested lists, an item's next paragraphs
+    "- a\n    - imbriquée", "- a\n    - b\n        - c\n- d", "1. un\n    - a\n    - b\n2. deux", "- a\n    1. un",
+    "- a\n\n    suite\n\n- b", "- a\n\n    - b\n\n    - c", "- a\n    suite paresseuse indentée",
+    "1. a\n\n    > quote\n\n2. b", "- a\n    - b\n\n    texte", "- a\n     - cinq espaces", "- a\n        - huit",
+    "- a\n\n    - b\n\n        paragraphe de b", "- a\n\n    # titre\n    texte", "* a\n    * b\n\n    * c\nd",
     # paragraphs, spaces, trailing spaces, blank lines of spaces
     "a \nb", "a\n   \nb", "a  \n   \nb", "a  \n\nb  ", "texte   ", "   indenté\n\nfin", "a\n\n\n\n\nb",
     # emphasis
@@ -99,7 +104,7 @@ TAKEN = [
 
 REFUSED = [
     "`code`", "un_mot", "[lien](https://x.fr)", "<https://x.fr>", "ligne  \nsuivante", "a\tb",
-    "a\r\nb", "    code", "- a\n    - imbriquée", "titre\n===", "titre\n---", "***", "- - -", "**a *b* c**",
+    "a\r\nb", "    code", "a\n\n    code", "- a\n\n        - b", "> a\n\n>     code", "titre\n===", "titre\n---", "***", "- - -", "**a *b* c**",
     "un * seul", "**a*", "^{**x**}", "^{a^{b}}", "## Titre  \ntexte", "-   espaces\n-\tb", "x[^1]", "x[^1 2]\n\n[^1 2]: n",
     "x[^1]\n\n[^1]: a\n\n    - [^2]: b", "x[^1]\n\n[^1]: voir[^1]", "[ref]: https://x.fr", "* * *",
 ]
@@ -122,7 +127,7 @@ def test_the_markup_of_content_and_of_an_own_prose_corpus_makes_python_markdowns
     texts = [text for text in _content_prose() + _content_prose(tmp_path / "corpus")
              if text.strip() and _plain_tree(text) is None]
     taken = [text for text in texts if _taken_and_equal(text)]
-    assert len(taken) >= 0.9 * len(texts)  # nearly all of the texts with markup (6 of 170 refused when written)
+    assert len(taken) >= 0.9 * len(texts)  # nearly all of the texts with markup (3 of 170 refused when written)
 
 
 _WORDS = st.sampled_from(["mot", "a", "É", "1", "2.", "x.", ":", "«", "»", "(", ")", "!", "-", "+", "#", ">",
@@ -165,12 +170,14 @@ _PIECE = st.one_of(
 _INLINE = st.lists(_PIECE, min_size=1, max_size=6).map(" ".join)
 _BLOCK = st.one_of(
     _INLINE, _INLINE.map(lambda t: "# " + t), _INLINE.map(lambda t: "### " + t + " ###"),
-    st.lists(st.tuples(st.sampled_from(["- ", "* ", "+ ", "1. ", "2. ", "> ", "> - ", "- # ", "- - ", ""]), _INLINE)
+    st.lists(st.tuples(st.sampled_from(["- ", "* ", "+ ", "1. ", "2. ", "> ", "> - ", "- # ", "- - ", "", "    - ",
+                                        "    1. ", "        - ", "    ", "  - ", "     - "]), _INLINE)
     .map("".join), min_size=1, max_size=4).map("\n".join))
 
 
 @settings(max_examples=600, deadline=None)
-@given(st.lists(st.tuples(_BLOCK, st.sampled_from(["\n", "\n\n", "\n\n\n", "\n>\n"])), min_size=1, max_size=6),
+@given(st.lists(st.tuples(_BLOCK, st.sampled_from(["\n", "\n\n", "\n\n\n", "\n>\n", "\n\n    "])), min_size=1,
+                max_size=6),
        st.sampled_from(["", "\n\n[^1]: note\n[^2]: autre", "\n[^1]: note *un*", "\n\n[^2]: a\n\n[^1]: b"]),
        st.sampled_from(["", "\n\n[^1]: - liste\n\n    suite", "\n\n[^2]: > encadré"]))
 def test_generated_documents_of_common_markup_make_python_markdowns_tree(blocks, notes, more_notes):
