@@ -1,12 +1,12 @@
 """python-markdown's element tree of the constructs contract prose commonly uses, made without python-markdown.
 
-Headings (`#`), bullet and numbered lists (sane lists, nested), quotes (`>`), footnotes (`[^1]` and `[^1]: …`), `**strong**`,
-`*emphasis*` and `***both***` paired simply, backslash escapes, the engine's `^{…}` superscripts, and paragraphs:
-`fast_tree` follows python-markdown's own steps for these (its whitespace preprocessor, its block processors in
-their order with the parser's state, the footnotes' tree processor, the inline patterns in their order and the
-inline processor's order of visit, the prettifier), so the tree is python-markdown's exactly: tags, texts, tails,
-attributes. Whatever else a text holds (code, links, raw `<`, `_`, line breaks, setext headings, rules, `*` that
-do not pair simply…) makes it refuse the text (None), and `prose.parse` gives it to python-markdown.
+Headings (`#`), bullet and numbered lists (sane lists, nested), quotes (`>`), footnotes (`[^1]` and `[^1]: …`),
+`**strong**`, `*emphasis*` and `***both***` paired simply, backslash escapes, the engine's `^{…}` superscripts and
+paragraphs: `fast_tree` follows python-markdown's own steps for these (its whitespace preprocessor, its block
+processors in their order with the parser's state, the footnotes' tree processor, the inline patterns in their
+order and the inline processor's order of visit, the prettifier), so the tree is python-markdown's exactly: tags,
+texts, tails, attributes. Whatever else a text holds (code, links, raw `<`, `_`, line breaks, setext headings,
+rules, `*` that do not pair simply…) makes it refuse the text (None), and `prose.parse` gives it to python-markdown.
 `tests/test_prose_markdown.py` compares the trees.
 """
 
@@ -18,10 +18,10 @@ import xml.etree.ElementTree as ET
 
 _REFUSED_CHARACTERS = re.compile(r"[`_<\t\r\x00-\x03]")
 _LINE_BREAK = re.compile(r"  \n(?!\n)")
-"""What the text may not hold at all, besides the footnotes' place marker: a character an
-inline pattern this parser does not follow needs (`` ` `` code, `_` emphasis, `<` autolinks), two spaces before a
-line break, or a character python-markdown's preprocessor changes (tab, carriage return, its placeholders STX and
-ETX; NUL and SOH are this parser's own marks)."""
+"""What the text may not hold at all, besides the footnotes' place marker: a character an inline pattern this
+parser does not follow needs (`` ` `` code, `_` emphasis, `<` autolinks), two spaces before a line break, or a
+character python-markdown's preprocessor changes (tab, carriage return, its placeholders STX and ETX; NUL and SOH
+are this parser's own marks)."""
 
 # python-markdown's block processors' regular expressions (tab length 4), as its source writes them
 _HASH_HEADER = re.compile(r"(?:^|\n)(?P<level>#{1,6})(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)")
@@ -594,10 +594,10 @@ def _unquoted(line: str) -> str:
 
 def _detab(block: str) -> str:
     """FootnoteBlockProcessor.detab: lines indented by four spaces lose them."""
-    return "\n".join(line[4:] if line.startswith("    ") else line for line in block.split("\n"))
+    return "\n".join(line.removeprefix("    ") for line in block.split("\n"))
 
 
 def _loose_detab(text: str, level: int = 1) -> str:
     """BlockProcessor.looseDetab: lines indented by four spaces a level lose them."""
     indent = "    " * level
-    return "\n".join(line[len(indent):] if line.startswith(indent) else line for line in text.split("\n"))
+    return "\n".join(line.removeprefix(indent) for line in text.split("\n"))

@@ -232,7 +232,8 @@ def test_plain_prose_and_common_markup_do_not_load_python_markdown():
             "word_blocks('Un paragraphe : « simple ».\\n\\nUn autre.', 0, 'Body Text', ProseStyles())\n"
             "HtmlProseRenderer().render('Un texte.')\n"
             "print('markdown' in sys.modules)\n"
-            "word_blocks('# Titre\\n\\n- une **liste**[^1]\\n\\n> encadré\\n\\n[^1]: note', 0, 'Body Text', ProseStyles())\n"
+            "word_blocks('# Titre\\n\\n- une **liste**[^1]\\n\\n> encadré\\n\\n[^1]: note', 0, 'Body Text',\n"
+            "            ProseStyles())\n"
             "print('markdown' in sys.modules)\n"
             "word_blocks('Un [lien](https://exemple.fr)', 0, 'Body Text', ProseStyles())\n"
             "print('markdown' in sys.modules)\n")

@@ -33,8 +33,13 @@ def _names(registry):
 
 
 def test_the_expressions_are_python_markdowns():
-    from markdown.blockprocessors import (BlockQuoteProcessor, HashHeaderProcessor, HRProcessor,
-                                          ReferenceProcessor, SetextHeaderProcessor)
+    from markdown.blockprocessors import (
+        BlockQuoteProcessor,
+        HashHeaderProcessor,
+        HRProcessor,
+        ReferenceProcessor,
+        SetextHeaderProcessor,
+    )
     from markdown.extensions import footnotes
     from markdown.util import BLOCK_LEVEL_ELEMENTS
 
@@ -99,13 +104,15 @@ TAKEN = [
     "x[^a-b]\n\n[^a-b]: **gras** note", "a[^1] \\* b\n\n[^1]: n", "\\* a[^1] \\* b[^2] \\#\n\n[^1]: n\n[^2]: m",
     # superscripts
     "le 1^{er} juin", "1^{re} et 2^{e}", "**1^{er}**", "x^{a[^1]b\\*}\n\n[^1]: n", "^{}}", "^{a\nb}",
-    "*1^{er}*", "# Article 1^{er}", "- 1^{er} item", "^{non fermé", "***x[^1]***\n\n[^1]: n", "x[^1]\n\n[^1]:", "x[^2][^1]\n\n[^1]: u\n[^2]: d",
+    "*1^{er}*", "# Article 1^{er}", "- 1^{er} item", "^{non fermé", "***x[^1]***\n\n[^1]: n", "x[^1]\n\n[^1]:",
+    "x[^2][^1]\n\n[^1]: u\n[^2]: d",
 ]
 
 REFUSED = [
     "`code`", "un_mot", "[lien](https://x.fr)", "<https://x.fr>", "ligne  \nsuivante", "a\tb",
-    "a\r\nb", "    code", "a\n\n    code", "- a\n\n        - b", "> a\n\n>     code", "titre\n===", "titre\n---", "***", "- - -", "**a *b* c**",
-    "un * seul", "**a*", "^{**x**}", "^{a^{b}}", "## Titre  \ntexte", "-   espaces\n-\tb", "x[^1]", "x[^1 2]\n\n[^1 2]: n",
+    "a\r\nb", "    code", "a\n\n    code", "- a\n\n        - b", "> a\n\n>     code", "titre\n===", "titre\n---",
+    "***", "- - -", "**a *b* c**", "un * seul", "**a*", "^{**x**}", "^{a^{b}}", "## Titre  \ntexte",
+    "-   espaces\n-\tb", "x[^1]", "x[^1 2]\n\n[^1 2]: n",
     "x[^1]\n\n[^1]: a\n\n    - [^2]: b", "x[^1]\n\n[^1]: voir[^1]", "[ref]: https://x.fr", "* * *",
 ]
 
