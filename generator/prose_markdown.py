@@ -77,7 +77,7 @@ def fast_tree(text: str, backlink_title: str) -> ET.Element | None:
         return None
     try:
         return _Parser(backlink_title).document(source)
-    except _Refused:
+    except (_Refused, RecursionError):  # python-markdown stops reading quotes as such near the recursion limit
         return None
 
 

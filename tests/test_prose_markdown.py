@@ -113,7 +113,7 @@ REFUSED = [
     "a\r\nb", "    code", "a\n\n    code", "- a\n\n        - b", "> a\n\n>     code", "titre\n===", "titre\n---",
     "***", "- - -", "**a *b* c**", "un * seul", "**a*", "^{**x**}", "^{a^{b}}", "## Titre  \ntexte",
     "-   espaces\n-\tb", "x[^1]", "x[^1 2]\n\n[^1 2]: n",
-    "x[^1]\n\n[^1]: a\n\n    - [^2]: b", "x[^1]\n\n[^1]: voir[^1]", "[ref]: https://x.fr", "* * *",
+    "x[^1]\n\n[^1]: a\n\n    - [^2]: b", "x[^1]\n\n[^1]: voir[^1]", ">" * 2000 + " profond", "[ref]: https://x.fr", "* * *",
 ]
 
 
