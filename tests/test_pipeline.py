@@ -83,6 +83,8 @@ DEFERRED = {
     "generator.render_office": "LibreOffice's side: PDF and ODT only",
     "generator.render_signature": "PDF only",
     "generator.pdfa": "PDF only",
+    "markdown": "python-markdown parses only the texts whose markup prose_markdown does not take (links, code, "
+                "`_`…): Lens-Liévin has none",
 }
 """Modules a DOCX-only build of one contract no longer imports (issue 23: one contract from cold), and why."""
 
