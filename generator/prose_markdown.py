@@ -137,10 +137,10 @@ class _Parser:
                 raise _Refused
             if block[0] in _LIST_STARTS:
                 if _OLIST.match(block):
-                    self.list(parent, blocks, "ol")
+                    self.a_list(parent, blocks, "ol")
                     continue
                 if _ULIST.match(block):
-                    self.list(parent, blocks, "ul")
+                    self.a_list(parent, blocks, "ul")
                     continue
             match = _QUOTE.search(block) if ">" in block else None
             if match:
@@ -167,7 +167,7 @@ class _Parser:
                 after = _loose_detab(after)
             blocks.insert(0, after)
 
-    def list(self, parent: ET.Element, blocks: list[str], tag: str) -> None:
+    def a_list(self, parent: ET.Element, blocks: list[str], tag: str) -> None:
         """SaneOListProcessor and SaneUListProcessor."""
         items, start = self.list_items(blocks.pop(0), tag)
         sibling = parent[-1] if len(parent) else None

@@ -52,6 +52,7 @@ def test_the_expressions_are_python_markdowns():
              (fast._RULE, HRProcessor.SEARCH_RE), (fast._OLIST, olist.RE), (fast._ULIST, ulist.RE),
              (fast._OLIST_ITEM, olist.CHILD_RE), (fast._ULIST_ITEM, ulist.CHILD_RE),
              (fast._INDENTED_ITEM, olist.INDENT_RE), (fast._INDENTED_ITEM, ulist.INDENT_RE),
+             (fast._INDENT, md.parser.blockprocessors["indent"].INDENT_RE),
              (fast._QUOTE, BlockQuoteProcessor.RE), (fast._REFERENCE, ReferenceProcessor.RE),
              (fast._FOOTNOTE_DEFINITION, footnotes.FootnoteBlockProcessor.RE),
              (fast._FOOTNOTE_CALL, md.inlinePatterns["footnote"].compiled_re),
