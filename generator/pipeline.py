@@ -149,9 +149,9 @@ def _import_kind(name: str) -> Kind | None:
 
     The first contract imports its kind: pydantic's models and validators, the typography's patterns, some
     hundred modules, all alive until the process ends. The collector's passes during that import went through
-    a growing heap to free next to nothing (some 190 objects of the 43 000 a CRTE's import leaves, kept then by
-    the freeze): 1 % of the instructions of a cold build of one contract. A collector the caller had paused
-    stays paused."""
+    a growing heap to free next to nothing (some 190 objects of the 43 000 the largest kind's import leaves,
+    kept then by the freeze): 1 % of the instructions of a cold build of one contract. A collector the caller
+    had paused stays paused."""
     from .kinds import get_kind
 
     collecting = gc.isenabled()
