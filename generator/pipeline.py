@@ -62,7 +62,7 @@ def compute_tree(tree: SourceTree, root: Path, problems: Problems | None = None,
                  ) -> Prepared:
     """Validate and compute a loaded (or amended) contract; problems are collected, never raised. With
     `verify`, the figures the content prints are compared with the computed ones (`Prepared.findings`)."""
-    from .kinds import get_kind, kind_names
+    from .kinds import kind_names
     from .scaffold import find_markers
 
     prepared = Prepared(root, tree=tree, problems=problems if problems is not None else Problems())
@@ -74,8 +74,7 @@ def compute_tree(tree: SourceTree, root: Path, problems: Problems | None = None,
         if not problems:
             problems.add(Location(display_path(root / "contrat.yaml")), "contrat.yaml absent ou vide")
         return prepared
-    kind = get_kind(str(contrat.data.get("type")))
-    _freeze_imported()
+    kind = _import_kind(str(contrat.data.get("type")))
     if kind is None:
         problems.add(contrat.location(("type",)),
                      f"type de document inconnu « {contrat.data.get('type')} » "
@@ -142,6 +141,28 @@ def signatories(context: dict) -> tuple[str, ...]:
     """Return the names of the representatives who sign a document rendered with `context`, in the order of
     its signature table (the kinds with signatures give their `parties`)."""
     return tuple(partie.representant.nom for partie in context.get("parties") or ())
+
+
+def _import_kind(name: str) -> Kind | None:
+    """Return the declared kind named `name` (see `kinds.get_kind`), imported with the cyclic collector paused,
+    then the objects alive frozen out of its passes (`_freeze_imported`).
+
+    The first contract imports its kind: pydantic's models and validators, the typography's patterns, some
+    hundred modules, all alive until the process ends. The collector's passes during that import went through
+    a growing heap to free next to nothing (some 190 objects of the 43 000 the largest kind's import leaves,
+    kept then by the freeze): 1 % of the instructions of a cold build of one contract. A collector the caller
+    had paused stays paused."""
+    from .kinds import get_kind
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        kind = get_kind(name)
+    finally:
+        if collecting:
+            gc.enable()
+    _freeze_imported()
+    return kind
 
 
 @functools.cache

@@ -104,6 +104,35 @@ def test_a_docx_only_build_of_one_contract_leaves_the_deferred_modules_unimporte
     assert {name: why for name, why in DEFERRED.items() if name in loaded} == {}
 
 
+_COLLECTOR_AROUND_THE_KIND = """
+import gc, json, pathlib, sys
+from generator import kinds, pipeline
+assert "generator.kinds.crte" not in sys.modules
+states = []
+def recording(name, _original=kinds.get_kind):
+    states.append(gc.isenabled())
+    return _original(name)
+kinds.get_kind = recording
+pipeline.read_and_compute(pathlib.Path(sys.argv[1]), verify=False)
+assert "generator.kinds.crte" in sys.modules
+states.append(gc.isenabled())
+gc.disable()
+pipeline.read_and_compute(pathlib.Path(sys.argv[1]), verify=False)
+states.append(gc.isenabled())
+print(json.dumps(states))
+"""
+
+
+def test_the_kind_is_imported_with_the_collector_paused_and_left_as_the_caller_had_it():
+    """The first contract imports its kind (pydantic's models, some hundred modules) with the cyclic collector
+    paused, then enabled again; a collector the caller had paused stays paused after the next contract."""
+    result = subprocess.run([sys.executable, "-c", _COLLECTOR_AROUND_THE_KIND,
+                             str(REAL_CONTENT / "crte-lens-lievin")], cwd=ROOT, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [False, True, False, False]
+
+
 _METADATA_READS_AT_EXIT = """
 import atexit, json, sys
 from importlib import metadata
