@@ -3,6 +3,7 @@ page furniture, language, fonts, metadata, tagging and validity, read back from 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import shutil
@@ -433,7 +434,7 @@ def test_a_sommaire_the_warm_layout_cannot_number_in_place_is_laid_out_again_fro
     docx = (laid_out / "programme-travail-2022" / "programme.docx").read_bytes()
     with render_office.OfficePool(1) as pool:
         in_place = render_office.paginate({"programme.docx": docx}, pool=pool)["programme.docx"]
-        monkeypatch.setattr(render_office, "_write_sommaire_pages", lambda document, pages: False)
+        monkeypatch.setattr(render_office, "_write_sommaire_pages", lambda macros, document, pages: False)
         again = render_office.paginate({"programme.docx": docx}, pool=pool)["programme.docx"]
         assert pool.conversions == 1 + 2  # one load; then a load, and a conversion of the numbered .docx
     assert again.docx == in_place.docx == docx  # the fixture's .docx was numbered by the build already
@@ -451,12 +452,85 @@ def test_numbers_that_move_a_heading_in_the_warm_layout_are_laid_out_again_from_
     bookmark_pages = render_office._bookmark_pages
     with render_office.OfficePool(1) as pool:
         in_place = render_office.paginate({"programme.docx": docx}, pool=pool)["programme.docx"]
-        monkeypatch.setattr(render_office, "_bookmark_pages",
-                            lambda document: {rank: page + 1 for rank, page in bookmark_pages(document).items()})
+        monkeypatch.setattr(render_office, "_bookmark_pages", lambda macros, document: {
+            rank: page + 1 for rank, page in bookmark_pages(macros, document).items()})
         moved = render_office.paginate({"programme.docx": docx}, pool=pool)["programme.docx"]
         assert pool.conversions == 1 + 1 + 2  # one load; a load whose PDF is refused, then two conversions
     assert moved.docx == in_place.docx and moved.passes == 3
     assert pdf_summary(moved.pdf) == pdf_summary(in_place.pdf)
+
+
+@contextlib.contextmanager
+def loaded(office, docx: bytes):
+    """A .docx loaded (hidden) by a warm LibreOffice process, as `_Office.lay_out` loads it."""
+    from generator.render_office import load_uno
+
+    uno = load_uno()
+    from unoserver.converter import PropertyValue
+
+    source = office.work / "loaded.docx"
+    source.write_bytes(docx)
+    document = office.converter.desktop.loadComponentFromURL(
+        uno.systemPathToFileUrl(str(source)), "_blank", 0, (PropertyValue(Name="Hidden", Value=True),))
+    try:
+        yield document
+    finally:
+        document.close(True)
+
+
+def sommaire_text(document) -> list[tuple[str, str]]:
+    """Each paragraph of a loaded document's indexes: its text, and the link its last two characters are in."""
+    paragraphs = []
+    indexes = document.getDocumentIndexes()
+    for position in range(indexes.getCount()):
+        anchor = indexes.getByIndex(position).getAnchor()
+        enumeration = document.getText().createTextCursorByRange(anchor).createEnumeration()
+        while enumeration.hasMoreElements():
+            paragraph = enumeration.nextElement()
+            if paragraph.supportsService("com.sun.star.text.Paragraph"):
+                end = paragraph.getText().createTextCursorByRange(paragraph.getEnd())
+                end.goLeft(2, True)
+                paragraphs.append((paragraph.getString(), end.HyperLinkURL or ""))
+    return paragraphs
+
+
+@with_warm_processes
+def test_the_basic_sommaire_functions_read_and_type_what_the_bridge_calls_did(laid_out):
+    """The sommaire numbered inside LibreOffice (`SOMMAIRE_MACROS`) against the former Python calls through the
+    bridge (tests/render_office_reference.py), on the CRTE's contract: the same pages read, the same text typed
+    inside the same links, the same refusals (a heading without page, an entry without its placeholder)."""
+    from generator import render_office
+    from generator.wordml.pagination import paginate as write_pages, sommaire_ranks, zip_time
+
+    from .render_office_reference import bookmark_pages, write_sommaire_pages
+
+    docx = (laid_out / "crte-lens-lievin" / "contrat.docx").read_bytes()
+    ranks, when = sommaire_ranks(docx), zip_time(docx)
+    placeholder = write_pages(docx, {rank: render_office.PLACEHOLDER_PAGE for rank in ranks}, 1, when)
+    other_placeholder = write_pages(docx, {rank: 7 for rank in ranks}, 1, when)
+    with render_office.OfficePool(1) as pool:
+        pool.convert({"contrat.docx": placeholder}, "pdf", finished=False)  # started
+        office = pool._offices[0]
+        with loaded(office, placeholder) as by_bridge:
+            pages = bookmark_pages(by_bridge)
+            assert len(pages) >= len(ranks) > 20 and set(pages.values()) != {0}
+            assert render_office._bookmark_pages(office.macros, by_bridge) == pages
+            before = sommaire_text(by_bridge)
+            assert sum(url.startswith("#_Toc") for _, url in before) == len(ranks)
+            without_one = {rank: page for rank, page in pages.items() if rank != ranks[len(ranks) // 2]}
+            assert write_sommaire_pages(by_bridge, without_one) is False
+            assert render_office._write_sommaire_pages(office.macros, by_bridge, without_one) is False
+            assert sommaire_text(by_bridge) == before  # nothing typed
+            assert write_sommaire_pages(by_bridge, pages) is True
+            typed = sommaire_text(by_bridge)
+        with loaded(office, placeholder) as by_macros:
+            assert render_office._write_sommaire_pages(office.macros, by_macros, pages) is True
+            assert sommaire_text(by_macros) == typed
+        assert typed != before and [url for _, url in typed] == [url for _, url in before]
+        assert [text.rsplit("\t", 1)[-1] for text, url in typed if url] == [str(pages[rank]) for rank in ranks]
+        with loaded(office, other_placeholder) as unnumbered:
+            assert write_sommaire_pages(unnumbered, pages) is False
+            assert render_office._write_sommaire_pages(office.macros, unnumbered, pages) is False
 
 
 def office_processes(session: int) -> list[int]:
