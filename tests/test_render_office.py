@@ -322,6 +322,75 @@ def test_heading_pages_reads_the_sommaire_bookmarks_named_destinations():
     assert heading_pages(pdf) == ({1: 2, 2: 3}, 4)
 
 
+def written_pdf(objects: dict[int, str]) -> bytes:
+    """Return a PDF file of the given objects (number → dictionary), object 1 its catalog."""
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += f"{number} 0 obj\n{objects[number]}\nendobj\n".encode()
+    size = max(objects) + 1
+    xref = len(out)
+    out += f"xref\n0 {size}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offsets[n]:010} 00000 n \n".encode() if n in offsets else b"0000000000 65535 f \n"
+                    for n in range(1, size))
+    out += f"trailer\n<< /Size {size} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+INHERITING_PAGES = written_pdf({
+    1: "<< /Type /Catalog /Pages 2 0 R >>",
+    2: "<< /Type /Pages /Kids [3 0 R 6 0 R] /Count 3 /MediaBox [0 0 600 800] /Rotate 0"
+       " /Resources << /Font << /F1 5 0 R >> >> >>",
+    3: "<< /Type /Pages /Parent 2 0 R /Kids [4 0 R 7 0 R] /Count 2 /Rotate 90 /CropBox [0 0 500 700] >>",
+    4: "<< /Type /Page /Parent 3 0 R >>",
+    5: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    6: "<< /Type /Page /Parent 2 0 R /Resources << >> >>",
+    7: "<< /Type /Page /Parent 3 0 R /MediaBox [0 0 300 300] >>"})
+"""Three pages inheriting from a two-level page tree, in reading order: everything (the inner node's first), all
+but its page size (the inner node's second), all but its resources (the root's last)."""
+
+
+def test_the_attributes_pages_inherit_are_pushed_down_to_them_as_qpdf_pushes_them():
+    import pikepdf
+
+    from generator.render_office import opened_pdf, saved_pdf
+
+    with opened_pdf(INHERITING_PAGES) as document:
+        first, second, last = (page.obj for page in document.pages)
+        assert [float(x) for x in first.MediaBox] == [0, 0, 600, 800] and int(first.Rotate) == 90
+        assert [float(x) for x in first.CropBox] == [0, 0, 500, 700] and "/F1" in first.Resources.Font
+        assert int(last.Rotate) == 0 and "/CropBox" not in last and "/Font" not in last.Resources
+        assert [float(x) for x in second.MediaBox] == [0, 0, 300, 300] and int(second.Rotate) == 90
+        assert first.Resources.is_indirect and first.Resources.objgen == second.Resources.objgen  # shared
+        for node in (document.Root.Pages, first.Parent):
+            assert not {"/MediaBox", "/Resources", "/Rotate", "/CropBox"} & set(node.keys())
+        ours = saved_pdf(document)
+    with pikepdf.open(io.BytesIO(INHERITING_PAGES)) as document:  # qpdf pushes them on opening
+        theirs = saved_pdf(document)
+    assert ours == theirs
+
+
+@with_libreoffice
+def test_the_finished_pdfs_are_saved_as_qpdf_pushing_the_inherited_attributes_saves_them(laid_out):
+    """LibreOffice writes its fonts' resources and the page size on the root of the page tree and again on each
+    page: saved after `opened_pdf` or after pikepdf's own push, each PDF of the seeds gives the same bytes."""
+    import pikepdf
+
+    from generator.render_office import agree_metadata, opened_pdf, saved_pdf
+
+    for pdf in documents(laid_out, ".pdf"):
+        data = pdf.read_bytes()
+        with opened_pdf(data) as document:
+            agree_metadata(document)
+            ours = saved_pdf(document)
+        with pikepdf.open(io.BytesIO(data)) as document:
+            agree_metadata(document)
+            out = io.BytesIO()
+            document.save(out, deterministic_id=True)
+        assert ours == out.getvalue(), pdf
+
+
 def test_the_odt_loses_the_empty_folders_its_manifest_does_not_declare():
     from generator.render_office import odt_without_undeclared_folders
 
