@@ -595,7 +595,7 @@ def push_inherited_page_attributes(document) -> None:
         kind = node.get("/Type")
         if kind == "/Pages":
             inherited = dict(inherited)
-            for key in sorted(str(key) for key in node.keys()):
+            for key in sorted(str(key) for key in node):
                 if key in INHERITABLE_PAGE_ATTRIBUTES:
                     inherited[key] = [node[key]]  # made indirect by the first page that takes it
                     del node[key]
