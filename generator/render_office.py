@@ -340,8 +340,9 @@ class OfficeUnavailable(Exception):
 
 class _Office:
     """One LibreOffice process kept warm: headless, its own user profile and temporary folder, listening on a
-    UNO socket, and unoserver's converter connected to it. Started on its first conversion, and again after it
-    was stopped (a crash, a hang, a kill from outside)."""
+    UNO socket, unoserver's converter connected to it and the sommaire's Basic functions installed in it
+    (`_SommaireMacros`). Started on its first conversion, and again after it was stopped (a crash, a hang, a kill
+    from outside)."""
 
     def __init__(self, soffice: str, work: Path, index: int):
         self.soffice, self.work, self.index = soffice, work, index
