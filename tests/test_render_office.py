@@ -3,6 +3,7 @@ page furniture, language, fonts, metadata, tagging and validity, read back from 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import shutil
@@ -321,6 +322,75 @@ def test_heading_pages_reads_the_sommaire_bookmarks_named_destinations():
     assert heading_pages(pdf) == ({1: 2, 2: 3}, 4)
 
 
+def written_pdf(objects: dict[int, str]) -> bytes:
+    """Return a PDF file of the given objects (number → dictionary), object 1 its catalog."""
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += f"{number} 0 obj\n{objects[number]}\nendobj\n".encode()
+    size = max(objects) + 1
+    xref = len(out)
+    out += f"xref\n0 {size}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offsets[n]:010} 00000 n \n".encode() if n in offsets else b"0000000000 65535 f \n"
+                    for n in range(1, size))
+    out += f"trailer\n<< /Size {size} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+INHERITING_PAGES = written_pdf({
+    1: "<< /Type /Catalog /Pages 2 0 R >>",
+    2: "<< /Type /Pages /Kids [3 0 R 6 0 R] /Count 3 /MediaBox [0 0 600 800] /Rotate 0"
+       " /Resources << /Font << /F1 5 0 R >> >> >>",
+    3: "<< /Type /Pages /Parent 2 0 R /Kids [4 0 R 7 0 R] /Count 2 /Rotate 90 /CropBox [0 0 500 700] >>",
+    4: "<< /Type /Page /Parent 3 0 R >>",
+    5: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    6: "<< /Type /Page /Parent 2 0 R /Resources << >> >>",
+    7: "<< /Type /Page /Parent 3 0 R /MediaBox [0 0 300 300] >>"})
+"""Three pages inheriting from a two-level page tree, in reading order: everything (the inner node's first), all
+but its page size (the inner node's second), all but its resources (the root's last)."""
+
+
+def test_the_attributes_pages_inherit_are_pushed_down_to_them_as_qpdf_pushes_them():
+    import pikepdf
+
+    from generator.render_office import opened_pdf, saved_pdf
+
+    with opened_pdf(INHERITING_PAGES) as document:
+        first, second, last = (page.obj for page in document.pages)
+        assert [float(x) for x in first.MediaBox] == [0, 0, 600, 800] and int(first.Rotate) == 90
+        assert [float(x) for x in first.CropBox] == [0, 0, 500, 700] and "/F1" in first.Resources.Font
+        assert int(last.Rotate) == 0 and "/CropBox" not in last and "/Font" not in last.Resources
+        assert [float(x) for x in second.MediaBox] == [0, 0, 300, 300] and int(second.Rotate) == 90
+        assert first.Resources.is_indirect and first.Resources.objgen == second.Resources.objgen  # shared
+        for node in (document.Root.Pages, first.Parent):
+            assert not {"/MediaBox", "/Resources", "/Rotate", "/CropBox"} & set(node.keys())
+        ours = saved_pdf(document)
+    with pikepdf.open(io.BytesIO(INHERITING_PAGES)) as document:  # qpdf pushes them on opening
+        theirs = saved_pdf(document)
+    assert ours == theirs
+
+
+@with_libreoffice
+def test_the_finished_pdfs_are_saved_as_qpdf_pushing_the_inherited_attributes_saves_them(laid_out):
+    """LibreOffice writes its fonts' resources and the page size on the root of the page tree and again on each
+    page: saved after `opened_pdf` or after pikepdf's own push, each PDF of the seeds gives the same bytes."""
+    import pikepdf
+
+    from generator.render_office import agree_metadata, opened_pdf, saved_pdf
+
+    for pdf in documents(laid_out, ".pdf"):
+        data = pdf.read_bytes()
+        with opened_pdf(data) as document:
+            agree_metadata(document)
+            ours = saved_pdf(document)
+        with pikepdf.open(io.BytesIO(data)) as document:
+            agree_metadata(document)
+            out = io.BytesIO()
+            document.save(out, deterministic_id=True)
+        assert ours == out.getvalue(), pdf
+
+
 def test_the_odt_loses_the_empty_folders_its_manifest_does_not_declare():
     from generator.render_office import odt_without_undeclared_folders
 
@@ -433,7 +503,7 @@ def test_a_sommaire_the_warm_layout_cannot_number_in_place_is_laid_out_again_fro
     docx = (laid_out / "programme-travail-2022" / "programme.docx").read_bytes()
     with render_office.OfficePool(1) as pool:
         in_place = render_office.paginate({"programme.docx": docx}, pool=pool)["programme.docx"]
-        monkeypatch.setattr(render_office, "_write_sommaire_pages", lambda document, pages: False)
+        monkeypatch.setattr(render_office, "_write_sommaire_pages", lambda macros, document, pages: False)
         again = render_office.paginate({"programme.docx": docx}, pool=pool)["programme.docx"]
         assert pool.conversions == 1 + 2  # one load; then a load, and a conversion of the numbered .docx
     assert again.docx == in_place.docx == docx  # the fixture's .docx was numbered by the build already
@@ -451,12 +521,85 @@ def test_numbers_that_move_a_heading_in_the_warm_layout_are_laid_out_again_from_
     bookmark_pages = render_office._bookmark_pages
     with render_office.OfficePool(1) as pool:
         in_place = render_office.paginate({"programme.docx": docx}, pool=pool)["programme.docx"]
-        monkeypatch.setattr(render_office, "_bookmark_pages",
-                            lambda document: {rank: page + 1 for rank, page in bookmark_pages(document).items()})
+        monkeypatch.setattr(render_office, "_bookmark_pages", lambda macros, document: {
+            rank: page + 1 for rank, page in bookmark_pages(macros, document).items()})
         moved = render_office.paginate({"programme.docx": docx}, pool=pool)["programme.docx"]
         assert pool.conversions == 1 + 1 + 2  # one load; a load whose PDF is refused, then two conversions
     assert moved.docx == in_place.docx and moved.passes == 3
     assert pdf_summary(moved.pdf) == pdf_summary(in_place.pdf)
+
+
+@contextlib.contextmanager
+def loaded(office, docx: bytes):
+    """A .docx loaded (hidden) by a warm LibreOffice process, as `_Office.lay_out` loads it."""
+    from generator.render_office import load_uno
+
+    uno = load_uno()
+    from unoserver.converter import PropertyValue
+
+    source = office.work / "loaded.docx"
+    source.write_bytes(docx)
+    document = office.converter.desktop.loadComponentFromURL(
+        uno.systemPathToFileUrl(str(source)), "_blank", 0, (PropertyValue(Name="Hidden", Value=True),))
+    try:
+        yield document
+    finally:
+        document.close(True)
+
+
+def sommaire_text(document) -> list[tuple[str, str]]:
+    """Each paragraph of a loaded document's indexes: its text, and the link its last two characters are in."""
+    paragraphs = []
+    indexes = document.getDocumentIndexes()
+    for position in range(indexes.getCount()):
+        anchor = indexes.getByIndex(position).getAnchor()
+        enumeration = document.getText().createTextCursorByRange(anchor).createEnumeration()
+        while enumeration.hasMoreElements():
+            paragraph = enumeration.nextElement()
+            if paragraph.supportsService("com.sun.star.text.Paragraph"):
+                end = paragraph.getText().createTextCursorByRange(paragraph.getEnd())
+                end.goLeft(2, True)
+                paragraphs.append((paragraph.getString(), end.HyperLinkURL or ""))
+    return paragraphs
+
+
+@with_warm_processes
+def test_the_basic_sommaire_functions_read_and_type_what_the_bridge_calls_did(laid_out):
+    """The sommaire numbered inside LibreOffice (`SOMMAIRE_MACROS`) against the former Python calls through the
+    bridge (tests/render_office_reference.py), on the CRTE's contract: the same pages read, the same text typed
+    inside the same links, the same refusals (a heading without page, an entry without its placeholder)."""
+    from generator import render_office
+    from generator.wordml.pagination import paginate as write_pages, sommaire_ranks, zip_time
+
+    from .render_office_reference import bookmark_pages, write_sommaire_pages
+
+    docx = (laid_out / "crte-lens-lievin" / "contrat.docx").read_bytes()
+    ranks, when = sommaire_ranks(docx), zip_time(docx)
+    placeholder = write_pages(docx, {rank: render_office.PLACEHOLDER_PAGE for rank in ranks}, 1, when)
+    other_placeholder = write_pages(docx, {rank: 7 for rank in ranks}, 1, when)
+    with render_office.OfficePool(1) as pool:
+        pool.convert({"contrat.docx": placeholder}, "pdf", finished=False)  # started
+        office = pool._offices[0]
+        with loaded(office, placeholder) as by_bridge:
+            pages = bookmark_pages(by_bridge)
+            assert len(pages) >= len(ranks) > 20 and set(pages.values()) != {0}
+            assert render_office._bookmark_pages(office.macros, by_bridge) == pages
+            before = sommaire_text(by_bridge)
+            assert sum(url.startswith("#_Toc") for _, url in before) == len(ranks)
+            without_one = {rank: page for rank, page in pages.items() if rank != ranks[len(ranks) // 2]}
+            assert write_sommaire_pages(by_bridge, without_one) is False
+            assert render_office._write_sommaire_pages(office.macros, by_bridge, without_one) is False
+            assert sommaire_text(by_bridge) == before  # nothing typed
+            assert write_sommaire_pages(by_bridge, pages) is True
+            typed = sommaire_text(by_bridge)
+        with loaded(office, placeholder) as by_macros:
+            assert render_office._write_sommaire_pages(office.macros, by_macros, pages) is True
+            assert sommaire_text(by_macros) == typed
+        assert typed != before and [url for _, url in typed] == [url for _, url in before]
+        assert [text.rsplit("\t", 1)[-1] for text, url in typed if url] == [str(pages[rank]) for rank in ranks]
+        with loaded(office, other_placeholder) as unnumbered:
+            assert write_sommaire_pages(unnumbered, pages) is False
+            assert render_office._write_sommaire_pages(office.macros, unnumbered, pages) is False
 
 
 def office_processes(session: int) -> list[int]:

@@ -70,6 +70,43 @@ def _numbered_document(xml: bytes, pages: dict[int, int]) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
+_NUMBERED_ENTRY = re.compile(
+    rb'(<w:hyperlink w:anchor="' + re.escape(SOMMAIRE_BOOKMARK.encode()) + rb'(\d{8})"[^>]*>)'
+    rb"((?:(?!</w:hyperlink>).)*?)"
+    rb'(<w:r><w:tab/></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve">'
+    rb" PAGEREF " + re.escape(SOMMAIRE_BOOKMARK.encode()) + rb"\2 \\h </w:instrText></w:r>"
+    rb'<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>)\d+'
+    rb'(</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:hyperlink>)', re.DOTALL)
+"""A sommaire entry as `_numbered_document` writes it: its link's start, its title's runs, its tab and field up to
+the page number, the page number, the rest of its field and the link's end."""
+
+
+def _renumbered_document(xml: bytes, pages: dict[int, int]) -> bytes | None:
+    """Return what `_numbered_document` returns for a document it numbered already (a layout pass after the
+    first), its numbers replaced in the XML's text: lxml writes a tree it parsed from its own output as it read
+    it, and a tenth of the time goes to read and write a contract document's 1 MB body again. None where an
+    entry is not as `_numbered_document` writes it (the document is then rewritten as a tree)."""
+    entries = 0
+
+    def renumbered(entry: re.Match) -> bytes:
+        nonlocal entries
+        entries += 1
+        if b"<w:tab/>" in entry.group(3):
+            raise LookupError  # a tab in the title: the tree rewrite cuts the entry there
+        page = pages.get(int(entry.group(2)))
+        if page is None:  # a heading the layout did not place: no number rather than a wrong one
+            return entry.group(1) + entry.group(3) + b"</w:hyperlink>"
+        return entry.group(1) + entry.group(3) + entry.group(4) + str(page).encode() + entry.group(5)
+
+    try:
+        numbered = _NUMBERED_ENTRY.sub(renumbered, xml)
+    except LookupError:
+        return None
+    if entries != xml.count(b'w:anchor="' + SOMMAIRE_BOOKMARK.encode()):
+        return None
+    return numbered
+
+
 def _without_update_fields(xml: bytes) -> bytes:
     return re.sub(rb"<w:updateFields(?: [^>]*)?/>", b"", xml)
 
@@ -85,7 +122,8 @@ def paginate(docx: bytes, pages: dict[int, int], page_count: int, when: datetime
             if member.name == "word/document.xml":
                 xml = archive.read(member.name)
                 if b'w:anchor="' + SOMMAIRE_BOOKMARK.encode() in xml:
-                    member = Member.compress(member.name, _numbered_document(xml, pages))
+                    member = Member.compress(member.name, _renumbered_document(xml, pages)
+                                             or _numbered_document(xml, pages))
             elif member.name == "word/settings.xml":
                 member = Member.compress(member.name, _without_update_fields(archive.read(member.name)))
             elif _FOOTER.fullmatch(member.name):

@@ -5,6 +5,8 @@ import re
 import zipfile
 from datetime import datetime
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from generator.wordml.pagination import paginate, sommaire_ranks, zip_time
@@ -111,3 +113,40 @@ def test_an_entry_whose_heading_the_layout_did_not_place_loses_its_former_number
     again = paginate(once, {1: 3, 2: 4, 4: 12}, 14)  # « Article 2 » not found this time
     assert [list(filter(None, texts[1:])) for _, texts, _ in entries(part(again, "word/document.xml"))] == [
         ["3"], ["4"], [], ["12"]]
+
+
+def numbered_again(xml: bytes, pages: dict[int, int]) -> tuple[bytes | None, bytes]:
+    """Return a numbered document.xml numbered again in its text (`_renumbered_document`) and as a tree (the
+    oracle: `_numbered_document`, which the first pass uses)."""
+    from generator.wordml.pagination import _numbered_document, _renumbered_document
+
+    return _renumbered_document(xml, pages), _numbered_document(xml, pages)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])  # read only
+@given(st.dictionaries(st.integers(1, 5), st.integers(1, 100_000), max_size=5))
+def test_a_numbered_sommaire_numbered_again_in_its_text_gives_the_tree_rewrite(template_path, pages):  # noqa: F811
+    """A layout pass after the first writes its numbers into the XML's text: the same bytes as the tree rewrite,
+    whatever the pages (a heading left out loses its number, a rank without entry changes nothing)."""
+    from generator.wordml.pagination import _numbered_document
+
+    body = part(_bytes(render(template_path)), "word/document.xml").encode()
+    once = _numbered_document(body, {1: 10, 2: 10, 3: 10, 4: 10})
+    in_text, as_tree = numbered_again(once, pages)
+    assert in_text == as_tree
+    assert [list(filter(None, texts[1:])) for _, texts, _ in entries(in_text.decode())] == [
+        [str(pages[rank])] if rank in pages else [] for rank in (1, 2, 3, 4)]
+
+
+def test_a_sommaire_not_numbered_as_the_tree_rewrite_numbers_it_is_rewritten_as_a_tree(template_path):  # noqa: F811
+    from generator.wordml.pagination import _numbered_document
+
+    body = part(_bytes(render(template_path)), "word/document.xml").encode()
+    assert numbered_again(body, {1: 3})[0] is None  # never numbered
+    left_out = _numbered_document(body, {1: 3, 2: 4, 4: 12})  # « Article 2 » without number
+    assert numbered_again(left_out, {1: 3, 2: 4, 3: 4, 4: 12})[0] is None
+    tab_in_title = _numbered_document(body, {1: 3, 2: 4, 3: 4, 4: 12}).replace(
+        b"Article 2</w:t></w:r>", b"Article 2</w:t></w:r><w:r><w:tab/></w:r>", 1)
+    assert tab_in_title != _numbered_document(body, {1: 3, 2: 4, 3: 4, 4: 12})
+    in_text, as_tree = numbered_again(tab_in_title, {1: 3, 2: 4, 3: 4, 4: 12})
+    assert in_text is None and as_tree != tab_in_title  # the tree rewrite cuts the entry at the title's tab
