@@ -410,3 +410,32 @@ def test_the_loader_reads_generated_yaml_as_its_former_implementation_did(entrie
     text = "\n".join(lines) + "\n"
     new, former = _read_both(text)
     assert new == former
+
+
+def _contract_as_read(module, root):
+    problems = Problems()
+    tree = module.load_contract(root, problems)
+    files = {rel: (source.text, source.raw, _typed(source.data), source.is_unreadable,
+                   None if source.is_unreadable else source.positions) for rel, source in tree.files.items()}
+    return list(tree.files), files, tree.digest(), [(p.location, p.message, p.is_warning) for p in problems]
+
+
+def test_contracts_are_loaded_as_the_former_loader_loaded_them(tmp_path):
+    """Whole contract folders (content/, an own-prose corpus, one with CR LF line ends, a byte order mark, a
+    forbidden character and a file not in UTF-8): the same files in the same order, texts, bytes, data,
+    positions, digest and problems."""
+    from bench.make_corpus import make_corpus
+    from generator import load
+    from tests import load_reference
+    from tests.conftest import REAL_CONTENT
+
+    roots = list(iter_contract_roots(REAL_CONTENT)) + make_corpus(tmp_path / "corpus", 2)
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / "contrat.yaml").write_bytes(b"\xef\xbb\xbftype: crte\r\ntitre: \"a\\vb\"\r\n")
+    (odd / "a.md").write_bytes("# Titre\n\nDeux\x0bième\u202e.\n".encode())
+    (odd / "b.md").write_bytes("Liévin\n".encode("cp1252"))
+    (odd / "vide.yaml").write_bytes(b"")
+    roots.append(odd)
+    for root in roots:
+        assert _contract_as_read(load, root) == _contract_as_read(load_reference, root), root
