@@ -40,25 +40,18 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
 
     def resolve(self, kind, value, implicit):
         # The composer asks the tag of every untagged node: a collection gets its kind's tag, a scalar that is
-        # not plain (quoted, or tagged « ! ») the string tag, a plain scalar the tag `plain_scalar_tag` gives.
-        # Only a plain scalar that starts as a number, a date or a merge key does (remembered: content repeats
-        # its keys, years and amounts from file to file) or as a null or a boolean: any other is text, told
-        # without hashing it (most values of a contract are sentences).
-        if kind is not _SCALAR_NODE:
-            return _MAP if kind is _MAPPING_NODE else _SEQ
+        # not plain (quoted, or tagged « ! ») the string tag, a plain scalar the tag `plain_scalar_tag` gives
+        # (remembered: content repeats its keys and values from file to file).
+        if kind is not yaml.ScalarNode:
+            return _MAP if kind is yaml.MappingNode else _SEQ
         if not implicit[0]:
             return _STR
-        first = value[:1]
-        if first in _NUMBER_OR_MERGE_STARTS:  # the empty value too (« "" in … » holds): a null
-            tag = self._resolved.get(value)
-            if tag is None:
-                if len(self._resolved) > 20_000:
-                    self._resolved.clear()
-                tag = self._resolved[value] = plain_scalar_tag(value)
-            return tag
-        if first in _KEYWORD_STARTS:
-            return _KEYWORD_TAGS.get(value, _STR)
-        return _STR
+        tag = self._resolved.get(value)
+        if tag is None:
+            if len(self._resolved) > 20_000:
+                self._resolved.clear()
+            tag = self._resolved[value] = plain_scalar_tag(value)
+        return tag
 
 
 class _Refused(yaml.constructor.ConstructorError):
@@ -83,12 +76,6 @@ _WRITTEN_NUMBER = "tag:paraphe,2026:nombre-ecrit"
 
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _BOOLS = frozenset(("true", "True", "TRUE", "false", "False", "FALSE"))  # YAML 1.2: no yes/no/on/off
-_KEYWORD_TAGS = {**dict.fromkeys(_NULLS, _NULL), **dict.fromkeys(_BOOLS, _BOOL)}
-_KEYWORD_STARTS = "~nNtTfF"
-"""The first characters of the nulls and booleans (but the empty one)."""
-_NUMBER_OR_MERGE_STARTS = "-+.0123456789<"
-"""The first characters of the plain scalars that may be numbers, dates or a merge key (« << »)."""
-_SCALAR_NODE, _MAPPING_NODE = yaml.ScalarNode, yaml.MappingNode
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
 _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+\Z")
 _NUMBER_LIKE = re.compile(r"""(?x)[-+]?(?:
@@ -271,73 +258,57 @@ class SourceTree:
 
 
 class _Reader:
-    """Builds a YAML document's data from its nodes in one walk, recording where each key and value stands in
-    the dicts of where values and keys start it is given (new ones when not).
+    """Builds a YAML document's data from its nodes in one walk, recording where each key and value stands when
+    given dicts of where values and keys start (without them, the data only).
 
-    Plain strings, integers, mappings and sequences are built here (a string or an integer inside a mapping or a
-    list without a call of its own: they are most values); every other node (decimals, dates, booleans, merge
-    keys, explicit tags) is built by the loader's own constructors.
+    Plain strings, integers, mappings and sequences are built here; every other node (decimals, dates,
+    booleans, merge keys, explicit tags) is built by the loader's own constructors.
     """
 
     def __init__(self, loader: _Loader, starts: tuple[dict[Path_, int], dict[Path_, int]] | None = None):
         self.loader = loader
-        self.positions, self.key_positions = starts if starts is not None else ({}, {})
+        self.positions, self.key_positions = starts if starts is not None else (None, None)
         self.open_nodes: set[yaml.Node] = set()
         self.values_left = MAX_YAML_VALUES
         self.duplicates: list[tuple[Any, yaml.Mark, yaml.Mark]] = []
         """Keys given twice in a mapping: (key, first place, second place); the last value is kept."""
 
     def value(self, node: yaml.Node, path: Path_) -> Any:
-        self.positions[path] = node.start_mark.index
+        positions = self.positions
+        if positions is not None:
+            positions[path] = node.start_mark.index
         tag = node.tag
         if tag == _STR:
             return node.value
-        if tag == _MAP or tag == _SEQ:
-            return self.collection(node, tag, path)
+        if tag in (_MAP, _SEQ):
+            if node in self.open_nodes:  # an alias of an enclosing collection: `&a [*a]`
+                raise _Refused(None, None, "structure récursive (alias)", node.start_mark)
+            if len(self.open_nodes) >= MAX_YAML_DEPTH:
+                raise _Refused(
+                    None, None, f"imbrication trop profonde (plus de {MAX_YAML_DEPTH} niveaux)", node.start_mark)
+            self.values_left -= len(node.value)
+            if self.values_left < 0:  # aliases repeated into each other (« billion laughs »)
+                raise _Refused(
+                    None, None, f"trop de valeurs (plus de {MAX_YAML_VALUES}, alias compris)", node.start_mark)
+            self.open_nodes.add(node)
+            try:
+                if tag == _MAP:
+                    return self.mapping(node, path)
+                if positions is None:
+                    return [self.value(item, path) for item in node.value]
+                return [self.value(item, path + (index,)) for index, item in enumerate(node.value)]
+            finally:
+                self.open_nodes.discard(node)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
         return self.construct(node, deep=True)
 
-    def collection(self, node: yaml.CollectionNode, tag: str, path: Path_) -> Any:
-        """Return the data of a mapping or a sequence node (its start recorded already)."""
-        open_nodes = self.open_nodes
-        if node in open_nodes:  # an alias of an enclosing collection: `&a [*a]`
-            raise _Refused(None, None, "structure récursive (alias)", node.start_mark)
-        if len(open_nodes) >= MAX_YAML_DEPTH:
-            raise _Refused(
-                None, None, f"imbrication trop profonde (plus de {MAX_YAML_DEPTH} niveaux)", node.start_mark)
-        self.values_left -= len(node.value)
-        if self.values_left < 0:  # aliases repeated into each other (« billion laughs »)
-            raise _Refused(
-                None, None, f"trop de valeurs (plus de {MAX_YAML_VALUES}, alias compris)", node.start_mark)
-        open_nodes.add(node)
-        try:
-            return self.mapping(node, path) if tag == _MAP else self.sequence(node, path)
-        finally:
-            open_nodes.discard(node)
-
-    def sequence(self, node: yaml.SequenceNode, path: Path_) -> list:
-        items, positions = [], self.positions
-        for index, item_node in enumerate(node.value):
-            child = path + (index,)
-            tag = item_node.tag
-            if tag == _STR:  # the most frequent item: built here, without a call
-                positions[child] = item_node.start_mark.index
-                items.append(item_node.value)
-            elif tag == _MAP or tag == _SEQ:
-                positions[child] = item_node.start_mark.index
-                items.append(self.collection(item_node, tag, child))
-            else:
-                items.append(self.value(item_node, child))
-        return items
-
     def mapping(self, node: yaml.MappingNode, path: Path_) -> Any:
-        data, positions, key_positions = {}, self.positions, self.key_positions
+        data, positions = {}, self.positions
         for key_node, value_node in node.value:
-            key_tag = key_node.tag
-            if key_tag == _MERGE:  # `<<: *base`: the loader's constructor merges
+            if key_node.tag == _MERGE:  # `<<: *base`: the loader's constructor merges
                 return self.construct(node, deep=True)
-            if key_tag == _STR:  # the most frequent key: built here, without a call
+            if key_node.tag == _STR:  # the most frequent key: built here, without a call
                 key = key_node.value
             else:
                 key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else \
@@ -349,21 +320,14 @@ class _Reader:
                         None, None, "clé invalide (une liste ou un dictionnaire)", key_node.start_mark) from None
             if key in data:
                 self.duplicate(node, key, key_node)
+            if positions is None:
+                data[key] = value_node.value if value_node.tag == _STR else self.value(value_node, path)
+                continue
             child = path + (key,)
-            key_positions[child] = key_node.start_mark.index
-            tag = value_node.tag
-            # the most frequent values built here, without a call: text, integers, mappings and lists
-            if tag == _STR:
+            self.key_positions[child] = key_node.start_mark.index
+            if value_node.tag == _STR:  # the most frequent value: built here, without a call
                 positions[child] = value_node.start_mark.index
                 data[key] = value_node.value
-            elif tag == _MAP or tag == _SEQ:
-                positions[child] = value_node.start_mark.index
-                data[key] = self.collection(value_node, tag, child)
-            elif tag == _INT and isinstance(value_node, yaml.ScalarNode):
-                positions[child] = value_node.start_mark.index
-                text = value_node.value
-                # always digits, but under an explicit « !!int » tag
-                data[key] = int(text) if _INTEGER.match(text) else NombreEcrit(text)
             else:
                 data[key] = self.value(value_node, child)
         return data
