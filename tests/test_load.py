@@ -308,3 +308,134 @@ def test_a_merged_mapping_reads_numbers_as_the_rest_of_the_file(tmp_path):
     assert not problems
     copie = tree.get("a.yaml").data["copie"]
     assert copie == {"m": "0750", "n": "0750", "o": 12, "p": "on"} and type(copie["m"]) is NombreEcrit
+
+
+# --- the loader against its former implementation (tests/load_reference.py) ----------------------------------
+
+
+def _typed(value):
+    """Return a value with the name of every part's type, so that 1, True, Decimal(1) and « 1 » differ."""
+    if isinstance(value, dict):
+        return ("dict", [(_typed(k), _typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", [_typed(v) for v in value])
+    return (type(value).__name__, value)
+
+
+def _read_both(text: str):
+    """Return what the loader and its former implementation make of a YAML text: data, every value's and key's
+    line and column, and the problems (place and message)."""
+    from pathlib import Path
+
+    from generator import load
+    from tests import load_reference
+
+    results = []
+    for module in (load, load_reference):
+        source = module.SourceFile(src_path=Path("/c/f.yaml"), rel_path="f.yaml", text=text)
+        problems = Problems()
+        module.parse_yaml(text, source, problems)
+        positions = None if source.is_unreadable else source.positions
+        results.append((_typed(source.data), source.is_unreadable, positions,
+                        [(p.location, p.message, p.is_warning) for p in problems]))
+    return results
+
+
+def _content_yaml_texts(root=None) -> list[str]:
+    from tests.conftest import REAL_CONTENT
+
+    return [path.read_text(encoding="utf-8") for path in sorted((root or REAL_CONTENT).rglob("*.y*ml"))]
+
+
+def _broken(text: str, seed: int) -> list[str]:
+    """Return the text with a few mistakes a legal officer makes: a character dropped or added (a colon, a
+    quote, a tab, a bracket, a dash) at places spread over the text."""
+    import random
+
+    chance = random.Random(seed)
+    variants = []
+    for inserted in ("", ":", "'", '"', "\t", "[", "{", "- ", "&a ", "*a", "!!int ", "\n  ", "<<: "):
+        at = chance.randrange(len(text) + 1)
+        variants.append(text[:at] + inserted + text[at + (not inserted):])
+    return variants
+
+
+def test_the_loader_reads_content_as_its_former_implementation_did(tmp_path):
+    """Data (with its types), the line and column of every value and key, and every warning: the same as the
+    former loader on every YAML file of content/ and of an own-prose corpus."""
+    from bench.make_corpus import make_corpus
+
+    make_corpus(tmp_path / "corpus", 2)
+    texts = _content_yaml_texts() + _content_yaml_texts(tmp_path / "corpus")
+    assert len(texts) > 60
+    for text in texts:
+        new, former = _read_both(text)
+        assert new == former
+
+
+def test_the_loader_refuses_broken_yaml_as_its_former_implementation_did():
+    """On content files with mistakes (a character dropped or added), the same problems at the same line and
+    column, and for what still reads the same data and positions."""
+    texts = _content_yaml_texts()
+    checked = 0
+    for number, text in enumerate(texts):
+        for variant in _broken(text, number):
+            new, former = _read_both(variant)
+            assert new == former, variant
+            checked += new[1]
+    assert checked > 20  # some of them unreadable
+
+
+_FRAGMENTS = ["a", "b", "1", "-3", "0.5", "1250.50", "0750", "1e3", "2021-02-30", "2021-07-09", "~", "null", "",
+              "true", "False", "on", "<<", "!!int 07", "!!float x", "!!str 1", "! 2", "'q'", '"d\\x0b"', "&x 1",
+              "*x", "&m {k: 1}", "*m", "[1, a]", "{a: 1}", "|\n  bloc", ">\n  plié", "!!bool 0", ".inf", "1:30",
+              "[", "}", ":", "\t", "# note", "é", "ÉTAT", "\\", "`", "? [a]\n: 1", "!!timestamp x", "!!set {a}"]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["k", "l", "2021", "1", "m", "k"]), st.integers(0, 2),
+                          st.sampled_from(["map", "seq", "scalar"]), st.sampled_from(_FRAGMENTS)),
+                max_size=12))
+def test_the_loader_reads_generated_yaml_as_its_former_implementation_did(entries):
+    """Mappings, lists, anchors, merges, tags, keys given twice and syntax errors, generated: the same data,
+    positions and problems as the former loader."""
+    lines = []
+    for key, depth, shape, fragment in entries:
+        indent = "  " * depth
+        if shape == "map":
+            lines.append(f"{indent}{key}: {fragment}")
+        elif shape == "seq":
+            lines.append(f"{indent}- {fragment}")
+        else:
+            lines.append(f"{indent}{fragment}")
+    text = "\n".join(lines) + "\n"
+    new, former = _read_both(text)
+    assert new == former
+
+
+def _contract_as_read(module, root):
+    problems = Problems()
+    tree = module.load_contract(root, problems)
+    files = {rel: (source.text, source.raw, _typed(source.data), source.is_unreadable,
+                   None if source.is_unreadable else source.positions) for rel, source in tree.files.items()}
+    return list(tree.files), files, tree.digest(), [(p.location, p.message, p.is_warning) for p in problems]
+
+
+def test_contracts_are_loaded_as_the_former_loader_loaded_them(tmp_path):
+    """Whole contract folders (content/, an own-prose corpus, one with CR LF line ends, a byte order mark, a
+    forbidden character and a file not in UTF-8): the same files in the same order, texts, bytes, data,
+    positions, digest and problems."""
+    from bench.make_corpus import make_corpus
+    from generator import load
+    from tests import load_reference
+    from tests.conftest import REAL_CONTENT
+
+    roots = list(iter_contract_roots(REAL_CONTENT)) + make_corpus(tmp_path / "corpus", 2)
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / "contrat.yaml").write_bytes(b"\xef\xbb\xbftype: crte\r\ntitre: \"a\\vb\"\r\n")
+    (odd / "a.md").write_bytes("# Titre\n\nDeux\x0bième\u202e.\n".encode())
+    (odd / "b.md").write_bytes("Liévin\n".encode("cp1252"))
+    (odd / "vide.yaml").write_bytes(b"")
+    roots.append(odd)
+    for root in roots:
+        assert _contract_as_read(load, root) == _contract_as_read(load_reference, root), root

@@ -611,3 +611,36 @@ def test_a_two_year_maquette_compares_its_second_column_with_the_second_year(tmp
     assert relative_findings(tmp_path, contract_files) == [
         f"maquette-publiee.yaml, ligne 15, colonne 16 : attention : maquette publiée, fiche 2.1, coût 2022 : le document "
         f"imprime {_eur('999')}, le calcul donne {_eur('1 000')}"]
+
+
+def _former_total(cells):
+    """`compute.total` as it was written before issue 23's reading work: the reference of its result."""
+    from generator.enrich import somme_montants
+    from generator.schema import is_marqueur
+
+    cells = list(cells)
+    if any(isinstance(c, Decimal) for c in cells):
+        return somme_montants(cells)
+    return next((c for c in cells if is_marqueur(c)), Decimal(0))
+
+
+def test_a_total_is_the_former_one_on_generated_cells():
+    """Amounts, markers and empty cells in any order: the same total (its type, its digits, the same marker
+    object), from a list or a generator."""
+    from hypothesis import given, strategies as st
+
+    from generator.kinds.crte.compute import _cout, total
+
+    cell = st.one_of(st.none(), st.builds(Marqueur, st.sampled_from(["A évaluer", "Pour mémoire"])),
+                     st.decimals(min_value=0, max_value=10**12, places=2, allow_nan=False, allow_infinity=False))
+
+    @given(st.lists(cell, max_size=8))
+    def check(cells):
+        expected = _former_total(cells)
+        for got in (total(cells), total(iter(cells))):
+            assert type(got) is type(expected) and str(got) == str(expected)
+            assert got is expected or not isinstance(expected, Marqueur)
+        former_cout = None if all(c is None for c in cells) else _former_total(cells)
+        assert str(_cout(cells)) == str(former_cout) and type(_cout(cells)) is type(former_cout)
+
+    check()

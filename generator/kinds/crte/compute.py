@@ -7,9 +7,9 @@ from decimal import Decimal
 from itertools import zip_longest
 
 from ...amend import number_articles
-from ...enrich import Cell, somme_montants
+from ...enrich import Cell
 from ...load import SourceFile
-from ...schema import Prose, is_marqueur
+from ...schema import Marqueur, Prose
 from ..common import Article, split_article
 from .read import DossierCRTE, FicheSource
 from .schema import Budget, Fiche, LigneBudget
@@ -64,7 +64,10 @@ class EcheancierCalcule:
 
 def _cout(cells: list[Cell]) -> Cell:
     """Return a cost of the maquette: the total of the expense cells (`total`), nothing when they are empty."""
-    return None if all(c is None for c in cells) else total(cells)
+    for cell in cells:
+        if cell is not None:
+            return total(cells)
+    return None
 
 
 @dataclass(frozen=True)
@@ -210,17 +213,21 @@ def total(cells) -> Cell:
     that is not known yet, as the cells say it (« A évaluer », the first marker met), never « 0 € » in its
     place; and 0 when every cell is empty."""
     cells = list(cells)
-    if any(isinstance(c, Decimal) for c in cells):
-        return somme_montants(cells)
-    return next((c for c in cells if is_marqueur(c)), Decimal(0))
+    amounts = [c for c in cells if isinstance(c, Decimal)]  # is_montant, without a call per cell
+    if amounts:
+        return sum(amounts, Decimal(0))  # `enrich.somme_montants` of the cells
+    for cell in cells:
+        if isinstance(cell, Marqueur):  # is_marqueur
+            return cell
+    return Decimal(0)
 
 
 def compute_budget(budget: Budget) -> BudgetCalcule:
     pairs = list(zip_longest(budget.depenses, budget.recettes))
     return BudgetCalcule(
         lignes=pairs,
-        total_depenses=total(l.montant for l in budget.depenses),
-        total_recettes=total(l.montant for l in budget.recettes),
+        total_depenses=total([l.montant for l in budget.depenses]),
+        total_recettes=total([l.montant for l in budget.recettes]),
     )
 
 
@@ -233,7 +240,7 @@ def _ligne_totale(libelle: str, rows: list[LigneEcheancier]) -> LigneEcheancier:
     """Return the DEPENSES or RECETTES line: per year, the total of the detail rows (`total`)."""
     cellules = [total(cells) for cells in zip(*(r.cellules for r in rows))]
     # its TOTAL is that of the detail cells themselves: an empty year (0 on the line) is no known amount
-    return LigneEcheancier(libelle, cellules, total(c for r in rows for c in r.cellules), is_calculee=True)
+    return LigneEcheancier(libelle, cellules, total([c for r in rows for c in r.cellules]), is_calculee=True)
 
 
 def compute_echeancier(fiche: Fiche, annees: list[int]) -> EcheancierCalcule | None:
@@ -266,7 +273,7 @@ def compute_fiche(item: FicheSource, axe: AxeCalcule, position: int, annees: lis
         investissement=compute_budget(fiche.investissement),
         fonctionnement=compute_budget(fiche.fonctionnement),
         echeancier=compute_echeancier(fiche, annees),
-        total_financements=total(l.montant for l in fiche.financements.lignes),
+        total_financements=total([l.montant for l in fiche.financements.lignes]),
     )
 
 
@@ -292,8 +299,8 @@ def compute_maquette(titre: str, periode: str, axes: list[AxeCalcule]) -> Maquet
                             cout_total=fiche.cout_total, annees=annees)
               for fiche in fiches]
     return Maquette(titre=titre, periode=periode, annees=annees, lignes=lignes,
-                    totaux=[total(l.couts[i] for l in lignes) for i in range(len(annees))],
-                    total=total(l.cout_total for l in lignes))
+                    totaux=[total([l.couts[i] for l in lignes]) for i in range(len(annees))],
+                    total=total([l.cout_total for l in lignes]))
 
 
 def compute(dossier: DossierCRTE) -> CRTECalcule:

@@ -15,8 +15,7 @@ from .schema import Contrat, Fiche, MaquettePubliee
 
 def _mark_prose(model, rel: str) -> None:
     """Name the file of the Markdown a fiche's fields hold (its documents mark where it comes from)."""
-    for name in type(model).model_fields:
-        value = getattr(model, name, None)
+    for value in vars(model).values():  # the model's fields (its __dict__ holds them, and nothing else)
         if isinstance(value, Prose) and value.source is None:
             value.source = rel
 
