@@ -238,10 +238,20 @@ def keep_table_rows(xml: str, fitting: TableFitting, page_height: int | None = N
 
 @text_cache(maxsize=2048)
 def _kept_table_rows(xml: str, fitting: TableFitting, page_height: int) -> str:
-    if xml.count("<w:tbl>") != 1 or "<w:tr" not in xml:
-        return xml
-    head_end = xml.index("<w:tr")
-    *rows, tail = xml[head_end:].split("</w:tr>")
+    fitted = fitted_cells(xml)  # what the fitting read of its rows and cells, when it wrote the table
+    if fitted is not None:
+        rows, cells = fitted
+        known = _CELL_LINES.setdefault(fitting, {})
+        heights = [int(max([_text_height(text, width, fitting, known) for text, width in row], default=0.0)) +
+                   _CELL_PADDING for row in cells]
+        head_end = xml.index("<w:tr")
+        tail = "</w:tbl>"
+    else:
+        if xml.count("<w:tbl>") != 1 or "<w:tr" not in xml:
+            return xml
+        head_end = xml.index("<w:tr")
+        *rows, tail = xml[head_end:].split("</w:tr>")
+        heights = None
     if len(rows) < 2:
         return xml
     header_rows = 0
@@ -250,14 +260,7 @@ def _kept_table_rows(xml: str, fitting: TableFitting, page_height: int) -> str:
         if "<w:tblHeader/>" not in properties and "<w:tblHeader " not in properties:
             break
         header_rows += 1
-    cells = fitted_cells(xml)  # what the fitting read of its cells, when it wrote the table
-    if cells is not None and len(cells) == len(rows):
-        known = _CELL_LINES.setdefault(fitting, {})
-        heights = [int(max([_text_height(text, width, fitting, known) for text, width in row], default=0.0)) +
-                   _CELL_PADDING for row in cells]
-    else:
-        heights = _row_heights(rows, fitting)
-    keeps = kept_rows(heights, header_rows, page_height)
+    keeps = kept_rows(heights if heights is not None else _row_heights(rows, fitting), header_rows, page_height)
     out = [xml[:head_end]]
     for row, keep in zip(rows, keeps):
         out.append(_kept_row(row) if keep else row)

@@ -1208,12 +1208,12 @@ def fit_table_text(xml: str, fitting: TableFitting) -> str | None:
 
 @text_cache(maxsize=2048)
 def _fitted_table_text(xml: str, fitting: TableFitting) -> str | None:
-    if not (xml.startswith("<w:tbl><w:tblPr>") and xml.endswith("</w:tr></w:tbl>")) or xml.count("<w:tbl>") != 1:
+    if not (xml.startswith("<w:tbl><w:tblPr>") and xml.endswith("</w:tr></w:tbl>")):
         return None
     head_end = xml.index("<w:tr")
     head = xml[:head_end]
     parsed = [_row_cells(row) for row in xml[head_end : -len("</w:tbl>")].split("</w:tr>")[:-1]]
-    if None in parsed:
+    if None in parsed or "<w:tbl>" in head[7:] or any(row.nested for row in parsed):  # a table in a cell
         return None
     rows = [row.cells for row in parsed]
     count = max((row.columns for row in parsed), default=0)
@@ -1241,7 +1241,7 @@ def _fitted_table_text(xml: str, fitting: TableFitting) -> str | None:
         for width in widths:
             edges.append(edges[-1] + width)
         cell_widths = [edges[min(column + span, count)] - edges[column] for column, span in _spans(rows)]
-    if ("@" in xml or "://" in xml or "www." in xml) and any(
+    if (any(row.address for row in parsed) or "@" in head or "://" in head or "www." in head) and any(
             _needs_address_breaks(known[text], cell_width - margins)
             for text, cell_width in zip((text for row in parsed for text in row.texts), cell_widths)):
         return None  # an address to break: the tree does it (`_fit_table`)
@@ -1254,16 +1254,23 @@ def _fitted_table_text(xml: str, fitting: TableFitting) -> str | None:
         head = head[: at.start()] + layout + head[at.start() :]
     grid = "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{w}"/>' for w in widths) + "</w:tblGrid>"
     head, replaced = _TEXT_GRID.subn(grid, head, count=1)
-    # each cell's width, the columns it spans, in place of the width it had: the text between the cells' widths
-    pieces = _TEXT_CELL_WIDTH.split(xml[head_end:])
-    if not replaced or len(pieces) > len(cell_widths) + 1:  # (a width outside the cells: the tree fits it)
+    if not replaced:
         return None
-    fitted = "".join([head, pieces[0], *chain.from_iterable(zip(map(_CELL_WIDTH_TAG.format, cell_widths),
-                                                                      pieces[1:]))])
-    if all(row.regular for row in parsed):
+    # each cell's width, the columns it spans, in place of the width it had: the text between the cells' widths
+    if all(row.regular for row in parsed):  # row by row, as each row was read: its cells' texts and widths
         widths_of_cells = iter(cell_widths)
-        _FITTED_CELLS[fitted] = [tuple(zip(row.texts, islice(widths_of_cells, len(row.texts)))) for row in parsed]
-    return fitted
+        cells = [tuple(zip(row.texts, islice(widths_of_cells, len(row.texts)))) for row in parsed]
+        rows_xml = [row.pieces[0] + "".join(chain.from_iterable(
+                    (_CELL_WIDTH_TAG.format(width), piece) for (_, width), piece in zip(row_cells, row.pieces[1:])))
+                    for row, row_cells in zip(parsed, cells)]
+        fitted = head + "</w:tr>".join(rows_xml) + "</w:tr></w:tbl>"
+        _LAST_FITTED[:] = [fitted, rows_xml, cells]
+        return fitted
+    pieces = _TEXT_CELL_WIDTH.split(xml[head_end:])
+    if len(pieces) > len(cell_widths) + 1:  # (a width outside the cells: the tree fits it)
+        return None
+    return "".join([head, pieces[0], *chain.from_iterable(zip(map(_CELL_WIDTH_TAG.format, cell_widths),
+                                                              pieces[1:]))])
 
 
 _CELL_WIDTH_TAG = '<w:tcW w:type="dxa" w:w="{}"/>'
@@ -1293,6 +1300,12 @@ class _RowCells(NamedTuple):
     regular: bool
     """Each cell's only width is a `<w:tcW …/>` in its properties, and there is none outside the cells: a cell's
     text and fitted width are then what `fitted_cells` says."""
+    pieces: tuple[str, ...]
+    """The row's XML around its cells' widths, when it is regular."""
+    address: bool
+    """The row may hold an address (`ADDRESS` needs « @ », « :// » or « www. »)."""
+    nested: bool
+    """The row holds a table."""
 
 
 @text_cache(maxsize=8192)
@@ -1311,19 +1324,27 @@ def _row_cells(row: str) -> _RowCells | None:
             cell.find("<w:tcW ", at + 1) < 0 and _TEXT_CELL_WIDTH.match(cell, at) is not None
         cells.append((cell[end + 9 :] if end >= 0 else cell[start:], int(span.group(1)) if span else 1))
     spans = [span for _, span in cells]
+    regular = regular and row.count("<w:tcW ") == len(cells)
     return _RowCells(tuple(cells), tuple(text for text, _ in cells), sum(spans), all(span == 1 for span in spans),
-                     regular and row.count("<w:tcW ") == len(cells))
+                     regular, tuple(_TEXT_CELL_WIDTH.split(row)) if regular else (),
+                     "@" in row or "://" in row or "www." in row, "<w:tbl>" in row)
 
 
-_FITTED_CELLS: dict[str, list[tuple[tuple[str, int], ...]]] = text_store({})
-"""The cells of the tables `fit_table_text` wrote, by their XML: (text, width) of each cell of each row."""
+_LAST_FITTED: list = []
+"""The last table `fit_table_text` wrote row by row: its XML, its rows' XML, and (text, width) of each cell of
+each row."""
 
 
-def fitted_cells(xml: str) -> list[tuple[tuple[str, int], ...]] | None:
-    """Return, for the XML of a table `fit_table_text` wrote (each row's cells regular, see `_row_cells`), the XML
-    after the properties of each cell of each row and its width (twips), as the page flow would read them from
-    the table's XML; None for any other (once read, it is forgotten)."""
-    return _FITTED_CELLS.pop(xml, None)
+def fitted_cells(xml: str) -> tuple[list[str], list[tuple[tuple[str, int], ...]]] | None:
+    """Return, for the XML of the table `fit_table_text` wrote last (the same string, each row's cells regular, see
+    `_row_cells`), the XML of its rows and, for each cell of each row, the XML after its properties and its width
+    (twips), as the page flow would read them from the table's XML; None for any other (once read, it is
+    forgotten)."""
+    if not _LAST_FITTED or _LAST_FITTED[0] is not xml:
+        return None
+    _, rows, cells = _LAST_FITTED
+    _LAST_FITTED.clear()
+    return rows, cells
 
 
 def _spans(rows):

@@ -327,7 +327,8 @@ def _generated_table(draw, st) -> str:
         while column < columns:
             span = draw(st.integers(min_value=1, max_value=min(3, columns - column + 1)))
             column += span
-            shape = draw(st.sampled_from(["usual"] * 8 + ["no width", "width after", "two widths", "no props"]))
+            shape = draw(st.sampled_from(["usual"] * 8 + ["no width", "width after", "two widths", "no props",
+                                                          "nested"]))
             width = '<w:tcW w:type="dxa" w:w="1000"/>'
             grid_span = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
             paragraphs = "".join(_generated_paragraph(draw, st)
@@ -336,7 +337,8 @@ def _generated_table(draw, st) -> str:
                           "no width": f"<w:tcPr>{grid_span}</w:tcPr>",
                           "width after": f"<w:tcPr>{grid_span}</w:tcPr>{width}",
                           "two widths": f"<w:tcPr>{width}{grid_span}{width}</w:tcPr>",
-                          "no props": width}[shape]
+                          "no props": width,
+                          "nested": f"<w:tcPr>{width}{grid_span}</w:tcPr><w:tbl><w:tblPr/></w:tbl>"}[shape]
             cells.append(f"<w:tc>{properties}{paragraphs}</w:tc>")
         properties = "<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>" if header else ""
         rows.append(f"<w:tr>{properties}{''.join(cells)}</w:tr>")
