@@ -1189,6 +1189,9 @@ def _text_cell_needs(cell: str, fitting: TableFitting) -> CellNeeds:
 
 def _paragraphs_needs(paragraphs: tuple[tuple[str | None, str], ...], fitting: TableFitting) -> CellNeeds:
     """Return the needs of a cell's paragraphs, (style id, text) each (see `CellNeeds`)."""
+    if len(paragraphs) == 1 and "\n" not in paragraphs[0][1]:  # a line: a label, an amount, a name
+        line = paragraphs[0][1].strip()
+        return _line_needs(line, *fitting.size_of(paragraphs[0][0])) if line else CellNeeds()
     lines = [_line_needs(line, size, bold)
              for style, text in paragraphs for size, bold in (fitting.size_of(style),)
              for part in text.split("\n") if (line := part.strip())]
