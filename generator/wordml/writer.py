@@ -1267,7 +1267,7 @@ def _fitted_table_text(xml: str, fitting: TableFitting) -> str | None:
                     (_CELL_WIDTH_TAG.format(width), piece) for (_, width), piece in zip(row_cells, row.pieces[1:])))
                     for row, row_cells in zip(parsed, cells)]
         fitted = head + "</w:tr>".join(rows_xml) + "</w:tr></w:tbl>"
-        _LAST_FITTED[:] = [fitted, rows_xml, cells]
+        _LAST_FITTED["table"] = (fitted, rows_xml, cells)
         return fitted
     pieces = _TEXT_CELL_WIDTH.split(xml[head_end:])
     if len(pieces) > len(cell_widths) + 1:  # (a width outside the cells: the tree fits it)
@@ -1333,9 +1333,9 @@ def _row_cells(row: str) -> _RowCells | None:
                      "@" in row or "://" in row or "www." in row, "<w:tbl>" in row)
 
 
-_LAST_FITTED: list = []
-"""The last table `fit_table_text` wrote row by row: its XML, its rows' XML, and (text, width) of each cell of
-each row."""
+_LAST_FITTED: dict[str, tuple[str, list[str], list[tuple[tuple[str, int], ...]]]] = text_store({})
+"""The last table `fit_table_text` wrote row by row ("table"): its XML, its rows' XML, and (text, width) of each
+cell of each row."""
 
 
 def fitted_cells(xml: str) -> tuple[list[str], list[tuple[tuple[str, int], ...]]] | None:
@@ -1343,11 +1343,11 @@ def fitted_cells(xml: str) -> tuple[list[str], list[tuple[tuple[str, int], ...]]
     `_row_cells`), the XML of its rows and, for each cell of each row, the XML after its properties and its width
     (twips), as the page flow would read them from the table's XML; None for any other (once read, it is
     forgotten)."""
-    if not _LAST_FITTED or _LAST_FITTED[0] is not xml:
+    last = _LAST_FITTED.get("table")
+    if last is None or last[0] is not xml:
         return None
-    _, rows, cells = _LAST_FITTED
-    _LAST_FITTED.clear()
-    return rows, cells
+    del _LAST_FITTED["table"]
+    return last[1], last[2]
 
 
 def _spans(rows):
