@@ -22,8 +22,8 @@ import math
 import re
 from typing import Sequence
 
-from ..caches import text_store
-from .writer import TableFitting, _text_width, cell_texts
+from ..caches import text_cache, text_store
+from .writer import TableFitting, _cell_texts, _text_width, fitted_cells
 
 BODY_HALF_POINTS = 21
 """The size of the body text the estimates assume for prose (10.5 pt, the templates' body text)."""
@@ -116,35 +116,84 @@ _CELL_PADDING = 60
 
 def _row_heights(rows: list[str], fitting: TableFitting) -> list[int]:
     """Return the estimated height of each table row's XML (twips): its tallest cell."""
-    known = _CELL_HEIGHTS.setdefault(fitting, {})  # a CRTE's fiches repeat their header cells, « 0 € »…
+    known = _ROW_HEIGHTS.setdefault(fitting, {})  # a CRTE's fiches repeat their header rows, « Total 0 € »…
     if len(known) > _KNOWN_CELLS:
         known.clear()
     heights = []
     for row in rows:
-        tallest = 0.0
-        for cell in row.split("</w:tc>")[:-1]:
-            height = known.get(cell)
-            if height is None:
-                height = known[cell] = _cell_height(cell, fitting)
-            tallest = max(tallest, height)
-        heights.append(int(tallest) + _CELL_PADDING)
+        height = known.get(row)
+        if height is None:
+            height = known[row] = _row_height(row, fitting)
+        heights.append(height)
     return heights
 
 
+def _row_height(row: str, fitting: TableFitting) -> int:
+    """Return the estimated height of a table row's XML (twips): its tallest cell."""
+    known = _CELL_HEIGHTS.setdefault(fitting, {})  # a CRTE's fiches repeat their header cells, « 0 € »…
+    if len(known) > _KNOWN_CELLS:
+        known.clear()
+    tallest = 0.0
+    for cell in row.split("</w:tc>")[:-1]:
+        height = known.get(cell)
+        if height is None:
+            height = known[cell] = _cell_height(cell, fitting)
+        if height > tallest:
+            tallest = height
+    return int(tallest) + _CELL_PADDING
+
+
+_ROW_HEIGHTS: dict[TableFitting, dict[str, int]] = text_store({})
 _CELL_HEIGHTS: dict[TableFitting, dict[str, float]] = text_store({})
 _KNOWN_CELLS = 20_000
-"""The most cell heights kept per table fitting (a batch renders many contracts)."""
+"""The most row heights, and cell heights, kept per table fitting (a batch renders many contracts)."""
 
 
 def _cell_height(cell: str, fitting: TableFitting) -> float:
     """Return the estimated height of the text of a table cell's XML (twips)."""
     width = _CELL_WIDTH.search(cell)
-    column = (int(width.group(1)) if width else fitting.text_width // 4) - 2 * 108
+    end = cell.find("</w:tcPr>")
+    return _text_height(cell[end + 9 :] if end >= 0 else cell,
+                        (int(width.group(1)) if width else fitting.text_width // 4), fitting,
+                        _CELL_LINES.setdefault(fitting, {}))
+
+
+def _text_height(content: str, width: int, fitting: TableFitting, known: dict[str, tuple]) -> float:
+    """Return the estimated height of the text of a cell `width` twips wide whose XML after its properties is
+    `content` (twips); `known` keeps `_cell_lines` of the texts met with `fitting`."""
+    lines = known.get(content)
+    if lines is None:
+        if len(known) > _KNOWN_CELLS:
+            known.clear()
+        lines = known[content] = _cell_lines(content, fitting)
+    column = max(width - 2 * 108, 1)
+    unbroken, widest, paragraphs = lines
+    if column >= widest:  # no line breaks: each of its lines is one (`estimated_lines`)
+        return unbroken
     height = 0.0
-    for style, text in cell_texts(cell):
-        size, _ = fitting.size_of(style)
-        height += estimated_lines(text, column, size) * size * 10 * LINE_HEIGHT
+    for size, widths in paragraphs:
+        height += sum(max(1, math.ceil(width / column)) if width else 1 for width in widths) * size * 10 * LINE_HEIGHT
     return height
+
+
+def _cell_lines(content: str, fitting: TableFitting) -> tuple[float, int, tuple[tuple[int, tuple[int, ...]], ...]]:
+    """Return what the height of a cell's text needs, from the XML after its properties: its height when none of
+    its lines breaks (twips), the width of its widest line, and the size of each paragraph with the widths of its
+    lines (0 for a blank one), as `estimated_lines` measures them."""
+    paragraphs = []
+    unbroken = 0.0
+    widest = 0
+    for style, text in _cell_texts(content):
+        size, _ = fitting.size_of(style)
+        widths = tuple(_text_width(line, size, False) if (line := part.strip()) else 0 for part in text.split("\n"))
+        paragraphs.append((size, widths))
+        unbroken += len(widths) * size * 10 * LINE_HEIGHT
+        widest = max(widest, *widths)
+    return unbroken, widest, tuple(paragraphs)
+
+
+_CELL_LINES: dict[TableFitting, dict[str, tuple]] = text_store({})
+"""`_cell_lines` of the cells met, per table fitting."""
 
 
 def kept_rows(heights: Sequence[int], header_rows: int, page_height: int) -> list[bool]:
@@ -182,11 +231,27 @@ def with_keep_next(xml: str) -> str:
 
 def keep_table_rows(xml: str, fitting: TableFitting, page_height: int | None = None) -> str:
     """Return the XML of a rendered table (one, with no table in its cells; anything else is returned as it is)
-    with `w:keepNext` on the paragraphs of the rows `kept_rows` keeps with the next."""
-    if xml.count("<w:tbl>") != 1 or "<w:tr" not in xml:
-        return xml
-    head_end = xml.index("<w:tr")
-    *rows, tail = xml[head_end:].split("</w:tr>")
+    with `w:keepNext` on the paragraphs of the rows `kept_rows` keeps with the next. Kept per contract, as
+    `writer.fit_table_text` keeps the tables it fits."""
+    return _kept_table_rows(xml, fitting, page_height or DEFAULT_PAGE_HEIGHT)
+
+
+@text_cache(maxsize=2048)
+def _kept_table_rows(xml: str, fitting: TableFitting, page_height: int) -> str:
+    fitted = fitted_cells(xml)  # what the fitting read of its rows and cells, when it wrote the table
+    if fitted is not None:
+        rows, cells = fitted
+        known = _CELL_LINES.setdefault(fitting, {})
+        heights = [int(max([_text_height(text, width, fitting, known) for text, width in row], default=0.0)) +
+                   _CELL_PADDING for row in cells]
+        head_end = xml.index("<w:tr")
+        tail = "</w:tbl>"
+    else:
+        if xml.count("<w:tbl>") != 1 or "<w:tr" not in xml:
+            return xml
+        head_end = xml.index("<w:tr")
+        *rows, tail = xml[head_end:].split("</w:tr>")
+        heights = None
     if len(rows) < 2:
         return xml
     header_rows = 0
@@ -195,11 +260,14 @@ def keep_table_rows(xml: str, fitting: TableFitting, page_height: int | None = N
         if "<w:tblHeader/>" not in properties and "<w:tblHeader " not in properties:
             break
         header_rows += 1
-    keeps = kept_rows(_row_heights(rows, fitting), header_rows,
-                      page_height or DEFAULT_PAGE_HEIGHT)
+    keeps = kept_rows(heights if heights is not None else _row_heights(rows, fitting), header_rows, page_height)
     out = [xml[:head_end]]
     for row, keep in zip(rows, keeps):
-        out.append(with_keep_next(row) if keep else row)
+        out.append(_kept_row(row) if keep else row)
         out.append("</w:tr>")
     out.append(tail)
     return "".join(out)
+
+
+_kept_row = text_cache(maxsize=8192)(with_keep_next)
+"""`with_keep_next` of a table row, kept per contract (its fiches repeat rows)."""

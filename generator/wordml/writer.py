@@ -14,11 +14,12 @@ import re
 import struct
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator
+from itertools import chain, islice
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from lxml import etree
 
-from ..caches import text_cache
+from ..caches import text_cache, text_store
 from ..exposants import marquer_exposants
 from .marks import marked
 
@@ -894,8 +895,11 @@ class CellNeeds:
 @text_cache(maxsize=8192)
 def _line_needs(line: str, size: int, bold: bool) -> CellNeeds:
     """Return the needs of one line of a cell's text (see `CellNeeds`)."""
-    word = piece = amount = 0
     may_hold_address = "@" in line or "://" in line or "www." in line  # what `ADDRESS` needs to match
+    if not may_hold_address and _ONE_WORD.fullmatch(line):  # a word, an amount: the line is its only token
+        width = _text_width(line, size, bold)
+        return CellNeeds(width, width, width, width if line[0].isdigit() else 0)
+    word = piece = amount = 0
     for token in _BREAKS.split(line):
         if not token:
             continue
@@ -907,6 +911,10 @@ def _line_needs(line: str, size: int, bold: bool) -> CellNeeds:
             width = max(_text_width(part, size, bold) for part in _BREAKS.split(with_address_breaks(token)) if part)
         piece = max(piece, width)
     return CellNeeds(word, _text_width(line, size, bold), piece, amount)
+
+
+_ONE_WORD = re.compile(r"[^ \t\u200b-]+")
+"""A line `_BREAKS` does not split."""
 
 
 def _cell_measures(cell, fitting: TableFitting) -> CellNeeds:
@@ -1127,7 +1135,8 @@ def fit_tables(body, fitting: TableFitting) -> str:
 # CRTE renders some 220 tables, and parsing and serializing each one took ten times the rest of its render.
 
 _TEXT_SPAN = re.compile(r'<w:gridSpan w:val="(\d+)"/>')
-_TEXT_PARAGRAPH = re.compile(r"<w:p>.*?</w:p>|<w:p [^>]*[^/]>.*?</w:p>|<w:p(?: [^>]*)?/>", re.S)
+_TEXT_PARAGRAPH = re.compile(r"<w:p(?:(?:>| [^>]*[^/]>)(?:[^<]++|<(?!/w:p>))*+</w:p>|(?: [^>]*)?/>)")
+"""A paragraph, up to its first end tag, or an empty one (the common start first: the engine searches for it)."""
 _TEXT_STYLE = re.compile(r'<w:pStyle w:val="([^"]*)"/>')
 _TEXT_RUN_TEXT = re.compile(r"<w:t(?: [^>]*)?>([^<]*)</w:t>|<w:(br|tab)\b[^>]*/>")
 _TEXT_CELL_WIDTH = re.compile(r"<w:tcW [^>]*/>")
@@ -1146,8 +1155,9 @@ def cell_paragraphs(cell: str) -> Iterator[tuple[str | None, str]]:
     break as « \\n », a tab as a space, entities decoded."""
     for paragraph in _TEXT_PARAGRAPH.findall(cell):
         style = _TEXT_STYLE.search(paragraph)
-        text = "".join(match.group(1) if match.group(2) is None else "\n" if match.group(2) == "br" else " "
-                       for match in _TEXT_RUN_TEXT.finditer(paragraph))
+        runs = _TEXT_RUN_TEXT.findall(paragraph)  # (text, "") or ("", "br" or "tab")
+        text = runs[0][0] if len(runs) == 1 and not runs[0][1] else \
+            "".join([text if not kind else "\n" if kind == "br" else " " for text, kind in runs])
         if "&" in text:
             text = _ENTITY.sub(lambda match: _ENTITIES[match.group()], text)
         yield (style.group(1) if style else None), text
@@ -1166,43 +1176,50 @@ def _cell_texts(content: str) -> tuple[tuple[str | None, str], ...]:
     return tuple(cell_paragraphs(content))
 
 
-_KNOWN_CELL_NEEDS: dict[TableFitting, dict[str, CellNeeds]] = {}
-"""The needs of the cells met, per table fitting (a CRTE's 27 fiches repeat their header cells, their empty cells,
-« 0 € »…): a dictionary per fitting, as the page flow keeps its cells' heights."""
+_KNOWN_CELL_NEEDS: dict[TableFitting, dict[str, CellNeeds]] = text_store({})
+"""The needs of the cells met, by the XML after their properties, per table fitting (a CRTE's 27 fiches repeat
+their header cells, their empty cells, « 0 € »…): a dictionary per fitting, as the page flow keeps its cells'
+heights."""
 
 
 def _text_cell_needs(cell: str, fitting: TableFitting) -> CellNeeds:
     """Return the needs of a cell's text, read from its XML (see `CellNeeds`)."""
-    needs = CellNeeds()
-    for style, text in cell_texts(cell):
-        size, bold = fitting.size_of(style)
-        for line in text.split("\n"):
-            line = line.strip()
-            if line:
-                needs |= _line_needs(line, size, bold)
-    return needs
+    return _paragraphs_needs(cell_texts(cell), fitting)
+
+
+def _paragraphs_needs(paragraphs: tuple[tuple[str | None, str], ...], fitting: TableFitting) -> CellNeeds:
+    """Return the needs of a cell's paragraphs, (style id, text) each (see `CellNeeds`)."""
+    if len(paragraphs) == 1 and "\n" not in paragraphs[0][1]:  # a line: a label, an amount, a name
+        line = paragraphs[0][1].strip()
+        return _line_needs(line, *fitting.size_of(paragraphs[0][0])) if line else CellNeeds()
+    lines = [_line_needs(line, size, bold)
+             for style, text in paragraphs for size, bold in (fitting.size_of(style),)
+             for part in text.split("\n") if (line := part.strip())]
+    if len(lines) < 2:
+        return lines[0] if lines else CellNeeds()
+    return CellNeeds(max([n.word for n in lines]), max([n.line for n in lines]), max([n.piece for n in lines]),
+                     max([n.amount for n in lines]))
 
 
 def fit_table_text(xml: str, fitting: TableFitting) -> str | None:
     """Return the XML of a rendered table with its columns fitted as `fit_tables` does, worked out on its text;
     None for a piece of body that is not one table of the usual shape (a table in a cell, a cell without a
-    width, a table without its properties), which `fit_tables` treats instead."""
-    xml = xml.strip()
-    if not (xml.startswith("<w:tbl><w:tblPr>") and xml.endswith("</w:tr></w:tbl>")) or xml.count("<w:tbl>") != 1:
+    width, a table without its properties), which `fit_tables` treats instead. Kept per contract: a CRTE's
+    fiches repeat whole tables (an empty budget, the partners' table of a fiche without partners)."""
+    return _fitted_table_text(xml.strip(), fitting)
+
+
+@text_cache(maxsize=2048)
+def _fitted_table_text(xml: str, fitting: TableFitting) -> str | None:
+    if not (xml.startswith("<w:tbl><w:tblPr>") and xml.endswith("</w:tr></w:tbl>")):
         return None
     head_end = xml.index("<w:tr")
     head = xml[:head_end]
-    # the cells, row by row: the text of a row is what its end tag follows, that of a cell likewise
-    rows = []
-    for row in xml[head_end : -len("</w:tbl>")].split("</w:tr>")[:-1]:
-        cells = []
-        for cell in row.split("</w:tc>")[:-1]:
-            if "<w:tcW " not in cell or "<w:tc>" not in cell:
-                return None
-            span = _TEXT_SPAN.search(cell) if "<w:gridSpan " in cell else None
-            cells.append((cell[cell.index("<w:tc>") + 6 :], int(span.group(1)) if span else 1))
-        rows.append(cells)
-    count = max((sum(span for _, span in row) for row in rows), default=0)
+    parsed = [_row_cells(row) for row in xml[head_end : -len("</w:tbl>")].split("</w:tr>")[:-1]]
+    if None in parsed or "<w:tbl>" in head[7:] or any(row.nested for row in parsed):  # a table in a cell
+        return None
+    rows = [row.cells for row in parsed]
+    count = max((row.columns for row in parsed), default=0)
     table_width = _TEXT_TABLE_WIDTH.search(head)
     if not count or table_width is None:
         return None
@@ -1212,18 +1229,24 @@ def fit_table_text(xml: str, fitting: TableFitting) -> str | None:
     known = _KNOWN_CELL_NEEDS.setdefault(fitting, {})
     if len(known) > 20_000:  # a batch renders many contracts
         known.clear()
-    for row in rows:
-        for cell, _ in row:
-            if cell not in known:
-                known[cell] = _text_cell_needs(cell, fitting)
-    widths = _column_needs(rows, count, margins, known.__getitem__).widths(fitting.text_width)
-    edges = [0]
-    for width in widths:
-        edges.append(edges[-1] + width)
-    if ("@" in xml or "://" in xml or "www." in xml) and any(
-            _needs_address_breaks(known[cell],
-                                  edges[min(column + span, count)] - edges[column] - margins)
-            for (cell, _), (column, span) in zip((cell for row in rows for cell in row), _spans(rows))):
+    for row in parsed:
+        for text in row.texts:
+            if text not in known:
+                known[text] = _paragraphs_needs(_cell_texts(text), fitting)
+    plain = all(row.plain for row in parsed)  # no merged cell: a cell's column is its place in its row
+    needs = _plain_column_needs([list(map(known.__getitem__, row.texts)) for row in parsed], count, margins) \
+        if plain else _column_needs(rows, count, margins, known.__getitem__)
+    widths = needs.widths(fitting.text_width)
+    if plain:
+        cell_widths = [width for row in parsed for width in widths[: len(row.texts)]]
+    else:
+        edges = [0]
+        for width in widths:
+            edges.append(edges[-1] + width)
+        cell_widths = [edges[min(column + span, count)] - edges[column] for column, span in _spans(rows)]
+    if (any(row.address for row in parsed) or "@" in head or "://" in head or "www." in head) and any(
+            _needs_address_breaks(known[text], cell_width - margins)
+            for text, cell_width in zip((text for row in parsed for text in row.texts), cell_widths)):
         return None  # an address to break: the tree does it (`_fit_table`)
     head = _TEXT_TABLE_WIDTH.sub(f'<w:tblW w:type="dxa" w:w="{fitting.text_width}"/>', head, count=1)
     layout = '<w:tblLayout w:type="fixed"/>'
@@ -1236,11 +1259,95 @@ def fit_table_text(xml: str, fitting: TableFitting) -> str | None:
     head, replaced = _TEXT_GRID.subn(grid, head, count=1)
     if not replaced:
         return None
-    out = [head]
-    body = xml[head_end:]  # each cell's width: the columns it spans, in place of the width it had
-    widths_of_cells = iter([edges[min(column + span, count)] - edges[column] for column, span in _spans(rows)])
-    out.append(_TEXT_CELL_WIDTH.sub(lambda _: f'<w:tcW w:type="dxa" w:w="{next(widths_of_cells)}"/>', body))
-    return "".join(out)
+    # each cell's width, the columns it spans, in place of the width it had: the text between the cells' widths
+    if all(row.regular for row in parsed):  # row by row, as each row was read: its cells' texts and widths
+        widths_of_cells = iter(cell_widths)
+        cells = [tuple(zip(row.texts, islice(widths_of_cells, len(row.texts)))) for row in parsed]
+        rows_xml = [row.pieces[0] + "".join(chain.from_iterable(
+                    (_CELL_WIDTH_TAG.format(width), piece) for (_, width), piece in zip(row_cells, row.pieces[1:])))
+                    for row, row_cells in zip(parsed, cells)]
+        fitted = head + "</w:tr>".join(rows_xml) + "</w:tr></w:tbl>"
+        _LAST_FITTED["table"] = (fitted, rows_xml, cells)
+        return fitted
+    pieces = _TEXT_CELL_WIDTH.split(xml[head_end:])
+    if len(pieces) > len(cell_widths) + 1:  # (a width outside the cells: the tree fits it)
+        return None
+    return "".join([head, pieces[0], *chain.from_iterable(zip(map(_CELL_WIDTH_TAG.format, cell_widths),
+                                                              pieces[1:]))])
+
+
+_CELL_WIDTH_TAG = '<w:tcW w:type="dxa" w:w="{}"/>'
+
+
+def _plain_column_needs(rows: list[list[CellNeeds]], count: int, margins: int) -> ColumnNeeds:
+    """Return `_column_needs` of `rows` of cells none of which spans several columns, given their needs."""
+    columns = [[row[column] for row in rows if len(row) > column] for column in range(count)]
+    return ColumnNeeds(
+        [max(0, max([n.word for n in cells]) + margins) if cells else 0 for cells in columns],
+        [max(0, max([n.line for n in cells]) + margins) if cells else 0 for cells in columns],
+        [max(0, max([n.piece for n in cells]) + margins) if cells else 0 for cells in columns],
+        [max(0, max(amounts) + margins) if (amounts := [n.amount for n in cells if n.amount]) else 0
+         for cells in columns])
+
+
+class _RowCells(NamedTuple):
+    """The cells of a table row's XML, as `fit_table_text` reads them (see `_row_cells`)."""
+
+    cells: tuple[tuple[str, int], ...]
+    """(the XML after its properties, columns spanned) of each cell."""
+    texts: tuple[str, ...]
+    columns: int
+    """The columns the row spans."""
+    plain: bool
+    """No cell spans several columns (nor none)."""
+    regular: bool
+    """Each cell's only width is a `<w:tcW …/>` in its properties, and there is none outside the cells: a cell's
+    text and fitted width are then what `fitted_cells` says."""
+    pieces: tuple[str, ...]
+    """The row's XML around its cells' widths, when it is regular."""
+    address: bool
+    """The row may hold an address (`ADDRESS` needs « @ », « :// » or « www. »)."""
+    nested: bool
+    """The row holds a table."""
+
+
+@text_cache(maxsize=8192)
+def _row_cells(row: str) -> _RowCells | None:
+    """Return the cells of a table row's XML; None when a cell has no width (or no plain start tag)."""
+    cells = []
+    regular = True
+    for cell in row.split("</w:tc>")[:-1]:
+        if "<w:tcW " not in cell or "<w:tc>" not in cell:
+            return None
+        span = _TEXT_SPAN.search(cell) if "<w:gridSpan " in cell else None
+        start = cell.index("<w:tc>") + 6
+        end = cell.find("</w:tcPr>", start)
+        at = cell.find("<w:tcW ")
+        regular = regular and start <= at < end and cell.find("</w:tcPr>") == end and \
+            cell.find("<w:tcW ", at + 1) < 0 and _TEXT_CELL_WIDTH.match(cell, at) is not None
+        cells.append((cell[end + 9 :] if end >= 0 else cell[start:], int(span.group(1)) if span else 1))
+    spans = [span for _, span in cells]
+    regular = regular and row.count("<w:tcW ") == len(cells)
+    return _RowCells(tuple(cells), tuple(text for text, _ in cells), sum(spans), all(span == 1 for span in spans),
+                     regular, tuple(_TEXT_CELL_WIDTH.split(row)) if regular else (),
+                     "@" in row or "://" in row or "www." in row, "<w:tbl>" in row)
+
+
+_LAST_FITTED: dict[str, tuple[str, list[str], list[tuple[tuple[str, int], ...]]]] = text_store({})
+"""The last table `fit_table_text` wrote row by row ("table"): its XML, its rows' XML, and (text, width) of each
+cell of each row."""
+
+
+def fitted_cells(xml: str) -> tuple[list[str], list[tuple[tuple[str, int], ...]]] | None:
+    """Return, for the XML of the table `fit_table_text` wrote last (the same string, each row's cells regular, see
+    `_row_cells`), the XML of its rows and, for each cell of each row, the XML after its properties and its width
+    (twips), as the page flow would read them from the table's XML; None for any other (once read, it is
+    forgotten)."""
+    last = _LAST_FITTED.get("table")
+    if last is None or last[0] is not xml:
+        return None
+    del _LAST_FITTED["table"]
+    return last[1], last[2]
 
 
 def _spans(rows):
