@@ -292,7 +292,7 @@ _A_AFTER_SPACE = re.compile("A[ \u00a0](?<=[ \u00a0\u202f«(]A[ \u00a0])")
 
 def _a_word(text: str) -> bool:
     """Tell whether a text holds « A » as a word where a sentence may start (the « À » rule's quick reject)."""
-    return text.startswith("A") or _A_AFTER_SPACE.search(text) is not None
+    return text.startswith(("A ", "A\u00a0")) or _A_AFTER_SPACE.search(text) is not None
 
 
 _DIGITS = tuple("0123456789")
