@@ -355,9 +355,9 @@ _NEEDED = tuple(sorted(set().union(*(needs for needs, *_ in _RULES))))
 
 
 def _typographie_segment(text: str) -> str:
-    # the characters of _NEEDED the text holds, each searched for (C's memchr): a set of all of its characters
-    # made a Python object of each, and a paragraph has a thousand
-    characters = {character for character in _NEEDED if character in text}
+    # a short text's characters, or those of _NEEDED a longer one holds, each searched for (C's memchr): a set of
+    # all of its characters makes a Python object of each, and a paragraph has a thousand
+    characters = set(text) if len(text) < 48 else {character for character in _NEEDED if character in text}
     for needs, finds, pattern, replacement in _RULES:
         if not characters.isdisjoint(needs) and (finds is None or finds(text)):
             changed = pattern.sub(replacement, text)
