@@ -570,30 +570,33 @@ def test_a_quick_reject_finds_its_parts(parts, text, holds):
 
 # --- the rules found from what they need, compared with the regular expressions they were (their oracles) -----
 
-_SIGN_RULES = [
-    # (rule found from its sign, the regular expression it was, a replacement)
-    (french._SpacedSign("»", " \u00a0\u202f"), re.compile(r"[ \u00a0\u202f]*»"), "\u00a0»"),
-    (french._SpacedSign(";!?", " \u00a0\u202f", french._after_word), re.compile(r"(?<=[\w\)»%€\]])[ \u00a0\u202f]*([;!?])"),
-     "\u202f\\1"),
-    (french._SpacedSign("€%", " \u202f", str.isdecimal), re.compile(r"(?<=\d)[ \u202f]*(€|%)"), "\u00a0\\1"),
-    (french._ColonAfterWord(), _COLON_AFTER_WORD, "\u00a0:"),
-]
-_SIGN_ALPHABET = "a_1\u0663)»%€]« \u00a0\u202f;!?:\n.é"
+def _sign_rules():
+    """Return each rule found from its sign, the regular expression it was and a replacement (made in the test
+    that uses them: mutation testing runs a mutant of a function with the tests that call it)."""
+    return [
+        (french._SpacedSign("»", " \u00a0\u202f"), re.compile(r"[ \u00a0\u202f]*»"), "\u00a0»"),
+        (french._SpacedSign(";!?", " \u00a0\u202f", french._after_word),
+         re.compile(r"(?<=[\w\)»%€\]])[ \u00a0\u202f]*([;!?])"), "\u202f\\1"),
+        (french._SpacedSign("€%", " \u202f", str.isdecimal), re.compile(r"(?<=\d)[ \u202f]*(€|%)"), "\u00a0\\1"),
+        (french._ColonAfterWord(), _COLON_AFTER_WORD, "\u00a0:"),
+    ]
+_SIGN_ALPHABET = "a_1\u0663)»%€]« \u00a0\u202f;!?:\n.éX"
 
 
 @pytest.mark.parametrize("text", [
     "", "»", " »", "a »", "a  \u00a0»", "«a»", "» »", "»»", "a ; b", "a;b", " ; seul", "fin !", "(x) ?", "50 % ?", "12 € ;",
     "« cité » !", "[1] ?", "x_ ;", "é ?", "a ;; b", "a ; ; b", "10 €", "10€", "10\u202f%", "10\u00a0€", "a €", "\u0663 %",
-    "1 000 € et 5 %", "%", "€ 10", "a : b", "fin:", "x\u202f\u00a0 ; y", "7 %\n", "a ?!", "» ; «",
+    "1 000 € et 5 %", "%", "€ 10", "a : b", "fin:", "x\u202f\u00a0 ; y", "7 %\n", "a ?!", "» ; «", "aX b", "aX: b",
+    "X: b", "aX ; b", "5X%", "a:X",
 ])
 def test_a_sign_rule_gives_what_its_regular_expression_gives(text):
-    for rule, pattern, replacement in _SIGN_RULES:
+    for rule, pattern, replacement in _sign_rules():
         assert rule.sub(replacement, text) == pattern.sub(replacement, text), (pattern.pattern, text)
 
 
 @given(st.text(alphabet=_SIGN_ALPHABET, max_size=14))
 def test_the_sign_rules_agree_with_their_regular_expressions_on_generated_text(text):
-    for rule, pattern, replacement in _SIGN_RULES:
+    for rule, pattern, replacement in _sign_rules():
         assert rule.sub(replacement, text) == pattern.sub(replacement, text), (pattern.pattern, text)
 
 
