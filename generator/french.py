@@ -224,43 +224,88 @@ def _holding(*parts: str):
     return lambda text: any(map(text.__contains__, parts))
 
 
-class _ColonAfterWord:
-    r"""The rule `(?<=[\w\)»%€\]])[ \u00a0\u202f]*:(?=\s|$)` (a colon after a word, with the spaces typed before it,
-    before a space or the end), found from each colon instead of tried at every character: its `sub` gives what
-    the regular expression's gives."""
+def _after_word(character: str) -> bool:
+    r"""Tell whether a character is one of `[\w\)»%€\]]` (\w is str.isalnum or « _ »)."""
+    return character.isalnum() or character in "_)»%€]"
 
-    _BEFORE = frozenset(")»%€]")
-    _SPACES = " \u00a0\u202f"
+
+class _SpacedSign:
+    r"""A rule `(?<=BEFORE)[SPACES]*(SIGN)` (with `then_space`, followed by `(?=\s|$)`): one of `signs` with the
+    spaces typed before it, after a character `before` accepts (None: after anything or at the start), found
+    from each sign instead of tried at every character (a regular expression that starts with a lookbehind or a
+    repeat is tried at every position); its `sub` gives what the regular expression's gives, `\1` of the
+    replacement standing for the sign."""
+
+    def __init__(self, signs: str, spaces: str, before=None, then_space: bool = False):
+        self.signs, self.spaces, self.before, self.then_space = signs, spaces, before, then_space
+
+    def _positions(self, text: str) -> list[int]:
+        positions = []
+        for sign in self.signs:
+            at = text.find(sign)
+            while at >= 0:
+                positions.append(at)
+                at = text.find(sign, at + 1)
+        if len(self.signs) > 1:
+            positions.sort()
+        return positions
 
     def sub(self, replacement: str, text: str) -> str:
         out, last = [], 0
-        colon = text.find(":")
-        while colon >= 0:
-            if colon + 1 == len(text) or text[colon + 1].isspace():  # \s is str.isspace, $ is the end or "\n"
-                start = colon
-                while start > last and text[start - 1] in self._SPACES:
-                    start -= 1
-                if start > 0 and ((before := text[start - 1]).isalnum() or before == "_" or before in self._BEFORE):
-                    out.append(text[last:start])  # \w is str.isalnum or « _ »
-                    out.append(replacement)
-                    last = colon + 1
-            colon = text.find(":", colon + 1)
+        spaces, before = self.spaces, self.before
+        for at in self._positions(text):
+            # \s is str.isspace, $ is the end or a last "\n" (a space too)
+            if self.then_space and not (at + 1 == len(text) or text[at + 1].isspace()):
+                continue
+            start = at
+            while start > last and text[start - 1] in spaces:  # (the sign before `last` is no space)
+                start -= 1
+            if before is None or (start > 0 and before(text[start - 1])):
+                out.append(text[last:start])
+                out.append(replacement.replace("\\1", text[at]))
+                last = at + 1
         if not out:
             return text
         out.append(text[last:])
         return "".join(out)
 
 
+def _ColonAfterWord() -> _SpacedSign:
+    r"""The rule `(?<=[\w\)»%€\]])[ \u00a0\u202f]*:(?=\s|$)`: a colon after a word, with the spaces typed before it,
+    before a space or the end."""
+    return _SpacedSign(":", " \u00a0\u202f", _after_word, then_space=True)
+
+
+# an ordinal's letters right after a digit (« 2ème », « 2è », « 2ième », « 2eme »), found from the letters
+_ORDINAL_LETTERS = (re.compile("è(?:(?<=[0-9]è)|(?<=[0-9]iè))"), re.compile("eme(?<=[0-9]eme)"))
+
+
+def _ordinal_letters(text: str) -> bool:
+    """Tell whether a text holds an ordinal's letters right after an ASCII digit (the ordinal rule's quick reject)."""
+    return ("è" in text and _ORDINAL_LETTERS[0].search(text) is not None) or (
+        "eme" in text and _ORDINAL_LETTERS[1].search(text) is not None)
+
+
+# « A » then a space, at the start or after a space, « ( » or « « » (what the rule of « À » needs)
+_A_AFTER_SPACE = re.compile("A[ \u00a0](?<=[ \u00a0\u202f«(]A[ \u00a0])")
+
+
+def _a_word(text: str) -> bool:
+    """Tell whether a text holds « A » as a word where a sentence may start (the « À » rule's quick reject)."""
+    return text.startswith(("A ", "A\u00a0")) or _A_AFTER_SPACE.search(text) is not None
+
+
 _DIGITS = tuple("0123456789")
-_DIGIT_SPACE_DIGIT = re.compile(r"\d \d")
+_DIGIT_SPACE_DIGIT = re.compile(r" \d(?<=\d \d)")  # \d \d, found from the space (a literal is searched in C)
 _RULES: list[tuple[str, object, re.Pattern[str], str]] = [
     # (characters one of which the rule needs to find: skipped when the text has none; None or a test the text
     # must pass for the rule to find anything, a second quick reject; pattern; replacement)
     # straight double quotes → « » (opening after a space or at the start, closing otherwise)
-    ('"', None, re.compile(r'(^|[\s(\[])"(?=\S)'), r"\1« "),
+    # (the quote at the start or after a space or bracket: found from the quote, not tried at every character)
+    ('"', None, re.compile(r'"(?:(?<=[\s(\[]")|(?<![\s\S]"))(?=\S)'), "« "),
     ('"', None, re.compile(r'"'), " »"),
     # ordinals typed with « ème », « eme », « ère », « ier » (after ASCII digits: the ones the rule looks for)
-    ("0123456789", _holding("è", "eme"), re.compile(r"\b([0-9]+)(?:ème|eme|è|ième)\b"), r"\1e"),
+    ("0123456789", _ordinal_letters, re.compile(r"\b([0-9]+)(?:ème|eme|è|ième)\b"), r"\1e"),
     ("1", _holding("1ère", "1ere"), re.compile(r"\b1(?:ère|ere)\b"), "1re"),
     ("1", _holding("1ier"), re.compile(r"\b1(?:ier)\b"), "1er"),
     # apostrophe
@@ -275,10 +320,10 @@ _RULES: list[tuple[str, object, re.Pattern[str], str]] = [
     ("'", _holding(*_DIGITS), re.compile(r"(?<=\s)'(?=[0-9]{2}\b)"), "\u2019"),
     # spaces inside guillemets
     ("«", None, re.compile(r"«[ \u00a0\u202f]*"), "«" + NBSP),
-    ("»", None, re.compile(r"[ \u00a0\u202f]*»"), NBSP + "»"),
+    ("»", None, _SpacedSign("»", " \u00a0\u202f"), NBSP + "»"),
     # high punctuation: narrow no-break space before ; ! ?, no-break space before :
-    (";!?", None, re.compile(r"(?<=[\w\)»%€\]])[ \u00a0\u202f]*([;!?])"), NNBSP + r"\1"),
-    (":", None, _ColonAfterWord(), NBSP + ":"),
+    (";!?", None, _SpacedSign(";!?", " \u00a0\u202f", _after_word), NNBSP + r"\1"),  # (?<=[\w\)»%€\]])[ \u00a0\u202f]*([;!?])
+    (":", None, _ColonAfterWord(), NBSP + ":"),  # (?<=[\w\)»%€\]])[ \u00a0\u202f]*:(?=\s|$)
     (";!?", _holding(" ;", " !", " ?", "\u00a0;", "\u00a0!", "\u00a0?"), re.compile(r"[ \u00a0]+([;!?])"),
      NNBSP + r"\1"),
     (":", _holding(" :", "\u202f:"), re.compile(r"[ \u202f]+:"), NBSP + ":"),
@@ -286,7 +331,7 @@ _RULES: list[tuple[str, object, re.Pattern[str], str]] = [
     (" ", _DIGIT_SPACE_DIGIT.search, re.compile(r"(?<![\d,.])(\d{1,3})((?: \d{3})+)(?![\d,]|\.\d)"),
      lambda m: m.group(1) + m.group(2).replace(" ", NNBSP)),
     # € and % after a number
-    ("€%", None, re.compile(r"(?<=\d)[ \u202f]*(€|%)"), NBSP + r"\1"),
+    ("€%", None, _SpacedSign("€%", " \u202f", str.isdecimal), NBSP + r"\1"),  # (?<=\d)[ \u202f]*(€|%): \d is isdecimal
     ("°", _holding("n°", "N°"), re.compile(r"\b(n°|N°)[ ]*(?=\d)"), r"\1" + NBSP),
     # ellipsis
     (".", _holding("..."), re.compile(r"\.\.\."), "…"),
@@ -294,7 +339,7 @@ _RULES: list[tuple[str, object, re.Pattern[str], str]] = [
     # determiner, a word of a locution (« À l'issue de », « À cette fin », « À terme ») or a verb in -er / -ir
     # (« À évaluer », « À définir »); a label (« A. », « annexe A »), the verb (« A été ») or a word of another
     # language (« A great project ») stay as typed
-    ("A", _holding("A ", "A\u00a0"),
+    ("A", _a_word,
      re.compile(r"(^|[.!?…][ \u00a0]+|[«(][ \u00a0\u202f]*)A(?=[ \u00a0]+(?:l['\u2019]|(?:la|le|les|un|une|"
                 r"ce|cet|cette|ces|chaque|mon|ma|mes|son|sa|ses|notre|nos|votre|vos|leur|leurs|tout|toute|"
                 r"tous|toutes|partir|titre|terme|travers|défaut|moins|court|moyen|long|propos|cause|"
@@ -303,13 +348,21 @@ _RULES: list[tuple[str, object, re.Pattern[str], str]] = [
 ]
 
 
+_RULES = [(frozenset(needs), finds, pattern, replacement) for needs, finds, pattern, replacement in _RULES]
+"""The rules, what each needs as a set (a set is disjoint from another without a Python string per character)."""
+_NEEDED = tuple(sorted(set().union(*(needs for needs, *_ in _RULES))))
+"""Every character a rule needs: what of them a text holds says which rules may find something in it."""
+
+
 def _typographie_segment(text: str) -> str:
-    characters = set(text)  # most texts are short and need no rule: one set, not a search per rule
+    # a short text's characters, or those of _NEEDED a longer one holds, each searched for (C's memchr): a set of
+    # all of its characters makes a Python object of each, and a paragraph has a thousand
+    characters = set(text) if len(text) < 48 else {character for character in _NEEDED if character in text}
     for needs, finds, pattern, replacement in _RULES:
         if not characters.isdisjoint(needs) and (finds is None or finds(text)):
             changed = pattern.sub(replacement, text)
             if changed is not text:  # the rule may have brought what a later rule needs (« " » → « « »)
-                text, characters = changed, set(changed)
+                text, characters = changed, {character for character in _NEEDED if character in changed}
     return text
 
 

@@ -566,3 +566,85 @@ def test_the_colon_rule_agrees_with_its_regular_expression_on_generated_text(tex
 ])
 def test_a_quick_reject_finds_its_parts(parts, text, holds):
     assert french._holding(*parts)(text) is holds
+
+
+# --- the rules found from what they need, compared with the regular expressions they were (their oracles) -----
+
+def _sign_rules():
+    """Return each rule found from its sign, the regular expression it was and a replacement (made in the test
+    that uses them: mutation testing runs a mutant of a function with the tests that call it)."""
+    return [
+        (french._SpacedSign("»", " \u00a0\u202f"), re.compile(r"[ \u00a0\u202f]*»"), "\u00a0»"),
+        (french._SpacedSign(";!?", " \u00a0\u202f", french._after_word),
+         re.compile(r"(?<=[\w\)»%€\]])[ \u00a0\u202f]*([;!?])"), "\u202f\\1"),
+        (french._SpacedSign("€%", " \u202f", str.isdecimal), re.compile(r"(?<=\d)[ \u202f]*(€|%)"), "\u00a0\\1"),
+        (french._ColonAfterWord(), _COLON_AFTER_WORD, "\u00a0:"),
+    ]
+_SIGN_ALPHABET = "a_1\u0663)»%€]« \u00a0\u202f;!?:\n.éX"
+
+
+@pytest.mark.parametrize("text", [
+    "", "»", " »", "a »", "a  \u00a0»", "«a»", "» »", "»»", "a ; b", "a;b", " ; seul", "fin !", "(x) ?", "50 % ?", "12 € ;",
+    "« cité » !", "[1] ?", "x_ ;", "é ?", "a ;; b", "a ; ; b", "10 €", "10€", "10\u202f%", "10\u00a0€", "a €", "\u0663 %",
+    "1 000 € et 5 %", "%", "€ 10", "a : b", "fin:", "x\u202f\u00a0 ; y", "7 %\n", "a ?!", "» ; «", "aX b", "aX: b",
+    "X: b", "aX ; b", "5X%", "a:X",
+])
+def test_a_sign_rule_gives_what_its_regular_expression_gives(text):
+    for rule, pattern, replacement in _sign_rules():
+        assert rule.sub(replacement, text) == pattern.sub(replacement, text), (pattern.pattern, text)
+
+
+@given(st.text(alphabet=_SIGN_ALPHABET, max_size=14))
+def test_the_sign_rules_agree_with_their_regular_expressions_on_generated_text(text):
+    for rule, pattern, replacement in _sign_rules():
+        assert rule.sub(replacement, text) == pattern.sub(replacement, text), (pattern.pattern, text)
+
+
+_OPENING_QUOTE = re.compile(r'(^|[\s(\[])"(?=\S)')
+"""The rule of the opening quote as it was written: a quote at the start or after a space or a bracket."""
+
+
+@given(st.text(alphabet='"a (\n[\u00a0', max_size=10))
+@example('"a" ("b") ["c"] \n"d" "" " ""')
+def test_the_opening_quote_is_found_from_the_quote_as_it_was(text):
+    rule = french._RULES[0][2]
+    assert rule.sub("« ", text) == _OPENING_QUOTE.sub(r"\1« ", text)
+
+
+@pytest.mark.parametrize("text, holds", [
+    ("2ème", True), ("2è", True), ("2ième", True), ("2eme", True), ("12ème", True), ("ème", False), ("2 ème", False),
+    ("2iè", True), ("ièeme", False), ("2i", False), ("2ieme", False), ("très 2 problème", False), ("a9è", True), ("\u0663ème", False),
+])
+def test_the_ordinal_quick_reject_looks_for_letters_right_after_a_digit(text, holds):
+    assert french._ordinal_letters(text) is holds
+
+
+@given(st.text(alphabet="1è ie\u0663m", max_size=10))
+def test_the_ordinal_quick_reject_is_a_digit_then_the_letters(text):
+    assert french._ordinal_letters(text) is bool(re.search("[0-9](?:è|iè|eme)", text))  # (« ième » holds « iè »)
+
+
+@pytest.mark.parametrize("text, holds", [
+    ("A la fin", True), ("Annexe A", False), ("annexe A .", True), ("(A partir", True), ("«A travers", True),
+    ("«\u202fA l'issue", True), (". A\u00a0terme", True), ("xA la", False), ("A", False), ("LA CARTE", False),
+    ("un A\u202fb", False), ("\u00a0A b", True),
+])
+def test_the_quick_reject_of_a_capital_a_wants_it_as_a_word(text, holds):
+    assert french._a_word(text) is holds
+
+
+@given(st.text(alphabet="A \u00a0\u202f«(.x", max_size=10))
+def test_the_quick_reject_of_a_capital_a_is_an_a_then_a_space_at_the_start_or_after_a_space(text):
+    assert french._a_word(text) is bool(re.search("(?:^|[ \u00a0\u202f«(])A[ \u00a0]", text))
+
+
+@given(st.text(alphabet="1 \u0663a\u00a0", max_size=10))
+@example("1 2")
+@example("\u0663 1")
+def test_digit_groups_are_looked_for_as_a_digit_a_space_and_a_digit(text):
+    assert bool(french._DIGIT_SPACE_DIGIT.search(text)) is bool(re.search(r"\d \d", text))
+
+
+def test_the_characters_the_rules_need_are_every_one_of_theirs():
+    assert set(french._NEEDED) == {character for needs, *_ in french._RULES for character in needs}
+    assert {'"', "'", ":", "«", "»", "€", "%", "°", "A", ".", " ", "1", "0", "9"} <= set(french._NEEDED)

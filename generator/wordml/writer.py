@@ -267,12 +267,15 @@ SYMBOL_FONT = "DejaVu Sans"
 by their runs, so that a PDF prints what the document asks for, never a font of the layout engine's choice."""
 _SYMBOLS = re.compile("([\u2600-\u27bf]+)")
 """Miscellaneous symbols and dingbats (✓, ➤, ☐…), which Carlito lacks and DejaVu Sans has."""
+_SYMBOL = re.compile("[\u2600-\u27bf]")
+"""One of `_SYMBOLS`: searched for as a class of characters, which the regular expression engine scans for in C
+(`_SYMBOLS`, a group, is tried at every character)."""
 _SYMBOL_FONTS = f'<w:rFonts w:ascii="{SYMBOL_FONT}" w:hAnsi="{SYMBOL_FONT}" w:cs="{SYMBOL_FONT}"/>'
 
 
 @text_cache(maxsize=16384)  # the same prose is written in several documents of a contract, and of a batch
 def _run(text: str, style_id: str | None = None, bold: bool = False, italic: bool = False) -> str:
-    if _SYMBOLS.search(text):
+    if _SYMBOL.search(text):
         return "".join(_one_run(piece, style_id, bold, italic, symbols=index % 2 == 1)
                        for index, piece in enumerate(_SYMBOLS.split(text)) if piece)
     return _one_run(text, style_id, bold, italic)
@@ -293,7 +296,7 @@ def _prose_run(text: str, style_id: str | None = None, bold: bool = False, itali
     """Return the run of a piece of prose, its line breaks and tabs already Word's, as docxtpl's
     `resolve_listing` makes them (a tab ends the run and starts another with the same properties): a body
     holding none of them is not searched for them again (`template._finish_part`)."""
-    run = _run(text, style_id, bold, italic)
+    run = _run.__wrapped__(text, style_id, bold, italic)  # (this cache holds it: not _run's too)
     if "\n" not in text and "\t" not in text:
         return run
     properties = run[len("<w:r>"):run.index("<w:t ")]
