@@ -22,6 +22,7 @@ from stat import S_ISREG
 from typing import TYPE_CHECKING, Any, Iterator
 
 from . import TEMPLATES_DIR, __version__
+from .allocator import return_large_blocks
 from .caches import clear_text_caches
 from .errors import BuildFailed, Location, Problem, Problems, display_path
 from .load import SourceTree, iter_contract_roots, iter_tree, load_contract
@@ -406,27 +407,6 @@ class ContractResult:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     inputs: str | None = None
-
-
-LARGE_BLOCK = 4 << 20
-"""The size from which glibc's malloc gives a block pages of its own, returned to the system once freed."""
-
-
-@functools.lru_cache(maxsize=1)
-def return_large_blocks() -> None:
-    """Have glibc's malloc map every block of `LARGE_BLOCK` bytes or more apart, and unmap it when it is freed.
-
-    By default malloc raises that threshold to the size of the largest block freed (up to 32 MiB): after a
-    contract of 1000 fiches, whose bodies are 26 MB and are copied as they are finished, the next copies come
-    from the heap, whose freed holes are kept and too small for the next, larger copy (272 MiB at the peak
-    instead of 230). The bodies of a contract of 27 fiches (about 1 MB) stay below it. Elsewhere than glibc,
-    nothing is done."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).mallopt(-3, LARGE_BLOCK)  # M_MMAP_THRESHOLD (glibc's malloc.h)
-    except (OSError, AttributeError):
-        pass
 
 
 def build_contract(root: Path, inputs: str | None, output_dir: Path, templates_dir: Path = TEMPLATES_DIR,

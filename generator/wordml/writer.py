@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from lxml import etree
 
+from ..allocator import return_freed_memory
 from ..caches import text_cache, text_store
 from ..exposants import marquer_exposants
 from .marks import marked
@@ -340,17 +341,7 @@ class RecordedRegion:
 _LARGE_BODY = 4 << 20
 """From this size (4 MB, a contract of some 150 fiches) the memory of a body's chunks is given back to the system
 once they are joined: freed in the middle of malloc's heap, it would stay the process's, as much again as the
-body, while the body is finished and copied (`_return_freed_memory`)."""
-
-
-def _return_freed_memory() -> None:
-    """Give the system back the pages malloc holds free (glibc's `malloc_trim`; elsewhere, nothing)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+body, while the body is finished and copied (`allocator.return_freed_memory`)."""
 
 
 _CHUNK_CHARACTERS = 1 << 16
@@ -621,7 +612,7 @@ class DocumentWriter:
             self.shared_regions.recorded.clear()
         if len(body) >= _LARGE_BODY:
             del chunks
-            _return_freed_memory()
+            return_freed_memory()
         return body
 
     def _encode_pending(self) -> None:
