@@ -14,8 +14,10 @@ from .caches import text_cache
 EXPOSANT_DEBUT, EXPOSANT_FIN = "\ue010", "\ue011"
 """Private-use characters around the letters of an abbreviated ordinal in printed text: each output turns them
 into its own superscript (a Word run, an HTML `<sup>`), which plain text cannot carry."""
-ORDINAL = re.compile(r"(?<![\w.,])([0-9]+)(ers|res|er|re|es|e)(?!\w)")
-"""An abbreviated ordinal: « 1er », « 1re », « 2e », « 1ers » (its number, then its letters)."""
+ORDINAL = re.compile(r"([0-9](?<![\w.,][0-9])[0-9]*)(ers|res|er|re|es|e)(?!\w)")
+"""An abbreviated ordinal: « 1er », « 1re », « 2e », « 1ers » (its number, then its letters), not after a letter,
+a digit, a point or a comma. Found from its first digit (the lookbehind placed after it): a pattern that starts
+with a class of characters is searched for in C, one starting with a lookbehind was tried at every position."""
 _DIGIT = re.compile(r"[0-9]")  # what every ordinal `ORDINAL` finds holds
 
 

@@ -33,7 +33,7 @@ from .caches import text_cache
 from .exposants import marquer_exposants
 from .prose import markdown_escape, markdown_link
 from .schema import Marqueur, Prose, is_marqueur, is_montant
-from .wordml import xml_safe
+from .wordml import Fragment, xml_safe
 from .wordml.signature import signature_anchor
 
 # The context keys of the engine's objects are not names: a template cannot reach them.
@@ -506,6 +506,10 @@ class _Environment(SandboxedEnvironment):
             return _typeset_escaped(value)
         if type(value) is Markup:  # as `escape` would give it, without a copy
             return value
+        if type(value) is int:  # a count, a year: digits, nothing to typeset nor escape
+            return Markup(str(value))
+        if type(value) is Fragment:  # rendered prose: its WordprocessingML, as `escape` gives it
+            return Markup(value.xml)
         return escape(_finalize(context, value))
 
     def getattr(self, obj: Any, attribute: str) -> Any:

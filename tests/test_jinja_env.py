@@ -15,6 +15,7 @@ from generator.errors import TemplateProblem
 from generator.jinja_env import create_environment
 from generator.provenance import provenance
 from generator.schema import Marqueur
+from generator.wordml import Fragment
 
 
 @dataclass
@@ -75,7 +76,8 @@ _TEMPLATES = [
     st.integers(min_value=-10**15, max_value=10**15),
     st.decimals(min_value=-10**15, max_value=10**15, allow_nan=False, allow_infinity=False, places=2),
     st.none(), st.booleans(),
-    st.text(alphabet=st.sampled_from("ab<:")).map(Marqueur)),
+    st.text(alphabet=st.sampled_from("ab<:")).map(Marqueur),
+    st.text(alphabet=st.sampled_from("ab<>&\"")).map(Fragment)),  # rendered prose: WordprocessingML
        template=st.sampled_from(_TEMPLATES), flag=st.booleans())
 @example(value='Il a dit "non" : <b>&', template="{{ v }}", flag=True)
 @example(value=Markup("<b>gras</b>"), template="{{ v }}", flag=True)

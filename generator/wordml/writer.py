@@ -169,12 +169,15 @@ def xml_text(text: str) -> str:
     return XML_FORBIDDEN.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Inline:
     """A piece of text with its character styles (innermost last), or a link to `url`, or a picture (`image`,
     a file name the writer's `image_loader` reads; `text` is its description), or the call of a footnote
     (`footnote`: the note's paragraphs; empty for a later call of a note already called in the same fragment,
-    which `footnote_key` names; its last style is the call's)."""
+    which `footnote_key` names; its last style is the call's).
+
+    Never changed once made (cached paragraphs share it; hashed on its fields), yet not declared frozen: a
+    frozen dataclass sets each of its seven fields through `object.__setattr__`, and prose makes thousands."""
 
     text: str
     styles: tuple[str, ...] = ()
