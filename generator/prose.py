@@ -248,8 +248,21 @@ def link_problem(url: str) -> str | None:
             "mailto:…) ou un renvoi interne « #… »")
 
 
+_FOOTNOTE_DEFINITION_MARK = re.compile(r"\[\^[^\[\]\n]*\]:")
+"""A footnote definition's `[^label]:` (a label without brackets or line breaks)."""
+
+
 def _could_hold_links(text: str) -> bool:
-    return "](" in text or "]:" in text or "<" in text or "][" in text
+    """Tell whether a text may hold a link other than its footnotes' own (`#fn:…`, `#fnref:…`, always allowed): an
+    inline link `](`, an autolink `<`, a reference `][`, or a reference definition's `]:` (one that is not a
+    footnote definition's `[^1]:`).
+
+    A `]:` inside a removed `[^label]:` cannot end a reference definition `[label]: address`: that definition's
+    `[` starts its line and its label holds no bracket, so it would be the `[` of `[^label]:`, a line
+    python-markdown's footnote block processor, which runs before the reference one, always takes."""
+    if "](" in text or "<" in text or "][" in text:
+        return True
+    return "]:" in text and "]:" in _FOOTNOTE_DEFINITION_MARK.sub("", text)
 
 
 _CHECKED_TREES: dict[str, ET.Element] = {}

@@ -1,11 +1,12 @@
 """python-markdown's element tree of the constructs contract prose commonly uses, made without python-markdown.
 
 Headings (`#`), bullet and numbered lists (sane lists, nested), quotes (`>`), footnotes (`[^1]` and `[^1]: …`),
+inline links (`[texte](https://…)`, `[texte](#ancre "titre")`), autolinks (`<https://…>`, `<adresse@domaine.fr>`),
 `**strong**`, `*emphasis*` and `***both***` paired simply, backslash escapes, the engine's `^{…}` superscripts and
 paragraphs: `fast_tree` follows python-markdown's own steps for these (its whitespace preprocessor, its block
 processors in their order with the parser's state, the footnotes' tree processor, the inline patterns in their
 order and the inline processor's order of visit, the prettifier), so the tree is python-markdown's exactly: tags,
-texts, tails, attributes. Whatever else a text holds (code, links, raw `<`, `_`, line breaks, setext headings,
+texts, tails, attributes. Whatever else a text holds (code, images, reference links, other `<`, `_`, line breaks, setext headings,
 rules, `*` that do not pair simply…) makes it refuse the text (None), and `prose.parse` gives it to python-markdown.
 `tests/test_prose_markdown.py` compares the trees.
 """
@@ -16,10 +17,10 @@ import copy
 import re
 import xml.etree.ElementTree as ET
 
-_REFUSED_CHARACTERS = re.compile(r"[`_<\t\r\x00-\x03]")
+_REFUSED_CHARACTERS = re.compile(r"[`_\t\r\x00-\x03]")
 _LINE_BREAK = re.compile(r"  \n(?!\n)")
 """What the text may not hold at all, besides the footnotes' place marker: a character an inline pattern this
-parser does not follow needs (`` ` `` code, `_` emphasis, `<` autolinks), two spaces before a line break, or a
+parser does not follow needs (`` ` `` code, `_` emphasis), two spaces before a line break, or a
 character python-markdown's preprocessor changes (tab, carriage return, its placeholders STX and ETX; NUL and SOH
 are this parser's own marks)."""
 
@@ -59,6 +60,11 @@ _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _SUPERSCRIPT = re.compile(r"()\^\{(.+?)\}", re.DOTALL)  # as `prose.new_markdown` registers it
 _ESCAPED_CHARS = frozenset("\\`*_{}[]()>#+-.!")
 """The characters a backslash escapes (python-markdown's ESCAPED_CHARS)."""
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]*://[^<>]*)>", re.DOTALL)  # python-markdown's AUTOLINK_RE
+_AUTOMAIL = re.compile(r"<([^<> !]+@[^@<> ]+)>", re.DOTALL)  # its AUTOMAIL_RE
+_LINK_PARENTHESIS = re.compile(r"""\(\s*(?:(<[^<>]*>)\s*(?:('[^']*'|"[^"]*")\s*)?\))?""", re.DOTALL)
+"""LinkInlineProcessor.RE_LINK: the opening of a link's `(address "title")`."""
+_TITLE_SPACE = re.compile(r"\s")  # LinkInlineProcessor.RE_TITLE_CLEAN
 
 
 class _Refused(Exception):
@@ -372,20 +378,23 @@ class _Parser:
     # --- inlines: treeprocessors.InlineProcessor's order of visit, footnote calls and emphasis --------------
 
     def inline(self, root: ET.Element) -> None:
-        queue = [root]
+        # python-markdown reads again the texts and tails of the elements it made (a no-op: what they hold is what
+        # no pattern took, its escaped characters still placeholders); here they are skipped, their escaped
+        # characters being back already
+        queue = [(root, 0)]
         while queue:
-            element = queue.pop(0)
-            position = 0
+            element, position = queue.pop(0)
             while position < len(element):
                 child = element[position]
                 position += 1
                 nested = len(child)  # the elements made of its text are put in after (as the processor does)
+                made = 0
                 if child.text:
                     pieces = self.inline_pieces(child.text)
                     if pieces is not None:
                         child.text = None
-                        for index, node in enumerate(_link_text(child, pieces, is_text=True)):
-                            child.insert(index, node)
+                        for made, node in enumerate(_link_text(child, pieces, is_text=True), start=1):
+                            child.insert(made - 1, node)
                 if child.tail:
                     pieces = self.inline_pieces(child.tail)
                     if pieces is not None:
@@ -397,61 +406,29 @@ class _Parser:
                             element.insert(position + index, node)
                         position += len(nodes)  # the processor reads them again: nothing more to make
                 if nested:
-                    queue.append(child)
+                    queue.append((child, made))
 
     def inline_pieces(self, text: str) -> list | None:
         """Return the pieces python-markdown makes of a text (strings, and elements for footnote calls and
         emphasis), or None when it leaves the text as it is.
 
         Its inline patterns run in turn over the text, each putting a placeholder where it matched: escapes
-        first, then footnote calls, then emphasis, which sees the placeholders as characters that are neither
-        spaces nor `*`. Here the placeholders are `_STASHED`, and `stash` holds what each stands for, in order.
+        first, then footnote calls, links, autolinks, superscripts, then emphasis, which sees the placeholders as
+        characters that are neither spaces nor `*`. Here the placeholders are `_STASHED`, and `stash` holds what
+        each stands for, in order.
         """
-        if "*" not in text and "[" not in text and "\\" not in text and "^{" not in text:
+        if "*" not in text and "[" not in text and "\\" not in text and "^{" not in text and "<" not in text:
             return None
         stash: list = []
         if "\\" in text:
             text = self.escapes(text, stash)
         if "[" in text:
             text = self.calls(text, stash)
-        if "^{" in text:
-            text = self.superscripts(text, stash)
-        stash.reverse()
-        pieces: list = []
-        end = 0
-        if "*" in text:
-            runs = list(_STARS.finditer(text))
-            if len(runs) % 2:
-                raise _Refused
-            for opener, closer in zip(runs[::2], runs[1::2]):
-                size, closing = opener.end() - opener.start(), closer.end() - closer.start()
-                if text[opener.end()].isspace() or text[closer.start() - 1].isspace():
-                    raise _Refused
-                literal = ""
-                if closing != size:
-                    # `**strong***`: the star left after the closing pair is text (when nothing follows to pair)
-                    if (size, closing) != (2, 3) or closer is not runs[-1]:
-                        raise _Refused
-                    literal = "*"
-                elif size > 3:
-                    raise _Refused
-                _unstashed(text[end:opener.start()], stash, pieces)
-                inner: list = []
-                _unstashed(text[opener.end():closer.start()], stash, inner)
-                if size == 3:  # `***both***`: <strong><em>…</em></strong>, python-markdown leaving "" around
-                    emphasis = ET.Element("strong")
-                    emphasis.text = ""
-                    inside = ET.SubElement(emphasis, "em")
-                    _link_text(inside, inner, is_text=True, into=inside)
-                    inside.tail = ""
-                else:
-                    emphasis = ET.Element("strong" if size == 2 else "em")
-                    _link_text(emphasis, inner, is_text=True, into=emphasis)
-                pieces.append(emphasis)
-                pieces.append(literal)
-                end = closer.end()
-        _unstashed(text[end:], stash, pieces)
-        return pieces
+        if "[" in text:
+            text = self.links(text, stash)
+        if "<" in text:
+            text = _autolinks(text, stash)
+        return _spans(text, stash)
 
     @staticmethod
     def escapes(text: str, stash: list) -> str:
@@ -461,32 +438,38 @@ class _Parser:
                                       for match in _ESCAPE.finditer(text) if match.group(1) in _ESCAPED_CHARS])
 
     def calls(self, text: str, stash: list) -> str:
-        """FootnoteInlineProcessor: each `[^label]` of a defined note is a placeholder for its call; any other
-        `[` is refused (a link, a reference, a call of an undefined note)."""
+        """FootnoteInlineProcessor: each `[^label]` of a defined note is a placeholder for its call (a call of an
+        undefined note, or of a label with other characters than letters, digits and hyphens, is refused)."""
         found = []
-        end = 0
         for match in _FOOTNOTE_CALL.finditer(text):
             label = match.group(1)
-            if "[" in text[end:match.start()] or label not in self.footnotes or \
-                    not _FOOTNOTE_LABEL.fullmatch(label):
+            if label not in self.footnotes or not _FOOTNOTE_LABEL.fullmatch(label):
                 raise _Refused
             found.append((match.start(), match.end(), self.call(label)))
-            end = match.end()
-        if "[" in text[end:]:
-            raise _Refused
         return _stashed(text, stash, found)
 
     @staticmethod
-    def superscripts(text: str, stash: list) -> str:
-        """The engine's `^{…}` pattern: a placeholder for <sup>…</sup> (what it holds may not be emphasis or
-        another superscript: python-markdown reads it again)."""
+    def links(text: str, stash: list) -> str:
+        """LinkInlineProcessor (after the reference patterns, which find nothing: a text with a reference
+        definition is refused): each `[text](address "title")` is a placeholder for its <a>, tried at each `[`
+        in turn, from after the last link made. An image (`![`), brackets inside a link's text, an address in
+        `<…>`, or a placeholder or `<` in an address or a title are refused."""
+        if "![" in text:
+            raise _Refused  # ImageInlineProcessor
         found = []
-        for match in _SUPERSCRIPT.finditer(text):
-            inner = match.group(2)
-            if "*" in inner or "^{" in inner:
+        position = text.find("[")
+        while position >= 0:
+            link = _link_at(text, position + 1)
+            if link is None:
+                position = text.find("[", position + 1)
+                continue
+            label, href, title, end = link
+            if "[" in label or "]" in label or "<" in label or _STASHED in href or "<" in href \
+                    or title is not None and _STASHED in title:
                 raise _Refused
-            found.append((match.start(), match.end(), inner))
-        return _stashed(text, stash, found, _superscript)
+            found.append((position, end, (label, href, title)))
+            position = text.find("[", end)
+        return _stashed(text, stash, found, _link)
 
     def call(self, label: str) -> ET.Element:
         """FootnoteInlineProcessor: the call of a note, numbered in the order the notes are defined."""
@@ -497,6 +480,200 @@ class _Parser:
         link.set("class", "footnote-ref")
         link.text = str(list(self.footnotes).index(label) + 1)
         return sup
+
+
+def _link_at(text: str, index: int) -> tuple[str, str, str | None, int] | None:
+    """LinkInlineProcessor.getText and getLink from just after a `[`: the link's text, address, title (None when
+    it has none) and where it ends; None when there is no link there."""
+    depth = 1  # getText: nested square brackets
+    for position in range(index, len(text)):
+        character = text[position]
+        if character == "]":
+            depth -= 1
+        elif character == "[":
+            depth += 1
+        if depth == 0:
+            label, index = text[index:position], position + 1
+            break
+    else:
+        return None
+    match = _LINK_PARENTHESIS.match(text, index)
+    if not match:
+        return None
+    if match.group(1):
+        raise _Refused  # `[text](<address>)`
+    # getLink, as python-markdown writes it: nested parentheses, a title in quotes, and where to end when a
+    # quote does not close
+    href, title = "", None
+    bracket_count = backtrack_count = 1
+    start_index = index = match.end()
+    last_bracket = -1
+    quote = alt_quote = None
+    start_quote = exit_quote = start_alt_quote = exit_alt_quote = -1
+    ignore_matches = False
+    last = ""
+    for position in range(index, len(text)):
+        character = text[position]
+        if character == "(":
+            if not ignore_matches:
+                bracket_count += 1
+            elif backtrack_count > 0:
+                backtrack_count -= 1
+        elif character == ")":
+            if (exit_quote != -1 and quote == last) or (exit_alt_quote != -1 and alt_quote == last):
+                bracket_count = 0
+            elif not ignore_matches:
+                bracket_count -= 1
+            elif backtrack_count > 0:
+                backtrack_count -= 1
+                if backtrack_count == 0:
+                    last_bracket = index + 1
+        elif character in ("'", '"'):
+            if not quote:
+                ignore_matches = True
+                backtrack_count = bracket_count
+                bracket_count = 1
+                start_quote = index + 1
+                quote = character
+            elif character != quote and not alt_quote:
+                start_alt_quote = index + 1
+                alt_quote = character
+            elif character == quote:
+                exit_quote = index + 1
+            elif alt_quote and character == alt_quote:
+                exit_alt_quote = index + 1
+        index += 1
+        if bracket_count == 0:
+            if exit_quote >= 0 and quote == last:
+                href = text[start_index:start_quote - 1]
+                title = text[start_quote:exit_quote - 1]
+            elif exit_alt_quote >= 0 and alt_quote == last:
+                href = text[start_index:start_alt_quote - 1]
+                title = text[start_alt_quote:exit_alt_quote - 1]
+            else:
+                href = text[start_index:index - 1]
+            break
+        if character != " ":
+            last = character
+    if bracket_count != 0 and backtrack_count == 0:
+        href = text[start_index:last_bracket - 1]
+        index = last_bracket
+        bracket_count = 0
+    if bracket_count != 0:
+        return None
+    if title is not None:
+        title = title.strip()
+        if title.startswith('"') and title.endswith('"') or title.startswith("'") and title.endswith("'"):
+            title = title[1:-1]  # inlinepatterns.dequote
+        title = _TITLE_SPACE.sub(" ", title)
+    return label, href.strip(), title, index
+
+
+def _link(parts: tuple[str, str, str | None], stash: list) -> ET.Element:
+    """Return the <a> of a link (`parts`: its text, address and title; `stash`: the placeholders of its text, the
+    next one last): its text goes through the patterns after the link's (superscripts, emphasis)."""
+    label, href, title = parts
+    link = ET.Element("a")
+    link.set("href", href)
+    if title is not None:
+        link.set("title", title)
+    if not label.strip():  # python-markdown leaves a blank text as it is
+        link.text = label
+        return link
+    _link_text(link, _spans(label, stash[::-1]), is_text=True, into=link)
+    return link
+
+
+def _autolinks(text: str, stash: list) -> str:
+    """AutolinkInlineProcessor then AutomailInlineProcessor: `<https://…>` and `<adresse@domaine.fr>` are
+    placeholders for their <a>; any other `<`, and a placeholder inside one, is refused."""
+    found = [(match.start(), match.end(), _autolink(match.group(1))) for match in _AUTOLINK.finditer(text)]
+    text = _stashed(text, stash, found)
+    if "<" not in text:
+        return text
+    found = [(match.start(), match.end(), _automail(match.group(1))) for match in _AUTOMAIL.finditer(text)]
+    text = _stashed(text, stash, found)
+    if "<" in text:
+        raise _Refused
+    return text
+
+
+def _autolink(address: str) -> ET.Element:
+    """Return the <a> of `<https://…>`: the address, as typed, is its text and its target."""
+    if _STASHED in address:
+        raise _Refused
+    link = ET.Element("a")
+    link.set("href", address)
+    link.text = address
+    return link
+
+
+def _automail(address: str) -> ET.Element:
+    """Return the <a> of `<adresse@domaine.fr>` (python-markdown writes its letters as entities, which
+    `prose._unescape` turns back into letters: an address with a letter HTML names, `&` or `é` say, is refused)."""
+    if _STASHED in address or not address.isascii() or "&" in address or '"' in address:
+        raise _Refused
+    address = address.removeprefix("mailto:")
+    link = ET.Element("a")
+    link.set("href", "mailto:" + address)
+    link.text = address
+    return link
+
+
+def _spans(text: str, stash: list) -> list:
+    """Return the pieces of a text once escapes, calls and links are placeholders (`stash`, in the text's order):
+    the superscripts' pattern, then emphasis, which sees the placeholders as characters that are neither spaces
+    nor `*`."""
+    if "^{" in text:
+        text = _superscripts(text, stash)
+    stash.reverse()
+    pieces: list = []
+    end = 0
+    if "*" in text:
+        runs = list(_STARS.finditer(text))
+        if len(runs) % 2:
+            raise _Refused
+        for opener, closer in zip(runs[::2], runs[1::2]):
+            size, closing = opener.end() - opener.start(), closer.end() - closer.start()
+            if text[opener.end()].isspace() or text[closer.start() - 1].isspace():
+                raise _Refused
+            literal = ""
+            if closing != size:
+                # `**strong***`: the star left after the closing pair is text (when nothing follows to pair)
+                if (size, closing) != (2, 3) or closer is not runs[-1]:
+                    raise _Refused
+                literal = "*"
+            elif size > 3:
+                raise _Refused
+            _unstashed(text[end:opener.start()], stash, pieces)
+            inner: list = []
+            _unstashed(text[opener.end():closer.start()], stash, inner)
+            if size == 3:  # `***both***`: <strong><em>…</em></strong>, python-markdown leaving "" around
+                emphasis = ET.Element("strong")
+                emphasis.text = ""
+                inside = ET.SubElement(emphasis, "em")
+                _link_text(inside, inner, is_text=True, into=inside)
+                inside.tail = ""
+            else:
+                emphasis = ET.Element("strong" if size == 2 else "em")
+                _link_text(emphasis, inner, is_text=True, into=emphasis)
+            pieces.append(emphasis)
+            pieces.append(literal)
+            end = closer.end()
+    _unstashed(text[end:], stash, pieces)
+    return pieces
+
+
+def _superscripts(text: str, stash: list) -> str:
+    """The engine's `^{…}` pattern: a placeholder for <sup>…</sup> (what it holds may not be emphasis or
+    another superscript: python-markdown reads it again)."""
+    found = []
+    for match in _SUPERSCRIPT.finditer(text):
+        inner = match.group(2)
+        if "*" in inner or "^{" in inner:
+            raise _Refused
+        found.append((match.start(), match.end(), inner))
+    return _stashed(text, stash, found, _superscript)
 
 
 def _stashed(text: str, stash: list, found: list[tuple], make=None) -> str:

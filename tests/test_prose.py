@@ -2,6 +2,8 @@
 
 import pytest
 from docx.oxml.ns import qn
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from generator.jinja_env import environment
@@ -235,10 +237,12 @@ def test_plain_prose_and_common_markup_do_not_load_python_markdown():
             "word_blocks('# Titre\\n\\n- une **liste**[^1]\\n\\n> encadré\\n\\n[^1]: note', 0, 'Body Text',\n"
             "            ProseStyles())\n"
             "print('markdown' in sys.modules)\n"
-            "word_blocks('Un [lien](https://exemple.fr)', 0, 'Body Text', ProseStyles())\n"
+            "word_blocks('Un [lien](https://exemple.fr) et <https://exemple.fr>', 0, 'Body Text', ProseStyles())\n"
+            "print('markdown' in sys.modules)\n"
+            "word_blocks('Du `code`', 0, 'Body Text', ProseStyles())\n"
             "print('markdown' in sys.modules)\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["False", "False", "True"]
+    assert result.stdout.split() == ["False", "False", "False", "True"]
 
 
 def test_an_email_autolink_is_its_address_not_a_crash():
@@ -312,3 +316,37 @@ def test_a_text_checked_for_links_renders_from_the_checked_tree_as_from_its_own(
     prose.refused_links.cache_clear()
     prose.refused_links(text)
     assert prose.HtmlProseRenderer().render(text) == html
+
+
+COULD_HOLD_LINKS = [
+    ("Texte[^1].\n\n[^1]: La note.", False), ("A[^1] et B[^note-2].\n\n[^1]: Un.\n[^note-2]: Deux.", False),
+    ("Sans lien.", False), ("[1] et [2] : voir", False), ("[a](javascript:x)", True), ("<javascript:x>", True),
+    ("[a][x]", True), ("[x]: javascript:x\n\n[x]", True), ("[^1]: n\n[x]: javascript:x\n\n[x]", True),
+    ("[^a\n[x]: javascript:x\n\n[x]", True), ("[^1]: n\n\n    [x]: javascript:x\n\n[x]", True),
+    ("[^[x]: javascript:x\n\n[x]", True), ("> [x]: javascript:x\n\n[x]", True),
+]
+
+
+@pytest.mark.parametrize("text, expected", COULD_HOLD_LINKS)
+def test_only_a_text_with_links_or_reference_definitions_is_parsed_for_its_links(text, expected):
+    """Footnote definitions (`[^1]:`) alone do not make a text checked; any other `]:` does."""
+    from generator.prose import _could_hold_links
+
+    assert _could_hold_links(text) is expected
+
+
+_LINK_LINES = st.sampled_from(["[^1]: note", "[^x]: javascript:x", "[x]: javascript:x", " [^1]: n", "   [x]: y",
+                               "    [x]: javascript:x", "[^1]:", "[^a", "[x]", "[x][]", "[^1]", "Texte[^x].",
+                               "> [x]: javascript:x", "- [x]: javascript:x", "[^1]: [x]: javascript:x", "",
+                               "[[^1]]: javascript:x", "[^ 1]: n", "[^1]]: javascript:x", "\\[x]: javascript:x"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_LINK_LINES, min_size=1, max_size=6).map("\n".join))
+def test_a_text_not_checked_for_links_holds_only_its_footnotes_links(text):
+    """A text `refused_links` does not parse makes, in python-markdown, no link but its footnotes' own."""
+    from generator.prose import _could_hold_links
+
+    if not _could_hold_links(text):
+        hrefs = [element.get("href") for element in _stock_tree(text).iter("a")]
+        assert all(href.startswith(("#fn:", "#fnref")) for href in hrefs), text

@@ -107,14 +107,38 @@ TAKEN = [
     "le 1^{er} juin", "1^{re} et 2^{e}", "**1^{er}**", "x^{a[^1]b\\*}\n\n[^1]: n", "^{}}", "^{a\nb}",
     "*1^{er}*", "# Article 1^{er}", "- 1^{er} item", "^{non fermé", "***x[^1]***\n\n[^1]: n", "x[^1]\n\n[^1]:",
     "x[^2][^1]\n\n[^1]: u\n[^2]: d",
+    # inline links: with emphasis around, inside, after; in a list item, a heading, a quote, a footnote
+    "[a](b)", "voir [le site](https://x.fr).", "[a](b) *c*", "*[a](b)*", "**[a](b)**", "[a *b*](c)",
+    "[***a***](b)", "[*a*](b) et [**c**](d)", "- [a](b)\n- c", "# Titre [a](b)", "> [a](b)", "1. [a](#ancre)",
+    "x[^1]\n\n[^1]: voir [a](https://x.fr)", "[a[^1]](b)\n\n[^1]: n", "[a](mailto:x@y.fr)", "[a](tel:+33123)",
+    "*a [b](c) d*", "[a](b)*c*[d](e)", "[\\*a](b)", "[a^{e}](b)", "[1^{er} juin](b)", "*[a](b*c)*",
+    # addresses and titles as python-markdown reads them: nested parentheses, blanks, quotes, line breaks
+    "[a](b(c))", "[a]( b )", "[a](b) (c)", "[a]()", "[](b)", "[ ](b)", "[a](b \"t\")", "[a](b 't')",
+    "[a](b \"t\" )", "[a](b \"\")", "[a](b \"t\nu\")", "[a](b\nc)", "[a](\nb\n)", "[a](b \"t)", "[a](b'c)",
+    "[a](b \"t\" x)", "[a](b \"t\"u\")", "[a](b ')' c)", "[a](b \"t's\")", "[a](b((c)) d)", "[a](b)(c)",
+    "[a](b(c)", "[a](b", "[a](https://x.fr/*y*)", "[a](https://x.fr/^{y})", "[a\nb](c)",
+    # brackets that make no link, escaped ones
+    "[1]", "voir [1] et [2]", "[a] (b)", "[a][b]", "[a][]", "\\[a](b)", "[a\\](b)", "\\[a\\]", "[a(b)",
+    "]( a", "[a]](b)", "x [a](b) [c](d) y", "[a [b](c)", "[a](b) \\[c](d)", "\\![a](b)", "!",
+    # autolinks
+    "<https://x.fr>", "Voir <https://x.fr/a-b?c=d&e=f#g>.", "- Contact : <https://x.fr>", "*<https://x.fr>*",
+    "<https://x.fr/*a*>", "<ftp://x.fr>", "<https://x.fr> et <http://y.fr>", "<mailto:a@b.fr>", "<a@b.fr>",
+    "écrire à <prenom.nom@ville.fr>.", "x > y", "a >b",
+    # an escaped `[` after a link, in an element python-markdown reads again (a note's paragraph, a list item)
+    "[^1]: n [a](b) \\[c](d)", "- [a](b) \\[c](d)\n    - e", "x[^1]\n\n[^1]: n **\\[a](b)[a](b)**[a](b)",
 ]
 
 REFUSED = [
-    "`code`", "un_mot", "[lien](https://x.fr)", "<https://x.fr>", "ligne  \nsuivante", "a\tb",
+    "`code`", "un_mot", "ligne  \nsuivante", "a\tb",
     "a\r\nb", "    code", "a\n\n    code", "- a\n\n        - b", "> a\n\n>     code", "titre\n===", "titre\n---",
     "***", "- - -", "**a *b* c**", "un * seul", "**a*", "^{**x**}", "^{a^{b}}", "## Titre  \ntexte",
     "-   espaces\n-\tb", "x[^1]", "x[^1 2]\n\n[^1 2]: n",
     "x[^1]\n\n[^1]: a\n\n    - [^2]: b", "x[^1]\n\n[^1]: voir[^1]", ">" * 2000 + " profond", "[ref]: https://x.fr", "* * *",
+    # links and autolinks not taken: images, addresses in <…>, brackets in a link's text, a placeholder in an
+    # address, raw `<`, e-mail addresses with letters python-markdown writes as named entities
+    "![image](a.png)", "[a](<b>)", "[a [b]](c)", "[[a]](b)", "[a](b\\*c)", "[a](b[^1])\n\n[^1]: n",
+    "[a](b \"\\*\")", "[<https://x.fr>](b)", "[a](b<c)", "a < b", "<b>gras</b>", "<https://x.fr/\\*>",
+    "<é@x.fr>", "<a&b@x.fr>", "[a](b) [ref]\n\n[ref]: https://x.fr", "[a*](b)", "[a](b) un_mot",
 ]
 
 
@@ -143,11 +167,14 @@ _WORDS = st.sampled_from(["mot", "a", "É", "1", "2.", "x.", ":", "«", "»", "(
 _MARKS = st.sampled_from(["*", "**", "***", "****", " *", "* ", " **", "** ", "\\*", "\\", "\\#", "\\q", "[^1]",
                           "[^2]", "[^x]", "[", "]", "#", ">", "- ", "1. ", "  ", " ", "\n", "\n\n", "\n    ",
                           "\n- ", "\n* ", "\n+ ", "\n1. ", "\n2. ", "\n> ", "\n>", "\n# ", "\n## ", "\n#", "\n ",
-                          "\n   ", "\n[^1]: ", "\n[^2]: ", "\n\n[^1]: ", "\n---", "\n==="])
+                          "\n   ", "\n[^1]: ", "\n[^2]: ", "\n\n[^1]: ", "\n---", "\n===",
+                          "[", "]", "(", ")", "](", "[a](b)", "[x](https://x.fr)", '"', "'", "<", ">",
+                          "<https://x.fr>", "<a@b.fr>", "!", "[a](b \"t\")"])
 _LINES = st.sampled_from(["# Titre", "## Sous-titre ##", "- puce", "* puce", "+ puce", "1. un", "2. deux",
                           "> encadré", ">", "Un paragraphe.", "suite paresseuse", "", "   ", "    indentée",
                           "  - imbriquée", "[^1]: note", "[^2]: autre note", "    suite de note",
-                          "- **gras** et *em*", "Appel[^1] et[^2].", "***x***"])
+                          "- **gras** et *em*", "Appel[^1] et[^2].", "***x***",
+                          "Voir [le site](https://x.fr).", "- <https://x.fr>", "[^1]: voir [a](#b)"])
 
 
 @settings(max_examples=600, deadline=None)
@@ -169,12 +196,21 @@ def test_generated_characters_make_python_markdowns_tree(text):
     _taken_and_equal(text)
 
 
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet="ab *\\[]()\"' <>!^{}:/@\n", max_size=30))
+def test_generated_characters_of_links_make_python_markdowns_tree(text):
+    _taken_and_equal(text)
+
+
 _WORD = st.sampled_from(["mot", "Lens", "2021", "l'axe", "(cf.", "art.)", "«", "»", ":", ";", "-", "1.", "#", "É",
                          "\u00a0", "x\u202fy"])
 _PIECE = st.one_of(
     _WORD, _WORD.map(lambda w: f"*{w}*"), _WORD.map(lambda w: f"**{w} {w}**"), _WORD.map(lambda w: f"***{w}***"),
     _WORD.map(lambda w: f"{w}*{w}*{w}"), st.sampled_from(["\\*", "\\#", "\\-", "\\q", "[^1]", "[^2]", "**a[^1]**",
-                                                           "1^{er}", "^{a[^2]}", "*^{e}*", "\\*[^1]"]))
+                                                           "1^{er}", "^{a[^2]}", "*^{e}*", "\\*[^1]",
+                                                           "[lien](https://x.fr)", "[*a*](#b)", "<https://x.fr>",
+                                                           "[a](b(c) \"t\")", "[1]", "<a@b.fr>"]),
+    _WORD.map(lambda w: f"[{w}](https://x.fr/{w})"), _WORD.map(lambda w: f"*[{w}](b)*"))
 _INLINE = st.lists(_PIECE, min_size=1, max_size=6).map(" ".join)
 _BLOCK = st.one_of(
     _INLINE, _INLINE.map(lambda t: "# " + t), _INLINE.map(lambda t: "### " + t + " ###"),
