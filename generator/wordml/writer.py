@@ -14,7 +14,7 @@ import re
 import struct
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain, islice
+from itertools import chain
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from lxml import etree
@@ -1264,11 +1264,14 @@ def _fitted_table_text(xml: str, fitting: TableFitting) -> str | None:
         return None
     # each cell's width, the columns it spans, in place of the width it had: the text between the cells' widths
     if all(row.regular for row in parsed):  # row by row, as each row was read: its cells' texts and widths
-        widths_of_cells = iter(cell_widths)
-        cells = [tuple(zip(row.texts, islice(widths_of_cells, len(row.texts)))) for row in parsed]
-        rows_xml = [row.pieces[0] + "".join(chain.from_iterable(
-                    (_CELL_WIDTH_TAG.format(width), piece) for (_, width), piece in zip(row_cells, row.pieces[1:])))
-                    for row, row_cells in zip(parsed, cells)]
+        tags = list(map(_CELL_WIDTH_TAG.format, cell_widths))
+        cells, rows_xml = [], []
+        first = 0  # the row's first cell among the table's
+        for row in parsed:
+            last = first + len(row.texts)
+            cells.append(tuple(zip(row.texts, cell_widths[first:last])))
+            rows_xml.append(row.pieces[0] + "".join(map(str.__add__, tags[first:last], row.pieces[1:])))
+            first = last
         fitted = head + "</w:tr>".join(rows_xml) + "</w:tr></w:tbl>"
         _LAST_FITTED["table"] = (fitted, rows_xml, cells)
         return fitted
