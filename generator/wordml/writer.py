@@ -879,11 +879,10 @@ def with_address_breaks(text: str) -> str:
         if ("@" in text or "://" in text or "www." in text) else text
 
 
-@dataclass(frozen=True)
-class CellNeeds:
-    """What a cell's text needs from its column (twips, text only): its longest word (an address whole), its
-    longest paragraph, its longest word when addresses may break, and its longest amount or number (which never
-    breaks)."""
+class CellNeeds(NamedTuple):
+    """What a cell's text needs from its column (twips, text only, never negative): its longest word (an address
+    whole), its longest paragraph, its longest word when addresses may break, and its longest amount or number
+    (which never breaks). A tuple: made for each distinct line, and a column's needs are its cells' transposed."""
 
     word: int = 0
     line: int = 0
@@ -1200,8 +1199,7 @@ def _paragraphs_needs(paragraphs: tuple[tuple[str | None, str], ...], fitting: T
              for part in text.split("\n") if (line := part.strip())]
     if len(lines) < 2:
         return lines[0] if lines else CellNeeds()
-    return CellNeeds(max([n.word for n in lines]), max([n.line for n in lines]), max([n.piece for n in lines]),
-                     max([n.amount for n in lines]))
+    return CellNeeds(*map(max, zip(*lines)))
 
 
 def fit_table_text(xml: str, fitting: TableFitting) -> str | None:
@@ -1287,13 +1285,20 @@ _CELL_WIDTH_TAG = '<w:tcW w:type="dxa" w:w="{}"/>'
 
 def _plain_column_needs(rows: list[list[CellNeeds]], count: int, margins: int) -> ColumnNeeds:
     """Return `_column_needs` of `rows` of cells none of which spans several columns, given their needs."""
-    columns = [[row[column] for row in rows if len(row) > column] for column in range(count)]
-    return ColumnNeeds(
-        [max(0, max([n.word for n in cells]) + margins) if cells else 0 for cells in columns],
-        [max(0, max([n.line for n in cells]) + margins) if cells else 0 for cells in columns],
-        [max(0, max([n.piece for n in cells]) + margins) if cells else 0 for cells in columns],
-        [max(0, max(amounts) + margins) if (amounts := [n.amount for n in cells if n.amount]) else 0
-         for cells in columns])
+    columns = zip(*rows) if all(len(row) == count for row in rows) else \
+        [[row[column] for row in rows if len(row) > column] for column in range(count)]
+    needs = ColumnNeeds([], [], [], [])
+    for cells in columns:
+        if not cells:
+            for each in (needs.minimums, needs.wishes, needs.pieces, needs.amounts):
+                each.append(0)
+            continue
+        word, line, piece, amount = map(max, zip(*cells))  # each need's largest in the column
+        needs.minimums.append(max(0, word + margins))
+        needs.wishes.append(max(0, line + margins))
+        needs.pieces.append(max(0, piece + margins))
+        needs.amounts.append(max(0, amount + margins) if amount else 0)  # (no cell's amount: none)
+    return needs
 
 
 class _RowCells(NamedTuple):
