@@ -279,6 +279,41 @@ def test_column_needs_are_the_former_scans():
     check()
 
 
+def _former_plain_column_needs(rows, count, margins):
+    """`_plain_column_needs` as it was before session 5's second pass: four scans of each column's attributes."""
+    from generator.wordml.writer import ColumnNeeds
+
+    columns = [[row[column] for row in rows if len(row) > column] for column in range(count)]
+    return ColumnNeeds(
+        [max(0, max([n.word for n in cells]) + margins) if cells else 0 for cells in columns],
+        [max(0, max([n.line for n in cells]) + margins) if cells else 0 for cells in columns],
+        [max(0, max([n.piece for n in cells]) + margins) if cells else 0 for cells in columns],
+        [max(0, max(amounts) + margins) if (amounts := [n.amount for n in cells if n.amount]) else 0
+         for cells in columns])
+
+
+def test_plain_column_needs_are_the_former_scans_on_square_and_ragged_rows():
+    from hypothesis import given, strategies as st
+
+    from generator.wordml.writer import CellNeeds, _plain_column_needs
+
+    width = st.sampled_from([0, 0, 1, 3000]) | st.integers(min_value=0, max_value=3000)  # often none (0)
+    needs = st.builds(CellNeeds, width, width, width, width)
+
+    @given(st.integers(min_value=1, max_value=5).flatmap(
+        lambda count: st.tuples(st.just(count), st.lists(st.lists(needs, min_size=1, max_size=count), min_size=1,
+                                                         max_size=5))),
+           st.booleans(), st.integers(min_value=-300, max_value=400))
+    def check(table, square, margins):
+        count, rows = table
+        if square:  # every row as wide as the table: the columns are its rows transposed
+            rows = [(row * count)[:count] for row in rows]
+        count = max(len(row) for row in rows)
+        assert _plain_column_needs(rows, count, margins) == _former_plain_column_needs(rows, count, margins)
+
+    check()
+
+
 # --- fitting and page flow made faster (issue 23, session 5): the former code as the reference ---------------
 
 _WORDS = ["Libellé", "Montant", "0\u00a0€", "1\u202f250\u202f000\u00a0€", "Dépenses HT", "BUDGET", "d’aménagement",
