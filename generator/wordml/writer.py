@@ -805,12 +805,17 @@ class TableFitting:
         return cls(int(width), tuple((style, int(size), bold == "1")
                                      for style, size, bold in (entry.rsplit(":", 2) for entry in sizes)))
 
+    _by_style: dict = field(init=False, repr=False, compare=False, hash=False)
+    """(half-points, bold) by style id, the first entry of a style in `sizes` winning."""
+    _unstyled: tuple[int, bool] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_style", {style: (size, bold) for style, size, bold in reversed(self.sizes)})
+        object.__setattr__(self, "_unstyled", (self.sizes[0][1], self.sizes[0][2]) if self.sizes else (22, False))
+
     def size_of(self, style_id: str | None) -> tuple[int, bool]:
         """Return (half-points, bold) of a paragraph style, or of a paragraph without one."""
-        for style, size, bold in self.sizes:
-            if style == style_id:
-                return size, bold
-        return (self.sizes[0][1], self.sizes[0][2]) if self.sizes else (22, False)
+        return self._by_style.get(style_id, self._unstyled)
 
 
 # Advance widths of characters, in thousandths of an em, by class: measured on Carlito (metric-compatible with

@@ -314,6 +314,30 @@ def test_plain_column_needs_are_the_former_scans_on_square_and_ragged_rows():
     check()
 
 
+def test_a_styles_size_is_the_first_entry_of_that_style_else_the_first_entry():
+    from hypothesis import given, strategies as st
+
+    from generator.wordml.writer import TableFitting
+
+    def former_size_of(sizes, style_id):  # the scan `size_of` was before session 5's second pass
+        for style, size, bold in sizes:
+            if style == style_id:
+                return size, bold
+        return (sizes[0][1], sizes[0][2]) if sizes else (22, False)
+
+    style = st.sampled_from([None, "Cellule", "Celluleentete", "Inconnu"])
+
+    @given(st.lists(st.tuples(style, st.integers(min_value=1, max_value=60), st.booleans()), max_size=5), style)
+    def check(sizes, style_id):
+        fitting = TableFitting(9638, tuple(sizes))
+        assert fitting.size_of(style_id) == former_size_of(sizes, style_id)
+
+    check()
+    assert TableFitting(600, ((None, 16, False), ("E", 20, True), ("E", 30, False))).size_of("E") == (20, True)
+    assert TableFitting(600, ((None, 16, False),)).size_of("X") == (16, False)
+    assert TableFitting(600, ()).size_of(None) == (22, False)
+
+
 # --- fitting and page flow made faster (issue 23, session 5): the former code as the reference ---------------
 
 _WORDS = ["Libellé", "Montant", "0\u00a0€", "1\u202f250\u202f000\u00a0€", "Dépenses HT", "BUDGET", "d’aménagement",
