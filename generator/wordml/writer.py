@@ -14,7 +14,7 @@ import re
 import struct
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain, islice
+from itertools import chain
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from lxml import etree
@@ -799,12 +799,17 @@ class TableFitting:
         return cls(int(width), tuple((style, int(size), bold == "1")
                                      for style, size, bold in (entry.rsplit(":", 2) for entry in sizes)))
 
+    _by_style: dict = field(init=False, repr=False, compare=False, hash=False)
+    """(half-points, bold) by style id, the first entry of a style in `sizes` winning."""
+    _unstyled: tuple[int, bool] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_style", {style: (size, bold) for style, size, bold in reversed(self.sizes)})
+        object.__setattr__(self, "_unstyled", (self.sizes[0][1], self.sizes[0][2]) if self.sizes else (22, False))
+
     def size_of(self, style_id: str | None) -> tuple[int, bool]:
         """Return (half-points, bold) of a paragraph style, or of a paragraph without one."""
-        for style, size, bold in self.sizes:
-            if style == style_id:
-                return size, bold
-        return (self.sizes[0][1], self.sizes[0][2]) if self.sizes else (22, False)
+        return self._by_style.get(style_id, self._unstyled)
 
 
 # Advance widths of characters, in thousandths of an em, by class: measured on Carlito (metric-compatible with
@@ -873,11 +878,10 @@ def with_address_breaks(text: str) -> str:
         if ("@" in text or "://" in text or "www." in text) else text
 
 
-@dataclass(frozen=True)
-class CellNeeds:
-    """What a cell's text needs from its column (twips, text only): its longest word (an address whole), its
-    longest paragraph, its longest word when addresses may break, and its longest amount or number (which never
-    breaks)."""
+class CellNeeds(NamedTuple):
+    """What a cell's text needs from its column (twips, text only, never negative): its longest word (an address
+    whole), its longest paragraph, its longest word when addresses may break, and its longest amount or number
+    (which never breaks). A tuple: made for each distinct line, and a column's needs are its cells' transposed."""
 
     word: int = 0
     line: int = 0
@@ -1194,8 +1198,7 @@ def _paragraphs_needs(paragraphs: tuple[tuple[str | None, str], ...], fitting: T
              for part in text.split("\n") if (line := part.strip())]
     if len(lines) < 2:
         return lines[0] if lines else CellNeeds()
-    return CellNeeds(max([n.word for n in lines]), max([n.line for n in lines]), max([n.piece for n in lines]),
-                     max([n.amount for n in lines]))
+    return CellNeeds(*map(max, zip(*lines)))
 
 
 def fit_table_text(xml: str, fitting: TableFitting) -> str | None:
@@ -1258,11 +1261,14 @@ def _fitted_table_text(xml: str, fitting: TableFitting) -> str | None:
         return None
     # each cell's width, the columns it spans, in place of the width it had: the text between the cells' widths
     if all(row.regular for row in parsed):  # row by row, as each row was read: its cells' texts and widths
-        widths_of_cells = iter(cell_widths)
-        cells = [tuple(zip(row.texts, islice(widths_of_cells, len(row.texts)))) for row in parsed]
-        rows_xml = [row.pieces[0] + "".join(chain.from_iterable(
-                    (_CELL_WIDTH_TAG.format(width), piece) for (_, width), piece in zip(row_cells, row.pieces[1:])))
-                    for row, row_cells in zip(parsed, cells)]
+        tags = list(map(_CELL_WIDTH_TAG.format, cell_widths))
+        cells, rows_xml = [], []
+        first = 0  # the row's first cell among the table's
+        for row in parsed:
+            last = first + len(row.texts)
+            cells.append(tuple(zip(row.texts, cell_widths[first:last])))
+            rows_xml.append(row.pieces[0] + "".join(map(str.__add__, tags[first:last], row.pieces[1:])))
+            first = last
         fitted = head + "</w:tr>".join(rows_xml) + "</w:tr></w:tbl>"
         _LAST_FITTED["table"] = (fitted, rows_xml, cells)
         return fitted
@@ -1278,13 +1284,20 @@ _CELL_WIDTH_TAG = '<w:tcW w:type="dxa" w:w="{}"/>'
 
 def _plain_column_needs(rows: list[list[CellNeeds]], count: int, margins: int) -> ColumnNeeds:
     """Return `_column_needs` of `rows` of cells none of which spans several columns, given their needs."""
-    columns = [[row[column] for row in rows if len(row) > column] for column in range(count)]
-    return ColumnNeeds(
-        [max(0, max([n.word for n in cells]) + margins) if cells else 0 for cells in columns],
-        [max(0, max([n.line for n in cells]) + margins) if cells else 0 for cells in columns],
-        [max(0, max([n.piece for n in cells]) + margins) if cells else 0 for cells in columns],
-        [max(0, max(amounts) + margins) if (amounts := [n.amount for n in cells if n.amount]) else 0
-         for cells in columns])
+    columns = zip(*rows) if all(len(row) == count for row in rows) else \
+        [[row[column] for row in rows if len(row) > column] for column in range(count)]
+    needs = ColumnNeeds([], [], [], [])
+    for cells in columns:
+        if not cells:
+            for each in (needs.minimums, needs.wishes, needs.pieces, needs.amounts):
+                each.append(0)
+            continue
+        word, line, piece, amount = map(max, zip(*cells))  # each need's largest in the column
+        needs.minimums.append(max(0, word + margins))
+        needs.wishes.append(max(0, line + margins))
+        needs.pieces.append(max(0, piece + margins))
+        needs.amounts.append(max(0, amount + margins) if amount else 0)  # (no cell's amount: none)
+    return needs
 
 
 class _RowCells(NamedTuple):

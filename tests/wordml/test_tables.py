@@ -279,6 +279,65 @@ def test_column_needs_are_the_former_scans():
     check()
 
 
+def _former_plain_column_needs(rows, count, margins):
+    """`_plain_column_needs` as it was before session 5's second pass: four scans of each column's attributes."""
+    from generator.wordml.writer import ColumnNeeds
+
+    columns = [[row[column] for row in rows if len(row) > column] for column in range(count)]
+    return ColumnNeeds(
+        [max(0, max([n.word for n in cells]) + margins) if cells else 0 for cells in columns],
+        [max(0, max([n.line for n in cells]) + margins) if cells else 0 for cells in columns],
+        [max(0, max([n.piece for n in cells]) + margins) if cells else 0 for cells in columns],
+        [max(0, max(amounts) + margins) if (amounts := [n.amount for n in cells if n.amount]) else 0
+         for cells in columns])
+
+
+def test_plain_column_needs_are_the_former_scans_on_square_and_ragged_rows():
+    from hypothesis import given, strategies as st
+
+    from generator.wordml.writer import CellNeeds, _plain_column_needs
+
+    width = st.sampled_from([0, 0, 1, 3000]) | st.integers(min_value=0, max_value=3000)  # often none (0)
+    needs = st.builds(CellNeeds, width, width, width, width)
+
+    @given(st.integers(min_value=1, max_value=5).flatmap(
+        lambda count: st.tuples(st.just(count), st.lists(st.lists(needs, min_size=1, max_size=count), min_size=1,
+                                                         max_size=5))),
+           st.booleans(), st.integers(min_value=-300, max_value=400))
+    def check(table, square, margins):
+        count, rows = table
+        if square:  # every row as wide as the table: the columns are its rows transposed
+            rows = [(row * count)[:count] for row in rows]
+        count = max(len(row) for row in rows)
+        assert _plain_column_needs(rows, count, margins) == _former_plain_column_needs(rows, count, margins)
+
+    check()
+
+
+def test_a_styles_size_is_the_first_entry_of_that_style_else_the_first_entry():
+    from hypothesis import given, strategies as st
+
+    from generator.wordml.writer import TableFitting
+
+    def former_size_of(sizes, style_id):  # the scan `size_of` was before session 5's second pass
+        for style, size, bold in sizes:
+            if style == style_id:
+                return size, bold
+        return (sizes[0][1], sizes[0][2]) if sizes else (22, False)
+
+    style = st.sampled_from([None, "Cellule", "Celluleentete", "Inconnu"])
+
+    @given(st.lists(st.tuples(style, st.integers(min_value=1, max_value=60), st.booleans()), max_size=5), style)
+    def check(sizes, style_id):
+        fitting = TableFitting(9638, tuple(sizes))
+        assert fitting.size_of(style_id) == former_size_of(sizes, style_id)
+
+    check()
+    assert TableFitting(600, ((None, 16, False), ("E", 20, True), ("E", 30, False))).size_of("E") == (20, True)
+    assert TableFitting(600, ((None, 16, False),)).size_of("X") == (16, False)
+    assert TableFitting(600, ()).size_of(None) == (22, False)
+
+
 # --- fitting and page flow made faster (issue 23, session 5): the former code as the reference ---------------
 
 _WORDS = ["Libellé", "Montant", "0\u00a0€", "1\u202f250\u202f000\u00a0€", "Dépenses HT", "BUDGET", "d’aménagement",
