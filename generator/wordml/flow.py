@@ -23,7 +23,7 @@ import re
 from typing import Sequence
 
 from ..caches import text_cache, text_store
-from .writer import TableFitting, _cell_texts, _text_width, fitted_cells
+from .writer import KEPT_TABLE_CHARACTERS, TableFitting, _cell_texts, _text_width, fitted_cells
 
 BODY_HALF_POINTS = 21
 """The size of the body text the estimates assume for prose (10.5 pt, the templates' body text)."""
@@ -232,7 +232,9 @@ def with_keep_next(xml: str) -> str:
 def keep_table_rows(xml: str, fitting: TableFitting, page_height: int | None = None) -> str:
     """Return the XML of a rendered table (one, with no table in its cells; anything else is returned as it is)
     with `w:keepNext` on the paragraphs of the rows `kept_rows` keeps with the next. Kept per contract, as
-    `writer.fit_table_text` keeps the tables it fits."""
+    `writer.fit_table_text` keeps the tables it fits (not those of more than `KEPT_TABLE_CHARACTERS`)."""
+    if len(xml) > KEPT_TABLE_CHARACTERS:
+        return _kept_table_rows.__wrapped__(xml, fitting, page_height or DEFAULT_PAGE_HEIGHT)
     return _kept_table_rows(xml, fitting, page_height or DEFAULT_PAGE_HEIGHT)
 
 

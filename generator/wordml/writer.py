@@ -1205,8 +1205,18 @@ def fit_table_text(xml: str, fitting: TableFitting) -> str | None:
     """Return the XML of a rendered table with its columns fitted as `fit_tables` does, worked out on its text;
     None for a piece of body that is not one table of the usual shape (a table in a cell, a cell without a
     width, a table without its properties), which `fit_tables` treats instead. Kept per contract: a CRTE's
-    fiches repeat whole tables (an empty budget, the partners' table of a fiche without partners)."""
-    return _fitted_table_text(xml.strip(), fitting)
+    fiches repeat whole tables (an empty budget, the partners' table of a fiche without partners); a table of
+    more than `KEPT_TABLE_CHARACTERS` is not kept."""
+    xml = xml.strip()
+    if len(xml) > KEPT_TABLE_CHARACTERS:
+        return _fitted_table_text.__wrapped__(xml, fitting)
+    return _fitted_table_text(xml, fitting)
+
+
+KEPT_TABLE_CHARACTERS = 1 << 15
+"""The largest table whose fitting (and page flow) is kept for the contract's next identical table. The tables a
+CRTE's fiches repeat are a few thousand characters; a contract of 1000 fiches has maquette tables of megabytes,
+never repeated, which kept for the contract held some 15 MiB at its peak."""
 
 
 @text_cache(maxsize=2048)
@@ -1321,7 +1331,7 @@ class _RowCells(NamedTuple):
     """The row holds a table."""
 
 
-@text_cache(maxsize=8192)
+@text_cache(maxsize=1024)  # a contract's rows repeat within its few hundred distinct ones
 def _row_cells(row: str) -> _RowCells | None:
     """Return the cells of a table row's XML; None when a cell has no width (or no plain start tag)."""
     cells = []

@@ -518,3 +518,30 @@ def test_line_needs_and_cell_heights_are_the_former_measures():
 
     check_line()
     check_cell()
+
+
+def test_a_table_too_large_to_keep_is_fitted_and_kept_together_as_the_former_code_and_not_kept():
+    """A table of more than KEPT_TABLE_CHARACTERS (a 1000-fiche contract's maquette) gives the former code's
+    result, and neither its fitting nor its page flow stays in the contract's caches."""
+    from generator.caches import clear_text_caches
+    from generator.wordml import flow, writer
+
+    from . import tables_reference as former
+
+    fitting = TableFitting(9638, ((None, 21, False), ("Cellule", 16, False)))
+    row = ('<w:tr><w:tc><w:tcPr><w:tcW w:w="100" w:type="dxa"/></w:tcPr><w:p><w:r><w:t>Fiche {n} : aménagement '
+           'du site</w:t></w:r></w:p></w:tc><w:tc><w:tcPr><w:tcW w:w="100" w:type="dxa"/></w:tcPr><w:p><w:r>'
+           '<w:t>{n}\u202f000\u00a0€</w:t></w:r></w:p></w:tc></w:tr>')
+    head = ('<w:tbl><w:tblPr><w:tblStyle w:val="T"/><w:tblW w:type="auto" w:w="0"/><w:tblLook w:val="04A0"/>'
+            '</w:tblPr><w:tblGrid><w:gridCol w:w="10"/></w:tblGrid>')
+    large = head + "".join(row.format(n=n) for n in range(400)) + "</w:tbl>"
+    small = head + "".join(row.format(n=n) for n in range(3)) + "</w:tbl>"
+    assert len(small) < writer.KEPT_TABLE_CHARACTERS < len(large)
+    clear_text_caches()
+    for xml in (large, small):
+        fitted = fit_table_text(xml, fitting)
+        assert fitted == former.fit_table_text(xml, fitting)
+        assert flow.keep_table_rows(fitted, fitting, 2000) == former.keep_table_rows(fitted, fitting, 2000)
+    assert writer._fitted_table_text.cache_info().currsize == 1  # the small one only
+    assert flow._kept_table_rows.cache_info().currsize == 1
+    clear_text_caches()
