@@ -280,16 +280,11 @@ def test_column_needs_are_the_former_scans():
 
 
 def _former_plain_column_needs(rows, count, margins):
-    """`_plain_column_needs` as it was before session 5's second pass: four scans of each column's attributes."""
-    from generator.wordml.writer import ColumnNeeds
+    """`_plain_column_needs` as it was before session 5's second pass: the reference's column scans, every cell
+    spanning one column and measured as itself."""
+    from . import tables_reference as former
 
-    columns = [[row[column] for row in rows if len(row) > column] for column in range(count)]
-    return ColumnNeeds(
-        [max(0, max([n.word for n in cells]) + margins) if cells else 0 for cells in columns],
-        [max(0, max([n.line for n in cells]) + margins) if cells else 0 for cells in columns],
-        [max(0, max([n.piece for n in cells]) + margins) if cells else 0 for cells in columns],
-        [max(0, max(amounts) + margins) if (amounts := [n.amount for n in cells if n.amount]) else 0
-         for cells in columns])
+    return former.column_needs([[(needs, 1) for needs in row] for row in rows], count, margins, lambda needs: needs)
 
 
 def test_plain_column_needs_are_the_former_scans_on_square_and_ragged_rows():
